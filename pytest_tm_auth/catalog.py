@@ -1,0 +1,85 @@
+"""Every setting and provider of the run, collected as plugins register them.
+
+Each setting becomes an option in the ``tm-auth`` help group (its help names the
+environment variable) and an ini key, declared once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import pytest
+
+from pytest_tm_auth.provider import Provider
+from pytest_tm_auth.settings import Setting
+
+#: The catalog is registered under this name, so that configure can find it again.
+PLUGIN_NAME = "tm_auth_catalog"
+GROUP = "tm-auth"
+_NAME = re.compile(r"^[a-z][a-z0-9]*$")
+
+
+class Catalog:
+    """The run's settings and providers, in registration order."""
+
+    def __init__(self, parser: pytest.Parser) -> None:
+        self._parser = parser
+        self._group = parser.getgroup(GROUP, "test-management authentication (pytest-tm-auth)")
+        self.settings: dict[str, Setting] = {}
+        self.providers: dict[str, Provider] = {}
+
+    def add_settings(self, settings: Iterable[Setting]) -> None:
+        for setting in settings:
+            known = self.settings.get(setting.name)
+            if known is setting:
+                continue
+            if known is not None:
+                raise ValueError(f"tm-auth setting {setting.name!r} is declared twice")
+            self.settings[setting.name] = setting
+            self._declare(setting)
+
+    def add_providers(self, providers: Iterable[Provider] | None) -> None:
+        """Result callback of ``pytest_tm_auth_add_providers``: check and declare each one."""
+        for provider in providers or ():
+            name = getattr(provider, "name", None)
+            if not isinstance(name, str) or not _NAME.match(name):
+                raise ValueError(
+                    f"tm-auth provider name must be lowercase letters/digits: {name!r}"
+                )
+            if name in self.providers:
+                raise ValueError(f"tm-auth provider {name!r} is added twice")
+            for setting in provider.settings:
+                if not setting.name.startswith(name + "_") and setting.name not in self.settings:
+                    raise ValueError(
+                        f"tm-auth provider {name!r}: setting {setting.name!r} must start with "
+                        f"{name + '_'!r}"
+                    )
+            self.add_settings(provider.settings)
+            self.providers[name] = provider
+
+    def _declare(self, setting: Setting) -> None:
+        help_text = f"{setting.help} [env {setting.env}]"
+        if setting.flag:
+            self._group.addoption(
+                setting.option,
+                action="store_true",
+                default=None,
+                dest=setting.name,
+                help=help_text,
+            )
+        else:
+            self._group.addoption(
+                setting.option,
+                default=None,
+                dest=setting.name,
+                metavar=_metavar(setting),
+                help=help_text,
+            )
+        self._parser.addini(setting.ini, f"{setting.help} (tm-auth)", type="string")
+
+
+def _metavar(setting: Setting) -> str:
+    if setting.choices:
+        return "{" + ",".join(setting.choices) + "}"
+    return setting.metavar or ("SECRET" if setting.secret else "VALUE")

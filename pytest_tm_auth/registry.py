@@ -1,0 +1,249 @@
+"""The run's providers: one login each, on first use, shared by every test that asks.
+
+A :class:`ProviderState` holds one provider's token, or the failure that every later
+request for it gets again (a failed login is never retried within a run). The fast path,
+a token already held, takes no lock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_tm_auth.errors import AuthError, ConfigError, MissingCredentials, TmAuthError
+from pytest_tm_auth.provider import Login, Provider, Target
+from pytest_tm_auth.scrub import Scrubber
+from pytest_tm_auth.settings import Source, Values
+
+if TYPE_CHECKING:
+    from pytest_tm_auth.http import ApiSession, Transport
+    from pytest_tm_auth.token import Token
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a provider's token was obtained, for the terminal summary."""
+
+    how: str
+    seconds: float = 0.0
+
+
+class ProviderState:
+    """One provider in this run: its settings, target, and its token or failure."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        values: Values,
+        config: pytest.Config,
+        transport: Callable[[], Transport],
+        scrubber: Scrubber,
+    ) -> None:
+        self.provider = provider
+        self.values = values
+        self.config = config
+        self._transport = transport
+        self._scrubber = scrubber
+        self._lock = threading.RLock()
+        self._token: Token | None = None
+        self._renew_ahead = False
+        self._failure: TmAuthError | None = None
+        self._session: ApiSession | None = None
+        self.outcome: Outcome | None = None
+        self.logins = 0
+        self.renewals = 0
+        self.skipped = 0
+        self.target: Target | None = None
+        self.missing: MissingCredentials | None = None
+        try:
+            self.target = provider.target(values)
+        except MissingCredentials as exc:
+            self.missing = exc
+
+    @property
+    def name(self) -> str:
+        return self.provider.name
+
+    @property
+    def failure(self) -> TmAuthError | None:
+        return self._failure
+
+    def token(self) -> Token:
+        """The current token: logs in on first call; raises the remembered failure after."""
+        token = self._token
+        if token is not None and not (self._renew_ahead and token.needs_renewal()):
+            return token
+        with self._lock:
+            if self._failure is not None:
+                raise self._failure
+            token = self._token
+            if token is None or (self._renew_ahead and token.needs_renewal()):
+                renewal = token is not None
+                token = self._login()
+                if renewal:
+                    self.renewals += 1
+            return token
+
+    def renew(self, refused: str) -> Token | None:
+        """A fresh token after the server refused the header ``refused``, or ``None``.
+
+        Several threads refused at once log in only once: a later caller finds the token
+        already replaced. A failed renewal is remembered like a failed login.
+        """
+        with self._lock:
+            current = self._token
+            if self._failure is not None:
+                return None
+            if current is not None and current.header != refused:
+                return current
+            try:
+                fresh = self._login()
+            except TmAuthError:
+                return None
+            self.renewals += 1
+            return None if fresh.header == refused else fresh
+
+    def peek(self) -> Token | None:
+        """The token held now, without logging in."""
+        return self._token
+
+    def seed(self, token: Token, how: str) -> None:
+        """Use a token obtained elsewhere (remembered, or shared by the xdist controller)."""
+        with self._lock:
+            self._accept(token, Outcome(how))
+
+    def fail_with(self, failure: TmAuthError) -> None:
+        """Adopt a failure found elsewhere (by the xdist controller), without trying again."""
+        with self._lock:
+            self._failure = failure
+
+    def session(self) -> ApiSession:
+        """The provider's session, built once; logs in first so failures surface here."""
+        session = self._session
+        if session is not None:
+            return session
+        with self._lock:
+            if self._session is None:
+                from pytest_tm_auth.http import TokenAuth
+
+                self.token()
+                assert self.target is not None
+                session = self._transport().session(self.target.api_url)
+                session.auth = TokenAuth(self.token, self.renew)
+                self.config.hook.pytest_tm_auth_session(provider=self.provider, session=session)
+                self._session = session
+            return self._session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+    def _login(self) -> Token:
+        """Call the credentials and authenticate hooks; remember a failure for the run."""
+        try:
+            return self._login_once()
+        except TmAuthError as exc:
+            self._failure = exc
+            if not isinstance(exc, MissingCredentials):
+                self.outcome = Outcome("failed")
+            raise
+
+    def _login_once(self) -> Token:
+        import requests
+
+        from pytest_tm_auth.diagnose import explain_exception
+
+        hook = self.config.hook
+        if self.logins == 0:
+            supplied = hook.pytest_tm_auth_credentials(provider=self.provider, config=self.config)
+            if supplied:
+                self.values = self.values.overridden(supplied, Source("hook", "credentials"))
+                self._scrubber.add(*self.values.secrets())
+                self.target, self.missing = self.provider.target(self.values), None
+        if self.missing is not None:
+            raise self.missing
+        assert self.target is not None
+        self.logins += 1
+        transport = self._transport()
+        started = time.perf_counter()
+        login = Login(self.provider, self.target, self.values, transport.session(retry_post=True))
+        try:
+            token: Token | None = hook.pytest_tm_auth_authenticate(login=login)
+        except requests.RequestException as error:
+            raise explain_exception(self.provider.title, self.target.url, error) from None
+        finally:
+            login.http.close()
+        if token is None:
+            raise AuthError(
+                self.provider.title, self.target.url, "no authenticate hook returned a token"
+            )
+        self._accept(token, Outcome("logged in", time.perf_counter() - started))
+        hook.pytest_tm_auth_authenticated(provider=self.provider, token=token)
+        return token
+
+    def _accept(self, token: Token, outcome: Outcome) -> None:
+        self._scrubber.add(token.value)
+        self._token = token
+        self._renew_ahead = token.expires_at is not None and not token.needs_renewal()
+        self._failure = None
+        self.outcome = outcome
+
+
+class TmAuth:
+    """The run's registry: any provider's token or session by name (the ``tm_auth`` fixture).
+
+    Lookups log in on first use. A provider without credentials skips the asking test (or
+    fails it under ``--tm-auth-on-missing=fail``); a failed login fails it with one message.
+    """
+
+    def __init__(
+        self, states: dict[str, ProviderState], on_missing: str, scrubber: Scrubber
+    ) -> None:
+        self._states = states
+        self._on_missing = on_missing
+        self._scrub = scrubber.scrub
+
+    @property
+    def names(self) -> list[str]:
+        """The names of every provider of this run, built-in and added."""
+        return list(self._states)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._states
+
+    def provider(self, name: str) -> Provider:
+        return self.state(name).provider
+
+    def token(self, name: str) -> Token:
+        """The provider's token; logs in on first use."""
+        __tracebackhide__ = True
+        state = self.state(name)
+        try:
+            return state.token()
+        except MissingCredentials as exc:
+            if self._on_missing == "fail":
+                pytest.fail(self._scrub(str(exc)), pytrace=False)
+            pytest.skip(self._scrub(str(exc)))
+        except (AuthError, ConfigError) as exc:
+            pytest.fail(self._scrub(str(exc)), pytrace=False)
+
+    def session(self, name: str) -> ApiSession:
+        """The provider's ``requests.Session``: base URL, auth, timeouts, TLS and retries set."""
+        __tracebackhide__ = True
+        self.token(name)
+        return self.state(name).session()
+
+    def state(self, name: str) -> ProviderState:
+        try:
+            return self._states[name]
+        except KeyError:
+            known = ", ".join(self._states)
+            raise KeyError(f"no tm-auth provider named {name!r} (known: {known})") from None
+
+    def __repr__(self) -> str:
+        return f"<TmAuth providers={self.names}>"

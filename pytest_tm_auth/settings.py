@@ -1,0 +1,218 @@
+"""One declaration per setting; four sources; every value remembers where it came from.
+
+A :class:`Setting` named ``xray_client_id`` is the option ``--xray-client-id``, the ini key
+``xray_client_id`` and the environment variable ``XRAY_CLIENT_ID``. :func:`resolve` applies the
+precedence CLI option > process environment > ``.env`` file > ini key > default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from pytest_tm_auth.errors import ConfigError
+from pytest_tm_auth.secret import Secret
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
+def parse_flag(text: str) -> bool:
+    """``1/true/yes/on`` or ``0/false/no/off`` (any case), as environment variables are written."""
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError("expected one of 1/true/yes/on or 0/false/no/off")
+
+
+def parse_seconds(text: str) -> float:
+    """A positive number of seconds."""
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise ValueError("expected a positive number of seconds")
+    return value
+
+
+def parse_count(text: str) -> float:
+    """A whole number of zero or more (kept as float so every numeric value has one type)."""
+    value = int(text)
+    if value < 0:
+        raise ValueError("expected a whole number, 0 or more")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A setting with its three names, help, and how its text becomes a value."""
+
+    name: str
+    help: str
+    secret: bool = False
+    default: str | None = None
+    choices: tuple[str, ...] = ()
+    flag: bool = False
+    parse: Callable[[str], object] | None = None
+    label: str = ""
+    metavar: str = ""
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def env(self) -> str:
+        return self.name.upper()
+
+    @property
+    def ini(self) -> str:
+        return self.name
+
+    @property
+    def title(self) -> str:
+        """How messages name the setting's meaning, e.g. ``client id``."""
+        return self.label or self.name.split("_", 1)[-1].replace("_", " ")
+
+    def convert(self, text: str, source: Source) -> object:
+        """Turn a source's text into the value, or say which source holds a bad one."""
+        text = text.strip()
+        if self.secret and any(ch.isspace() for ch in text):
+            raise ConfigError(
+                f"{self.env} from {source} contains a space or line break inside it; "
+                "secrets never do — copy it again without surrounding text"
+            )
+        try:
+            if self.flag:
+                return parse_flag(text)
+            if self.choices and text.lower() not in self.choices:
+                raise ValueError("expected one of " + ", ".join(self.choices))
+            if self.choices:
+                return text.lower()
+            if self.parse is not None:
+                return self.parse(text)
+        except ValueError as exc:
+            shown = "***" if self.secret else repr(text)
+            raise ConfigError(
+                f"Invalid value {shown} for {self.option} from {source}: {exc}"
+            ) from None
+        return Secret(text) if self.secret else text
+
+
+class Source(NamedTuple):
+    """Where a value came from: ``kind`` is short (``env``), ``where`` names the exact place."""
+
+    kind: str
+    where: str = ""
+
+    def __str__(self) -> str:
+        if self.kind in {"default", "option"} or not self.where:
+            return self.where or self.kind
+        return f"{self.kind} ({self.where})"
+
+
+DEFAULT = Source("default")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    setting: Setting
+    value: object
+    source: Source
+
+
+@dataclass(frozen=True)
+class Values:
+    """Resolved settings: each value with its source. Unset values are ``None``."""
+
+    resolved: Mapping[str, Resolved] = field(default_factory=dict)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.resolved
+
+    def get(self, name: str) -> object:
+        item = self.resolved.get(name)
+        return None if item is None else item.value
+
+    def text(self, name: str) -> str | None:
+        value = self.get(name)
+        return value if isinstance(value, str) and value else None
+
+    def flag(self, name: str) -> bool:
+        return self.get(name) is True
+
+    def number(self, name: str) -> float:
+        value = self.get(name)
+        assert isinstance(value, float), f"{name} is not numeric"
+        return value
+
+    def source(self, name: str) -> Source:
+        item = self.resolved.get(name)
+        return DEFAULT if item is None else item.source
+
+    def describe(self, name: str) -> str:
+        """``XRAY_URL from env`` style, for messages that point at a value."""
+        item = self.resolved[name]
+        return f"{item.setting.option} from {item.source}"
+
+    def setting(self, name: str) -> Setting:
+        return self.resolved[name].setting
+
+    def secrets(self) -> list[str]:
+        """Every secret value that is set, for scrubbing output."""
+        return [
+            item.value
+            for item in self.resolved.values()
+            if item.setting.secret and isinstance(item.value, str) and item.value
+        ]
+
+    def overridden(self, texts: Mapping[str, str | None], source: Source) -> Values:
+        """A copy where ``texts`` win over every other source (the sandbox, a credentials hook)."""
+        merged = dict(self.resolved)
+        for name, text in texts.items():
+            if name not in merged:
+                raise ConfigError(f"{source} supplied an unknown setting {name!r}")
+            setting = merged[name].setting
+            value = None if text is None else setting.convert(str(text), source)
+            merged[name] = Resolved(setting, value, source)
+        return Values(merged)
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The raw text each source holds, keyed by setting name (options by dest)."""
+
+    options: Mapping[str, object] = field(default_factory=dict)
+    environ: Mapping[str, str] = field(default_factory=dict)
+    dotenv: Mapping[str, str | None] = field(default_factory=dict)
+    dotenv_name: str = ".env"
+    ini: Mapping[str, str] = field(default_factory=dict)
+    ini_name: str = "ini"
+
+
+def resolve(settings: Iterable[Setting], sources: Sources) -> Values:
+    """Pick each setting's value by precedence: option > env > .env > ini > default."""
+    resolved: dict[str, Resolved] = {}
+    for setting in settings:
+        resolved[setting.name] = _resolve_one(setting, sources)
+    return Values(resolved)
+
+
+def _resolve_one(setting: Setting, sources: Sources) -> Resolved:
+    option = sources.options.get(setting.name)
+    if option is not None and option != []:
+        text = "1" if option is True else str(option)
+        source = Source("option", setting.option)
+        return Resolved(setting, setting.convert(text, source), source)
+    candidates: list[tuple[str | None, Source]] = [
+        (sources.environ.get(setting.env), Source("env", setting.env)),
+        (sources.dotenv.get(setting.env), Source(".env", sources.dotenv_name)),
+        (sources.ini.get(setting.ini), Source("ini", sources.ini_name)),
+    ]
+    for raw, source in candidates:
+        if raw is not None and raw.strip():
+            return Resolved(setting, setting.convert(raw, source), source)
+    if setting.default is None:
+        return Resolved(setting, False if setting.flag else None, DEFAULT)
+    return Resolved(setting, setting.convert(setting.default, DEFAULT), DEFAULT)

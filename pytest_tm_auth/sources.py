@@ -1,0 +1,74 @@
+"""Gather the raw text of every setting from a pytest config: options, env, .env, ini.
+
+The ``.env`` file is read with python-dotenv into a dictionary: ``os.environ`` is never
+modified, and a variable already in the real environment always wins.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pytest
+
+from pytest_tm_auth.errors import ConfigError
+from pytest_tm_auth.general import ENV_FILE
+from pytest_tm_auth.settings import Setting, Sources, Values, resolve
+
+
+def read_settings(
+    config: pytest.Config, settings: Iterable[Setting], environ: Mapping[str, str] | None = None
+) -> Values:
+    """Resolve ``settings`` from ``config`` and the environment, with their sources."""
+    settings = list(settings)
+    environ = os.environ if environ is None else environ
+    options = {s.name: config.getoption(s.name, default=None) for s in settings}
+    ini = {s.name: _ini_text(config, s) for s in settings}
+    ini_name = config.inipath.name if config.inipath else "ini"
+    base = Sources(options=options, environ=environ, ini=ini, ini_name=ini_name)
+    dotenv, dotenv_name = _read_env_files(config, base)
+    sources = Sources(options, environ, dotenv, dotenv_name, ini, ini_name)
+    return resolve(settings, sources)
+
+
+def _ini_text(config: pytest.Config, setting: Setting) -> str:
+    try:
+        value = config.getini(setting.ini)
+    except ValueError:  # a provider registered after the ini keys were read
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+def _read_env_files(config: pytest.Config, sources: Sources) -> tuple[dict[str, str | None], str]:
+    chosen = resolve([ENV_FILE], sources)
+    text = chosen.text(ENV_FILE.name)
+    if text:
+        paths = [config.rootpath / part.strip() for part in text.split(",") if part.strip()]
+        for path in paths:
+            if not path.is_file():
+                raise ConfigError(
+                    f"{ENV_FILE.option} from {chosen.source(ENV_FILE.name)} names {path}, "
+                    "which does not exist"
+                )
+    else:
+        default = config.rootpath / ".env"
+        paths = [default] if default.is_file() else []
+    if not paths:
+        return {}, ".env"
+    from dotenv import dotenv_values
+
+    values: dict[str, str | None] = {}
+    for path in paths:  # later files win, like a list of overrides
+        try:
+            values.update(dotenv_values(path, interpolate=False, encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"Cannot read {path}: {type(exc).__name__}") from None
+    return values, ", ".join(_shown(config.rootpath, p) for p in paths)
+
+
+def _shown(root: Path, path: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

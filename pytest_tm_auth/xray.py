@@ -1,0 +1,173 @@
+"""Xray: Cloud (client id/secret exchanged for a JWT) or Data Center (Jira credentials)."""
+
+from __future__ import annotations
+
+import json
+
+from pytest_tm_auth import jira
+from pytest_tm_auth.errors import AuthError, ConfigError
+from pytest_tm_auth.provider import Login, Target, missing
+from pytest_tm_auth.settings import Setting, Values
+from pytest_tm_auth.token import Token
+from pytest_tm_auth.urls import api_base, checked_url, join
+
+REGIONS = {
+    "global": "https://xray.cloud.getxray.app",
+    "us": "https://us.xray.cloud.getxray.app",
+    "eu": "https://eu.xray.cloud.getxray.app",
+    "au": "https://au.xray.cloud.getxray.app",
+}
+
+DEPLOYMENT = Setting(
+    "xray_deployment",
+    "Xray deployment: cloud, datacenter or auto (default: cloud when a client id is set)",
+    default="auto",
+    choices=("auto", "cloud", "datacenter"),
+)
+REGION = Setting(
+    "xray_region",
+    "Xray Cloud region: global (default), us, eu or au",
+    default="global",
+    choices=tuple(REGIONS),
+)
+URL = Setting(
+    "xray_url",
+    "Explicit Xray base URL (Cloud: overrides the region; Data Center: the Jira URL)",
+    label="url",
+    metavar="URL",
+)
+CLIENT_ID = Setting("xray_client_id", "Xray Cloud API key client id", label="client id")
+CLIENT_SECRET = Setting(
+    "xray_client_secret", "Xray Cloud API key client secret", secret=True, label="client secret"
+)
+
+WRONG_SERVER_404 = (
+    "no Xray Cloud API at this URL: for Xray Data Center set --xray-deployment=datacenter "
+    "with JIRA_URL and JIRA_TOKEN; for Cloud, unset XRAY_URL or use XRAY_REGION"
+)
+
+
+class Xray:
+    """Xray's REST and GraphQL API: Cloud ``/api/v2/`` or Data Center ``/rest/raven/2.0/``."""
+
+    name = "xray"
+    title = "Xray"
+    settings = (DEPLOYMENT, REGION, URL, CLIENT_ID, CLIENT_SECRET)
+
+    def target(self, values: Values) -> Target:
+        deployment = values.text(DEPLOYMENT.name) or "auto"
+        cloud_credentials = [s.name for s in (CLIENT_ID, CLIENT_SECRET) if values.text(s.name)]
+        if deployment == "auto":
+            if cloud_credentials:
+                deployment = "cloud"
+            elif values.text(jira.URL.name) and jira.jira_deployment(values) == "datacenter":
+                deployment = "datacenter"
+            else:
+                raise missing(
+                    self.title,
+                    ("Xray Cloud", [CLIENT_ID, CLIENT_SECRET]),
+                    ("Xray Data Center", [jira.URL, jira.TOKEN]),
+                )
+        if deployment == "cloud":
+            return self._cloud(values)
+        if cloud_credentials:
+            raise ConfigError(
+                f"Xray Data Center chosen by {values.describe(DEPLOYMENT.name)}, but "
+                f"{values.describe(cloud_credentials[0])} is an Xray Cloud credential: "
+                "remove it, or use --xray-deployment=cloud"
+            )
+        return self._datacenter(values)
+
+    def _cloud(self, values: Values) -> Target:
+        absent = [s for s in (CLIENT_ID, CLIENT_SECRET) if not values.text(s.name)]
+        if absent:
+            raise missing(self.title, ("Xray Cloud", absent))
+        if values.text(URL.name):
+            url = jira.site(values, URL.name)
+        else:
+            url = REGIONS[values.text(REGION.name) or "global"]
+        return Target("cloud", url, api_base(url, "api/v2"), (CLIENT_ID.name, CLIENT_SECRET.name))
+
+    def _datacenter(self, values: Values) -> Target:
+        url_setting = URL.name if values.text(URL.name) else jira.URL.name
+        credentials = jira.datacenter_credentials(values)
+        if not values.text(url_setting) or not credentials:
+            raise missing(
+                self.title,
+                ("Xray Data Center", [jira.URL, jira.TOKEN]),
+                ("basic auth", [jira.URL, jira.USERNAME, jira.PASSWORD]),
+            )
+        if url_setting == jira.URL.name and jira.jira_deployment(values) == "cloud":
+            raise ConfigError(
+                f"Xray Data Center needs a Data Center Jira, but {values.describe(jira.URL.name)} "
+                "is a Jira Cloud site: use Xray Cloud credentials (XRAY_CLIENT_ID, "
+                "XRAY_CLIENT_SECRET) or set --jira-deployment=datacenter"
+            )
+        url = checked_url(
+            values.text(url_setting) or "",
+            values.describe(url_setting),
+            allow_http=values.flag("tm_auth_allow_http"),
+        )
+        return Target("datacenter", url, api_base(url, "rest/raven/2.0"), credentials)
+
+    def authenticate(self, login: Login) -> Token:
+        if login.target.deployment == "cloud":
+            return self._exchange(login)
+        from pytest_tm_auth.verify import verify_token
+
+        return verify_token(
+            login,
+            jira.datacenter_token(self.name, login.values),
+            join(login.target.url + "/", "rest/api/2/myself"),
+            fixes={401: jira.DATACENTER_401},
+        )
+
+    def _exchange(self, login: Login) -> Token:
+        """POST the API key to ``/api/v2/authenticate``; the answer is the JWT as a JSON string."""
+        import requests
+
+        from pytest_tm_auth.diagnose import explain_exception, explain_response, is_html
+
+        url = join(login.target.api_url, "authenticate")
+        body = {
+            "client_id": login.values.text(CLIENT_ID.name),
+            "client_secret": login.values.text(CLIENT_SECRET.name),
+        }
+        try:
+            response = login.http.post(url, json=body)
+        except requests.RequestException as error:
+            raise explain_exception(self.title, url, error) from None
+        with response:
+            if not response.ok:
+                raise explain_response(
+                    self.title,
+                    url,
+                    response,
+                    fixes={404: WRONG_SERVER_404},
+                    credentials="XRAY_CLIENT_ID and XRAY_CLIENT_SECRET (an Xray API key)",
+                )
+            if is_html(response):
+                raise AuthError(
+                    self.title,
+                    url,
+                    f"HTTP {response.status_code} with an HTML page, not a token",
+                    fix="a proxy or SSO login page answered; check XRAY_URL and the network",
+                    status=response.status_code,
+                )
+            try:
+                value = json.loads(response.text)
+            except ValueError:
+                value = None
+        if not isinstance(value, str):
+            raise AuthError(
+                self.title,
+                url,
+                f"HTTP {response.status_code} but the body is not a token",
+                fix="expected a JSON string; check XRAY_URL points at Xray Cloud",
+                status=response.status_code,
+            )
+        if not value.strip():
+            raise AuthError(
+                self.title, url, "the service answered an empty token", status=response.status_code
+            )
+        return Token.from_jwt(self.name, value.strip())

@@ -1,0 +1,54 @@
+"""Shared fixtures: a clean environment, the stand-in server, and pytester helpers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from pytest_tm_auth.sandbox import Sandbox
+
+#: Variable prefixes the plugin reads; a developer's real credentials must never reach a test.
+OWN_PREFIXES = ("XRAY_", "ZEPHYR_", "JIRA_", "TM_AUTH_", "TESTRAIL_")
+FOREIGN = ("PYTEST_ADDOPTS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "NETRC")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Remove credential variables and options inherited from the developer's shell or CI."""
+    for name in list(os.environ):
+        if name.startswith(OWN_PREFIXES) or name in FOREIGN:
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[Sandbox]:
+    with Sandbox() as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox(sandbox_server: Sandbox) -> Sandbox:
+    """The stand-in, with its counters, faults and token state reset for this test."""
+    sandbox_server.reset()
+    return sandbox_server
+
+
+@pytest.fixture
+def cloud_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    """Every built-in provider configured for Cloud against the stand-in, through env vars."""
+    for name, value in sandbox.env("cloud").items():
+        monkeypatch.setenv(name, value)
+    return sandbox
+
+
+@pytest.fixture
+def datacenter_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    """Every built-in provider configured for Data Center against the stand-in's /jira."""
+    for name, value in sandbox.env("datacenter").items():
+        monkeypatch.setenv(name, value)
+    return sandbox
