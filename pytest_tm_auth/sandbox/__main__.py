@@ -1,0 +1,71 @@
+"""``python -m pytest_tm_auth.sandbox``: serve the stand-in and print what to export."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from pytest_tm_auth.sandbox.server import Sandbox
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pytest_tm_auth.sandbox",
+        description="Serve a local stand-in for Xray, Zephyr Scale and Jira with demo accounts.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
+    parser.add_argument(
+        "--deployment",
+        choices=("cloud", "datacenter"),
+        default="cloud",
+        help="which deployment's variables to print (default cloud)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stop: threading.Event | None = None) -> int:
+    """Serve until Ctrl-C, SIGTERM or ``stop`` is set; exit status 0 on a clean stop."""
+    args = _parser().parse_args(argv)
+    try:
+        sandbox = Sandbox(host=args.host, port=args.port)
+        sandbox.start()
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    stop = stop or threading.Event()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+
+        def on_sigterm(signum: int, frame: FrameType | None) -> None:
+            stop.set()
+
+        previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        print(
+            f"# pytest-tm-auth sandbox at {sandbox.url}; Jira Data Center at {sandbox.jira_dc_url}"
+        )
+        print("# demo credentials only: nothing here is a real secret")
+        for name, value in sandbox.env(args.deployment).items():
+            print(f"export {name}={shlex.quote(value)}")
+        print("# press Ctrl-C (or send SIGTERM) to stop", flush=True)
+        while not stop.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,174 @@
+"""Turns HTTP/1.1 requests into route calls: faults first, then the route, then the record.
+
+Keep-alive works because every answer carries ``Content-Length`` and every request body is
+read in full, even when the answer ignores it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import ssl
+import time
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any
+
+from pytest_tm_auth.sandbox.faults import Fault
+from pytest_tm_auth.sandbox.messages import Request, Response, parse_authorization, text_response
+from pytest_tm_auth.sandbox.records import Recorded
+from pytest_tm_auth.sandbox.routes import Resolution, not_found, resolve
+
+if TYPE_CHECKING:
+    from pytest_tm_auth.sandbox.httpserver import LoopbackHTTPServer
+
+__all__ = ["SandboxHandler"]
+
+MAX_BODY = 16 * 1024 * 1024
+HANDSHAKE_TIMEOUT = 10.0
+_OWN_HEADERS = frozenset({"content-length", "content-type", "transfer-encoding", "connection"})
+
+
+class _BadBody(Exception):
+    """The request body cannot be read; the connection cannot be reused."""
+
+
+class SandboxHandler(BaseHTTPRequestHandler):
+    """One instance per TCP connection; ``handle`` loops over its keep-alive requests."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "pytest-tm-auth-sandbox"
+    disable_nagle_algorithm = True  # headers and body go out as two writes; no 40 ms stalls
+    server: LoopbackHTTPServer
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def setup(self) -> None:
+        connection = self.request
+        if isinstance(connection, ssl.SSLSocket):
+            connection.settimeout(HANDSHAKE_TIMEOUT)
+            connection.do_handshake()
+            connection.settimeout(None)
+        super().setup()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: request lines can carry query strings, and tests read the records instead."""
+
+    def _serve(self) -> None:
+        arrived = time.monotonic()
+        state = self.server.state
+        path, _, query = self.path.partition("?")
+        credentials = parse_authorization(self.headers.get("Authorization"))
+        try:
+            body = self._read_body()
+        except _BadBody as exc:
+            self.close_connection = True
+            self._send(text_response(400, f"Bad Request: {exc}"))
+            return
+        resolution = resolve(self.command, path, query)
+        fault = state.take_fault(resolution.name)
+        if fault is not None and fault.delay > 0 and state.stopping.wait(fault.delay):
+            fault = Fault.dropped()  # the sandbox is stopping: hang up rather than answer late
+        response: Response | None = None
+        if fault is None or fault.passthrough:
+            response = self._answer(
+                resolution,
+                Request(
+                    method=self.command,
+                    path=path,
+                    query=query,
+                    headers={name.lower(): value for name, value in reversed(self.headers.items())},
+                    body=body,
+                    base_url=self.server.base_url,
+                ),
+            )
+        elif not fault.drop:
+            response = Response(
+                fault.status, fault.body.encode("utf-8"), fault.content_type, dict(fault.headers)
+            )
+        state.record(
+            Recorded(
+                method=self.command,
+                path=path,
+                query=query,
+                route=resolution.name,
+                status=0 if response is None else response.status,
+                auth=credentials.scheme,
+                user=(response.user if response is not None else None) or credentials.user,
+                connection=self.server.connection_id(self.connection),
+                at=arrived,
+            )
+        )
+        if response is None:
+            self._drop()
+        else:
+            self._send(response)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+    def _answer(self, resolution: Resolution, request: Request) -> Response:
+        if resolution.route is None:
+            if resolution.allowed:
+                allow = ", ".join(sorted(set(resolution.allowed)))
+                return text_response(405, "Method Not Allowed", {"Allow": allow})
+            return not_found()
+        try:
+            return resolution.route.handler(request, self.server.state, resolution.params)
+        except Exception:  # a bug in a handler must still produce an answer
+            return text_response(500, "Internal Server Error")
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._read_chunked()
+        length_text = self.headers.get("Content-Length")
+        if length_text is None:
+            return b""
+        try:
+            length = int(length_text)
+        except ValueError:
+            raise _BadBody("invalid Content-Length") from None
+        if not 0 <= length <= MAX_BODY:
+            raise _BadBody("Content-Length out of range")
+        body = self.rfile.read(length)
+        if len(body) != length:
+            raise _BadBody("body shorter than Content-Length")
+        return body
+
+    def _read_chunked(self) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(1024)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                raise _BadBody("invalid chunk size") from None
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(chunks)
+            total += size
+            if total > MAX_BODY:
+                raise _BadBody("body too large")
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline(1024)
+
+    def _send(self, response: Response) -> None:
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        for name, value in response.headers.items():
+            if name.lower() not in _OWN_HEADERS:
+                self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+        self.wfile.flush()
+
+    def _drop(self) -> None:
+        """Hang up without a word, as a crashed backend or an idle-timeout proxy would."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)

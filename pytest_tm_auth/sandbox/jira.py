@@ -1,0 +1,52 @@
+"""Jira Cloud ``/myself``: email + API token only; passwords are refused as on the real site."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pytest_tm_auth.sandbox.demo import DEMO
+from pytest_tm_auth.sandbox.messages import (
+    Request,
+    Response,
+    json_response,
+    same_secret,
+    text_response,
+)
+from pytest_tm_auth.sandbox.state import State
+
+__all__ = ["NOT_AUTHENTICATED", "PASSWORD_DEPRECATED", "myself"]
+
+NOT_AUTHENTICATED = {
+    "message": "Client must be authenticated to access this resource.",
+    "status-code": 401,
+}
+PASSWORD_DEPRECATED = (
+    "Basic authentication with passwords is deprecated. For more information, see: "
+    "https://developer.atlassian.com/cloud/confluence/deprecation-notice-basic-auth/"
+)
+
+
+def myself(request: Request, state: State, params: Mapping[str, str]) -> Response:
+    """``GET /rest/api/{2,3}/myself`` on Jira Cloud."""
+    credentials = request.credentials
+    if credentials.scheme == "basic" and credentials.user is not None:
+        if credentials.user == DEMO.jira_email and same_secret(
+            credentials.secret, DEMO.jira_api_token
+        ):
+            user = {
+                "self": f"{request.base_url}/rest/api/2/user?accountId={DEMO.jira_account_id}",
+                "accountId": DEMO.jira_account_id,
+                "accountType": "atlassian",
+                "emailAddress": DEMO.jira_email,
+                "displayName": DEMO.jira_display_name,
+                "active": True,
+                "timeZone": "Etc/UTC",
+            }
+            response = json_response(200, user)
+            response.user = DEMO.jira_email
+            return response
+        if credentials.user in {DEMO.jira_email, DEMO.jira_username} and same_secret(
+            credentials.secret, DEMO.jira_password
+        ):
+            return text_response(401, PASSWORD_DEPRECATED)
+    return json_response(401, NOT_AUTHENTICATED)
