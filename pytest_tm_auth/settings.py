@@ -30,17 +30,25 @@ def parse_flag(text: str) -> bool:
 
 def parse_seconds(text: str) -> float:
     """A positive number of seconds."""
-    value = float(text)
-    if not value > 0 or value == float("inf"):
-        raise ValueError("expected a positive number of seconds")
+    problem = "expected a positive number of seconds"
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(problem) from None
+    if not 0 < value < float("inf"):  # also refuses nan
+        raise ValueError(problem)
     return value
 
 
 def parse_count(text: str) -> float:
     """A whole number of zero or more (kept as float so every numeric value has one type)."""
-    value = int(text)
+    problem = "expected a whole number, 0 or more"
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(problem) from None
     if value < 0:
-        raise ValueError("expected a whole number, 0 or more")
+        raise ValueError(problem)
     return float(value)
 
 
@@ -57,6 +65,8 @@ class Setting:
     parse: Callable[[str], object] | None = None
     label: str = ""
     metavar: str = ""
+    #: A secret a person chose (a password) may hold spaces; keys and tokens never do.
+    allow_spaces: bool = False
 
     @property
     def option(self) -> str:
@@ -77,11 +87,12 @@ class Setting:
 
     def convert(self, text: str, source: Source) -> object:
         """Turn a source's text into the value, or say which source holds a bad one."""
-        text = text.strip()
-        if self.secret and any(ch.isspace() for ch in text):
+        text = text.strip()  # stray blanks and the \r of a .env file written on Windows
+        if self.secret and _stray_whitespace(text, allow_spaces=self.allow_spaces):
+            inside = "a line break" if self.allow_spaces else "a space or line break"
             raise ConfigError(
-                f"{self.env} from {source} contains a space or line break inside it; "
-                "secrets never do — copy it again without surrounding text"
+                f"{self.option} from {source} contains {inside} inside it, which a pasted "
+                "secret never does: copy it again without surrounding text"
             )
         try:
             if self.flag:
@@ -100,6 +111,12 @@ class Setting:
         return Secret(text) if self.secret else text
 
 
+def _stray_whitespace(text: str, *, allow_spaces: bool) -> bool:
+    if allow_spaces:
+        return any(ch.isspace() and ch not in " \t" for ch in text)
+    return any(ch.isspace() for ch in text)
+
+
 class Source(NamedTuple):
     """Where a value came from: ``kind`` is short (``env``), ``where`` names the exact place."""
 
@@ -107,7 +124,9 @@ class Source(NamedTuple):
     where: str = ""
 
     def __str__(self) -> str:
-        if self.kind in {"default", "option"} or not self.where:
+        if self.kind == "option":
+            return "the command line"
+        if self.kind == "default" or not self.where:
             return self.where or self.kind
         return f"{self.kind} ({self.where})"
 
@@ -186,7 +205,8 @@ class Sources:
     options: Mapping[str, object] = field(default_factory=dict)
     environ: Mapping[str, str] = field(default_factory=dict)
     dotenv: Mapping[str, str | None] = field(default_factory=dict)
-    dotenv_name: str = ".env"
+    #: Which ``.env`` file each variable in ``dotenv`` came from, as shown in messages.
+    dotenv_files: Mapping[str, str] = field(default_factory=dict)
     ini: Mapping[str, str] = field(default_factory=dict)
     ini_name: str = "ini"
 
@@ -207,7 +227,10 @@ def _resolve_one(setting: Setting, sources: Sources) -> Resolved:
         return Resolved(setting, setting.convert(text, source), source)
     candidates: list[tuple[str | None, Source]] = [
         (sources.environ.get(setting.env), Source("env", setting.env)),
-        (sources.dotenv.get(setting.env), Source(".env", sources.dotenv_name)),
+        (
+            sources.dotenv.get(setting.env),
+            Source(".env", sources.dotenv_files.get(setting.env, "")),
+        ),
         (sources.ini.get(setting.ini), Source("ini", sources.ini_name)),
     ]
     for raw, source in candidates:

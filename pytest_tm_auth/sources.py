@@ -27,8 +27,8 @@ def read_settings(
     ini = {s.name: _ini_text(config, s) for s in settings}
     ini_name = config.inipath.name if config.inipath else "ini"
     base = Sources(options=options, environ=environ, ini=ini, ini_name=ini_name)
-    dotenv, dotenv_name = _read_env_files(config, base)
-    sources = Sources(options, environ, dotenv, dotenv_name, ini, ini_name)
+    dotenv, dotenv_files = _read_env_files(config, base)
+    sources = Sources(options, environ, dotenv, dotenv_files, ini, ini_name)
     return resolve(settings, sources)
 
 
@@ -40,7 +40,10 @@ def _ini_text(config: pytest.Config, setting: Setting) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _read_env_files(config: pytest.Config, sources: Sources) -> tuple[dict[str, str | None], str]:
+def _read_env_files(
+    config: pytest.Config, sources: Sources
+) -> tuple[dict[str, str | None], dict[str, str]]:
+    """Every variable of the chosen ``.env`` files, and which file each one came from."""
     chosen = resolve([ENV_FILE], sources)
     text = chosen.text(ENV_FILE.name)
     if text:
@@ -55,16 +58,19 @@ def _read_env_files(config: pytest.Config, sources: Sources) -> tuple[dict[str, 
         default = config.rootpath / ".env"
         paths = [default] if default.is_file() else []
     if not paths:
-        return {}, ".env"
+        return {}, {}
     from dotenv import dotenv_values
 
     values: dict[str, str | None] = {}
+    files: dict[str, str] = {}
     for path in paths:  # later files win, like a list of overrides
         try:
-            values.update(dotenv_values(path, interpolate=False, encoding="utf-8"))
+            read = dotenv_values(path, interpolate=False, encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"Cannot read {path}: {type(exc).__name__}") from None
-    return values, ", ".join(_shown(config.rootpath, p) for p in paths)
+        values.update(read)
+        files.update(dict.fromkeys(read, _shown(config.rootpath, path)))
+    return values, files
 
 
 def _shown(root: Path, path: Path) -> str:

@@ -27,15 +27,18 @@ def checked_url(url: str, described: str, *, allow_http: bool) -> str:
     """
     try:
         parts = urlsplit(url.strip())
+    except ValueError as exc:  # the URL is not shown: it may carry a password
+        raise ConfigError(f"Malformed URL in {described}: {exc}") from None
+    if parts.username or parts.password:  # checked first: later messages show the URL
+        raise ConfigError(
+            f"URL in {described} carries credentials; set them in their own settings instead"
+        )
+    try:
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError as exc:
         raise ConfigError(f"Malformed URL {url!r} in {described}: {exc}") from None
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ConfigError(f"Malformed URL {url!r} in {described}: expected https://host[/path]")
-    if parts.username or parts.password:
-        raise ConfigError(
-            f"URL in {described} carries credentials; set them in their own settings instead"
-        )
     if parts.query or parts.fragment:
         raise ConfigError(f"URL {url!r} in {described} must not have a query or fragment")
     if parts.scheme == "http" and not allow_http and not is_loopback(parts.hostname):
