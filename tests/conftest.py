@@ -5,7 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+# hypothesis and requests are imported here, before any pytester run: in-process runs drop
+# the modules they import, so a second run would import them again: requests then mixes two
+# http.cookiejar modules ("You can only merge into CookieJar"), and hypothesis (imported by
+# its plugin's terminal summary) is assertion-rewritten again, about half a second per run.
+import hypothesis.internal.observability  # noqa: F401
 import pytest
+import requests  # noqa: F401
 
 from pytest_tm_auth.sandbox import Sandbox
 

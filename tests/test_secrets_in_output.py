@@ -1,0 +1,108 @@
+"""No secret or issued token reaches a failing run's output, however a test handles it.
+
+The inner tests fail on purpose with the value in every place pytest prints: assertion
+diffs, ``-l`` locals, f-strings, captured stdout and logs, skip reasons and JUnit XML.
+Issued tokens are JWTs, so any ``eyJ`` in the output is a leaked token.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from pytest_tm_auth.sandbox import DEMO, Sandbox
+
+LEAKY_TESTS = """
+import logging
+
+import pytest
+
+
+def test_compare_token(xray_token):
+    assert xray_token == "x"
+
+
+def test_repr_in_message(xray_token):
+    assert False, repr(xray_token)
+
+
+def test_local_plain_copy(xray_token):
+    held = str(xray_token)
+    assert not held
+
+
+def test_header_built_by_hand(xray_token):
+    assert f"Bearer {xray_token}" == "Bearer y"
+
+
+def test_two_copies_differing_at_the_end(xray_token):
+    assert str(xray_token) + "a" == str(xray_token) + "b"
+
+
+def test_zephyr_request_headers(zephyr_session):
+    sent = zephyr_session.get("testcases/DEMO-T1").request.headers
+    assert dict(sent) == {}
+
+
+def test_jira_request_headers(jira_session):
+    sent = jira_session.get("myself").request.headers
+    assert sent["Authorization"] == "Basic nope"
+
+
+def test_printed_and_logged(xray_token, zephyr_session):
+    print("token:", xray_token)
+    logging.getLogger("suite").debug("token %s", xray_token)
+    assert False
+
+
+def test_skip_reason(xray_token):
+    pytest.skip(f"skipping with {xray_token}")
+"""
+
+FAILING = 8
+
+
+def secrets_of_the_run() -> dict[str, str]:
+    """Name -> value of everything secret in the run, named so a failure never prints one."""
+    basic = base64.b64encode(f"{DEMO.jira_email}:{DEMO.jira_api_token}".encode()).decode()
+    return {
+        "xray client secret": DEMO.xray_client_secret,
+        "zephyr token": DEMO.zephyr_token,
+        "jira api token": DEMO.jira_api_token,
+        "jira basic credentials": basic,
+        # Every JWT starts so: the Xray token issued in this run, and Zephyr's token.
+        "a JWT": "eyJ",
+    }
+
+
+def leaked(text: str) -> list[str]:
+    return [name for name, secret in secrets_of_the_run().items() if secret in text]
+
+
+@pytest.mark.parametrize(
+    "verbosity",
+    [
+        pytest.param(["-vv", "-l", "--setup-show"], id="verbose"),
+        pytest.param(["-l"], id="shortened-values"),
+    ],
+)
+def test_failing_run_shows_no_secret(
+    pytester: pytest.Pytester, cloud_env: Sandbox, verbosity: list[str]
+) -> None:
+    pytester.makepyfile(LEAKY_TESTS)
+    result = pytester.runpytest(
+        "-p",
+        "no:cacheprovider",
+        "-rA",
+        "--log-level=DEBUG",
+        "--junitxml=report.xml",
+        *verbosity,
+    )
+    result.assert_outcomes(failed=FAILING, skipped=1)
+    result.stdout.fnmatch_lines(["*held*=*'***'*", "token: ***"])
+    output = result.stdout.str() + result.stderr.str()
+    junit = (pytester.path / "report.xml").read_text()
+    assert leaked(output) == []
+    assert leaked(junit) == []
+    assert cloud_env.count("xray.authenticate") == 1
