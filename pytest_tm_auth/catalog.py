@@ -28,6 +28,8 @@ class Catalog:
         self._group = parser.getgroup(GROUP, "test-management authentication (pytest-tm-auth)")
         self.settings: dict[str, Setting] = {}
         self.providers: dict[str, Provider] = {}
+        #: Set once the run's providers are built: a provider arriving later would be ignored.
+        self.closed = False
 
     def add_settings(self, settings: Iterable[Setting]) -> None:
         for setting in settings:
@@ -35,23 +37,31 @@ class Catalog:
             if known is setting:
                 continue
             if known is not None:
-                raise ValueError(f"tm-auth setting {setting.name!r} is declared twice")
+                raise pytest.UsageError(f"tm-auth setting {setting.name!r} is declared twice")
             self.settings[setting.name] = setting
             self._declare(setting)
 
     def add_providers(self, providers: Iterable[Provider] | None) -> None:
         """Result callback of ``pytest_tm_auth_add_providers``: check and declare each one."""
-        for provider in providers or ():
+        providers = list(providers or ())
+        if providers and self.closed:
+            names = ", ".join(repr(getattr(p, "name", p)) for p in providers)
+            raise pytest.UsageError(
+                f"tm-auth provider {names} was added after startup, by a conftest.py that pytest "
+                "loaded during collection: add it from the rootdir's conftest.py (or one in a "
+                "directory given on the command line, or a plugin)"
+            )
+        for provider in providers:
             name = getattr(provider, "name", None)
             if not isinstance(name, str) or not _NAME.match(name):
-                raise ValueError(
+                raise pytest.UsageError(
                     f"tm-auth provider name must be lowercase letters/digits: {name!r}"
                 )
             if name in self.providers:
-                raise ValueError(f"tm-auth provider {name!r} is added twice")
+                raise pytest.UsageError(f"tm-auth provider {name!r} is added twice")
             for setting in provider.settings:
                 if not setting.name.startswith(name + "_") and setting.name not in self.settings:
-                    raise ValueError(
+                    raise pytest.UsageError(
                         f"tm-auth provider {name!r}: setting {setting.name!r} must start with "
                         f"{name + '_'!r}"
                     )

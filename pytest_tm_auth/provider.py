@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pytest_tm_auth.errors import MissingCredentials
 from pytest_tm_auth.settings import Setting, Values
+from pytest_tm_auth.urls import checked_url
 
 if TYPE_CHECKING:
     import requests
@@ -92,3 +93,16 @@ def missing(title: str, *alternatives: tuple[str, Sequence[Setting]]) -> Missing
         options = ", ".join(s.option for s in settings)
         parts.append(f"{envs} ({options}) for {label}" if label else f"{envs} ({options})")
     return MissingCredentials(f"{title} credentials not set: set " + ", or ".join(parts))
+
+
+def site_url(values: Values, name: str) -> str:
+    """The URL held by setting ``name``, checked as the built-ins check theirs.
+
+    Refuses a malformed URL, one carrying credentials, and plain ``http://`` to a host that is
+    not loopback (unless ``--tm-auth-allow-http``), with a :class:`~pytest_tm_auth.ConfigError`
+    naming the setting and its source. Returns it without a trailing slash.
+    """
+    text = values.text(name)
+    if text is None:
+        raise ValueError(f"{name} is not set: check for missing credentials first")
+    return checked_url(text, values.describe(name), allow_http=values.flag("tm_auth_allow_http"))

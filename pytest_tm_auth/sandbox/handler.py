@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_tm_auth.sandbox.faults import Fault
 from pytest_tm_auth.sandbox.messages import Request, Response, parse_authorization, text_response
-from pytest_tm_auth.sandbox.records import Recorded
+from pytest_tm_auth.sandbox.records import RECORDED_HEADERS, Recorded
 from pytest_tm_auth.sandbox.routes import Resolution, not_found, resolve
 
 if TYPE_CHECKING:
@@ -97,6 +97,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 user=(response.user if response is not None else None) or credentials.user,
                 connection=self.server.connection_id(self.connection),
                 at=arrived,
+                headers={
+                    name: value
+                    for name in RECORDED_HEADERS
+                    if (value := self.headers.get(name)) is not None
+                },
             )
         )
         if response is None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-__all__ = ["Recorded"]
+__all__ = ["RECORDED_HEADERS", "Recorded"]
+
+#: Request headers kept by name (lower-cased): informative ones that never carry a credential.
+RECORDED_HEADERS = ("user-agent", "x-request-source")
 
 
 @dataclass(frozen=True)
@@ -13,7 +17,8 @@ class Recorded:
 
     ``auth`` is only the scheme (``"bearer"``, ``"basic"``, another lower-cased word, or
     ``None``) and ``user`` the user name it identified; ``status`` is 0 for a dropped
-    connection; ``connection`` identifies the TCP connection; ``at`` is ``time.monotonic()``.
+    connection; ``connection`` identifies the TCP connection; ``at`` is ``time.monotonic()``;
+    ``headers`` holds those of :data:`RECORDED_HEADERS` the request sent, by lower-cased name.
     """
 
     method: str
@@ -25,3 +30,4 @@ class Recorded:
     user: str | None
     connection: int
     at: float
+    headers: Mapping[str, str] = field(default_factory=dict, hash=False)

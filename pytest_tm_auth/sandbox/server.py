@@ -135,9 +135,18 @@ class Sandbox:
         return self.url + "/jira"
 
     def settings(self, deployment: Deployment = "cloud") -> dict[str, str]:
-        """Setting name -> value pointing every built-in provider here with demo credentials."""
+        """Setting name -> value pointing every built-in provider here with demo credentials.
+
+        Also the ``testrail_*`` settings of the TestRail provider that ``examples/`` writes
+        (the stand-in serves a small TestRail); a run that declares no such provider ignores them.
+        """
+        testrail = {
+            "testrail_url": self.url + "/testrail",
+            "testrail_user": DEMO.testrail_user,
+            "testrail_api_key": DEMO.testrail_api_key,
+        }
         if deployment == "cloud":
-            return {
+            return testrail | {
                 "xray_deployment": "cloud",
                 "xray_url": self.url,
                 "xray_client_id": DEMO.xray_client_id,
@@ -151,7 +160,7 @@ class Sandbox:
                 "jira_token": DEMO.jira_api_token,
             }
         if deployment == "datacenter":
-            return {
+            return testrail | {
                 "xray_deployment": "datacenter",
                 "zephyr_deployment": "datacenter",
                 "jira_deployment": "datacenter",
