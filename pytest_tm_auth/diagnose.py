@@ -9,14 +9,25 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 import requests
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NameResolutionError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
 
 from pytest_tm_auth.errors import AuthError
+from pytest_tm_auth.http import GaveUp
 
 REASON_LIMIT = 160
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _SPACE = re.compile(r"\s+")
+_TIMEOUT = re.compile(r"read timeout=([0-9.]+)")
+_CONNECT = re.compile(r"Failed to establish a new connection: (.*)")
 
 CAPTCHA_FIX = (
     "Jira asks for a CAPTCHA after failed logins: log in once through the browser "
@@ -29,7 +40,12 @@ LICENSE_FIX = "the Xray license of this Jira site is not valid: check the Xray s
 PASSWORD_FIX = (
     "Jira Cloud refuses passwords: set JIRA_TOKEN to an API token instead of JIRA_PASSWORD"
 )
-NOT_FOUND_FIX = "wrong base URL? check the URL setting"
+NOT_FOUND_FIX = "wrong base URL: nothing answers at this path; check the URL setting"
+DATACENTER_SERVER_FIX = (
+    "this server answers like Jira Data Center (X-Seraph-LoginReason), not Jira Cloud: "
+    "use Data Center credentials (JIRA_TOKEN as a personal access token) and "
+    "--jira-deployment=datacenter"
+)
 UNAVAILABLE_FIX = (
     "the service is rate-limiting or unavailable; try again later or raise --tm-auth-retries"
 )
@@ -64,10 +80,16 @@ def is_html(response: requests.Response) -> bool:
 
 
 def attempts_note(response: requests.Response) -> str:
-    """``after 4 attempts`` when urllib3 retried, so a user knows retries already happened."""
+    """`` after 4 attempts, waited 3.0 s`` when retries happened, so a user knows they did."""
     retries = getattr(response.raw, "retries", None)
     history = getattr(retries, "history", ()) if retries is not None else ()
-    return f" after {len(history) + 1} attempts" if history else ""
+    return _attempts(len(history) + 1, getattr(retries, "waited", None))
+
+
+def _attempts(attempts: int, waited: float | None) -> str:
+    if attempts <= 1:
+        return ""
+    return f" after {attempts} attempts" + (f", waited {waited:.1f} s" if waited else "")
 
 
 def explain_response(
@@ -77,8 +99,13 @@ def explain_response(
     *,
     fixes: Mapping[int, str] | None = None,
     credentials: str = "the credentials",
+    deployment: str = "",
 ) -> AuthError:
-    """An :class:`AuthError` for a login answered with an error status."""
+    """An :class:`AuthError` for a login answered with an error status.
+
+    ``deployment`` is the one the settings chose; a server that answers like the other
+    one (Jira Data Center sends ``X-Seraph-LoginReason``) gets a message saying so.
+    """
     status = response.status_code
     reason = server_reason(response)
     status_text = f"HTTP {status}{attempts_note(response)}"
@@ -93,6 +120,8 @@ def explain_response(
         fix = LICENSE_FIX
     elif status == 401 and "passwords is deprecated" in lowered:
         fix = PASSWORD_FIX
+    elif status == 401 and seraph and deployment == "cloud":
+        fix = DATACENTER_SERVER_FIX
     elif fixes and status in fixes:
         fix = fixes[status]
     elif status == 400:
@@ -110,45 +139,125 @@ def explain_response(
     return AuthError(title, url, problem, fix=fix, status=status)
 
 
-def explain_exception(title: str, url: str, error: requests.RequestException) -> AuthError:
-    """An :class:`AuthError` for a login that got no answer (timeout, TLS, DNS, refused)."""
-    detail = _SPACE.sub(" ", str(error))
-    if isinstance(error, requests.Timeout):
+def explain_exception(title: str, url: str, error: Exception) -> AuthError:
+    """An :class:`AuthError` for a login that got no answer (timeout, TLS, DNS, refused).
+
+    ``error`` is what requests raised (or a ``UnicodeError`` for a credential that cannot
+    be sent in a header); retries that ran out are named with their count and pauses.
+    """
+    cause, note = _unwrap(error)
+    detail = _SPACE.sub(" ", str(cause))
+    if isinstance(error, UnicodeError):
         return AuthError(
             title,
             url,
-            "no answer in time",
+            "a credential holds characters that cannot be sent in an HTTP header",
+            fix="tokens and keys are plain ASCII: copy the value again",
+        )
+    if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
+        return AuthError(title, url, "the URL is not valid", fix="check the URL setting")
+    if isinstance(cause, (ReadTimeoutError, requests.exceptions.ReadTimeout)):
+        seconds = _TIMEOUT.search(detail)
+        return AuthError(
+            title,
+            url,
+            f"no answer within {seconds.group(1)} s" if seconds else "no answer in time",
             fix="the service is slow or unreachable; raise --tm-auth-timeout or check the URL",
         )
     if isinstance(error, requests.exceptions.SSLError):
+        said, fix = _tls_reason(detail)
+        if "CERTIFICATE_VERIFY_FAILED" in detail:
+            return AuthError(title, url, f"TLS certificate verification failed: {said}", fix=fix)
+        return AuthError(title, url, f"TLS handshake failed: {said}", fix=fix)
+    if isinstance(cause, NameResolutionError) or "Name or service not known" in detail:
+        host = urlsplit(url).hostname or "the host"
         return AuthError(
             title,
             url,
-            f"TLS certificate verification failed ({_tls_reason(detail)})",
-            fix="behind a corporate proxy or with a private CA, pass --tm-auth-ca-bundle PATH",
+            f"the host name {host} does not resolve (DNS){note}",
+            fix="check the URL for typos, and the network or VPN",
         )
-    if "NameResolutionError" in detail or "Name or service not known" in detail:
-        return AuthError(title, url, "the host name does not resolve (DNS)", fix="check the URL")
-    if "refused" in detail.lower():
+    if isinstance(cause, NewConnectionError) and "refused" in detail.lower():
         return AuthError(
-            title, url, "connection refused", fix="is the service running at this URL and port?"
+            title,
+            url,
+            f"connection refused{note}",
+            fix="nothing listens at this host and port: check the URL and that the service runs",
+        )
+    if isinstance(cause, NewConnectionError):
+        why = _CONNECT.search(detail)
+        return AuthError(
+            title,
+            url,
+            f"could not connect{note}: {why.group(1) if why else detail}",
+            fix="check the URL and the network",
+        )
+    if isinstance(cause, ConnectTimeoutError) or isinstance(error, requests.ConnectTimeout):
+        return AuthError(
+            title,
+            url,
+            f"no connection in time{note}",
+            fix="a firewall or proxy may be in the way; check the URL and the network",
         )
     if isinstance(error, requests.ConnectionError):
         return AuthError(
-            title, url, "the connection failed or was dropped", fix="check the URL and network"
+            title,
+            url,
+            f"the connection was closed without an answer{note}",
+            fix="a proxy or load balancer dropped it; check the URL and the network",
         )
-    return AuthError(title, url, f"the request failed ({type(error).__name__})")
+    return AuthError(title, url, f"the request failed ({type(error).__name__}){note}")
 
 
-def _tls_reason(detail: str) -> str:
-    for known in (
-        "self-signed certificate in certificate chain",
+def _unwrap(error: Exception) -> tuple[BaseException, str]:
+    """The error urllib3 met under requests' wrapper, and how many attempts it took."""
+    inner = error.args[0] if error.args else None
+    if isinstance(inner, MaxRetryError):
+        note = ""
+        if isinstance(inner, GaveUp):
+            note = _attempts(inner.attempts, inner.waited)
+        return (inner.reason if inner.reason is not None else inner), note
+    if isinstance(inner, BaseException):
+        return inner, ""
+    return error, ""
+
+
+#: The few certificate problems worth naming, and what to do about each.
+_TLS_REASONS = (
+    (
         "self-signed certificate",
+        "the server's certificate is self-signed",
+        "pass its CA with --tm-auth-ca-bundle PATH",
+    ),
+    (
         "unable to get local issuer certificate",
+        "the server's certificate is signed by a CA this machine does not trust",
+        "behind a corporate proxy or with a private CA, pass --tm-auth-ca-bundle PATH",
+    ),
+    (
         "certificate has expired",
-        "Hostname mismatch",
+        "the server's certificate has expired",
+        "the server must renew it; check the URL",
+    ),
+    (
+        "certificate is not valid for",  # "Hostname mismatch", "IP address mismatch"
+        "the certificate is for another host name",
+        "check the host in the URL",
+    ),
+    (
         "wrong version number",
-    ):
-        if known.lower() in detail.lower():
-            return known
-    return "certificate not trusted"
+        "the server does not speak TLS at this port",
+        "check http:// versus https:// and the port in the URL",
+    ),
+)
+
+
+def _tls_reason(detail: str) -> tuple[str, str]:
+    lowered = detail.lower()
+    for known, said, fix in _TLS_REASONS:
+        if known.lower() in lowered:
+            return said, fix
+    return (
+        "the server's certificate was not accepted",
+        "pass your CA with --tm-auth-ca-bundle PATH, or check the URL",
+    )

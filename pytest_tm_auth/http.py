@@ -6,6 +6,7 @@ Imported only when a provider is used: requests costs tens of milliseconds to im
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from pytest_tm_auth.token import Token
@@ -24,17 +26,95 @@ TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 MAX_RETRY_AFTER = 20.0
 #: The longest pause between two attempts without ``Retry-After``.
 MAX_BACKOFF = 8.0
+#: All pauses of one request together never exceed this, however many retries are allowed.
+MAX_TOTAL_WAIT = 30.0
 BACKOFF_FACTOR = 0.5
 
 
+@dataclass(frozen=True)
+class Retried:
+    """One retry: what went wrong with the attempt before it, and how long the pause was."""
+
+    cause: str
+    waited: float
+    retry_after: bool = False
+
+
+class RetryLog:
+    """Every retry a session made, oldest first, so messages and the summary can tell them."""
+
+    def __init__(self) -> None:
+        self._entries: list[Retried] = []
+        self._lock = threading.Lock()
+
+    def add(self, entry: Retried) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    @property
+    def entries(self) -> list[Retried]:
+        with self._lock:
+            return list(self._entries)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    def describe(self) -> str:
+        """``retried 2 times (HTTP 503, HTTP 503), waited 1.0 s``; ``""`` without retries."""
+        entries = self.entries
+        if not entries:
+            return ""
+        times = "once" if len(entries) == 1 else f"{len(entries)} times"
+        causes = ", ".join(entry.cause for entry in entries)
+        waited = sum(entry.waited for entry in entries)
+        if not waited:
+            return f"retried {times} ({causes})"
+        asked = " as Retry-After asked" if any(entry.retry_after for entry in entries) else ""
+        return f"retried {times} ({causes}), waited {waited:.1f} s{asked}"
+
+
+class GaveUp(MaxRetryError):
+    """Retries ran out on errors without an answer; says how many attempts and pauses it took."""
+
+    def __init__(
+        self,
+        pool: Any,
+        url: str | None,
+        reason: Exception | None,
+        *,
+        attempts: int = 1,
+        waited: float = 0.0,
+    ) -> None:
+        super().__init__(pool, url or "", reason)
+        self.attempts = attempts
+        self.waited = waited
+
+
 class BoundedRetry(Retry):
-    """urllib3's retry, with ``Retry-After`` capped and 429 retried for every method.
+    """urllib3's retry with bounded pauses, 429 retried for every method, and a record.
 
     A 429 means the request was not processed, so resending even a POST is safe; other
-    faults on non-idempotent requests are left to the caller.
+    faults on non-idempotent requests are left to the caller. A read timeout is never
+    retried: the server may be working on the request, and retrying would multiply the
+    wait. ``Retry-After`` is capped at :data:`MAX_RETRY_AFTER`, all pauses of one request
+    at :data:`MAX_TOTAL_WAIT`. ``waited`` (this request) and ``log`` (the whole session)
+    keep what happened, for messages.
     """
 
     DEFAULT_BACKOFF_MAX = int(MAX_BACKOFF)
+
+    def __init__(
+        self, *args: Any, log: RetryLog | None = None, waited: float = 0.0, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.log = log
+        self.waited = waited
+
+    def new(self, **kw: Any) -> BoundedRetry:
+        retry = super().new(**kw)
+        retry.log, retry.waited = self.log, self.waited
+        return retry
 
     def get_retry_after(self, response: Any) -> float | None:
         seconds = super().get_retry_after(response)
@@ -44,6 +124,58 @@ class BoundedRetry(Retry):
         if status_code == 429 and self.total:
             return True
         return super().is_retry(method, status_code, has_retry_after)
+
+    def is_exhausted(self) -> bool:
+        return super().is_exhausted() or self.waited >= MAX_TOTAL_WAIT
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> BoundedRetry:
+        if isinstance(error, ReadTimeoutError):
+            raise error
+        try:
+            return super().increment(method, url, response, error, _pool, _stacktrace)
+        except MaxRetryError as exc:
+            if response is not None or isinstance(exc, GaveUp):
+                raise
+            raise GaveUp(
+                exc.pool, exc.url, exc.reason, attempts=len(self.history) + 1, waited=self.waited
+            ) from exc.reason
+
+    def sleep(self, response: Any = None) -> None:
+        asked = None
+        if response is not None and self.respect_retry_after_header:
+            asked = self.get_retry_after(response)
+        seconds = self.get_backoff_time() if asked is None else asked
+        seconds = max(0.0, min(seconds, MAX_TOTAL_WAIT - self.waited))
+        self.waited += seconds
+        if self.log is not None:
+            self.log.add(Retried(self._last_cause(), seconds, asked is not None))
+        if seconds > 0:
+            time.sleep(seconds)
+
+    def _last_cause(self) -> str:
+        if not self.history:
+            return "unknown"
+        last = self.history[-1]
+        if last.status:
+            return f"HTTP {last.status}"
+        return describe_error(last.error)
+
+
+def describe_error(error: Exception | None) -> str:
+    """A few words for an attempt that got no answer: ``connection refused``, ..."""
+    if isinstance(error, NewConnectionError):
+        return "connection refused" if "refused" in str(error).lower() else "no connection"
+    if error is not None and "timed out" in str(error).lower():
+        return "connect timeout"
+    return "connection dropped"
 
 
 @dataclass(frozen=True)
@@ -70,11 +202,19 @@ class Transport:
             respect_retry_after_header=True,
             raise_on_status=False,
             raise_on_redirect=False,
+            log=session.retries,
         )
         adapter = HTTPAdapter(max_retries=retry)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         return session
+
+
+class NoAuth(AuthBase):
+    """Sends no credentials; as a session's default auth, it keeps ``~/.netrc``'s out."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
 
 
 class ApiSession(requests.Session):
@@ -86,9 +226,12 @@ class ApiSession(requests.Session):
 
     def __init__(self, base_url: str = "", *, timeout: float = 10.0, verify: bool | str = True):
         super().__init__()
+        #: What the retries of this session did (see :class:`RetryLog`).
+        self.retries = RetryLog()
         self.base_url = base_url
         self.timeout = timeout
         self.verify = verify
+        self.auth = NoAuth()  # requests adds ~/.netrc credentials to a session without auth
 
     def request(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
@@ -104,6 +247,19 @@ class ApiSession(requests.Session):
             request.url = join(self.base_url, request.url)
         return super().prepare_request(request)
 
+    def rebuild_auth(
+        self, prepared_request: requests.PreparedRequest, response: requests.Response
+    ) -> None:
+        """On a redirect, drop the credentials for another host, and never read ``~/.netrc``.
+
+        requests' own version puts netrc's credentials in place of the token.
+        """
+        other_host = self.should_strip_auth(  # type: ignore[no-untyped-call]
+            response.request.url, prepared_request.url
+        )
+        if other_host:
+            prepared_request.headers.pop("Authorization", None)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.base_url or '(no base URL)'}>"
 
@@ -113,13 +269,20 @@ class TokenAuth(AuthBase):
 
     ``current`` returns a valid token (renewing one that is about to lapse); ``renew`` is
     given the header that was refused and returns a fresh token, or ``None`` when no
-    better token can be had. Setting auth this way also stops ``~/.netrc`` replacing it.
-    Modelled on ``requests.auth.HTTPDigestAuth``: the resent request keeps the history.
+    better token can be had; ``futile`` hears of a fresh token refused at once, so that
+    renewing again cannot help. Setting auth this way also stops ``~/.netrc`` replacing
+    it. Modelled on ``requests.auth.HTTPDigestAuth``: the resent request keeps the history.
     """
 
-    def __init__(self, current: Callable[[], Token], renew: Callable[[str], Token | None]) -> None:
+    def __init__(
+        self,
+        current: Callable[[], Token],
+        renew: Callable[[str], Token | None],
+        futile: Callable[[str], None] | None = None,
+    ) -> None:
         self.current = current
         self.renew = renew
+        self.futile = futile
         self._local = threading.local()
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
@@ -135,7 +298,10 @@ class TokenAuth(AuthBase):
         request = response.request
         if response.status_code != 401 or getattr(request, "_tm_auth_resent", False):
             return response
-        fresh = self.renew(str(request.headers.get("Authorization", "")))
+        refused = request.headers.get("Authorization")
+        if not refused:  # a redirect to another host dropped it: the token is not for there
+            return response
+        fresh = self.renew(str(refused))
         if fresh is None:
             return response
         position = getattr(self._local, "position", None)
@@ -150,6 +316,8 @@ class TokenAuth(AuthBase):
         resent = response.connection.send(retry, **kwargs)
         resent.history.append(response)
         resent.request = retry
+        if resent.status_code == 401 and self.futile is not None:
+            self.futile(fresh.header)
         return resent
 
     def __repr__(self) -> str:

@@ -48,6 +48,8 @@ def summary_line(state: ProviderState) -> str | None:
         line = f"{name}: {outcome.how}"
     if expiry:
         line += f" ({expiry})"
+    if outcome.retries:
+        line += f", {outcome.retries}"
     if state.renewals:
         line += f", renewed {state.renewals} time{'s' * (state.renewals != 1)}"
     return line

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import logging
+import re
 import threading
+from urllib.parse import quote, quote_plus
 
 from pytest_tm_auth.secret import REDACTED
 
 #: Shorter values are not scrubbed: a 3-letter "secret" would blank out ordinary words.
 MIN_SCRUB_LENGTH = 4
+#: Pieces this long of a secret twice as long are hidden by ``scrub(..., pieces=True)``:
+#: pytest shortens long values in reports (``'eyJhbGci...Vw4'``), cutting a token in two.
+PIECE_LENGTH = 12
+#: Runs of base64 long enough to hold a secret: basic auth encodes ``user:password`` so.
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{8,}={0,2}")
 
 
 class Scrubber:
@@ -15,20 +26,104 @@ class Scrubber:
 
     def __init__(self) -> None:
         self._secrets: frozenset[str] = frozenset()
+        self._pieces: frozenset[str] = frozenset()
         self._lock = threading.Lock()
 
     def add(self, *values: str | None) -> None:
-        fresh = {v for v in values if v and len(v) >= MIN_SCRUB_LENGTH}
+        """Know ``values`` from now on, in every form they may be printed (see :func:`forms`)."""
+        fresh = {
+            form for v in values if v for form in forms(str(v)) if len(form) >= MIN_SCRUB_LENGTH
+        }
         if not fresh <= self._secrets:
             with self._lock:
                 self._secrets = self._secrets | fresh
+                self._pieces = self._pieces | {
+                    secret[start : start + PIECE_LENGTH]
+                    for secret in fresh
+                    if len(secret) >= 2 * PIECE_LENGTH
+                    for start in range(len(secret) - PIECE_LENGTH + 1)
+                }
 
-    def scrub(self, text: str) -> str:
+    def scrub(self, text: str, *, pieces: bool = False) -> str:
+        """``text`` with every known secret replaced; ``pieces`` also hides cut-off parts.
+
+        Looking for pieces costs a pass over the text, so it is meant for failure reports,
+        where pytest's shortened reprs can cut a secret, not for every captured line.
+        """
         # Longest first, so a token containing a shorter secret is hidden whole.
         for secret in sorted(self._secrets, key=len, reverse=True):
             if secret in text:
                 text = text.replace(secret, REDACTED)
+        if self._secrets:
+            text = _BASE64.sub(self._hide_encoded, text)
+        return self._scrub_pieces(text) if pieces and self._pieces else text
+
+    def _hide_encoded(self, match: re.Match[str]) -> str:
+        """A base64 run that decodes to text holding a secret (``Basic user:secret``)."""
+        run = match.group(0)
+        try:
+            decoded = base64.b64decode(run, validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            return run
+        return REDACTED if any(secret in decoded for secret in self._secrets) else run
+
+    def _scrub_pieces(self, text: str) -> str:
+        spans: list[list[int]] = []
+        for start in range(len(text) - PIECE_LENGTH + 1):
+            if text[start : start + PIECE_LENGTH] in self._pieces:
+                end = start + PIECE_LENGTH
+                if spans and start <= spans[-1][1]:
+                    spans[-1][1] = end
+                else:
+                    spans.append([start, end])
+        for start, end in reversed(spans):
+            text = text[:start] + REDACTED + text[end:]
         return text
 
     def __bool__(self) -> bool:
         return bool(self._secrets)
+
+
+def forms(value: str) -> set[str]:
+    """``value`` as output may show it: as is, escaped in JSON or a repr, or URL-encoded.
+
+    A server that echoes a request quotes it JSON-escaped; pytest shows strings as reprs
+    (a backslash doubled); query strings and form bodies carry it percent-encoded.
+    """
+    return {
+        value,
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        repr(value)[1:-1],
+        quote(value, safe=""),
+        quote_plus(value, safe=""),
+    }
+
+
+class ScrubbingFilter(logging.Filter):
+    """Hides known secrets in log records before a handler writes them anywhere.
+
+    Set on pytest's log handlers (captured, live and ``--log-file``), it covers records
+    that never pass through a test report. It changes the record, so every later handler
+    sees the scrubbed text too; it never drops a record and never raises.
+    """
+
+    def __init__(self, scrubber: Scrubber) -> None:
+        super().__init__()
+        self.scrubber = scrubber
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.scrubber:
+            return True
+        try:
+            message = record.getMessage()
+            scrubbed = self.scrubber.scrub(message)
+            if scrubbed != message:
+                record.msg, record.args = scrubbed, None
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = self.scrubber.scrub(record.exc_text)
+        except Exception:  # a malformed record: logging reports it itself, later
+            pass
+        return True

@@ -46,7 +46,14 @@ def verify_token(
         raise explain_exception(title, url, error) from None
     with response:
         if not response.ok:
-            raise explain_response(title, url, response, fixes=fixes, credentials=credentials)
+            raise explain_response(
+                title,
+                url,
+                response,
+                fixes=fixes,
+                credentials=credentials,
+                deployment=login.target.deployment,
+            )
         if is_html(response):
             raise AuthError(
                 title,
