@@ -18,7 +18,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutErr
 from urllib3.util.retry import Retry
 
 from pytest_tm_auth.token import Token
-from pytest_tm_auth.urls import join
+from pytest_tm_auth.urls import join, origin_of
 
 #: Statuses that mean "not processed, try again": rate limiting and gateway faults.
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
@@ -270,8 +270,10 @@ class TokenAuth(AuthBase):
     ``current`` returns a valid token (renewing one that is about to lapse); ``renew`` is
     given the header that was refused and returns a fresh token, or ``None`` when no
     better token can be had; ``futile`` hears of a fresh token refused at once, so that
-    renewing again cannot help. Setting auth this way also stops ``~/.netrc`` replacing
-    it. Modelled on ``requests.auth.HTTPDigestAuth``: the resent request keeps the history.
+    renewing again cannot help. With ``origin``, the token goes only to that scheme, host
+    and port: an absolute URL elsewhere gets no credentials. Setting auth this way also
+    stops ``~/.netrc`` replacing it. Modelled on ``requests.auth.HTTPDigestAuth``: the
+    resent request keeps the history.
     """
 
     def __init__(
@@ -279,13 +281,17 @@ class TokenAuth(AuthBase):
         current: Callable[[], Token],
         renew: Callable[[str], Token | None],
         futile: Callable[[str], None] | None = None,
+        origin: str | None = None,
     ) -> None:
         self.current = current
         self.renew = renew
         self.futile = futile
+        self.origin = origin_of(origin) if origin else None
         self._local = threading.local()
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if self.origin is not None and origin_of(str(request.url)) != self.origin:
+            return request
         request.headers["Authorization"] = self.current().header
         body: Any = request.body
         self._local.position = body.tell() if hasattr(body, "tell") else None

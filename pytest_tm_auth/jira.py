@@ -19,6 +19,7 @@ URL = Setting(
     "Jira site: https://x.atlassian.net or a Data Center base (context path allowed)",
     label="url",
     metavar="URL",
+    url=True,
 )
 DEPLOYMENT = Setting(
     "jira_deployment",
@@ -38,6 +39,7 @@ PASSWORD = Setting(
     "Jira Data Center password, for servers without personal access tokens",
     secret=True,
     label="password",
+    allow_spaces=True,
 )
 
 CLOUD_HOSTS = (".atlassian.net", ".jira.com", ".jira-dev.com")

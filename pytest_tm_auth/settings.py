@@ -67,6 +67,8 @@ class Setting:
     metavar: str = ""
     #: A secret a person chose (a password) may hold spaces; keys and tokens never do.
     allow_spaces: bool = False
+    #: A URL is checked at start whether or not its provider is used (see ``urls.check_urls``).
+    url: bool = False
 
     @property
     def option(self) -> str:

@@ -6,6 +6,7 @@ import ipaddress
 from urllib.parse import urljoin, urlsplit
 
 from pytest_tm_auth.errors import ConfigError
+from pytest_tm_auth.settings import Values
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
@@ -37,6 +38,8 @@ def checked_url(url: str, described: str, *, allow_http: bool) -> str:
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError as exc:
         raise ConfigError(f"Malformed URL {url!r} in {described}: {exc}") from None
+    if any(ch.isspace() for ch in url.strip()):
+        raise ConfigError(f"Malformed URL {url!r} in {described}: it contains a space")
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ConfigError(f"Malformed URL {url!r} in {described}: expected https://host[/path]")
     if parts.query or parts.fragment:
@@ -49,9 +52,28 @@ def checked_url(url: str, described: str, *, allow_http: bool) -> str:
     return url.strip().rstrip("/")
 
 
+def check_urls(values: Values) -> None:
+    """Check every URL setting at start, so a typo stops the run even for an unused provider."""
+    allow_http = values.flag("tm_auth_allow_http")
+    for item in values.resolved.values():
+        if item.setting.url and isinstance(item.value, str) and item.value:
+            checked_url(item.value, values.describe(item.setting.name), allow_http=allow_http)
+
+
 def api_base(site: str, path: str = "") -> str:
     """``site`` plus ``path``, ending with ``/`` so relative joins keep every segment."""
     return site.rstrip("/") + "/" + path.strip("/") + ("/" if path.strip("/") else "")
+
+
+def origin_of(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port (default port filled in): where a credential may be sent."""
+    parts = urlsplit(url)
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    try:
+        port = parts.port or default
+    except ValueError:
+        port = None
+    return parts.scheme, (parts.hostname or "").lower(), port
 
 
 def join(base: str, path: str) -> str:

@@ -35,6 +35,7 @@ URL = Setting(
     "Explicit Xray base URL (Cloud: overrides the region; Data Center: the Jira URL)",
     label="url",
     metavar="URL",
+    url=True,
 )
 CLIENT_ID = Setting("xray_client_id", "Xray Cloud API key client id", label="client id")
 CLIENT_SECRET = Setting(

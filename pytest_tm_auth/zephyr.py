@@ -31,6 +31,7 @@ URL = Setting(
     "Explicit Zephyr Scale API base (Data Center default: {jira_url}/rest/atm/1.0/)",
     label="url",
     metavar="URL",
+    url=True,
 )
 TOKEN = Setting("zephyr_token", "Zephyr Scale Cloud API access token", secret=True, label="token")
 

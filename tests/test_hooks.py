@@ -155,6 +155,38 @@ def test_hook_raising_missing_credentials_skips_with_its_own_reason(
     assert cloud_env.count("xray") == 0
 
 
+def test_hook_raising_an_unexpected_error_fails_each_test_once_without_a_traceback(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    pytester.makeconftest(
+        """
+        from pathlib import Path
+
+        def pytest_tm_auth_credentials(provider):
+            if provider.name == "xray":
+                with Path("asked.txt").open("a") as asked:
+                    asked.write("xray\\n")
+                raise ConnectionError("vault.example.invalid is unreachable")
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_one(xray_token): pass
+        def test_two(xray_token): pass
+        """
+    )
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(
+        ["*Xray login failed*a hook or provider raised ConnectionError: vault.example.invalid*"] * 2
+    )
+    assert "Traceback" not in result.stdout.str()
+    assert lines(pytester.path / "asked.txt") == ["xray"]  # asked once, failure remembered
+    assert cloud_env.count("xray") == 0
+
+
 # pytest_tm_auth_authenticate
 
 

@@ -66,6 +66,23 @@ def test_absolute_urls_pass_through(pytester: pytest.Pytester, datacenter_env: S
     assert paths(datacenter_env, "xraydc.test") == ["/jira/rest/raven/1.0/api/test"]
 
 
+def test_the_token_is_sent_only_to_the_providers_own_host(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    """An absolute URL on another host (here: the same server under another name) gets no token."""
+    other_host = cloud_env.url.replace("127.0.0.1", "localhost")
+    pytester.makepyfile(
+        f"""
+        def test_elsewhere(zephyr_session):
+            assert zephyr_session.get("{other_host}/v2/projects").status_code == 401
+            assert zephyr_session.get("projects").status_code == 200
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    schemes = [entry.auth for entry in cloud_env.requests if entry.route == "zephyr.projects"]
+    assert schemes == ["bearer", None, "bearer"]  # login check, elsewhere, own host
+
+
 def test_netrc_does_not_replace_the_credentials(
     pytester: pytest.Pytester,
     cloud_env: Sandbox,

@@ -340,6 +340,20 @@ def test_a_secret_written_in_an_ini_file_is_warned_about_once(pytester: pytest.P
     assert "fake-ini-secret-0001" not in result.stdout.str() + result.stderr.str()
 
 
+def test_a_secret_in_an_ini_file_is_warned_about_even_when_the_environment_wins(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makefile(".ini", pytest="[pytest]\nzephyr_token = fake-ini-token-0001\n")
+    monkeypatch.setenv("ZEPHYR_TOKEN", "fake-env-token-0001")
+    pytester.makepyfile("def test_nothing(): pass")
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*SecretInIniWarning: zephyr_token is a secret written in*"])
+    assert "fake-ini-token-0001" not in result.stdout.str() + result.stderr.str()
+
+
 def test_turning_tls_verification_off_warns(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_nothing(): pass")
 

@@ -273,3 +273,21 @@ def test_plain_http_to_loopback_needs_no_permission(
     result = pytester.runpytest("-p", "no:cacheprovider")
 
     result.assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("XRAY_URL", "https://xray example.com"),
+        ("ZEPHYR_URL", "ftp://zephyr.example.com/v2/"),
+        ("JIRA_URL", "http://jira.example.com"),
+    ],
+)
+def test_a_bad_url_stops_the_run_even_when_its_provider_has_no_credentials(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: *URL*{variable}*"])
