@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from pytest_tm_auth.errors import (
     AuthError,
     ConfigError,
@@ -12,10 +14,15 @@ from pytest_tm_auth.errors import (
     TmAuthWarning,
     TokenStoreWarning,
 )
-from pytest_tm_auth.provider import Login, Provider, Target, missing
+from pytest_tm_auth.provider import Login, Provider, Target, missing, site_url
+from pytest_tm_auth.registry import TmAuth
 from pytest_tm_auth.secret import Secret
 from pytest_tm_auth.settings import Setting, Values
 from pytest_tm_auth.token import Token
+from pytest_tm_auth.urls import api_base
+
+if TYPE_CHECKING:
+    from pytest_tm_auth.verify import verify_token
 
 __all__ = [
     "AuthError",
@@ -28,10 +35,23 @@ __all__ = [
     "SecretInIniWarning",
     "Setting",
     "Target",
+    "TmAuth",
     "TmAuthError",
     "TmAuthWarning",
     "Token",
     "TokenStoreWarning",
     "Values",
+    "api_base",
     "missing",
+    "site_url",
+    "verify_token",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``verify_token`` on first access: it imports requests, which plain runs never need."""
+    if name == "verify_token":
+        from pytest_tm_auth.verify import verify_token
+
+        return verify_token
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

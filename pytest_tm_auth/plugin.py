@@ -6,21 +6,38 @@ down runs that never use it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import logging
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
 
+from pytest_tm_auth import xdist
 from pytest_tm_auth.catalog import PLUGIN_NAME, Catalog
-from pytest_tm_auth.errors import ConfigError, InsecureTransportWarning, SecretInIniWarning
-from pytest_tm_auth.general import CA_BUNDLE, GENERAL_SETTINGS, INSECURE, ON_MISSING
+from pytest_tm_auth.check import LoginCheck
+from pytest_tm_auth.errors import (
+    ConfigError,
+    InsecureTransportWarning,
+    SecretInIniWarning,
+    TokenStoreWarning,
+)
+from pytest_tm_auth.general import (
+    CA_BUNDLE,
+    CHECK,
+    GENERAL_SETTINGS,
+    INSECURE,
+    ON_MISSING,
+    REMEMBER,
+    RESET,
+)
 from pytest_tm_auth.registry import ProviderState, TmAuth
 from pytest_tm_auth.report import header_line, summary_line
-from pytest_tm_auth.scrub import Scrubber
+from pytest_tm_auth.scrub import Scrubber, ScrubbingFilter
 from pytest_tm_auth.secret import Secret
 from pytest_tm_auth.settings import Source, Values
-from pytest_tm_auth.sources import read_settings
+from pytest_tm_auth.sources import ini_text, read_settings
+from pytest_tm_auth.urls import check_urls
 
 if TYPE_CHECKING:
     import requests
@@ -75,6 +92,7 @@ def pytest_tm_auth_authenticate(login: Login) -> Token | None:
 def pytest_configure(config: pytest.Config) -> None:
     catalog = config.pluginmanager.get_plugin(PLUGIN_NAME)
     assert isinstance(catalog, Catalog)
+    catalog.closed = True
     try:
         values = read_settings(config, catalog.settings.values())
         if values.flag("tm_auth_sandbox"):
@@ -96,6 +114,48 @@ def pytest_configure(config: pytest.Config) -> None:
         impl.plugin is not own for impl in config.hook.pytest_tm_auth_credentials.get_hookimpls()
     )
     config.stash[RUN] = Run(values, states, TmAuth(states, on_missing, scrubber), scrubber, hooked)
+    _wire_modes(config, values, states, scrubber)
+
+
+def _wire_modes(
+    config: pytest.Config, values: Values, states: dict[str, ProviderState], scrubber: Scrubber
+) -> None:
+    """Remembered tokens, xdist sharing and ``--tm-auth-check``, each only when in use."""
+    worker = xdist.is_worker(config)
+    check = values.flag(CHECK.name) and not worker
+    if values.flag(REMEMBER.name) or values.flag(RESET.name):
+        _attach_memory(config, values, states, reset=values.flag(RESET.name) and not worker)
+    if worker:
+        xdist.adopt(config, states)
+        config.pluginmanager.register(xdist.WorkerReport(config, states))
+    elif config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(xdist.SharedLogin(states, values), xdist.SharedLogin.NAME)
+    if check:
+        if hasattr(config.option, "dist"):
+            config.option.dist = "no"  # before xdist's trylast configure: no workers to start
+        config.pluginmanager.register(LoginCheck(states, scrubber), LoginCheck.NAME)
+
+
+def _attach_memory(
+    config: pytest.Config, values: Values, states: dict[str, ProviderState], *, reset: bool
+) -> None:
+    from pytest_tm_auth.store import TokenMemory, token_key
+
+    def warn(text: str) -> None:
+        config.issue_config_time_warning(TokenStoreWarning(f"tm-auth: {text}"), stacklevel=2)
+
+    remember = values.flag(REMEMBER.name)
+    # --tm-auth-check tries the credentials: it logs in even when a token is remembered.
+    reuse = remember and not reset and not values.flag(CHECK.name)
+    memory = TokenMemory(warn, reuse=reuse, remember=remember)
+    if reset:
+        memory.forget(
+            token_key(state.provider, state.target, state.values)
+            for state in states.values()
+            if state.target is not None
+        )
+    for state in states.values():
+        state.memory = memory
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -106,21 +166,28 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def _start_sandbox(config: pytest.Config, values: Values) -> Values:
+    shared = xdist.shared_sandbox(config)
+    if shared is not None:  # an xdist worker: use the controller's stand-in and its tokens
+        return values.overridden(shared, Source("sandbox", "--tm-auth-sandbox"))
+
     from pytest_tm_auth.sandbox import Sandbox
 
     sandbox = Sandbox().start()
     config.add_cleanup(sandbox.stop)
-    return values.overridden(sandbox.settings("cloud"), Source("sandbox", "--tm-auth-sandbox"))
+    # Only the settings this run declares: the stand-in also serves providers it may not add.
+    declared = {name: text for name, text in sandbox.settings("cloud").items() if name in values}
+    return values.overridden(declared, Source("sandbox", "--tm-auth-sandbox"))
 
 
 def _check_transport(values: Values) -> None:
+    check_urls(values)
     bundle = values.text(CA_BUNDLE.name)
     if bundle:
         from pathlib import Path
 
         if not Path(bundle).is_file():
             raise ConfigError(
-                f"CA bundle {bundle!r} from {values.source(CA_BUNDLE.name)} does not exist"
+                f"CA bundle {bundle!r} in {values.describe(CA_BUNDLE.name)} does not exist"
             )
 
 
@@ -150,11 +217,13 @@ def _transport_factory(values: Values) -> Callable[[], Transport]:
 
 
 def _warn_about(config: pytest.Config, values: Values) -> None:
+    ini_name = config.inipath.name if config.inipath else "the ini file"
     for item in values.resolved.values():
-        if item.setting.secret and item.value and item.source.kind == "ini":
+        # Warn even when a higher source wins: the secret is still in a committed file.
+        if item.setting.secret and ini_text(config, item.setting).strip():
             config.issue_config_time_warning(
                 SecretInIniWarning(
-                    f"{item.setting.ini} is a secret written in {item.source.where}, a file "
+                    f"{item.setting.ini} is a secret written in {ini_name}, a file "
                     f"that is usually committed: set {item.setting.env} in the environment "
                     "or a .env file instead"
                 ),
@@ -182,10 +251,15 @@ def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
     run = config.stash.get(RUN, None)
-    if run is None:
-        return
+    if run is None or config.pluginmanager.has_plugin(LoginCheck.NAME):
+        return  # --tm-auth-check printed its own table
     _count_skips(terminalreporter, run)
-    lines = [line for state in run.states.values() if (line := summary_line(state))]
+    shared = config.pluginmanager.get_plugin(xdist.SharedLogin.NAME)
+    lines = [
+        line + (shared.note(state.name) if isinstance(shared, xdist.SharedLogin) else "")
+        for state in run.states.values()
+        if (line := summary_line(state))
+    ]
     if lines:
         terminalreporter.write_sep("-", "tm-auth")
         for line in lines:
@@ -203,6 +277,66 @@ def _count_skips(terminalreporter: pytest.TerminalReporter, run: Run) -> None:
         longrepr = getattr(report, "longrepr", None)
         if isinstance(longrepr, tuple) and longrepr[2] in reasons:
             reasons[longrepr[2]].skipped += 1
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Hide known secrets in everything a report carries: failure, skip reason, output.
+
+    Reports feed the terminal, ``--junitxml`` and xdist alike, so this one place covers
+    them all, including values a test copied into plain strings or printed.
+    """
+    report = yield
+    run = item.config.stash.get(RUN, None)
+    if run is not None and run.scrubber:
+        _scrub_report(report, run.scrubber)
+    return report
+
+
+def _scrub_report(report: pytest.TestReport, scrubber: Scrubber) -> None:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple):
+        path, line, reason = longrepr
+        report.longrepr = (path, line, scrubber.scrub(reason))
+    elif longrepr is not None:
+        text = str(longrepr)
+        scrubbed = scrubber.scrub(text, pieces=True)
+        if scrubbed != text:
+            report.longrepr = scrubbed  # plain text: the traceback objects hold the secret
+    report.sections = [(title, scrubber.scrub(content)) for title, content in report.sections]
+
+
+#: pytest's log handlers: captured per test (caplog, report), ``--log-cli-level``, ``--log-file``.
+LOG_HANDLERS = ("caplog_handler", "report_handler", "log_cli_handler", "log_file_handler")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Scrub log records in pytest's own handlers: live logs and log files skip reports."""
+    run = session.config.stash.get(RUN, None)
+    logging_plugin = session.config.pluginmanager.get_plugin("logging-plugin")
+    if run is None or logging_plugin is None:
+        return
+    for name in LOG_HANDLERS:
+        handler = getattr(logging_plugin, name, None)
+        if isinstance(handler, logging.Handler):
+            handler.addFilter(ScrubbingFilter(run.scrubber))
+
+
+def pytest_assertrepr_compare(
+    config: pytest.Config, op: str, left: object, right: object
+) -> list[str] | None:
+    """No diff when a side is or contains a secret: the diff would print its value."""
+    run = config.stash.get(RUN, None)
+    try:
+        shown = [repr(side) for side in (left, right)]
+    except Exception:  # a broken __repr__: leave the explanation to pytest, which copes
+        return None
+    hidden = [run.scrubber.scrub(text) if run is not None else text for text in shown]
+    if hidden == shown and not any(isinstance(side, Secret) for side in (left, right)):
+        return None
+    return [f"{hidden[0]} {op} {hidden[1]}", "tm-auth: no diff shown, it would reveal a secret"]
 
 
 @pytest.fixture(scope="session")

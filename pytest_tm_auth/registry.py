@@ -22,6 +22,7 @@ from pytest_tm_auth.settings import Source, Values
 
 if TYPE_CHECKING:
     from pytest_tm_auth.http import ApiSession, Transport
+    from pytest_tm_auth.store import TokenMemory
     from pytest_tm_auth.token import Token
 
 
@@ -31,6 +32,8 @@ class Outcome:
 
     how: str
     seconds: float = 0.0
+    #: What retries the login needed, e.g. ``retried once (HTTP 429), waited 1.0 s``.
+    retries: str = ""
 
 
 class ProviderState:
@@ -53,13 +56,17 @@ class ProviderState:
         self._token: Token | None = None
         self._renew_ahead = False
         self._failure: TmAuthError | None = None
+        self._futile: set[str] = set()
         self._session: ApiSession | None = None
         self.outcome: Outcome | None = None
         self.logins = 0
+        self._asked_hook = False
         self.renewals = 0
         self.skipped = 0
         self.target: Target | None = None
         self.missing: MissingCredentials | None = None
+        #: Remembered tokens (``--tm-auth-remember``): asked before the first login.
+        self.memory: TokenMemory | None = None
         try:
             self.target = provider.target(values)
         except MissingCredentials as exc:
@@ -93,11 +100,13 @@ class ProviderState:
         """A fresh token after the server refused the header ``refused``, or ``None``.
 
         Several threads refused at once log in only once: a later caller finds the token
-        already replaced. A failed renewal is remembered like a failed login.
+        already replaced. A failed renewal is remembered like a failed login. A header that
+        logging in again could not replace (static credentials), or whose replacement was
+        refused at once (:meth:`futile`), is never renewed again: no login per request.
         """
         with self._lock:
             current = self._token
-            if self._failure is not None:
+            if self._failure is not None or refused in self._futile:
                 return None
             if current is not None and current.header != refused:
                 return current
@@ -105,8 +114,16 @@ class ProviderState:
                 fresh = self._login()
             except TmAuthError:
                 return None
+            if fresh.header == refused:
+                self._futile.add(refused)
+                return None
             self.renewals += 1
-            return None if fresh.header == refused else fresh
+            return fresh
+
+    def futile(self, header: str) -> None:
+        """A freshly renewed ``header`` was refused at once: renewing it again cannot help."""
+        with self._lock:
+            self._futile.add(header)
 
     def peek(self) -> Token | None:
         """The token held now, without logging in."""
@@ -134,10 +151,21 @@ class ProviderState:
                 self.token()
                 assert self.target is not None
                 session = self._transport().session(self.target.api_url)
-                session.auth = TokenAuth(self.token, self.renew)
+                session.auth = TokenAuth(
+                    self._token_for_request, self.renew, self.futile, origin=self.target.api_url
+                )
                 self.config.hook.pytest_tm_auth_session(provider=self.provider, session=session)
                 self._session = session
             return self._session
+
+    def _token_for_request(self) -> Token:
+        """The token for a session call; a renewal that fails ends the test with its message."""
+        __tracebackhide__ = True
+        try:
+            return self.token()
+        except TmAuthError as exc:
+            problem = exc
+        pytest.fail(self._scrubber.scrub(str(problem)), pytrace=False)
 
     def close(self) -> None:
         if self._session is not None:
@@ -149,9 +177,17 @@ class ProviderState:
             return self._login_once()
         except TmAuthError as exc:
             self._failure = exc
-            if not isinstance(exc, MissingCredentials):
-                self.outcome = Outcome("failed")
-            raise
+        except Exception as exc:  # a team's hook or provider: remembered like any failure
+            where = self.target.url if self.target is not None else "(no URL yet)"
+            self._failure = AuthError(
+                self.provider.title,
+                where,
+                f"a hook or provider raised {type(exc).__name__}: {exc}",
+                fix="fix the hook, or raise pytest_tm_auth.AuthError with a message for users",
+            )
+        if not isinstance(self._failure, MissingCredentials):
+            self.outcome = Outcome("failed")
+        raise self._failure
 
     def _login_once(self) -> Token:
         import requests
@@ -159,22 +195,30 @@ class ProviderState:
         from pytest_tm_auth.diagnose import explain_exception
 
         hook = self.config.hook
-        if self.logins == 0:
+        if not self._asked_hook:  # at most once per run, also after a remembered token
+            self._asked_hook = True
             supplied = hook.pytest_tm_auth_credentials(provider=self.provider, config=self.config)
             if supplied:
-                self.values = self.values.overridden(supplied, Source("hook", "credentials"))
+                source = Source("hook", "pytest_tm_auth_credentials")
+                self.values = self.values.overridden(supplied, source)
                 self._scrubber.add(*self.values.secrets())
                 self.target, self.missing = self.provider.target(self.values), None
         if self.missing is not None:
             raise self.missing
         assert self.target is not None
+        if self._token is None and self.memory is not None:
+            remembered = self.memory.recall(self.provider, self.target, self.values)
+            if remembered is not None:
+                self._accept(remembered, Outcome("reused remembered token"))
+                return remembered
         self.logins += 1
         transport = self._transport()
         started = time.perf_counter()
-        login = Login(self.provider, self.target, self.values, transport.session(retry_post=True))
+        http = transport.session(retry_post=True)
+        login = Login(self.provider, self.target, self.values, http)
         try:
             token: Token | None = hook.pytest_tm_auth_authenticate(login=login)
-        except requests.RequestException as error:
+        except (requests.RequestException, UnicodeError) as error:
             raise explain_exception(self.provider.title, self.target.url, error) from None
         finally:
             login.http.close()
@@ -182,7 +226,10 @@ class ProviderState:
             raise AuthError(
                 self.provider.title, self.target.url, "no authenticate hook returned a token"
             )
-        self._accept(token, Outcome("logged in", time.perf_counter() - started))
+        seconds = time.perf_counter() - started
+        self._accept(token, Outcome("logged in", seconds, http.retries.describe()))
+        if self.memory is not None:
+            self.memory.keep(self.provider, self.target, self.values, token)
         hook.pytest_tm_auth_authenticated(provider=self.provider, token=token)
         return token
 
@@ -225,18 +272,31 @@ class TmAuth:
         state = self.state(name)
         try:
             return state.token()
-        except MissingCredentials as exc:
-            if self._on_missing == "fail":
-                pytest.fail(self._scrub(str(exc)), pytrace=False)
-            pytest.skip(self._scrub(str(exc)))
-        except (AuthError, ConfigError) as exc:
-            pytest.fail(self._scrub(str(exc)), pytrace=False)
+        except (MissingCredentials, AuthError, ConfigError) as exc:
+            problem = exc
+        # Outside the except block, so the report shows one message, not an exception chain.
+        message = self._scrub(str(problem))
+        if isinstance(problem, MissingCredentials) and self._on_missing != "fail":
+            pytest.skip(message)
+        pytest.fail(message, pytrace=False)
 
     def session(self, name: str) -> ApiSession:
         """The provider's ``requests.Session``: base URL, auth, timeouts, TLS and retries set."""
         __tracebackhide__ = True
         self.token(name)
         return self.state(name).session()
+
+    def target(self, name: str) -> Target:
+        """Where the provider's token works: ``deployment``, site ``url`` and ``api_url``.
+
+        For requests a test makes itself with ``xray_token``; logs in on first use like
+        :meth:`token`, so the target is the one the token was issued for.
+        """
+        __tracebackhide__ = True
+        self.token(name)
+        target = self.state(name).target
+        assert target is not None
+        return target
 
     def state(self, name: str) -> ProviderState:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 
@@ -12,6 +13,12 @@ from collections.abc import Iterator
 import hypothesis.internal.observability  # noqa: F401
 import pytest
 import requests  # noqa: F401
+
+# keyring (--tm-auth-remember) imports the importlib_metadata backport, which switches off
+# the standard library's distribution finder and installs its own; a run that dropped the
+# backport again would leave every later pytest unable to find any plugin or version.
+with contextlib.suppress(ImportError):
+    import keyring  # noqa: F401
 
 from pytest_tm_auth.sandbox import Sandbox
 
