@@ -24,7 +24,7 @@ def read_settings(
     settings = list(settings)
     environ = os.environ if environ is None else environ
     options = {s.name: config.getoption(s.name, default=None) for s in settings}
-    ini = {s.name: _ini_text(config, s) for s in settings}
+    ini = {s.name: ini_text(config, s) for s in settings}
     ini_name = config.inipath.name if config.inipath else "ini"
     base = Sources(options=options, environ=environ, ini=ini, ini_name=ini_name)
     dotenv, dotenv_files = _read_env_files(config, base)
@@ -32,7 +32,8 @@ def read_settings(
     return resolve(settings, sources)
 
 
-def _ini_text(config: pytest.Config, setting: Setting) -> str:
+def ini_text(config: pytest.Config, setting: Setting) -> str:
+    """The raw ini value of ``setting``, or ``""`` when unset or unknown to the ini parser."""
     try:
         value = config.getini(setting.ini)
     except ValueError:  # a provider registered after the ini keys were read
