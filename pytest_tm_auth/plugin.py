@@ -7,6 +7,7 @@ down runs that never use it.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -113,6 +114,7 @@ def pytest_configure(config: pytest.Config) -> None:
     hooked = any(
         impl.plugin is not own for impl in config.hook.pytest_tm_auth_credentials.get_hookimpls()
     )
+    config.pluginmanager.register(WarningScrubber(scrubber), WarningScrubber.NAME)
     config.stash[RUN] = Run(values, states, TmAuth(states, on_missing, scrubber), scrubber, hooked)
     _wire_modes(config, values, states, scrubber)
 
@@ -253,7 +255,7 @@ def pytest_terminal_summary(
     run = config.stash.get(RUN, None)
     if run is None or config.pluginmanager.has_plugin(LoginCheck.NAME):
         return  # --tm-auth-check printed its own table
-    _count_skips(terminalreporter, run)
+    _count_affected_tests(terminalreporter, run)
     shared = config.pluginmanager.get_plugin(xdist.SharedLogin.NAME)
     lines = [
         line + (shared.note(state.name) if isinstance(shared, xdist.SharedLogin) else "")
@@ -266,17 +268,32 @@ def pytest_terminal_summary(
             terminalreporter.write_line(run.scrubber.scrub(line))
 
 
-def _count_skips(terminalreporter: pytest.TerminalReporter, run: Run) -> None:
-    """Count tests skipped because a provider has no credentials, per provider."""
-    reasons = {
-        f"Skipped: {state.missing}": state
-        for state in run.states.values()
-        if state.missing is not None
-    }
+def _count_affected_tests(terminalreporter: pytest.TerminalReporter, run: Run) -> None:
+    """Count, per provider, the tests skipped or failed with its one message.
+
+    Counted from the reports (also those of xdist workers), since a session fixture's
+    outcome is replayed by pytest without calling the plugin again.
+    """
+    messages = {}
+    for state in run.states.values():
+        problem = state.missing or state.failure
+        if problem is not None:
+            messages[run.scrubber.scrub(str(problem))] = state
+    if not messages:
+        return
     for report in terminalreporter.stats.get("skipped", []):
         longrepr = getattr(report, "longrepr", None)
-        if isinstance(longrepr, tuple) and longrepr[2] in reasons:
-            reasons[longrepr[2]].skipped += 1
+        if isinstance(longrepr, tuple):
+            skipped_by = messages.get(longrepr[2].removeprefix("Skipped: "))
+            if skipped_by is not None:
+                skipped_by.skipped += 1
+    for report in terminalreporter.stats.get("failed", []) + terminalreporter.stats.get(
+        "error", []
+    ):
+        text = str(getattr(report, "longrepr", ""))
+        for message, state in messages.items():
+            if message in text:
+                state.failed_tests += 1
 
 
 @pytest.hookimpl(wrapper=True)
@@ -306,6 +323,27 @@ def _scrub_report(report: pytest.TestReport, scrubber: Scrubber) -> None:
         if scrubbed != text:
             report.longrepr = scrubbed  # plain text: the traceback objects hold the secret
     report.sections = [(title, scrubber.scrub(content)) for title, content in report.sections]
+
+
+class WarningScrubber:
+    """Hides known secrets in a warning before the terminal summary keeps its text.
+
+    A class registered per run, because ``pytest_warning_recorded`` receives no config.
+    """
+
+    NAME = "tm_auth_warning_scrubber"
+
+    def __init__(self, scrubber: Scrubber) -> None:
+        self.scrubber = scrubber
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_warning_recorded(self, warning_message: warnings.WarningMessage) -> None:
+        text = str(warning_message.message)
+        scrubbed = self.scrubber.scrub(text, pieces=True)
+        if scrubbed != text:
+            # pytest formats the message with str(): plain text is enough, and keeps none
+            # of the original arguments that held the secret.
+            warning_message.message = scrubbed
 
 
 #: pytest's log handlers: captured per test (caplog, report), ``--log-cli-level``, ``--log-file``.

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_tm_auth.errors import AuthError, ConfigError, MissingCredentials, TmAuthError
+from pytest_tm_auth.errors import AuthError, MissingCredentials, TmAuthError
 from pytest_tm_auth.provider import Login, Provider, Target
 from pytest_tm_auth.scrub import Scrubber
 from pytest_tm_auth.settings import Source, Values
@@ -62,7 +62,11 @@ class ProviderState:
         self.logins = 0
         self._asked_hook = False
         self.renewals = 0
+        #: Tests skipped, or failed, because of this provider's missing credentials or failure.
         self.skipped = 0
+        self.failed_tests = 0
+        #: A test asked for this provider (under xdist, the controller logs in regardless).
+        self.used = False
         self.target: Target | None = None
         self.missing: MissingCredentials | None = None
         #: Remembered tokens (``--tm-auth-remember``): asked before the first login.
@@ -270,9 +274,10 @@ class TmAuth:
         """The provider's token; logs in on first use."""
         __tracebackhide__ = True
         state = self.state(name)
+        state.used = True
         try:
             return state.token()
-        except (MissingCredentials, AuthError, ConfigError) as exc:
+        except TmAuthError as exc:  # hooks may raise the base class too
             problem = exc
         # Outside the except block, so the report shows one message, not an exception chain.
         message = self._scrub(str(problem))

@@ -37,6 +37,9 @@ def summary_line(state: ProviderState) -> str | None:
     failure = state.failure
     if failure is not None and state.outcome is not None and state.outcome.how == "failed":
         return f"{name}: failed: {failure}"
+    if state.failed_tests and state.missing is not None:
+        count = state.failed_tests
+        return f"{name}: failed {count} test{'s' * (count != 1)}: {state.missing}"
     outcome = state.outcome
     if outcome is None:
         return None

@@ -45,6 +45,7 @@ class SharedLogin:
         self._values = values
         self.workers: set[str] = set()
         self.worker_renewals: dict[str, int] = {}
+        self.used_by_workers: set[str] = set()
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_setupnodes(self) -> None:
@@ -59,12 +60,17 @@ class SharedLogin:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any) -> None:
-        """Add up what the worker renewed itself, for the summary."""
+        """Add up which providers the worker's tests used and what it renewed itself."""
         output = getattr(node, "workeroutput", None)
         report = output.get(KEY) if isinstance(output, dict) else None
         if not isinstance(report, dict):
             return
-        for name, renewals in report.items():
+        for name, seen in report.items():
+            if not isinstance(seen, dict):
+                continue
+            if seen.get("used"):
+                self.used_by_workers.add(name)
+            renewals = seen.get("renewals")
             if isinstance(renewals, int) and renewals > 0:
                 self.worker_renewals[name] = self.worker_renewals.get(name, 0) + renewals
 
@@ -78,15 +84,23 @@ class SharedLogin:
         return shared
 
     def note(self, name: str) -> str:
-        """``, shared with 3 workers, renewed 1 time by workers`` for the provider's summary."""
+        """``, shared with 3 workers, renewed 1 time by workers`` for the provider's summary.
+
+        The controller logs in before it knows which tests the workers run; a provider no
+        test used says so, so that an unused login (or its failure) is not mistaken for use.
+        """
         state = self._states[name]
-        if not self.workers or state.peek() is None or state.failure is not None:
+        if not self.workers:
             return ""
-        count = len(self.workers)
-        note = f", shared with {count} worker{'s' * (count != 1)}"
-        renewals = self.worker_renewals.get(name, 0)
-        if renewals:
-            note += f", renewed {renewals} time{'s' * (renewals != 1)} by workers"
+        note = ""
+        if state.peek() is not None and state.failure is None:
+            count = len(self.workers)
+            note = f", shared with {count} worker{'s' * (count != 1)}"
+            renewals = self.worker_renewals.get(name, 0)
+            if renewals:
+                note += f", renewed {renewals} time{'s' * (renewals != 1)} by workers"
+        if name not in self.used_by_workers:
+            note += " (no test used it)"
         return note
 
     def _sandbox(self) -> dict[str, str]:
@@ -102,8 +116,7 @@ def _outcome(state: ProviderState) -> dict[str, Any] | None:
     """The state's token or failure as plain data, or ``None`` to let workers decide.
 
     Workers decide alone when no credentials were found at all (a ``conftest.py`` that only
-    workers load may still supply them) or when the login raised something unexpected
-    (workers then show it with its traceback, as without xdist).
+    workers load may still supply them) or when a hook skipped or failed the login itself.
     """
     try:
         token = state.token()
@@ -117,7 +130,7 @@ def _outcome(state: ProviderState) -> dict[str, Any] | None:
         return {"failure": {"kind": "config", "message": str(failure)}}
     except TmAuthError as failure:
         return {"failure": {"kind": "error", "message": str(failure)}}
-    except (Exception, pytest.skip.Exception, pytest.fail.Exception):
+    except (pytest.skip.Exception, pytest.fail.Exception):
         return None
     shared: dict[str, Any] = {
         "token": {
@@ -214,4 +227,7 @@ class WorkerReport:
     def pytest_sessionfinish(self) -> None:
         output = getattr(self._config, "workeroutput", None)
         if isinstance(output, dict):
-            output[KEY] = {name: state.renewals for name, state in self._states.items()}
+            output[KEY] = {
+                name: {"renewals": state.renewals, "used": state.used}
+                for name, state in self._states.items()
+            }

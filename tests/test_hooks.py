@@ -152,6 +152,7 @@ def test_hook_raising_missing_credentials_skips_with_its_own_reason(
 
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["SKIPPED * no VAULT_TOKEN on this machine"])
+    result.stdout.fnmatch_lines(["xray: skipped 1 test: no VAULT_TOKEN on this machine"])
     assert cloud_env.count("xray") == 0
 
 
@@ -185,6 +186,28 @@ def test_hook_raising_an_unexpected_error_fails_each_test_once_without_a_traceba
     assert "Traceback" not in result.stdout.str()
     assert lines(pytester.path / "asked.txt") == ["xray"]  # asked once, failure remembered
     assert cloud_env.count("xray") == 0
+
+
+def test_hook_raising_the_base_error_fails_with_its_message_and_no_traceback(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    pytester.makeconftest(
+        """
+        from pytest_tm_auth import TmAuthError
+
+        def pytest_tm_auth_credentials(provider):
+            if provider.name == "xray":
+                raise TmAuthError("the vault is sealed: run `vault operator unseal`")
+        """
+    )
+    pytester.makepyfile("def test_xray(xray_token): pass")
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*the vault is sealed: run `vault operator unseal`"])
+    assert "Traceback" not in result.stdout.str()
+    assert "registry.py" not in result.stdout.str()
 
 
 # pytest_tm_auth_authenticate

@@ -93,6 +93,9 @@ def test_fails_when_asked_to(
             "*ERROR at setup of test_xray[[]1[]]*",
         ]
     )
+    result.stdout.fnmatch_lines(
+        [f"xray: failed 3 tests: Xray credentials not set: {BOTH_CLOUD_VARIABLES}"]
+    )
     output = result.stdout.str()
     assert "Traceback" not in output
     assert "During handling" not in output

@@ -58,6 +58,12 @@ def test_printed_and_logged(xray_token, zephyr_session):
 
 def test_skip_reason(xray_token):
     pytest.skip(f"skipping with {xray_token}")
+
+
+def test_warning(xray_token):
+    import warnings
+
+    warnings.warn(f"token in a warning: {xray_token}", UserWarning, stacklevel=1)
 """
 
 FAILING = 8
@@ -99,8 +105,8 @@ def test_failing_run_shows_no_secret(
         "--junitxml=report.xml",
         *verbosity,
     )
-    result.assert_outcomes(failed=FAILING, skipped=1)
-    result.stdout.fnmatch_lines(["*held*=*'***'*", "token: ***"])
+    result.assert_outcomes(failed=FAILING, passed=1, skipped=1, warnings=1)
+    result.stdout.fnmatch_lines(["*held*=*'***'*", "token: ***", "*token in a warning: ****"])
     output = result.stdout.str() + result.stderr.str()
     junit = (pytester.path / "report.xml").read_text()
     assert leaked(output) == []

@@ -41,9 +41,16 @@ def test_three_workers_share_one_login(pytester: pytest.Pytester, cloud_env: San
         ["xray: authenticated in * s (expires *:* UTC), shared with 3 workers"]
     )
     # The controller cannot know which providers the workers' tests need: it logs in to
-    # every configured one, once, before the first worker starts.
+    # every configured one, once, before the first worker starts, and says which went unused.
     assert cloud_env.count("zephyr.projects") == 1
     assert cloud_env.count("jira.myself") == 1
+    result.stdout.fnmatch_lines(
+        [
+            "zephyr: authenticated in * s, shared with 3 workers (no test used it)",
+            "jira: authenticated in * s, shared with 3 workers (no test used it)",
+        ]
+    )
+    result.stdout.no_fnmatch_line("xray:*(no test used it)")
 
 
 def test_a_failed_login_is_shared_not_retried(
