@@ -92,6 +92,47 @@ def _attempts(attempts: int, waited: float | None) -> str:
     return f" after {attempts} attempts" + (f", waited {waited:.1f} s" if waited else "")
 
 
+def check_login_answer(
+    title: str,
+    url: str,
+    response: requests.Response,
+    *,
+    expected: str = "the API",
+    html_fix: str = "a proxy or SSO page answered; check the URL setting",
+    fixes: Mapping[int, str] | None = None,
+    credentials: str = "the credentials",
+    deployment: str = "",
+) -> None:
+    """Raise an :class:`AuthError` unless a login call got a usable answer from the API.
+
+    Refused: a redirect (login sessions follow none, so credentials never travel on), an
+    error status, and an HTML page where the API should answer (a proxy's login form).
+    """
+    status = response.status_code
+    if response.is_redirect:
+        location = urlsplit(response.headers.get("Location", ""))._replace(query="", fragment="")
+        raise AuthError(
+            title,
+            url,
+            f"HTTP {status} redirect to {location.geturl() or 'nowhere'}",
+            fix="a login is never sent on to another address: set the URL setting to the "
+            "address the service really answers at",
+            status=status,
+        )
+    if not response.ok:
+        raise explain_response(
+            title, url, response, fixes=fixes, credentials=credentials, deployment=deployment
+        )
+    if is_html(response):
+        raise AuthError(
+            title,
+            url,
+            f"HTTP {status} with an HTML page instead of {expected}",
+            fix=html_fix,
+            status=status,
+        )
+
+
 def explain_response(
     title: str,
     url: str,

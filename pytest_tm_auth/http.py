@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -18,7 +19,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutErr
 from urllib3.util.retry import Retry
 
 from pytest_tm_auth.token import Token
-from pytest_tm_auth.urls import join, origin_of
+from pytest_tm_auth.urls import is_loopback, join, origin_of
 
 #: Statuses that mean "not processed, try again": rate limiting and gateway faults.
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
@@ -186,9 +187,17 @@ class Transport:
     retries: int = 3
     verify: bool | str = True
 
-    def session(self, base_url: str = "", *, retry_post: bool = False) -> ApiSession:
-        """A session with these settings; ``retry_post`` for idempotent POSTs such as logins."""
-        session = ApiSession(base_url, timeout=self.timeout, verify=self.verify)
+    def session(self, base_url: str = "", *, login: bool = False) -> ApiSession:
+        """A session with these settings.
+
+        ``login`` makes it a session for logging in: its POSTs are retried (a login is
+        idempotent) and it follows no redirect, since a redirected login would carry the
+        credentials to wherever the answer points.
+        """
+        session = ApiSession(
+            base_url, timeout=self.timeout, verify=self.verify, follow_redirects=not login
+        )
+        retry_post = login
         methods = Retry.DEFAULT_ALLOWED_METHODS | ({"POST"} if retry_post else set())
         retry = BoundedRetry(
             total=self.retries,
@@ -222,10 +231,20 @@ class ApiSession(requests.Session):
 
     The timeout applies unless a call passes its own. ``verify`` is passed on every request,
     so ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` cannot silently replace a chosen CA bundle.
+    Requests to loopback never go through a proxy from the environment: a plain-http
+    credential for this machine must not travel to a proxy on another.
     """
 
-    def __init__(self, base_url: str = "", *, timeout: float = 10.0, verify: bool | str = True):
+    def __init__(
+        self,
+        base_url: str = "",
+        *,
+        timeout: float = 10.0,
+        verify: bool | str = True,
+        follow_redirects: bool = True,
+    ) -> None:
         super().__init__()
+        self.follow_redirects = follow_redirects
         #: What the retries of this session did (see :class:`RetryLog`).
         self.retries = RetryLog()
         self.base_url = base_url
@@ -236,11 +255,16 @@ class ApiSession(requests.Session):
     def request(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
     ) -> requests.Response:
-        text = url.decode() if isinstance(url, bytes) else url
+        full = join(self.base_url, url.decode() if isinstance(url, bytes) else url)
         kwargs.setdefault("timeout", self.timeout)
         if kwargs.get("verify") is None:
             kwargs["verify"] = self.verify
-        return super().request(method, join(self.base_url, text), *args, **kwargs)
+        if not self.follow_redirects:
+            kwargs["allow_redirects"] = False
+        if is_loopback(urlsplit(full).hostname or ""):
+            # None wins over the environment's proxies and is then dropped by requests.
+            kwargs["proxies"] = {"http": None, "https": None, "all": None}
+        return super().request(method, full, *args, **kwargs)
 
     def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
         if isinstance(request.url, str):

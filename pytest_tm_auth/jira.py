@@ -9,10 +9,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from pytest_tm_auth.errors import ConfigError
-from pytest_tm_auth.provider import Login, Target, missing
+from pytest_tm_auth.provider import Login, Target, missing, site_url
 from pytest_tm_auth.settings import Setting, Values
 from pytest_tm_auth.token import Token
-from pytest_tm_auth.urls import api_base, checked_url
+from pytest_tm_auth.urls import api_base
 
 URL = Setting(
     "jira_url",
@@ -45,20 +45,41 @@ PASSWORD = Setting(
 CLOUD_HOSTS = (".atlassian.net", ".jira.com", ".jira-dev.com")
 
 
+def is_cloud_site(url: str) -> bool:
+    """True for Atlassian's Cloud hosts (``*.atlassian.net`` and its older names)."""
+    return (urlsplit(url).hostname or "").endswith(CLOUD_HOSTS)
+
+
 def jira_deployment(values: Values) -> str:
     """``cloud`` or ``datacenter``: the setting, or the site's host name under ``auto``."""
     chosen = values.text(DEPLOYMENT.name) or "auto"
     if chosen != "auto":
         return chosen
-    host = urlsplit(values.text(URL.name) or "").hostname or ""
-    return "cloud" if host.endswith(CLOUD_HOSTS) else "datacenter"
+    return "cloud" if is_cloud_site(values.text(URL.name) or "") else "datacenter"
 
 
-def site(values: Values, name: str = URL.name) -> str:
-    """The checked URL held by setting ``name``."""
-    text = values.text(name)
-    assert text is not None
-    return checked_url(text, values.describe(name), allow_http=values.flag("tm_auth_allow_http"))
+def datacenter_site(values: Values, own_url: str | None = None) -> str | None:
+    """Under ``auto``, the setting naming a Data Center site that Xray or Zephyr Scale can
+    log in to with the Jira credentials (their own URL first, then ``JIRA_URL``), or ``None``.
+    """
+    if not datacenter_credentials(values):
+        return None
+    own = values.text(own_url) if own_url else None
+    if own and not is_cloud_site(own):
+        return own_url
+    if values.text(URL.name) and jira_deployment(values) == "datacenter":
+        return URL.name
+    return None
+
+
+def datacenter_alternative(values: Values, label: str) -> list[tuple[str, list[Setting]]]:
+    """The Data Center way to configure a provider, naming only what is still unset.
+
+    Empty when ``JIRA_URL`` is a Jira Cloud site: Data Center is then not an option.
+    """
+    if values.text(URL.name) and jira_deployment(values) == "cloud":
+        return []
+    return [(label, [s for s in (URL, TOKEN) if not values.text(s.name)])]
 
 
 def datacenter_credentials(values: Values) -> tuple[str, ...]:
@@ -98,7 +119,7 @@ class Jira:
                 ("Jira Cloud", [URL, USERNAME, TOKEN]),
                 ("Jira Data Center", [URL, TOKEN]),
             )
-        url = site(values)
+        url = site_url(values, URL.name)
         api = api_base(url, "rest/api/2")
         if jira_deployment(values) == "cloud":
             if values.text(PASSWORD.name) and not values.text(TOKEN.name):

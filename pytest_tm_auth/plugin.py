@@ -18,6 +18,7 @@ from pytest_tm_auth import xdist
 from pytest_tm_auth.catalog import PLUGIN_NAME, Catalog
 from pytest_tm_auth.check import LoginCheck
 from pytest_tm_auth.errors import (
+    AuthError,
     ConfigError,
     InsecureTransportWarning,
     SecretInIniWarning,
@@ -102,8 +103,9 @@ def pytest_configure(config: pytest.Config) -> None:
         scrubber = Scrubber()
         scrubber.add(*values.secrets())
         transport = _transport_factory(values)
+        refusals: dict[str, AuthError] = {}
         states = {
-            name: ProviderState(provider, values, config, transport, scrubber)
+            name: ProviderState(provider, values, config, transport, scrubber, refusals=refusals)
             for name, provider in catalog.providers.items()
         }
     except ConfigError as exc:
@@ -323,6 +325,17 @@ def _scrub_report(report: pytest.TestReport, scrubber: Scrubber) -> None:
         if scrubbed != text:
             report.longrepr = scrubbed  # plain text: the traceback objects hold the secret
     report.sections = [(title, scrubber.scrub(content)) for title, content in report.sections]
+    if isinstance(getattr(report, "wasxfail", None), str):  # the xfail reason
+        report.wasxfail = scrubber.scrub(report.wasxfail)
+    report.user_properties = [  # record_property: --junitxml writes str(value)
+        (name, _scrubbed_value(value, scrubber)) for name, value in report.user_properties
+    ]
+
+
+def _scrubbed_value(value: object, scrubber: Scrubber) -> object:
+    text = str(value)
+    scrubbed = scrubber.scrub(text)
+    return value if scrubbed == text else scrubbed
 
 
 class WarningScrubber:

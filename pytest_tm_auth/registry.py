@@ -7,6 +7,8 @@ a token already held, takes no lock.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -46,8 +48,14 @@ class ProviderState:
         config: pytest.Config,
         transport: Callable[[], Transport],
         scrubber: Scrubber,
+        *,
+        refusals: dict[str, AuthError] | None = None,
     ) -> None:
         self.provider = provider
+        #: Credentials refused in this run, shared by the providers of one run: Xray, Zephyr
+        #: Scale and Jira Data Center log in with the same Jira account, and each refused try
+        #: brings a Jira account closer to its CAPTCHA lock.
+        self._refusals = {} if refusals is None else refusals
         self.values = values
         self.config = config
         self._transport = transport
@@ -114,6 +122,10 @@ class ProviderState:
                 return None
             if current is not None and current.header != refused:
                 return current
+            if current is not None and current.expires_at is None:
+                # Static credentials (a PAT, an API token, a password): logging in again
+                # cannot replace them, and one more refused try can lock a Jira account.
+                return None
             try:
                 fresh = self._login()
             except TmAuthError:
@@ -123,6 +135,18 @@ class ProviderState:
                 return None
             self.renewals += 1
             return fresh
+
+    def _credentials_key(self) -> str:
+        """Site and credential values, hashed: equal for providers sharing one account."""
+        target = self.target
+        if target is None:
+            return ""
+        shown = [target.url, *(self.values.text(name) or "" for name in target.credentials)]
+        return hashlib.sha256(json.dumps(shown).encode()).hexdigest()
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every secret this provider knows hidden."""
+        return self._scrubber.scrub(text)
 
     def futile(self, header: str) -> None:
         """A freshly renewed ``header`` was refused at once: renewing it again cannot help."""
@@ -181,6 +205,12 @@ class ProviderState:
             return self._login_once()
         except TmAuthError as exc:
             self._failure = exc
+            if isinstance(exc, AuthError) and exc.status in {401, 403}:
+                self._refusals[self._credentials_key()] = exc
+        except pytest.skip.Exception as exc:  # a hook skipped: the same for every test
+            self._failure = MissingCredentials(str(exc.msg))
+        except pytest.fail.Exception as exc:  # a hook failed: never tried again either
+            self._failure = TmAuthError(str(exc.msg))
         except Exception as exc:  # a team's hook or provider: remembered like any failure
             where = self.target.url if self.target is not None else "(no URL yet)"
             self._failure = AuthError(
@@ -210,6 +240,15 @@ class ProviderState:
         if self.missing is not None:
             raise self.missing
         assert self.target is not None
+        refused = self._refusals.get(self._credentials_key())
+        if refused is not None:
+            raise AuthError(
+                self.provider.title,
+                self.target.url,
+                f"not tried: the same credentials were just refused ({refused.problem})",
+                fix=refused.fix,
+                status=refused.status,
+            )
         if self._token is None and self.memory is not None:
             remembered = self.memory.recall(self.provider, self.target, self.values)
             if remembered is not None:
@@ -218,7 +257,7 @@ class ProviderState:
         self.logins += 1
         transport = self._transport()
         started = time.perf_counter()
-        http = transport.session(retry_post=True)
+        http = transport.session(login=True)
         login = Login(self.provider, self.target, self.values, http)
         try:
             token: Token | None = hook.pytest_tm_auth_authenticate(login=login)

@@ -11,8 +11,7 @@ from collections.abc import Mapping
 
 import requests
 
-from pytest_tm_auth.diagnose import explain_exception, explain_response, is_html
-from pytest_tm_auth.errors import AuthError
+from pytest_tm_auth.diagnose import check_login_answer, explain_exception
 from pytest_tm_auth.http import TokenAuth
 from pytest_tm_auth.provider import Login
 from pytest_tm_auth.token import Token
@@ -45,21 +44,12 @@ def verify_token(
     except requests.RequestException as error:
         raise explain_exception(title, url, error) from None
     with response:
-        if not response.ok:
-            raise explain_response(
-                title,
-                url,
-                response,
-                fixes=fixes,
-                credentials=credentials,
-                deployment=login.target.deployment,
-            )
-        if is_html(response):
-            raise AuthError(
-                title,
-                url,
-                f"HTTP {response.status_code} with an HTML page instead of the API",
-                fix="a proxy or SSO page answered; check the URL setting",
-                status=response.status_code,
-            )
+        check_login_answer(
+            title,
+            url,
+            response,
+            fixes=fixes,
+            credentials=credentials,
+            deployment=login.target.deployment,
+        )
     return token

@@ -12,7 +12,7 @@ the plugin registers only when xdist is active, and are marked optional besides.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import pytest
@@ -123,13 +123,13 @@ def _outcome(state: ProviderState) -> dict[str, Any] | None:
     except MissingCredentials as missing:
         if missing is state.missing:
             return None
-        return {"failure": {"kind": "missing", "message": str(missing)}}
+        return {"failure": {"kind": "missing", "message": state.scrub(str(missing))}}
     except AuthError as failure:
-        return {"failure": _auth_failure(failure)}
+        return {"failure": _auth_failure(failure, state.scrub)}
     except ConfigError as failure:
-        return {"failure": {"kind": "config", "message": str(failure)}}
+        return {"failure": {"kind": "config", "message": state.scrub(str(failure))}}
     except TmAuthError as failure:
-        return {"failure": {"kind": "error", "message": str(failure)}}
+        return {"failure": {"kind": "error", "message": state.scrub(str(failure))}}
     except (pytest.skip.Exception, pytest.fail.Exception):
         return None
     shared: dict[str, Any] = {
@@ -145,14 +145,15 @@ def _outcome(state: ProviderState) -> dict[str, Any] | None:
     return shared
 
 
-def _auth_failure(failure: AuthError) -> dict[str, Any]:
+def _auth_failure(failure: AuthError, scrub: Callable[[str], str]) -> dict[str, Any]:
+    """The failure as plain data, scrubbed: workers may not know a hook's secrets."""
     return {
         "kind": "auth",
-        "message": str(failure),
+        "message": scrub(str(failure)),
         "provider": failure.provider,
-        "url": failure.url,
-        "problem": failure.problem,
-        "fix": failure.fix,
+        "url": scrub(failure.url),
+        "problem": scrub(failure.problem),
+        "fix": scrub(failure.fix),
         "status": failure.status,
     }
 

@@ -6,10 +6,10 @@ import json
 
 from pytest_tm_auth import jira
 from pytest_tm_auth.errors import AuthError, ConfigError
-from pytest_tm_auth.provider import Login, Target, missing
+from pytest_tm_auth.provider import Login, Target, missing, site_url
 from pytest_tm_auth.settings import Setting, Values
 from pytest_tm_auth.token import Token
-from pytest_tm_auth.urls import api_base, checked_url, join
+from pytest_tm_auth.urls import api_base, join
 
 REGIONS = {
     "global": "https://xray.cloud.getxray.app",
@@ -61,13 +61,13 @@ class Xray:
         if deployment == "auto":
             if cloud_credentials:
                 deployment = "cloud"
-            elif values.text(jira.URL.name) and jira.jira_deployment(values) == "datacenter":
+            elif jira.datacenter_site(values, URL.name):
                 deployment = "datacenter"
             else:
                 raise missing(
                     self.title,
                     ("Xray Cloud", [CLIENT_ID, CLIENT_SECRET]),
-                    ("Xray Data Center", [jira.URL, jira.TOKEN]),
+                    *jira.datacenter_alternative(values, "Xray Data Center"),
                 )
         if deployment == "cloud":
             return self._cloud(values)
@@ -84,7 +84,7 @@ class Xray:
         if absent:
             raise missing(self.title, ("Xray Cloud", absent))
         if values.text(URL.name):
-            url = jira.site(values, URL.name)
+            url = site_url(values, URL.name)
         else:
             url = REGIONS[values.text(REGION.name) or "global"]
         return Target("cloud", url, api_base(url, "api/v2"), (CLIENT_ID.name, CLIENT_SECRET.name))
@@ -104,11 +104,7 @@ class Xray:
                 "is a Jira Cloud site: use Xray Cloud credentials (XRAY_CLIENT_ID, "
                 "XRAY_CLIENT_SECRET) or set --jira-deployment=datacenter"
             )
-        url = checked_url(
-            values.text(url_setting) or "",
-            values.describe(url_setting),
-            allow_http=values.flag("tm_auth_allow_http"),
-        )
+        url = site_url(values, url_setting)
         return Target("datacenter", url, api_base(url, "rest/raven/2.0"), credentials)
 
     def authenticate(self, login: Login) -> Token:
@@ -127,7 +123,7 @@ class Xray:
         """POST the API key to ``/api/v2/authenticate``; the answer is the JWT as a JSON string."""
         import requests
 
-        from pytest_tm_auth.diagnose import explain_exception, explain_response, is_html
+        from pytest_tm_auth.diagnose import check_login_answer, explain_exception
 
         url = join(login.target.api_url, "authenticate")
         body = {
@@ -139,22 +135,15 @@ class Xray:
         except requests.RequestException as error:
             raise explain_exception(self.title, url, error) from None
         with response:
-            if not response.ok:
-                raise explain_response(
-                    self.title,
-                    url,
-                    response,
-                    fixes={404: WRONG_SERVER_404},
-                    credentials="XRAY_CLIENT_ID and XRAY_CLIENT_SECRET (an Xray API key)",
-                )
-            if is_html(response):
-                raise AuthError(
-                    self.title,
-                    url,
-                    f"HTTP {response.status_code} with an HTML page, not a token",
-                    fix="a proxy or SSO login page answered; check XRAY_URL and the network",
-                    status=response.status_code,
-                )
+            check_login_answer(
+                self.title,
+                url,
+                response,
+                expected="a token",
+                html_fix="a proxy or SSO login page answered; check XRAY_URL and the network",
+                fixes={404: WRONG_SERVER_404},
+                credentials="XRAY_CLIENT_ID and XRAY_CLIENT_SECRET (an Xray API key)",
+            )
             try:
                 value = json.loads(response.text)
             except ValueError:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pytest_tm_auth import jira
 from pytest_tm_auth.errors import ConfigError
-from pytest_tm_auth.provider import Login, Target, missing
+from pytest_tm_auth.provider import Login, Target, missing, site_url
 from pytest_tm_auth.settings import Setting, Values
 from pytest_tm_auth.token import Token
-from pytest_tm_auth.urls import api_base, checked_url
+from pytest_tm_auth.urls import api_base
 
 REGIONS = {
     "global": "https://api.zephyrscale.smartbear.com/v2/",
@@ -51,27 +51,19 @@ class Zephyr:
         if deployment == "auto":
             if values.text(TOKEN.name):
                 deployment = "cloud"
-            elif values.text(jira.URL.name) and jira.jira_deployment(values) == "datacenter":
+            elif jira.datacenter_site(values):
                 deployment = "datacenter"
             else:
                 raise missing(
                     self.title,
                     ("Zephyr Scale Cloud", [TOKEN]),
-                    ("Zephyr Scale Data Center", [jira.URL, jira.TOKEN]),
+                    *jira.datacenter_alternative(values, "Zephyr Scale Data Center"),
                 )
-        allow_http = values.flag("tm_auth_allow_http")
         if deployment == "cloud":
             if not values.text(TOKEN.name):
                 raise missing(self.title, ("Zephyr Scale Cloud", [TOKEN]))
             if values.text(URL.name):
-                api = (
-                    checked_url(
-                        values.text(URL.name) or "",
-                        values.describe(URL.name),
-                        allow_http=allow_http,
-                    )
-                    + "/"
-                )
+                api = site_url(values, URL.name) + "/"
             else:
                 api = REGIONS[values.text(REGION.name) or "global"]
             return Target("cloud", api.rstrip("/"), api, (TOKEN.name,))
@@ -88,14 +80,9 @@ class Zephyr:
                 ("Zephyr Scale Data Center", [jira.URL, jira.TOKEN]),
                 ("basic auth", [jira.URL, jira.USERNAME, jira.PASSWORD]),
             )
-        site = jira.site(values)
+        site = site_url(values, jira.URL.name)
         if values.text(URL.name):
-            api = (
-                checked_url(
-                    values.text(URL.name) or "", values.describe(URL.name), allow_http=allow_http
-                )
-                + "/"
-            )
+            api = site_url(values, URL.name) + "/"
         else:
             api = api_base(site, "rest/atm/1.0")
         return Target("datacenter", site, api, credentials)

@@ -210,6 +210,38 @@ def test_hook_raising_the_base_error_fails_with_its_message_and_no_traceback(
     assert "registry.py" not in result.stdout.str()
 
 
+@pytest.mark.parametrize(("outcome", "seen"), [("fail", "errors"), ("skip", "skipped")])
+def test_a_hook_failing_or_skipping_is_remembered_for_the_run(
+    pytester: pytest.Pytester, cloud_env: Sandbox, outcome: str, seen: str
+) -> None:
+    """Asked through ``tm_auth`` in each test (no fixture cache): the hook still runs once."""
+    pytester.makeconftest(
+        f"""
+        from pathlib import Path
+
+        import pytest
+
+        def pytest_tm_auth_credentials(provider):
+            if provider.name == "xray":
+                with Path("asked.txt").open("a") as asked:
+                    asked.write("xray\\n")
+                pytest.{outcome}("the vault said no")
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_one(tm_auth): tm_auth.session("xray")
+        def test_two(tm_auth): tm_auth.session("xray")
+        """
+    )
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(**{"failed" if seen == "errors" else seen: 2})
+    assert lines(pytester.path / "asked.txt") == ["xray"]
+    assert cloud_env.count("xray") == 0
+
+
 # pytest_tm_auth_authenticate
 
 

@@ -149,3 +149,31 @@ def test_jira_captcha_says_to_log_in_through_the_browser(
         ["Jira login failed at *: HTTP 403: * — Jira asks for a CAPTCHA *log in once through*"]
     )
     assert datacenter_env.count("jiradc.myself", status=403) == 1
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["in-process", "xdist"])
+def test_one_refused_jira_account_is_tried_once_for_all_three_providers(
+    pytester: pytest.Pytester,
+    datacenter_env: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    workers: list[str],
+) -> None:
+    """Xray, Zephyr Scale and Jira Data Center share one Jira account: each refused try
+    counts towards Jira's CAPTCHA lock (3 by default), so one refusal must serve all three."""
+    monkeypatch.delenv("JIRA_TOKEN")
+    monkeypatch.setenv("JIRA_USERNAME", "demo-user")
+    monkeypatch.setenv("JIRA_PASSWORD", WRONG)
+    pytester.makepyfile(
+        """
+        def test_xray(xray_session): pass
+        def test_zephyr(zephyr_session): pass
+        def test_jira(jira_session): pass
+        """
+    )
+    run = pytester.runpytest_subprocess if workers else pytester.runpytest
+    result = run("-p", "no:cacheprovider", *workers)
+
+    result.assert_outcomes(errors=3)
+    result.stdout.fnmatch_lines(["*not tried: the same credentials were just refused (HTTP 401*"])
+    assert datacenter_env.count(status=401) == 1
+    assert datacenter_env.count(status=403) == 0  # no CAPTCHA lock

@@ -110,7 +110,7 @@ CASES = {
         changes={"JIRA_URL": "{url}"},
     ),
     "200-html-login-page": Case(
-        "Xray login failed at *: HTTP 200 with an HTML page, not a token — a proxy or SSO "
+        "Xray login failed at *: HTTP 200 with an HTML page instead of a token — a proxy or SSO "
         "login page answered; check XRAY_URL and the network",
         faults=(Fault.html_page(),),
     ),

@@ -94,9 +94,9 @@ def test_netrc_does_not_replace_the_credentials(
     netrc.chmod(0o600)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("NETRC", str(netrc))
-    # requests re-reads netrc when following a redirect: one on the login, one on a call.
+    # requests re-reads netrc when following a redirect (logins follow none; calls do).
     redirect = Fault(302, headers={"Location": f"{cloud_env.url}/rest/api/2/myself"})
-    cloud_env.add_faults(redirect, Fault.slow(0), redirect, route="jira.myself")
+    cloud_env.add_faults(Fault.slow(0), redirect, route="jira.myself")
     pytester.makepyfile(
         """
         def test_calls(xray_session, zephyr_session, jira_session):
@@ -108,7 +108,7 @@ def test_netrc_does_not_replace_the_credentials(
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
-    assert cloud_env.count("jira.myself", status=302) == 2
+    assert cloud_env.count("jira.myself", status=302) == 1
     seen = {(entry.route, entry.auth, entry.user) for entry in cloud_env.requests}
     assert "netrc-intruder" not in {user for _, _, user in seen}
     assert seen >= {
@@ -118,6 +118,41 @@ def test_netrc_does_not_replace_the_credentials(
     }
     # The Xray login carries its key in the body; netrc must not add a header to it either.
     assert {auth for route, auth, _ in seen if route == "xray.authenticate"} == {None}
+
+
+def test_a_redirected_login_is_refused_and_sends_the_key_nowhere(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    """A 307 keeps method and body: following it would post the client secret elsewhere."""
+    elsewhere = cloud_env.url.replace("127.0.0.1", "localhost") + "/api/v2/authenticate"
+    cloud_env.add_faults(Fault(307, headers={"Location": elsewhere}), route="xray.authenticate")
+    pytester.makepyfile("def test_token(xray_token): pass")
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [f"Xray login failed at *: HTTP 307 redirect to {elsewhere} — a login is never sent on*"]
+    )
+    assert cloud_env.count("xray.authenticate") == 1  # the redirect was not followed
+
+
+def test_loopback_requests_bypass_proxies_from_the_environment(
+    pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plain-http credential for this machine must not travel to a proxy (here: none listens)."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    pytester.makepyfile(
+        """
+        def test_direct(jira_session):
+            assert jira_session.get("myself").status_code == 200
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    assert cloud_env.count("jira.myself", status=200) == 2  # the login check and the call
 
 
 def wait_for_records(sandbox: Sandbox, route: str, expected: int) -> int:
