@@ -42,9 +42,9 @@ PASSWORD_FIX = (
 )
 NOT_FOUND_FIX = "wrong base URL: nothing answers at this path; check the URL setting"
 DATACENTER_SERVER_FIX = (
-    "this server answers like Jira Data Center (X-Seraph-LoginReason), not Jira Cloud: "
+    "this server answers like Jira Data Center (X-Seraph-LoginReason), not a Cloud service: "
     "use Data Center credentials (JIRA_TOKEN as a personal access token) and "
-    "--jira-deployment=datacenter"
+    "{option}=datacenter"
 )
 UNAVAILABLE_FIX = (
     "the service is rate-limiting or unavailable; try again later or raise --tm-auth-retries"
@@ -102,6 +102,7 @@ def check_login_answer(
     fixes: Mapping[int, str] | None = None,
     credentials: str = "the credentials",
     deployment: str = "",
+    deployment_option: str = "--jira-deployment",
 ) -> None:
     """Raise an :class:`AuthError` unless a login call got a usable answer from the API.
 
@@ -121,7 +122,13 @@ def check_login_answer(
         )
     if not response.ok:
         raise explain_response(
-            title, url, response, fixes=fixes, credentials=credentials, deployment=deployment
+            title,
+            url,
+            response,
+            fixes=fixes,
+            credentials=credentials,
+            deployment=deployment,
+            deployment_option=deployment_option,
         )
     if is_html(response):
         raise AuthError(
@@ -141,6 +148,7 @@ def explain_response(
     fixes: Mapping[int, str] | None = None,
     credentials: str = "the credentials",
     deployment: str = "",
+    deployment_option: str = "--jira-deployment",
 ) -> AuthError:
     """An :class:`AuthError` for a login answered with an error status.
 
@@ -162,7 +170,7 @@ def explain_response(
     elif status == 401 and "passwords is deprecated" in lowered:
         fix = PASSWORD_FIX
     elif status == 401 and seraph and deployment == "cloud":
-        fix = DATACENTER_SERVER_FIX
+        fix = DATACENTER_SERVER_FIX.format(option=deployment_option)
     elif fixes and status in fixes:
         fix = fixes[status]
     elif status == 400:

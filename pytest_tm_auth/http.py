@@ -57,10 +57,6 @@ class RetryLog:
         with self._lock:
             return list(self._entries)
 
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._entries)
-
     def describe(self) -> str:
         """``retried 2 times (HTTP 503, HTTP 503), waited 1.0 s``; ``""`` without retries."""
         entries = self.entries
@@ -102,8 +98,6 @@ class BoundedRetry(Retry):
     at :data:`MAX_TOTAL_WAIT`. ``waited`` (this request) and ``log`` (the whole session)
     keep what happened, for messages.
     """
-
-    DEFAULT_BACKOFF_MAX = int(MAX_BACKOFF)
 
     def __init__(
         self, *args: Any, log: RetryLog | None = None, waited: float = 0.0, **kwargs: Any
@@ -208,6 +202,7 @@ class Transport:
             allowed_methods=methods,
             status_forcelist=TRANSIENT_STATUSES,
             backoff_factor=BACKOFF_FACTOR,
+            backoff_max=MAX_BACKOFF,
             respect_retry_after_header=True,
             raise_on_status=False,
             raise_on_redirect=False,

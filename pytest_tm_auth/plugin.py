@@ -6,6 +6,7 @@ down runs that never use it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
 from collections.abc import Callable, Generator, Iterable
@@ -25,6 +26,7 @@ from pytest_tm_auth.errors import (
     TokenStoreWarning,
 )
 from pytest_tm_auth.general import (
+    ALLOW_HTTP,
     CA_BUNDLE,
     CHECK,
     GENERAL_SETTINGS,
@@ -32,6 +34,9 @@ from pytest_tm_auth.general import (
     ON_MISSING,
     REMEMBER,
     RESET,
+    RETRIES,
+    SANDBOX,
+    TIMEOUT,
 )
 from pytest_tm_auth.registry import ProviderState, TmAuth
 from pytest_tm_auth.report import header_line, summary_line
@@ -39,7 +44,7 @@ from pytest_tm_auth.scrub import Scrubber, ScrubbingFilter
 from pytest_tm_auth.secret import Secret
 from pytest_tm_auth.settings import Source, Values
 from pytest_tm_auth.sources import ini_text, read_settings
-from pytest_tm_auth.urls import check_urls
+from pytest_tm_auth.urls import checked_url
 
 if TYPE_CHECKING:
     import requests
@@ -53,7 +58,6 @@ if TYPE_CHECKING:
 class Run:
     """Everything the plugin knows for one pytest run, kept in ``config.stash``."""
 
-    values: Values
     states: dict[str, ProviderState]
     tm_auth: TmAuth
     scrubber: Scrubber
@@ -97,7 +101,7 @@ def pytest_configure(config: pytest.Config) -> None:
     catalog.closed = True
     try:
         values = read_settings(config, catalog.settings.values())
-        if values.flag("tm_auth_sandbox"):
+        if values.flag(SANDBOX.name):
             values = _start_sandbox(config, values)
         _check_transport(values)
         scrubber = Scrubber()
@@ -112,12 +116,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     _warn_about(config, values)
     on_missing = values.text(ON_MISSING.name) or "skip"
-    own = config.pluginmanager.get_plugin("pytest_tm_auth.plugin")
-    hooked = any(
-        impl.plugin is not own for impl in config.hook.pytest_tm_auth_credentials.get_hookimpls()
-    )
+    hooked = bool(config.hook.pytest_tm_auth_credentials.get_hookimpls())
     config.pluginmanager.register(WarningScrubber(scrubber), WarningScrubber.NAME)
-    config.stash[RUN] = Run(values, states, TmAuth(states, on_missing, scrubber), scrubber, hooked)
+    config.stash[RUN] = Run(states, TmAuth(states, on_missing, scrubber), scrubber, hooked)
     _wire_modes(config, values, states, scrubber)
 
 
@@ -184,7 +185,11 @@ def _start_sandbox(config: pytest.Config, values: Values) -> Values:
 
 
 def _check_transport(values: Values) -> None:
-    check_urls(values)
+    # Every URL setting, so that a typo stops the run even for a provider no test uses.
+    allow_http = values.flag(ALLOW_HTTP.name)
+    for item in values.resolved.values():
+        if item.setting.url and isinstance(item.value, str) and item.value:
+            checked_url(item.value, values.describe(item.setting.name), allow_http=allow_http)
     bundle = values.text(CA_BUNDLE.name)
     if bundle:
         from pathlib import Path
@@ -197,25 +202,19 @@ def _check_transport(values: Values) -> None:
 
 def _transport_factory(values: Values) -> Callable[[], Transport]:
     """Build the transport on first use, so that requests is imported only when needed."""
-    made: list[Transport] = []
 
+    @functools.cache
     def transport() -> Transport:
-        if not made:
-            from pytest_tm_auth.http import Transport
+        from pytest_tm_auth.http import Transport
 
-            verify: bool | str = True
-            if values.flag(INSECURE.name):
-                verify = False
-            elif values.text(CA_BUNDLE.name):
-                verify = values.text(CA_BUNDLE.name) or True
-            made.append(
-                Transport(
-                    timeout=values.number("tm_auth_timeout"),
-                    retries=int(values.number("tm_auth_retries")),
-                    verify=verify,
-                )
-            )
-        return made[0]
+        verify: bool | str = not values.flag(INSECURE.name)
+        if verify:
+            verify = values.text(CA_BUNDLE.name) or True
+        return Transport(
+            timeout=values.number(TIMEOUT.name),
+            retries=int(values.number(RETRIES.name)),
+            verify=verify,
+        )
 
     return transport
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pytest_tm_auth.errors import MissingCredentials
+from pytest_tm_auth.general import ALLOW_HTTP
 from pytest_tm_auth.settings import Setting, Values
 from pytest_tm_auth.urls import checked_url
 
@@ -105,4 +106,4 @@ def site_url(values: Values, name: str) -> str:
     text = values.text(name)
     if text is None:
         raise ValueError(f"{name} is not set: check for missing credentials first")
-    return checked_url(text, values.describe(name), allow_http=values.flag("tm_auth_allow_http"))
+    return checked_url(text, values.describe(name), allow_http=values.flag(ALLOW_HTTP.name))

@@ -67,7 +67,7 @@ class Setting:
     metavar: str = ""
     #: A secret a person chose (a password) may hold spaces; keys and tokens never do.
     allow_spaces: bool = False
-    #: A URL is checked at start whether or not its provider is used (see ``urls.check_urls``).
+    #: A URL is checked at start, whether or not its provider is used.
     url: bool = False
 
     @property
@@ -173,7 +173,7 @@ class Values:
         return DEFAULT if item is None else item.source
 
     def describe(self, name: str) -> str:
-        """``XRAY_URL from env`` style, for messages that point at a value."""
+        """``--xray-url from env (XRAY_URL)``: the setting and where its value came from."""
         item = self.resolved[name]
         return f"{item.setting.option} from {item.source}"
 
@@ -223,7 +223,7 @@ def resolve(settings: Iterable[Setting], sources: Sources) -> Values:
 
 def _resolve_one(setting: Setting, sources: Sources) -> Resolved:
     option = sources.options.get(setting.name)
-    if option is not None and option != []:
+    if option is not None:
         text = "1" if option is True else str(option)
         source = Source("option", setting.option)
         return Resolved(setting, setting.convert(text, source), source)

@@ -14,6 +14,7 @@ wrong with the store is a :class:`~pytest_tm_auth.TokenStoreWarning` and a norma
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -64,7 +65,11 @@ class TokenStore(Protocol):
 
 
 def token_key(provider: Provider, target: Target, values: Values) -> str:
-    """A hash of everything that decides which token a login returns; reveals none of it."""
+    """A hash of everything that decides which token a login returns; reveals none of it.
+
+    scrypt rather than a plain hash: the material includes the secrets, and a copied store
+    must not let anyone test guesses of a weak password quickly (about 50 ms a guess).
+    """
     names = sorted({setting.name for setting in provider.settings} | set(target.credentials))
     material = {
         "format": FORMAT,
@@ -75,7 +80,15 @@ def token_key(provider: Provider, target: Target, values: Values) -> str:
         "settings": {name: str(values.get(name)) for name in names if values.get(name)},
     }
     text = json.dumps(material, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _slow_hash(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _slow_hash(text: str) -> str:
+    """Computed once per key material and run: recall and remember share it."""
+    return hashlib.scrypt(
+        text.encode("utf-8"), salt=b"pytest-tm-auth token key", n=2**14, r=8, p=1, dklen=32
+    ).hex()
 
 
 def entry_for(token: Token) -> Entry:

@@ -6,7 +6,6 @@ import ipaddress
 from urllib.parse import urljoin, urlsplit
 
 from pytest_tm_auth.errors import ConfigError
-from pytest_tm_auth.settings import Values
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
@@ -52,14 +51,6 @@ def checked_url(url: str, described: str, *, allow_http: bool) -> str:
     return url.strip().rstrip("/")
 
 
-def check_urls(values: Values) -> None:
-    """Check every URL setting at start, so a typo stops the run even for an unused provider."""
-    allow_http = values.flag("tm_auth_allow_http")
-    for item in values.resolved.values():
-        if item.setting.url and isinstance(item.value, str) and item.value:
-            checked_url(item.value, values.describe(item.setting.name), allow_http=allow_http)
-
-
 def api_base(site: str, path: str = "") -> str:
     """``site`` plus ``path``, ending with ``/`` so relative joins keep every segment."""
     return site.rstrip("/") + "/" + path.strip("/") + ("/" if path.strip("/") else "")
@@ -82,6 +73,6 @@ def join(base: str, path: str) -> str:
     A leading ``/`` is treated as relative to the base (not the host), so
     ``join("https://h/jira/rest/api/2/", "/myself")`` keeps ``/jira``.
     """
-    if "://" in path:
+    if urlsplit(path).scheme in {"http", "https"}:
         return path
     return urljoin(base, path.lstrip("/"))

@@ -51,5 +51,6 @@ def verify_token(
             fixes=fixes,
             credentials=credentials,
             deployment=login.target.deployment,
+            deployment_option=f"--{login.provider.name}-deployment",
         )
     return token

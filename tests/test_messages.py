@@ -89,10 +89,28 @@ CASES = {
     "cloud-credentials-against-jira-datacenter": Case(
         "Jira login failed at http://127.0.0.1:*/jira/rest/api/2/myself: HTTP 401: Client "
         "must be authenticated to access this resource. — this server answers like Jira Data "
-        "Center (X-Seraph-LoginReason), not Jira Cloud: use Data Center credentials "
+        "Center (X-Seraph-LoginReason), not a Cloud service: use Data Center credentials "
         "(JIRA_TOKEN as a personal access token) and --jira-deployment=datacenter",
         fixture="jira_session",
         changes={"JIRA_URL": "{url}/jira"},
+    ),
+    "zephyr-cloud-token-against-jira-datacenter": Case(
+        "Zephyr Scale login failed at http://127.0.0.1:*/jira/rest/atm/1.0/projects*: HTTP 401*"
+        " — this server answers like Jira Data Center (X-Seraph-LoginReason), not a Cloud "
+        "service: use Data Center credentials (JIRA_TOKEN as a personal access token) and "
+        "--zephyr-deployment=datacenter",
+        fixture="zephyr_session",
+        changes={"ZEPHYR_URL": "{url}/jira/rest/atm/1.0"},
+        # A Zephyr Scale Data Center answers the Cloud check with Jira's refusal.
+        faults=(
+            Fault(
+                401,
+                headers={"X-Seraph-LoginReason": "AUTHENTICATED_FAILED"},
+                body='{"message": "Client must be authenticated to access this resource."}',
+                content_type="application/json",
+            ),
+        ),
+        route="unknown",
     ),
     "xray-cloud-credentials-against-datacenter": Case(
         "Xray login failed at http://127.0.0.1:*/jira/api/v2/authenticate: HTTP 404: * — no "
