@@ -28,9 +28,18 @@ if TYPE_CHECKING:
     from pytest_tm_auth.token import Token
 
 
+LOGGED_IN = "logged in"
+REMEMBERED = "reused remembered token"
+FAILED = "failed"
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """How a provider's token was obtained, for the terminal summary."""
+    """How a provider's token was obtained, for the terminal summary.
+
+    ``how`` is one of :data:`LOGGED_IN`, :data:`REMEMBERED`, :data:`FAILED`, or another
+    phrase a mode sets (xdist workers: ``shared from the controller``).
+    """
 
     how: str
     seconds: float = 0.0
@@ -220,7 +229,7 @@ class ProviderState:
                 fix="fix the hook, or raise pytest_tm_auth.AuthError with a message for users",
             )
         if not isinstance(self._failure, MissingCredentials):
-            self.outcome = Outcome("failed")
+            self.outcome = Outcome(FAILED)
         raise self._failure
 
     def _login_once(self) -> Token:
@@ -252,7 +261,7 @@ class ProviderState:
         if self._token is None and self.memory is not None:
             remembered = self.memory.recall(self.provider, self.target, self.values)
             if remembered is not None:
-                self._accept(remembered, Outcome("reused remembered token"))
+                self._accept(remembered, Outcome(REMEMBERED))
                 return remembered
         self.logins += 1
         transport = self._transport()
@@ -270,7 +279,7 @@ class ProviderState:
                 self.provider.title, self.target.url, "no authenticate hook returned a token"
             )
         seconds = time.perf_counter() - started
-        self._accept(token, Outcome("logged in", seconds, http.retries.describe()))
+        self._accept(token, Outcome(LOGGED_IN, seconds, http.retries.describe()))
         if self.memory is not None:
             self.memory.keep(self.provider, self.target, self.values, token)
         hook.pytest_tm_auth_authenticated(provider=self.provider, token=token)

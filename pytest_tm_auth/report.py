@@ -6,7 +6,7 @@ are masked and secrets never appear.
 
 from __future__ import annotations
 
-from pytest_tm_auth.registry import ProviderState
+from pytest_tm_auth.registry import FAILED, LOGGED_IN, ProviderState
 from pytest_tm_auth.secret import mask
 
 
@@ -35,7 +35,7 @@ def summary_line(state: ProviderState) -> str | None:
         reason = str(state.missing or state.failure or "credentials not set")
         return f"{name}: skipped {state.skipped} test{'s' * (state.skipped != 1)}: {reason}"
     failure = state.failure
-    if failure is not None and state.outcome is not None and state.outcome.how == "failed":
+    if failure is not None and state.outcome is not None and state.outcome.how == FAILED:
         return f"{name}: failed: {failure}"
     if state.failed_tests and state.missing is not None:
         count = state.failed_tests
@@ -45,7 +45,7 @@ def summary_line(state: ProviderState) -> str | None:
         return None
     token = state.peek()
     expiry = token.describe_expiry() if token is not None else ""
-    if outcome.how == "logged in":
+    if outcome.how == LOGGED_IN:
         line = f"{name}: authenticated in {outcome.seconds:.2f} s"
     else:
         line = f"{name}: {outcome.how}"
