@@ -1,0 +1,44 @@
+"""The benchmark keeps working: its quick mode runs every measurement and prints every row.
+
+Only the rows are asserted, never the figures: a timing on a shared 2-core machine proves
+nothing, and the full run (``python benchmarks/run.py``) is where the figures come from.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARK = Path(__file__).parents[1] / "benchmarks" / "run.py"
+
+
+def test_quick_benchmark_prints_every_row(pytester: pytest.Pytester) -> None:
+    result = pytester.run(sys.executable, str(BENCHMARK), "--quick", timeout=120)
+    assert result.ret == 0, result.stderr.str()
+    result.stdout.fnmatch_lines(
+        [
+            "pytest-tm-auth benchmark · * · Python * cores (nproc)",
+            "| figure *| baseline *| measured *| ratio *| cpu ratio *| goal *| met *|",
+            "| unused, settings in env: 20 tests vs -p no:tm_auth *| * s *| * s *| <= 1.03 *",
+            "| unused, settings in .env: 20 tests vs -p no:tm_auth *| * s *| * s *| <= 1.03 *",
+            "| -X importtime: unused, settings in env *| * modules *| +* modules, +* ms; heavy: *",
+            "| -X importtime: unused, settings in .env *| * modules *| +* modules, +* ms; heavy: *",
+            "| 20 tests using zephyr_session vs using nothing *",
+            "| 20 tests using zephyr_session vs a do-nothing fixture *",
+            "|   difference per run / per test * ms / * ms *",
+            "| 20 tests using no fixture, -n 2: logins (all providers) *",
+            "| 20 tests x 1 GET via zephyr_session, -n 0: logins (all providers) *| 1 *",
+            "| 20 tests x 1 GET * -n 0: TCP connections *| 2 (1 login, 1 pooled) *",
+            "| 20 tests x 1 GET via zephyr_session, -n 2: logins (all providers) *",
+            "| 20 tests x 1 GET via zephyr_session, -n 2: TCP connections *",
+            "| 20 tests x 1 GET: plugin vs naive per-test login: wall *",
+            "| 20 tests x 1 GET: plugin vs naive per-test login: requests *| 40 *| 21 *",
+            "| 20 tests x 1 GET: plugin vs naive per-test login: connections *| 20 *| 2 *",
+            "| 20 tests x 1 GET: plugin vs naive per-test login: logins *| 20 *| 1 *",
+            "total * s",
+        ]
+    )
+    # The heavy modules stay out of an unused run even in quick mode.
+    result.stdout.fnmatch_lines(["| -X importtime: unused, settings in env *heavy: none *| yes *"])

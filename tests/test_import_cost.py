@@ -1,0 +1,104 @@
+"""Being installed costs nothing: the heavy modules load only when a provider is used.
+
+Most pytest runs where the plugin is installed never touch a service (unit tests,
+``--collect-only``, IDE discovery). These tests count modules, not milliseconds: what is
+not imported cannot cost time, on any machine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+import pytest
+
+from pytest_tm_auth.sandbox import Sandbox
+
+#: Modules that cost tens of milliseconds each, or start a server: loaded on first use only.
+HEAVY = (
+    "requests",
+    "urllib3",
+    "dotenv",
+    "keyring",
+    "pytest_tm_auth.sandbox",
+    "pytest_tm_auth.http",
+)
+
+#: A test module that reports which heavy modules the run has imported by test time.
+REPORT_HEAVY_MODULES = f"""
+    import json
+    import sys
+
+    HEAVY = {HEAVY!r}
+
+    def test_report_heavy_modules():
+        loaded = sorted(name for name in HEAVY if name in sys.modules)
+        print("HEAVY=" + json.dumps(loaded))
+"""
+
+
+def heavy_modules_at_test_time(result: pytest.RunResult) -> list[str]:
+    """The heavy modules the inner run had imported, as its only test printed them."""
+    result.assert_outcomes(passed=1)
+    found = re.search(r"HEAVY=(\[.*?\])", result.stdout.str())
+    assert found is not None, result.stdout.str()
+    loaded: list[str] = json.loads(found.group(1))
+    return loaded
+
+
+def test_importing_the_plugin_leaves_heavy_modules_out(pytester: pytest.Pytester) -> None:
+    """A fresh interpreter importing the plugin module imports none of the heavy modules."""
+    result = pytester.run(
+        sys.executable,
+        "-c",
+        "import json, sys\n"
+        "import pytest_tm_auth.plugin\n"
+        f"print(json.dumps(sorted(name for name in {HEAVY!r} if name in sys.modules)))\n",
+    )
+    assert result.ret == 0, result.stderr.str()
+    assert json.loads(result.outlines[-1]) == []
+
+
+def test_a_configured_run_that_uses_no_fixture_imports_nothing_heavy(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    """Credentials in the environment, plugin active, no fixture asked: still nothing heavy.
+
+    A subprocess, because the in-process runner shares this process's ``sys.modules``.
+    """
+    pytester.makepyfile(test_inner=REPORT_HEAVY_MODULES)
+    result = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider", "-p", "no:xdist")
+    assert heavy_modules_at_test_time(result) == []
+    result.stdout.fnmatch_lines(["tm-auth: xray cloud http://127.0.0.1:*"])
+    assert cloud_env.count() == 0
+
+
+def test_a_dotenv_file_costs_only_dotenv(pytester: pytest.Pytester, sandbox: Sandbox) -> None:
+    """Settings in ``.env`` are read at start-up (the header names them), with python-dotenv
+    and nothing else: no requests, no network."""
+    dotenv = "".join(f"{name}={value}\n" for name, value in sandbox.env("cloud").items())
+    (pytester.path / ".env").write_text(dotenv, encoding="utf-8")
+    pytester.makepyfile(test_inner=REPORT_HEAVY_MODULES)
+    result = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider", "-p", "no:xdist")
+    assert heavy_modules_at_test_time(result) == ["dotenv"]
+    result.stdout.fnmatch_lines(["tm-auth: xray cloud http://127.0.0.1:* (*.env*"])
+    assert sandbox.count() == 0
+
+
+def test_using_a_fixture_is_what_loads_requests(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    """The counterpart: the same report after a test used ``zephyr_session`` shows requests
+    loaded, so the checks above can tell laziness from a broken probe."""
+    pytester.makepyfile(
+        test_inner=REPORT_HEAVY_MODULES.replace(
+            "def test_report_heavy_modules():",
+            "def test_report_heavy_modules(zephyr_session):",
+        )
+    )
+    result = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider", "-p", "no:xdist")
+    loaded = heavy_modules_at_test_time(result)
+    assert {"requests", "urllib3", "pytest_tm_auth.http"} <= set(loaded)
+    assert "pytest_tm_auth.sandbox" not in loaded
+    assert cloud_env.count("zephyr.projects") == 1
