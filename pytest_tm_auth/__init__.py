@@ -18,10 +18,10 @@ from pytest_tm_auth.provider import Login, Provider, Target, missing, site_url
 from pytest_tm_auth.registry import TmAuth
 from pytest_tm_auth.secret import Secret
 from pytest_tm_auth.settings import Setting, Values
-from pytest_tm_auth.token import Token
 from pytest_tm_auth.urls import api_base
 
 if TYPE_CHECKING:
+    from pytest_tm_auth.token import Token
     from pytest_tm_auth.verify import verify_token
 
 __all__ = [
@@ -49,7 +49,12 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """``verify_token`` on first access: it imports requests, which plain runs never need."""
+    """``Token`` and ``verify_token`` on first access: runs that log in to nothing never
+    need them (``verify_token`` imports requests)."""
+    if name == "Token":
+        from pytest_tm_auth.token import Token
+
+        return Token
     if name == "verify_token":
         from pytest_tm_auth.verify import verify_token
 

@@ -111,8 +111,6 @@ def table(rows: list[Row]) -> list[str]:
 class LoginCheck:
     """Registered instead of running tests: collect nothing, log in, print, set the status."""
 
-    NAME = "tm_auth_check"
-
     def __init__(self, states: Mapping[str, ProviderState], scrubber: Scrubber) -> None:
         self._states = states
         self._scrub = scrubber.scrub

@@ -6,13 +6,16 @@ authenticate as Jira users.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pytest_tm_auth.errors import ConfigError
 from pytest_tm_auth.provider import Login, Target, missing, site_url
 from pytest_tm_auth.settings import Setting, Values
-from pytest_tm_auth.token import Token
 from pytest_tm_auth.urls import api_base
+
+if TYPE_CHECKING:
+    from pytest_tm_auth.token import Token
 
 URL = Setting(
     "jira_url",
@@ -93,6 +96,8 @@ def datacenter_credentials(values: Values) -> tuple[str, ...]:
 
 def datacenter_token(provider: str, values: Values) -> Token:
     """The Data Center credential as a token: Bearer PAT, or basic username and password."""
+    from pytest_tm_auth.token import Token  # here, like every login-time import
+
     pat = values.text(TOKEN.name)
     if pat:
         return Token.bearer(provider, pat)
@@ -139,6 +144,7 @@ class Jira:
         return Target("datacenter", url, api, credentials)
 
     def authenticate(self, login: Login) -> Token:
+        from pytest_tm_auth.token import Token
         from pytest_tm_auth.verify import verify_token
 
         values = login.values

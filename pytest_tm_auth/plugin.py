@@ -7,17 +7,12 @@ down runs that never use it.
 from __future__ import annotations
 
 import functools
-import logging
-import warnings
-from collections.abc import Callable, Generator, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
 
-from pytest_tm_auth import xdist
 from pytest_tm_auth.catalog import PLUGIN_NAME, Catalog
-from pytest_tm_auth.check import LoginCheck
 from pytest_tm_auth.errors import (
     AuthError,
     ConfigError,
@@ -38,9 +33,9 @@ from pytest_tm_auth.general import (
     SANDBOX,
     TIMEOUT,
 )
+from pytest_tm_auth.redaction import Redaction
 from pytest_tm_auth.registry import ProviderState, TmAuth
-from pytest_tm_auth.report import header_line, summary_line
-from pytest_tm_auth.scrub import Scrubber, ScrubbingFilter
+from pytest_tm_auth.scrub import Scrubber
 from pytest_tm_auth.secret import Secret
 from pytest_tm_auth.settings import Source, Values
 from pytest_tm_auth.sources import ini_text, read_settings
@@ -54,8 +49,7 @@ if TYPE_CHECKING:
     from pytest_tm_auth.token import Token
 
 
-@dataclass
-class Run:
+class Run(NamedTuple):
     """Everything the plugin knows for one pytest run, kept in ``config.stash``."""
 
     states: dict[str, ProviderState]
@@ -65,6 +59,9 @@ class Run:
 
 
 RUN = pytest.StashKey[Run]()
+#: Plugins registered per run, only when their mode is on (``-p no:tm_auth_xdist`` works).
+XDIST_PLUGIN = "tm_auth_xdist"
+CHECK_PLUGIN = "tm_auth_check"
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -117,7 +114,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _warn_about(config, values)
     on_missing = values.text(ON_MISSING.name) or "skip"
     hooked = bool(config.hook.pytest_tm_auth_credentials.get_hookimpls())
-    config.pluginmanager.register(WarningScrubber(scrubber), WarningScrubber.NAME)
+    config.pluginmanager.register(Redaction(scrubber), Redaction.NAME)
     config.stash[RUN] = Run(states, TmAuth(states, on_missing, scrubber), scrubber, hooked)
     _wire_modes(config, values, states, scrubber)
 
@@ -125,20 +122,31 @@ def pytest_configure(config: pytest.Config) -> None:
 def _wire_modes(
     config: pytest.Config, values: Values, states: dict[str, ProviderState], scrubber: Scrubber
 ) -> None:
-    """Remembered tokens, xdist sharing and ``--tm-auth-check``, each only when in use."""
-    worker = xdist.is_worker(config)
+    """Remembered tokens, xdist sharing and ``--tm-auth-check``, each imported only in use."""
+    worker = _is_xdist_worker(config)
     check = values.flag(CHECK.name) and not worker
     if values.flag(REMEMBER.name) or values.flag(RESET.name):
         _attach_memory(config, values, states, reset=values.flag(RESET.name) and not worker)
-    if worker:
-        xdist.adopt(config, states)
-        config.pluginmanager.register(xdist.WorkerReport(config, states))
-    elif config.pluginmanager.hasplugin("xdist"):
-        config.pluginmanager.register(xdist.SharedLogin(states, values), xdist.SharedLogin.NAME)
+    # xdist's own cmdline_main has turned -n N into a distribution mode by now.
+    if worker or getattr(config.option, "dist", "no") != "no":
+        from pytest_tm_auth import xdist
+
+        if worker:
+            xdist.adopt(config, states)
+            config.pluginmanager.register(xdist.WorkerReport(config, states))
+        else:
+            sharing = xdist.SharedLogin(states, values)
+            config.pluginmanager.register(sharing, XDIST_PLUGIN)
     if check:
+        from pytest_tm_auth.check import LoginCheck
+
         if hasattr(config.option, "dist"):
             config.option.dist = "no"  # before xdist's trylast configure: no workers to start
-        config.pluginmanager.register(LoginCheck(states, scrubber), LoginCheck.NAME)
+        config.pluginmanager.register(LoginCheck(states, scrubber), CHECK_PLUGIN)
+
+
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
 
 
 def _attach_memory(
@@ -171,9 +179,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def _start_sandbox(config: pytest.Config, values: Values) -> Values:
-    shared = xdist.shared_sandbox(config)
-    if shared is not None:  # an xdist worker: use the controller's stand-in and its tokens
-        return values.overridden(shared, Source("sandbox", "--tm-auth-sandbox"))
+    if _is_xdist_worker(config):  # use the controller's stand-in, and so its tokens
+        from pytest_tm_auth.xdist import shared_sandbox
+
+        shared = shared_sandbox(config)
+        if shared is not None:
+            return values.overridden(shared, Source("sandbox", "--tm-auth-sandbox"))
 
     from pytest_tm_auth.sandbox import Sandbox
 
@@ -243,9 +254,12 @@ def _warn_about(config: pytest.Config, values: Values) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    from pytest_tm_auth import report  # here: ``-q`` runs never show the header
+
     run = config.stash[RUN]
     return [
-        "tm-auth: " + header_line(state, run.hooked_credentials) for state in run.states.values()
+        "tm-auth: " + report.header_line(state, run.hooked_credentials)
+        for state in run.states.values()
     ]
 
 
@@ -254,14 +268,18 @@ def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
     run = config.stash.get(RUN, None)
-    if run is None or config.pluginmanager.has_plugin(LoginCheck.NAME):
+    if run is None or config.pluginmanager.has_plugin(CHECK_PLUGIN):
         return  # --tm-auth-check printed its own table
     _count_affected_tests(terminalreporter, run)
-    shared = config.pluginmanager.get_plugin(xdist.SharedLogin.NAME)
+    if not any(s.outcome or s.skipped or s.failed_tests for s in run.states.values()):
+        return  # no provider was used: nothing to say, and nothing more to import
+    from pytest_tm_auth import report
+
+    sharing = config.pluginmanager.get_plugin(XDIST_PLUGIN)  # an xdist.SharedLogin
     lines = [
-        line + (shared.note(state.name) if isinstance(shared, xdist.SharedLogin) else "")
+        line + (sharing.note(state.name) if sharing is not None else "")
         for state in run.states.values()
-        if (line := summary_line(state))
+        if (line := report.summary_line(state))
     ]
     if lines:
         terminalreporter.write_sep("-", "tm-auth")
@@ -295,98 +313,6 @@ def _count_affected_tests(terminalreporter: pytest.TerminalReporter, run: Run) -
         for message, state in messages.items():
             if message in text:
                 state.failed_tests += 1
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Hide known secrets in everything a report carries: failure, skip reason, output.
-
-    Reports feed the terminal, ``--junitxml`` and xdist alike, so this one place covers
-    them all, including values a test copied into plain strings or printed.
-    """
-    report = yield
-    run = item.config.stash.get(RUN, None)
-    if run is not None and run.scrubber:
-        _scrub_report(report, run.scrubber)
-    return report
-
-
-def _scrub_report(report: pytest.TestReport, scrubber: Scrubber) -> None:
-    longrepr = report.longrepr
-    if isinstance(longrepr, tuple):
-        path, line, reason = longrepr
-        report.longrepr = (path, line, scrubber.scrub(reason))
-    elif longrepr is not None:
-        text = str(longrepr)
-        scrubbed = scrubber.scrub(text, pieces=True)
-        if scrubbed != text:
-            report.longrepr = scrubbed  # plain text: the traceback objects hold the secret
-    report.sections = [(title, scrubber.scrub(content)) for title, content in report.sections]
-    if isinstance(getattr(report, "wasxfail", None), str):  # the xfail reason
-        report.wasxfail = scrubber.scrub(report.wasxfail)
-    report.user_properties = [  # record_property: --junitxml writes str(value)
-        (name, _scrubbed_value(value, scrubber)) for name, value in report.user_properties
-    ]
-
-
-def _scrubbed_value(value: object, scrubber: Scrubber) -> object:
-    text = str(value)
-    scrubbed = scrubber.scrub(text)
-    return value if scrubbed == text else scrubbed
-
-
-class WarningScrubber:
-    """Hides known secrets in a warning before the terminal summary keeps its text.
-
-    A class registered per run, because ``pytest_warning_recorded`` receives no config.
-    """
-
-    NAME = "tm_auth_warning_scrubber"
-
-    def __init__(self, scrubber: Scrubber) -> None:
-        self.scrubber = scrubber
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_warning_recorded(self, warning_message: warnings.WarningMessage) -> None:
-        text = str(warning_message.message)
-        scrubbed = self.scrubber.scrub(text, pieces=True)
-        if scrubbed != text:
-            # pytest formats the message with str(): plain text is enough, and keeps none
-            # of the original arguments that held the secret.
-            warning_message.message = scrubbed
-
-
-#: pytest's log handlers: captured per test (caplog, report), ``--log-cli-level``, ``--log-file``.
-LOG_HANDLERS = ("caplog_handler", "report_handler", "log_cli_handler", "log_file_handler")
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """Scrub log records in pytest's own handlers: live logs and log files skip reports."""
-    run = session.config.stash.get(RUN, None)
-    logging_plugin = session.config.pluginmanager.get_plugin("logging-plugin")
-    if run is None or logging_plugin is None:
-        return
-    for name in LOG_HANDLERS:
-        handler = getattr(logging_plugin, name, None)
-        if isinstance(handler, logging.Handler):
-            handler.addFilter(ScrubbingFilter(run.scrubber))
-
-
-def pytest_assertrepr_compare(
-    config: pytest.Config, op: str, left: object, right: object
-) -> list[str] | None:
-    """No diff when a side is or contains a secret: the diff would print its value."""
-    run = config.stash.get(RUN, None)
-    try:
-        shown = [repr(side) for side in (left, right)]
-    except Exception:  # a broken __repr__: leave the explanation to pytest, which copes
-        return None
-    hidden = [run.scrubber.scrub(text) if run is not None else text for text in shown]
-    if hidden == shown and not any(isinstance(side, Secret) for side in (left, right)):
-        return None
-    return [f"{hidden[0]} {op} {hidden[1]}", "tm-auth: no diff shown, it would reveal a secret"]
 
 
 @pytest.fixture(scope="session")

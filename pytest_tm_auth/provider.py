@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from pytest_tm_auth.errors import MissingCredentials
 from pytest_tm_auth.general import ALLOW_HTTP
@@ -17,8 +16,7 @@ if TYPE_CHECKING:
     from pytest_tm_auth.token import Token
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """Where and how a provider logs in, decided from settings alone (no network).
 
     ``url`` is the site a user recognises (shown in the header and messages); ``api_url``
@@ -32,8 +30,7 @@ class Target:
     credentials: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Login:
+class Login(NamedTuple):
     """Everything an authenticate hook needs: the provider, its target, settings and HTTP.
 
     ``http`` is a ``requests.Session`` with the run's TLS, timeout and retry settings and no

@@ -7,13 +7,11 @@ a token already held, takes no lock.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
 
@@ -33,8 +31,7 @@ REMEMBERED = "reused remembered token"
 FAILED = "failed"
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """How a provider's token was obtained, for the terminal summary.
 
     ``how`` is one of :data:`LOGGED_IN`, :data:`REMEMBERED`, :data:`FAILED`, or another
@@ -150,6 +147,8 @@ class ProviderState:
         target = self.target
         if target is None:
             return ""
+        import hashlib  # here: importing it costs milliseconds on every run
+
         shown = [target.url, *(self.values.text(name) or "" for name in target.credentials)]
         return hashlib.sha256(json.dumps(shown).encode()).hexdigest()
 

@@ -8,8 +8,8 @@ precedence CLI option > process environment > ``.env`` file > ini key > default.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from pytest_tm_auth.errors import ConfigError
 from pytest_tm_auth.secret import Secret
@@ -52,9 +52,12 @@ def parse_count(text: str) -> float:
     return float(value)
 
 
-@dataclass(frozen=True)
-class Setting:
-    """A setting with its three names, help, and how its text becomes a value."""
+class Setting(NamedTuple):
+    """A setting with its three names, help, and how its text becomes a value.
+
+    Immutable value objects here are ``NamedTuple``s rather than dataclasses: a dataclass
+    costs about a millisecond to define, and every pytest run imports these.
+    """
 
     name: str
     help: str
@@ -134,20 +137,26 @@ class Source(NamedTuple):
 
 
 DEFAULT = Source("default")
+EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(NamedTuple):
     setting: Setting
     value: object
     source: Source
 
 
-@dataclass(frozen=True)
 class Values:
     """Resolved settings: each value with its source. Unset values are ``None``."""
 
-    resolved: Mapping[str, Resolved] = field(default_factory=dict)
+    __slots__ = ("resolved",)
+
+    def __init__(self, resolved: Mapping[str, Resolved] | None = None) -> None:
+        self.resolved: Mapping[str, Resolved] = {} if resolved is None else resolved
+
+    def __repr__(self) -> str:  # names and sources only: values may be secrets
+        shown = ", ".join(f"{name} from {item.source}" for name, item in self.resolved.items())
+        return f"Values({shown})"
 
     def __contains__(self, name: object) -> bool:
         return name in self.resolved
@@ -200,16 +209,15 @@ class Values:
         return Values(merged)
 
 
-@dataclass(frozen=True)
-class Sources:
+class Sources(NamedTuple):
     """The raw text each source holds, keyed by setting name (options by dest)."""
 
-    options: Mapping[str, object] = field(default_factory=dict)
-    environ: Mapping[str, str] = field(default_factory=dict)
-    dotenv: Mapping[str, str | None] = field(default_factory=dict)
+    options: Mapping[str, object] = EMPTY
+    environ: Mapping[str, str] = EMPTY
+    dotenv: Mapping[str, str | None] = EMPTY
     #: Which ``.env`` file each variable in ``dotenv`` came from, as shown in messages.
-    dotenv_files: Mapping[str, str] = field(default_factory=dict)
-    ini: Mapping[str, str] = field(default_factory=dict)
+    dotenv_files: Mapping[str, str] = EMPTY
+    ini: Mapping[str, str] = EMPTY
     ini_name: str = "ini"
 
 

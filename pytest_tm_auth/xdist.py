@@ -37,9 +37,6 @@ class WorkerNode(Protocol):
 class SharedLogin:
     """The controller's side: log in once, give each worker the outcome, count the workers."""
 
-    #: Registered under this name: ``-p no:tm_auth_xdist`` turns sharing off.
-    NAME = "tm_auth_xdist"
-
     def __init__(self, states: Mapping[str, ProviderState], values: Values) -> None:
         self._states = states
         self._values = values
@@ -212,10 +209,6 @@ def _shared(config: pytest.Config) -> dict[str, Any]:
     workerinput = getattr(config, "workerinput", None)
     shared = workerinput.get(KEY) if isinstance(workerinput, dict) else None
     return shared if isinstance(shared, dict) else {}
-
-
-def is_worker(config: pytest.Config) -> bool:
-    return hasattr(config, "workerinput")
 
 
 class WorkerReport:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from pytest_tm_auth import jira
 from pytest_tm_auth.errors import AuthError, ConfigError
 from pytest_tm_auth.provider import Login, Target, missing, site_url
 from pytest_tm_auth.settings import Setting, Values
-from pytest_tm_auth.token import Token
 from pytest_tm_auth.urls import api_base, join
+
+if TYPE_CHECKING:
+    from pytest_tm_auth.token import Token
 
 REGIONS = {
     "global": "https://xray.cloud.getxray.app",
@@ -124,6 +127,7 @@ class Xray:
         import requests
 
         from pytest_tm_auth.diagnose import check_login_answer, explain_exception
+        from pytest_tm_auth.token import Token
 
         url = join(login.target.api_url, "authenticate")
         body = {

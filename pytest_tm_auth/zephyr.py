@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pytest_tm_auth import jira
 from pytest_tm_auth.errors import ConfigError
 from pytest_tm_auth.provider import Login, Target, missing, site_url
 from pytest_tm_auth.settings import Setting, Values
-from pytest_tm_auth.token import Token
 from pytest_tm_auth.urls import api_base
+
+if TYPE_CHECKING:
+    from pytest_tm_auth.token import Token
 
 REGIONS = {
     "global": "https://api.zephyrscale.smartbear.com/v2/",
@@ -88,6 +92,7 @@ class Zephyr:
         return Target("datacenter", site, api, credentials)
 
     def authenticate(self, login: Login) -> Token:
+        from pytest_tm_auth.token import Token
         from pytest_tm_auth.verify import verify_token
 
         if login.target.deployment == "cloud":

@@ -1,0 +1,94 @@
+"""Where pytest shows text, hide the run's known secrets: reports, warnings, logs, diffs.
+
+One object per run, registered as a plugin by ``plugin.pytest_configure``: it holds the
+run's :class:`~pytest_tm_auth.scrub.Scrubber`, which hooks such as
+``pytest_warning_recorded`` could not reach otherwise (they receive no config).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import pytest
+
+from pytest_tm_auth.scrub import Scrubber, ScrubbingFilter
+from pytest_tm_auth.secret import Secret
+
+#: pytest's log handlers: captured per test (caplog, report), ``--log-cli-level``, ``--log-file``.
+LOG_HANDLERS = ("caplog_handler", "report_handler", "log_cli_handler", "log_file_handler")
+
+
+class Redaction:
+    """Scrubs what pytest prints or writes of each test, before anyone reads it."""
+
+    NAME = "tm_auth_redaction"
+
+    def __init__(self, scrubber: Scrubber) -> None:
+        self.scrubber = scrubber
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Before the terminal, ``--junitxml`` or an xdist worker's channel reads the report.
+
+        Also covers values a test copied into plain strings, printed or logged.
+        """
+        if not self.scrubber:
+            return
+        if not (report.longrepr or report.sections or report.user_properties) and not hasattr(
+            report, "wasxfail"
+        ):
+            return  # a quiet pass, as most are: nothing to read
+        scrub = self.scrubber.scrub
+        longrepr = report.longrepr
+        if isinstance(longrepr, tuple):
+            path, line, reason = longrepr
+            report.longrepr = (path, line, scrub(reason))
+        elif longrepr is not None:
+            text = str(longrepr)
+            scrubbed = scrub(text, pieces=True)
+            if scrubbed != text:
+                report.longrepr = scrubbed  # plain text: the traceback objects hold the secret
+        report.sections = [(title, scrub(content)) for title, content in report.sections]
+        if isinstance(getattr(report, "wasxfail", None), str):  # the xfail reason
+            report.wasxfail = scrub(report.wasxfail)
+        report.user_properties = [  # record_property: --junitxml writes str(value)
+            (name, self._scrubbed_value(value)) for name, value in report.user_properties
+        ]
+
+    def _scrubbed_value(self, value: object) -> object:
+        text = str(value)
+        scrubbed = self.scrubber.scrub(text)
+        return value if scrubbed == text else scrubbed
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_warning_recorded(self, warning_message: warnings.WarningMessage) -> None:
+        """Before the terminal summary keeps the warning's text."""
+        text = str(warning_message.message)
+        scrubbed = self.scrubber.scrub(text, pieces=True)
+        if scrubbed != text:
+            # pytest formats the message with str(): plain text is enough, and keeps none
+            # of the original arguments that held the secret.
+            warning_message.message = scrubbed
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Scrub log records in pytest's own handlers: live logs and log files skip reports."""
+        logging_plugin = session.config.pluginmanager.get_plugin("logging-plugin")
+        for name in LOG_HANDLERS:
+            handler = getattr(logging_plugin, name, None)
+            if isinstance(handler, logging.Handler):
+                handler.addFilter(ScrubbingFilter(self.scrubber))
+
+    def pytest_assertrepr_compare(self, op: str, left: object, right: object) -> list[str] | None:
+        """No diff when a side is or contains a secret: the diff would print its value."""
+        try:
+            shown = [repr(side) for side in (left, right)]
+        except Exception:  # a broken __repr__: leave the explanation to pytest, which copes
+            return None
+        hidden = [self.scrubber.scrub(text) for text in shown]
+        if hidden == shown and not any(isinstance(side, Secret) for side in (left, right)):
+            return None
+        return [
+            f"{hidden[0]} {op} {hidden[1]}",
+            "tm-auth: no diff shown, it would reveal a secret",
+        ]
