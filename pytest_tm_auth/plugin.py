@@ -7,6 +7,7 @@ down runs that never use it.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -33,7 +34,6 @@ from pytest_tm_auth.general import (
     SANDBOX,
     TIMEOUT,
 )
-from pytest_tm_auth.redaction import Redaction
 from pytest_tm_auth.registry import ProviderState, TmAuth
 from pytest_tm_auth.scrub import Scrubber
 from pytest_tm_auth.secret import Secret
@@ -61,6 +61,7 @@ class Run(NamedTuple):
 RUN = pytest.StashKey[Run]()
 #: Plugins registered per run, only when their mode is on (``-p no:tm_auth_xdist`` works).
 XDIST_PLUGIN = "tm_auth_xdist"
+REDACTION_PLUGIN = "tm_auth_redaction"
 CHECK_PLUGIN = "tm_auth_check"
 
 
@@ -105,8 +106,17 @@ def pytest_configure(config: pytest.Config) -> None:
         scrubber.add(*values.secrets())
         transport = _transport_factory(values)
         refusals: dict[str, AuthError] = {}
+        redact = _redaction_starter(config, scrubber)
         states = {
-            name: ProviderState(provider, values, config, transport, scrubber, refusals=refusals)
+            name: ProviderState(
+                provider,
+                values,
+                config,
+                transport,
+                scrubber,
+                refusals=refusals,
+                on_first_use=redact,
+            )
             for name, provider in catalog.providers.items()
         }
     except ConfigError as exc:
@@ -114,7 +124,6 @@ def pytest_configure(config: pytest.Config) -> None:
     _warn_about(config, values)
     on_missing = values.text(ON_MISSING.name) or "skip"
     hooked = bool(config.hook.pytest_tm_auth_credentials.get_hookimpls())
-    config.pluginmanager.register(Redaction(scrubber), Redaction.NAME)
     config.stash[RUN] = Run(states, TmAuth(states, on_missing, scrubber), scrubber, hooked)
     _wire_modes(config, values, states, scrubber)
 
@@ -143,6 +152,26 @@ def _wire_modes(
         if hasattr(config.option, "dist"):
             config.option.dist = "no"  # before xdist's trylast configure: no workers to start
         config.pluginmanager.register(LoginCheck(states, scrubber), CHECK_PLUGIN)
+
+
+def _redaction_starter(config: pytest.Config, scrubber: Scrubber) -> Callable[[], None]:
+    """Register the output redaction when a provider is first used, not before.
+
+    Until then the plugin has handed out nothing secret; runs that never use a provider
+    (most, where the plugin is merely installed) pay for no per-test hook.
+    """
+    lock = threading.Lock()
+
+    def start() -> None:
+        with lock:
+            if not config.pluginmanager.has_plugin(REDACTION_PLUGIN):
+                from pytest_tm_auth.redaction import Redaction
+
+                redaction = Redaction(scrubber)
+                redaction.watch_logs(config)
+                config.pluginmanager.register(redaction, REDACTION_PLUGIN)
+
+    return start
 
 
 def _is_xdist_worker(config: pytest.Config) -> bool:

@@ -1,6 +1,6 @@
 """Where pytest shows text, hide the run's known secrets: reports, warnings, logs, diffs.
 
-One object per run, registered as a plugin by ``plugin.pytest_configure``: it holds the
+One object per run, registered as a plugin when a provider is first used: it holds the
 run's :class:`~pytest_tm_auth.scrub.Scrubber`, which hooks such as
 ``pytest_warning_recorded`` could not reach otherwise (they receive no config).
 """
@@ -21,8 +21,6 @@ LOG_HANDLERS = ("caplog_handler", "report_handler", "log_cli_handler", "log_file
 
 class Redaction:
     """Scrubs what pytest prints or writes of each test, before anyone reads it."""
-
-    NAME = "tm_auth_redaction"
 
     def __init__(self, scrubber: Scrubber) -> None:
         self.scrubber = scrubber
@@ -71,9 +69,12 @@ class Redaction:
             # of the original arguments that held the secret.
             warning_message.message = scrubbed
 
-    def pytest_sessionstart(self, session: pytest.Session) -> None:
-        """Scrub log records in pytest's own handlers: live logs and log files skip reports."""
-        logging_plugin = session.config.pluginmanager.get_plugin("logging-plugin")
+    def watch_logs(self, config: pytest.Config) -> None:
+        """Scrub log records in pytest's own handlers: live logs and log files skip reports.
+
+        The handlers exist from configure on, so this works whenever the run starts it.
+        """
+        logging_plugin = config.pluginmanager.get_plugin("logging-plugin")
         for name in LOG_HANDLERS:
             handler = getattr(logging_plugin, name, None)
             if isinstance(handler, logging.Handler):

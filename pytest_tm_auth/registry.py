@@ -56,8 +56,11 @@ class ProviderState:
         scrubber: Scrubber,
         *,
         refusals: dict[str, AuthError] | None = None,
+        on_first_use: Callable[[], None] | None = None,
     ) -> None:
         self.provider = provider
+        #: Called before the first token or failure: from then on output must be redacted.
+        self._on_first_use = on_first_use
         #: Credentials refused in this run, shared by the providers of one run: Xray, Zephyr
         #: Scale and Jira Data Center log in with the same Jira account, and each refused try
         #: brings a Jira account closer to its CAPTCHA lock.
@@ -104,6 +107,8 @@ class ProviderState:
         if token is not None and not (self._renew_ahead and token.needs_renewal()):
             return token
         with self._lock:
+            if self._on_first_use is not None:
+                self._on_first_use()
             if self._failure is not None:
                 raise self._failure
             token = self._token
@@ -168,6 +173,8 @@ class ProviderState:
     def seed(self, token: Token, how: str) -> None:
         """Use a token obtained elsewhere (remembered, or shared by the xdist controller)."""
         with self._lock:
+            if self._on_first_use is not None:
+                self._on_first_use()
             self._accept(token, Outcome(how))
 
     def fail_with(self, failure: TmAuthError) -> None:
