@@ -59,6 +59,17 @@ class Catalog:
                 )
             if name in self.providers:
                 raise pytest.UsageError(f"tm-auth provider {name!r} is added twice")
+            settings = getattr(provider, "settings", None)
+            # A Setting is a tuple too: `settings = (Setting(...))` lacks its comma.
+            if (
+                settings is None
+                or isinstance(settings, (Setting, str))
+                or not all(isinstance(setting, Setting) for setting in settings)
+            ):
+                raise pytest.UsageError(
+                    f"tm-auth provider {name!r}: settings must be a tuple of Setting objects "
+                    "(a single one needs a trailing comma: `settings = (Setting(...),)`)"
+                )
             for setting in provider.settings:
                 if not setting.name.startswith(name + "_") and setting.name not in self.settings:
                     raise pytest.UsageError(

@@ -110,12 +110,12 @@ def check_login_answer(
     error status, and an HTML page where the API should answer (a proxy's login form).
     """
     status = response.status_code
-    if response.is_redirect:
+    if 300 <= status < 400:  # with or without a Location: a login answers, it does not send on
         location = urlsplit(response.headers.get("Location", ""))._replace(query="", fragment="")
         raise AuthError(
             title,
             url,
-            f"HTTP {status} redirect to {location.geturl() or 'nowhere'}",
+            f"HTTP {status} redirect to {location.geturl() or 'no address (no Location)'}",
             fix="a login is never sent on to another address: set the URL setting to the "
             "address the service really answers at",
             status=status,
@@ -185,7 +185,10 @@ def explain_response(
         fix = UNAVAILABLE_FIX
     else:
         fix = ""
-    return AuthError(title, url, problem, fix=fix, status=status)
+    denied = "AUTHENTICATION_DENIED" in seraph or "AUTHENTICATED_FAILED" in seraph
+    return AuthError(
+        title, url, problem, fix=fix, status=status, credentials_refused=status == 401 or denied
+    )
 
 
 def explain_exception(title: str, url: str, error: Exception) -> AuthError:

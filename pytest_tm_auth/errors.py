@@ -18,7 +18,11 @@ class MissingCredentials(TmAuthError):
 
 
 class AuthError(TmAuthError):
-    """Logging in failed; tests that need the provider error with this one message."""
+    """Logging in failed; tests that need the provider error with this one message.
+
+    ``credentials_refused`` says the service refused the credentials themselves (a 401 by
+    default, or Jira's login denial): other providers sharing them will not try them again.
+    """
 
     def __init__(
         self,
@@ -28,12 +32,16 @@ class AuthError(TmAuthError):
         *,
         fix: str = "",
         status: int | None = None,
+        credentials_refused: bool | None = None,
     ) -> None:
         self.provider = provider
         self.url = url
         self.problem = problem
         self.fix = fix
         self.status = status
+        self.credentials_refused = (
+            status == 401 if credentials_refused is None else credentials_refused
+        )
         message = f"{provider} login failed at {url}: {problem}"
         if fix:
             message += f" — {fix}"

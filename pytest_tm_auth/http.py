@@ -266,6 +266,14 @@ class ApiSession(requests.Session):
             request.url = join(self.base_url, request.url)
         return super().prepare_request(request)
 
+    def rebuild_proxies(
+        self, prepared_request: requests.PreparedRequest, proxies: Any
+    ) -> dict[str, str]:
+        """On a redirect to loopback, still no proxy from the environment (see the class)."""
+        if is_loopback(urlsplit(str(prepared_request.url)).hostname or ""):
+            return {}
+        return super().rebuild_proxies(prepared_request, proxies)  # type: ignore[no-any-return,no-untyped-call]
+
     def rebuild_auth(
         self, prepared_request: requests.PreparedRequest, response: requests.Response
     ) -> None:

@@ -100,7 +100,7 @@ def datacenter_token(provider: str, values: Values) -> Token:
 
     pat = values.text(TOKEN.name)
     if pat:
-        return Token.bearer(provider, pat)
+        return Token.bearer(provider, pat, static=True)
     return Token.basic(provider, values.text(USERNAME.name) or "", values.text(PASSWORD.name) or "")
 
 

@@ -15,7 +15,6 @@ import pytest
 
 from pytest_tm_auth.catalog import PLUGIN_NAME, Catalog
 from pytest_tm_auth.errors import (
-    AuthError,
     ConfigError,
     InsecureTransportWarning,
     SecretInIniWarning,
@@ -34,7 +33,7 @@ from pytest_tm_auth.general import (
     SANDBOX,
     TIMEOUT,
 )
-from pytest_tm_auth.registry import ProviderState, TmAuth
+from pytest_tm_auth.registry import Accounts, ProviderState, TmAuth
 from pytest_tm_auth.scrub import Scrubber
 from pytest_tm_auth.secret import Secret
 from pytest_tm_auth.settings import Source, Values
@@ -105,7 +104,7 @@ def pytest_configure(config: pytest.Config) -> None:
         scrubber = Scrubber()
         scrubber.add(*values.secrets())
         transport = _transport_factory(values)
-        refusals: dict[str, AuthError] = {}
+        accounts = Accounts()
         redact = _redaction_starter(config, scrubber)
         states = {
             name: ProviderState(
@@ -114,13 +113,15 @@ def pytest_configure(config: pytest.Config) -> None:
                 config,
                 transport,
                 scrubber,
-                refusals=refusals,
+                accounts=accounts,
                 on_first_use=redact,
             )
             for name, provider in catalog.providers.items()
         }
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
+    if scrubber:
+        redact()
     _warn_about(config, values)
     on_missing = values.text(ON_MISSING.name) or "skip"
     hooked = bool(config.hook.pytest_tm_auth_credentials.get_hookimpls())
@@ -155,10 +156,9 @@ def _wire_modes(
 
 
 def _redaction_starter(config: pytest.Config, scrubber: Scrubber) -> Callable[[], None]:
-    """Register the output redaction when a provider is first used, not before.
-
-    Until then the plugin has handed out nothing secret; runs that never use a provider
-    (most, where the plugin is merely installed) pay for no per-test hook.
+    """Register the output redaction once: at configure when secrets are configured (tests
+    can read them), else when a provider is first used. Runs with no secret configured,
+    where the plugin is merely installed, pay for no per-test hook.
     """
     lock = threading.Lock()
 

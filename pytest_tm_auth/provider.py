@@ -34,7 +34,9 @@ class Login(NamedTuple):
     """Everything an authenticate hook needs: the provider, its target, settings and HTTP.
 
     ``http`` is a ``requests.Session`` with the run's TLS, timeout and retry settings and no
-    credentials; use it for the login call so that those settings apply.
+    credentials; use it for the login call so that those settings apply. It follows no
+    redirect: a redirected login would carry the credentials to wherever the answer points,
+    so a ``3xx`` reaches the caller (``diagnose.check_login_answer`` makes it an error).
     """
 
     provider: Provider

@@ -1,6 +1,7 @@
 """Where pytest shows text, hide the run's known secrets: reports, warnings, logs, diffs.
 
-One object per run, registered as a plugin when a provider is first used: it holds the
+One object per run, registered as a plugin at configure when any secret is configured, else
+when a provider is first used (a credentials hook's secrets): it holds the
 run's :class:`~pytest_tm_auth.scrub.Scrubber`, which hooks such as
 ``pytest_warning_recorded`` could not reach otherwise (they receive no config).
 """
@@ -24,6 +25,7 @@ class Redaction:
 
     def __init__(self, scrubber: Scrubber) -> None:
         self.scrubber = scrubber
+        self._watching_logs = False
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -69,12 +71,19 @@ class Redaction:
             # of the original arguments that held the secret.
             warning_message.message = scrubbed
 
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.watch_logs(session.config)
+
     def watch_logs(self, config: pytest.Config) -> None:
         """Scrub log records in pytest's own handlers: live logs and log files skip reports.
 
-        The handlers exist from configure on, so this works whenever the run starts it.
+        The handlers appear at the end of configure: called earlier this does nothing, and
+        ``pytest_sessionstart`` calls it again.
         """
         logging_plugin = config.pluginmanager.get_plugin("logging-plugin")
+        if self._watching_logs or logging_plugin is None:
+            return
+        self._watching_logs = True
         for name in LOG_HANDLERS:
             handler = getattr(logging_plugin, name, None)
             if isinstance(handler, logging.Handler):

@@ -44,6 +44,36 @@ class Outcome(NamedTuple):
     retries: str = ""
 
 
+class Accounts:
+    """The credentials this run saw accepted or refused, shared by all its providers.
+
+    Xray, Zephyr Scale and Jira Data Center log in with one Jira account, and each refused
+    try brings that account closer to Jira's CAPTCHA lock: once refused (401, or Jira's
+    denial), an account is not tried again by another provider; once accepted, a later
+    refusal by one service (an unlicensed app) does not block the others. One lock per
+    account makes the check and the try one step, also across threads.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[str, AuthError | None] = {}
+        self._locks: dict[str, threading.RLock] = {}
+        self._guard = threading.Lock()
+
+    def lock(self, key: str) -> threading.RLock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.RLock())
+
+    def refusal(self, key: str) -> AuthError | None:
+        return self._seen.get(key)
+
+    def accepted(self, key: str) -> None:
+        self._seen[key] = None
+
+    def refused(self, key: str, error: AuthError) -> None:
+        if key not in self._seen and error.credentials_refused:
+            self._seen[key] = error
+
+
 class ProviderState:
     """One provider in this run: its settings, target, and its token or failure."""
 
@@ -55,16 +85,13 @@ class ProviderState:
         transport: Callable[[], Transport],
         scrubber: Scrubber,
         *,
-        refusals: dict[str, AuthError] | None = None,
+        accounts: Accounts | None = None,
         on_first_use: Callable[[], None] | None = None,
     ) -> None:
         self.provider = provider
         #: Called before the first token or failure: from then on output must be redacted.
         self._on_first_use = on_first_use
-        #: Credentials refused in this run, shared by the providers of one run: Xray, Zephyr
-        #: Scale and Jira Data Center log in with the same Jira account, and each refused try
-        #: brings a Jira account closer to its CAPTCHA lock.
-        self._refusals = {} if refusals is None else refusals
+        self._accounts = Accounts() if accounts is None else accounts
         self.values = values
         self.config = config
         self._transport = transport
@@ -133,9 +160,9 @@ class ProviderState:
                 return None
             if current is not None and current.header != refused:
                 return current
-            if current is not None and current.expires_at is None:
-                # Static credentials (a PAT, an API token, a password): logging in again
-                # cannot replace them, and one more refused try can lock a Jira account.
+            if current is not None and current.static:
+                # A PAT, an API token, a password: logging in again cannot replace it, and
+                # one more refused try can lock a Jira account.
                 return None
             try:
                 fresh = self._login()
@@ -220,8 +247,8 @@ class ProviderState:
             return self._login_once()
         except TmAuthError as exc:
             self._failure = exc
-            if isinstance(exc, AuthError) and exc.status in {401, 403}:
-                self._refusals[self._credentials_key()] = exc
+        except pytest.exit.Exception:  # a hook ends the run: let it
+            raise
         except pytest.skip.Exception as exc:  # a hook skipped: the same for every test
             self._failure = MissingCredentials(str(exc.msg))
         except pytest.fail.Exception as exc:  # a hook failed: never tried again either
@@ -239,9 +266,6 @@ class ProviderState:
         raise self._failure
 
     def _login_once(self) -> Token:
-        import requests
-
-        from pytest_tm_auth.diagnose import explain_exception
 
         hook = self.config.hook
         if not self._asked_hook:  # at most once per run, also after a remembered token
@@ -255,15 +279,33 @@ class ProviderState:
         if self.missing is not None:
             raise self.missing
         assert self.target is not None
-        refused = self._refusals.get(self._credentials_key())
-        if refused is not None:
-            raise AuthError(
-                self.provider.title,
-                self.target.url,
-                f"not tried: the same credentials were just refused ({refused.problem})",
-                fix=refused.fix,
-                status=refused.status,
-            )
+        key = self._credentials_key()
+        with self._accounts.lock(key):
+            refused = self._accounts.refusal(key)
+            if refused is not None:
+                raise AuthError(
+                    self.provider.title,
+                    self.target.url,
+                    f"not tried: the same credentials were just refused ({refused.problem})",
+                    fix=refused.fix,
+                    status=refused.status,
+                )
+            try:
+                token = self._try_login()
+            except AuthError as exc:
+                self._accounts.refused(key, exc)
+                raise
+            self._accounts.accepted(key)
+            return token
+
+    def _try_login(self) -> Token:
+        """Recall a remembered token, or call the authenticate hook."""
+        import requests
+
+        from pytest_tm_auth.diagnose import explain_exception
+
+        assert self.target is not None
+        hook = self.config.hook
         if self._token is None and self.memory is not None:
             remembered = self.memory.recall(self.provider, self.target, self.values)
             if remembered is not None:

@@ -21,22 +21,27 @@ class Token:
 
     ``value`` is a :class:`Secret`: its ``repr`` is redacted, and so is this object's.
     ``expires_at`` is a UNIX time when the token says when it lapses (a JWT's ``exp``),
-    else ``None`` (personal access tokens, API tokens, basic credentials).
+    else ``None``. ``static`` marks a credential that logging in again cannot replace (a
+    personal access token, an API token, a password): a ``401`` is then final, and no
+    second try is made that could lock the account.
     """
 
     provider: str
     value: Secret = field(repr=False)
     scheme: str = "Bearer"
     expires_at: float | None = None
+    static: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.value, Secret):
             object.__setattr__(self, "value", Secret(self.value))
 
     @classmethod
-    def bearer(cls, provider: str, value: str, expires_at: float | None = None) -> Token:
-        """A bearer token; give ``expires_at`` when logging in again would renew it."""
-        return cls(provider, Secret(value), "Bearer", expires_at)
+    def bearer(
+        cls, provider: str, value: str, expires_at: float | None = None, *, static: bool = False
+    ) -> Token:
+        """A bearer token: one a login issued, or with ``static=True`` a fixed credential."""
+        return cls(provider, Secret(value), "Bearer", expires_at, static)
 
     @classmethod
     def from_jwt(cls, provider: str, value: str) -> Token:
@@ -47,7 +52,7 @@ class Token:
     def basic(cls, provider: str, username: str, password: str) -> Token:
         """HTTP basic credentials, sent on every request (nothing is exchanged)."""
         pair = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
-        return cls(provider, Secret(pair), "Basic", None)
+        return cls(provider, Secret(pair), "Basic", None, static=True)
 
     @property
     def header(self) -> Secret:

@@ -112,8 +112,8 @@ class SharedLogin:
 def _outcome(state: ProviderState) -> dict[str, Any] | None:
     """The state's token or failure as plain data, or ``None`` to let workers decide.
 
-    Workers decide alone when no credentials were found at all (a ``conftest.py`` that only
-    workers load may still supply them) or when a hook skipped or failed the login itself.
+    Workers decide alone when no credentials were found at all: a ``conftest.py`` that only
+    workers load may still supply them. (A hook's skip or fail arrives as a failure.)
     """
     try:
         token = state.token()
@@ -127,13 +127,12 @@ def _outcome(state: ProviderState) -> dict[str, Any] | None:
         return {"failure": {"kind": "config", "message": state.scrub(str(failure))}}
     except TmAuthError as failure:
         return {"failure": {"kind": "error", "message": state.scrub(str(failure))}}
-    except (pytest.skip.Exception, pytest.fail.Exception):
-        return None
     shared: dict[str, Any] = {
         "token": {
             "value": str(token.value),
             "scheme": token.scheme,
             "expires_at": token.expires_at,
+            "static": token.static,
         }
     }
     target = state.target
@@ -172,7 +171,14 @@ def adopt(config: pytest.Config, states: Mapping[str, ProviderState]) -> None:
                 deployment, url, api_url, credentials = target
                 state.target = Target(deployment, url, api_url, tuple(credentials))
                 state.missing = None
-            state.seed(Token(name, token["value"], token["scheme"], token["expires_at"]), SHARED)
+            shared_token = Token(
+                name,
+                token["value"],
+                token["scheme"],
+                token["expires_at"],
+                bool(token.get("static")),
+            )
+            state.seed(shared_token, SHARED)
         elif isinstance(failure, dict):
             state.fail_with(_rebuilt(failure))
 

@@ -96,7 +96,7 @@ class Zephyr:
         from pytest_tm_auth.verify import verify_token
 
         if login.target.deployment == "cloud":
-            token = Token.bearer(self.name, login.values.text(TOKEN.name) or "")
+            token = Token.bearer(self.name, login.values.text(TOKEN.name) or "", static=True)
             return verify_token(
                 login,
                 token,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_tm_auth.sandbox import DEMO, Sandbox
+from pytest_tm_auth.sandbox import DEMO, Fault, Sandbox
 
 STALE = "demo-stale-value-not-real"
 
@@ -467,3 +467,97 @@ def test_optional_implementations_let_a_run_disable_the_plugin(pytester: pytest.
     pytester.makepyfile("def test_plain(): pass")
 
     pytester.runpytest("-p", "no:cacheprovider", "-p", "no:tm_auth").assert_outcomes(passed=1)
+
+
+def test_a_hook_may_end_the_run_with_pytest_exit(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+
+        def pytest_tm_auth_credentials(provider):
+            if provider.name == "xray":
+                pytest.exit("the vault is down", returncode=3)
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_one(xray_token): pass
+        def test_two(): pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    assert result.ret == 3
+    result.stdout.fnmatch_lines(["*Exit: the vault is down*"])
+    result.stdout.no_fnmatch_line("*2 passed*")
+
+
+def test_a_token_from_a_replacing_login_is_renewed_on_401(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    """A team's SSO token has no known expiry but is not static: a 401 means log in again."""
+    pytester.makeconftest(
+        """
+        from pathlib import Path
+
+        from pytest_tm_auth import Token
+
+        def pytest_tm_auth_authenticate(login):
+            if login.provider.name != "xray":
+                return None
+            with Path("logins.txt").open("a") as logins:
+                logins.write("xray\\n")
+            answer = login.http.post(
+                login.target.api_url + "authenticate",
+                json={
+                    "client_id": login.values.text("xray_client_id"),
+                    "client_secret": login.values.text("xray_client_secret"),
+                },
+            )
+            return Token.bearer("xray", answer.json())
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_refused_then_renewed(xray_session):
+            assert xray_session.post("graphql", json={"query": "{}"}).status_code == 200
+        """
+    )
+    cloud_env.add_faults(
+        Fault(401, body='{"error": "token revoked"}', content_type="application/json"),
+        route="xray.graphql",
+    )
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=1)
+    assert lines(pytester.path / "logins.txt") == ["xray", "xray"]
+
+
+def test_a_provider_whose_settings_lack_a_comma_gets_a_usage_error(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeconftest(
+        """
+        from pytest_tm_auth import Setting
+
+        class Tracker:
+            name = "tracker"
+            title = "Tracker"
+            settings = (Setting("tracker_url", "Tracker URL"))
+
+            def target(self, values): ...
+            def authenticate(self, login): ...
+
+        def pytest_tm_auth_add_providers():
+            return [Tracker()]
+        """
+    )
+    pytester.makepyfile("def test_nothing(): pass")
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*'tracker': settings must be a tuple of Setting objects*"])

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from pytest_tm_auth.sandbox import Sandbox
+from pytest_tm_auth.sandbox import Fault, Sandbox
 
 WRONG = "wrong-secret-not-real"
 
@@ -177,3 +177,25 @@ def test_one_refused_jira_account_is_tried_once_for_all_three_providers(
     result.stdout.fnmatch_lines(["*not tried: the same credentials were just refused (HTTP 401*"])
     assert datacenter_env.count(status=401) == 1
     assert datacenter_env.count(status=403) == 0  # no CAPTCHA lock
+
+
+def test_a_refusal_by_one_service_does_not_block_an_accepted_account(
+    pytester: pytest.Pytester, datacenter_env: Sandbox
+) -> None:
+    """Jira accepted the account; Zephyr Scale then answers 403 (not licensed): Xray still
+    logs in, because the account itself was not refused."""
+    datacenter_env.add_faults(
+        Fault(403, body="Zephyr Scale is not licensed for this user"), route="zephyrdc"
+    )
+    pytester.makepyfile(
+        """
+        def test_jira(jira_session): pass
+        def test_zephyr(zephyr_session): pass
+        def test_xray(xray_session): pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*Zephyr Scale login failed*HTTP 403*not licensed*"])
+    result.stdout.no_fnmatch_line("*not tried*")

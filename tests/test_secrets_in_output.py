@@ -122,3 +122,28 @@ def test_failing_run_shows_no_secret(
     assert leaked(output) == []
     assert leaked(junit) == []
     assert cloud_env.count("xray.authenticate") == 1
+
+
+def test_a_configured_secret_is_hidden_even_before_any_provider_is_used(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    """Tests can read the configured secrets: output is redacted from the start."""
+    pytester.makepyfile(
+        """
+        import logging
+        import os
+        import warnings
+
+        def test_reads_the_environment():
+            token = os.environ["ZEPHYR_TOKEN"]
+            logging.getLogger("suite").warning("token %s", token)
+            warnings.warn(f"token {token}", UserWarning, stacklevel=1)
+            assert token == "x"
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--junitxml=report.xml", "-rA")
+
+    result.assert_outcomes(failed=1, warnings=1)
+    output = result.stdout.str() + (pytester.path / "report.xml").read_text()
+    assert DEMO.zephyr_token not in output
+    assert cloud_env.count() == 0  # nothing was used

@@ -210,3 +210,38 @@ def test_a_redirect_to_another_host_drops_the_credentials(
         (302, "basic"),  # the call, sent to the configured host
         (401, None),  # the redirect to another host, without credentials
     ]
+
+
+def test_a_redirect_on_loopback_still_bypasses_proxies(
+    pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """requests re-reads proxies from the environment for each redirect; ours must not."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    redirect = Fault(302, headers={"Location": f"{cloud_env.url}/rest/api/2/myself"})
+    cloud_env.add_faults(Fault.slow(0), redirect, route="jira.myself")
+    pytester.makepyfile(
+        """
+        def test_redirected(jira_session):
+            answer = jira_session.get("myself")
+            assert answer.status_code == 200
+            assert [step.status_code for step in answer.history] == [302]
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_login_answered_3xx_without_location_is_refused(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    cloud_env.add_faults(Fault(302, body="{}"), route="jira.myself")
+    pytester.makepyfile("def test_jira(jira_session): pass")
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*Jira login failed*HTTP 302 redirect to no address (no Location)*"]
+    )

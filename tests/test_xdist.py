@@ -184,3 +184,22 @@ def test_plugin_imports_without_xdist() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stderr
+
+
+def test_worker_log_files_are_scrubbed(pytester: pytest.Pytester, cloud_env: Sandbox) -> None:
+    """Workers adopt the token during configure, before pytest's log handlers exist."""
+    pytester.makepyfile(
+        """
+        import logging
+
+        def test_logs(xray_token):
+            logging.getLogger("suite").warning("got token %s", str(xray_token))
+        """
+    )
+    log = pytester.path / "workers.log"
+    result = run_workers(pytester, 2, f"--log-file={log}")
+
+    result.assert_outcomes(passed=1)
+    text = log.read_text()
+    assert "got token ***" in text
+    assert "eyJ" not in text
