@@ -13,6 +13,12 @@ import pytest
 
 from pytest_tm_auth.sandbox import DEMO, Fault, Sandbox
 
+#: Two tests that need Xray: a remembered outcome shows as the same result twice.
+TWO_XRAY_TESTS = """
+def test_one(xray_token): pass
+def test_two(xray_token): pass
+"""
+
 STALE = "demo-stale-value-not-real"
 
 VAULT_CONFTEST = """
@@ -112,12 +118,7 @@ def test_unknown_setting_from_the_hook_fails_naming_it_without_a_request(
     pytester: pytest.Pytester, cloud_env: Sandbox
 ) -> None:
     write_vault(pytester, {"xray": {"xray_client_secrett": DEMO.xray_client_secret}})
-    pytester.makepyfile(
-        """
-        def test_one(xray_token): pass
-        def test_two(xray_token): pass
-        """
-    )
+    pytester.makepyfile(TWO_XRAY_TESTS)
 
     result = pytester.runpytest("-p", "no:cacheprovider")
 
@@ -170,12 +171,7 @@ def test_hook_raising_an_unexpected_error_fails_each_test_once_without_a_traceba
                 raise ConnectionError("vault.example.invalid is unreachable")
         """
     )
-    pytester.makepyfile(
-        """
-        def test_one(xray_token): pass
-        def test_two(xray_token): pass
-        """
-    )
+    pytester.makepyfile(TWO_XRAY_TESTS)
 
     result = pytester.runpytest("-p", "no:cacheprovider")
 
@@ -319,12 +315,7 @@ def test_wrapper_sees_a_failed_login_and_may_reword_it(
                 ) from None
         """
     )
-    pytester.makepyfile(
-        """
-        def test_one(xray_token): pass
-        def test_two(xray_token): pass
-        """
-    )
+    pytester.makepyfile(TWO_XRAY_TESTS)
 
     result = pytester.runpytest("-p", "no:cacheprovider")
 

@@ -14,6 +14,14 @@ import pytest
 from pytest_tm_auth.sandbox import DEMO, Fault, Sandbox
 
 
+def proxy_everything_through_a_dead_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proxy variables pointing where nothing listens: a proxied request would fail."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+
+
 def paths(sandbox: Sandbox, route: str) -> list[str]:
     return [entry.path for entry in sandbox.requests if entry.route == route]
 
@@ -141,10 +149,7 @@ def test_loopback_requests_bypass_proxies_from_the_environment(
     pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A plain-http credential for this machine must not travel to a proxy (here: none listens)."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
-        monkeypatch.setenv(name, "http://127.0.0.1:9")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
+    proxy_everything_through_a_dead_port(monkeypatch)
     pytester.makepyfile(
         """
         def test_direct(jira_session):
@@ -216,10 +221,7 @@ def test_a_redirect_on_loopback_still_bypasses_proxies(
     pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """requests re-reads proxies from the environment for each redirect; ours must not."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
-        monkeypatch.setenv(name, "http://127.0.0.1:9")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
+    proxy_everything_through_a_dead_port(monkeypatch)
     redirect = Fault(302, headers={"Location": f"{cloud_env.url}/rest/api/2/myself"})
     cloud_env.add_faults(Fault.slow(0), redirect, route="jira.myself")
     pytester.makepyfile(
