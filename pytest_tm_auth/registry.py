@@ -134,8 +134,7 @@ class ProviderState:
         if token is not None and not (self._renew_ahead and token.needs_renewal()):
             return token
         with self._lock:
-            if self._on_first_use is not None:
-                self._on_first_use()
+            self._first_use()
             if self._failure is not None:
                 raise self._failure
             token = self._token
@@ -193,6 +192,10 @@ class ProviderState:
         with self._lock:
             self._futile.add(header)
 
+    def _first_use(self) -> None:
+        if self._on_first_use is not None:
+            self._on_first_use()
+
     def peek(self) -> Token | None:
         """The token held now, without logging in."""
         return self._token
@@ -200,8 +203,7 @@ class ProviderState:
     def seed(self, token: Token, how: str) -> None:
         """Use a token obtained elsewhere (remembered, or shared by the xdist controller)."""
         with self._lock:
-            if self._on_first_use is not None:
-                self._on_first_use()
+            self._first_use()
             self._accept(token, Outcome(how))
 
     def fail_with(self, failure: TmAuthError) -> None:
@@ -266,7 +268,7 @@ class ProviderState:
         raise self._failure
 
     def _login_once(self) -> Token:
-
+        """Ask the credentials hook (once), then log in, unless the account was refused."""
         hook = self.config.hook
         if not self._asked_hook:  # at most once per run, also after a remembered token
             self._asked_hook = True
