@@ -15,12 +15,12 @@ from pytest_tm_auth.errors import (
     TokenStoreWarning,
 )
 from pytest_tm_auth.provider import Login, Provider, Target, missing, site_url
-from pytest_tm_auth.registry import TmAuth
 from pytest_tm_auth.secret import Secret
 from pytest_tm_auth.settings import Setting, Values
 from pytest_tm_auth.urls import api_base
 
 if TYPE_CHECKING:
+    from pytest_tm_auth.registry import TmAuth
     from pytest_tm_auth.token import Token
     from pytest_tm_auth.verify import verify_token
 
@@ -49,8 +49,12 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """``Token`` and ``verify_token`` on first access: runs that log in to nothing never
-    need them (``verify_token`` imports requests)."""
+    """``TmAuth``, ``Token`` and ``verify_token`` on first access: runs that log in to
+    nothing never need them (``verify_token`` imports requests)."""
+    if name == "TmAuth":
+        from pytest_tm_auth.registry import TmAuth
+
+        return TmAuth
     if name == "Token":
         from pytest_tm_auth.token import Token
 

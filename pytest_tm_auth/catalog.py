@@ -6,8 +6,8 @@ environment variable) and an ini key, declared once.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
+from typing import TypeGuard
 
 import pytest
 
@@ -17,7 +17,6 @@ from pytest_tm_auth.settings import Setting
 #: The catalog is registered under this name, so that configure can find it again.
 PLUGIN_NAME = "tm_auth_catalog"
 GROUP = "tm-auth"
-_NAME = re.compile(r"^[a-z][a-z0-9]*$")
 
 
 class Catalog:
@@ -53,7 +52,7 @@ class Catalog:
             )
         for provider in providers:
             name = getattr(provider, "name", None)
-            if not isinstance(name, str) or not _NAME.match(name):
+            if not _is_provider_name(name):
                 raise pytest.UsageError(
                     f"tm-auth provider name must be lowercase letters/digits: {name!r}"
                 )
@@ -104,3 +103,15 @@ def _metavar(setting: Setting) -> str:
     if setting.choices:
         return "{" + ",".join(setting.choices) + "}"
     return setting.metavar or ("SECRET" if setting.secret else "VALUE")
+
+
+def _is_provider_name(name: object) -> TypeGuard[str]:
+    """Lowercase ASCII letters and digits, starting with a letter (string methods: no regex
+    to compile at every start)."""
+    return (
+        isinstance(name, str)
+        and name.isascii()
+        and name.isalnum()
+        and name[:1].isalpha()
+        and name == name.lower()
+    )

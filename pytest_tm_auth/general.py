@@ -56,7 +56,7 @@ RESET = Setting(
 )
 CHECK = Setting(
     "tm_auth_check",
-    "Log in to every configured provider, print a table and exit (runs no tests)",
+    "Log in to every configured provider, print a table and exit (runs no tests; never from .env)",
     flag=True,
 )
 SANDBOX = Setting(

@@ -6,62 +6,28 @@ down runs that never use it.
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_tm_auth.catalog import PLUGIN_NAME, Catalog
-from pytest_tm_auth.errors import (
-    ConfigError,
-    InsecureTransportWarning,
-    SecretInIniWarning,
-    TokenStoreWarning,
-)
-from pytest_tm_auth.general import (
-    ALLOW_HTTP,
-    CA_BUNDLE,
-    CHECK,
-    GENERAL_SETTINGS,
-    INSECURE,
-    ON_MISSING,
-    REMEMBER,
-    RESET,
-    RETRIES,
-    SANDBOX,
-    TIMEOUT,
-)
-from pytest_tm_auth.registry import Accounts, ProviderState, TmAuth
-from pytest_tm_auth.scrub import Scrubber
-from pytest_tm_auth.secret import Secret
-from pytest_tm_auth.settings import Source, Values
-from pytest_tm_auth.sources import ini_text, read_settings
-from pytest_tm_auth.urls import checked_url
+from pytest_tm_auth.errors import ConfigError
+from pytest_tm_auth.general import GENERAL_SETTINGS
+from pytest_tm_auth.startup import CHECK_PLUGIN, XDIST_PLUGIN, Run, Startup
 
 if TYPE_CHECKING:
     import requests
 
-    from pytest_tm_auth.http import Transport
     from pytest_tm_auth.provider import Login, Provider
+    from pytest_tm_auth.registry import TmAuth
+    from pytest_tm_auth.secret import Secret
     from pytest_tm_auth.token import Token
 
 
-class Run(NamedTuple):
-    """Everything the plugin knows for one pytest run, kept in ``config.stash``."""
-
-    states: dict[str, ProviderState]
-    tm_auth: TmAuth
-    scrubber: Scrubber
-    hooked_credentials: bool = False
-
-
-RUN = pytest.StashKey[Run]()
-#: Plugins registered per run, only when their mode is on (``-p no:tm_auth_xdist`` works).
-XDIST_PLUGIN = "tm_auth_xdist"
-REDACTION_PLUGIN = "tm_auth_redaction"
-CHECK_PLUGIN = "tm_auth_check"
+STARTUP = pytest.StashKey[Startup]()
+#: The fixture every other one goes through: a test that requests it needs the providers.
+GATEWAY_FIXTURE = "tm_auth"
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -96,196 +62,44 @@ def pytest_configure(config: pytest.Config) -> None:
     catalog = config.pluginmanager.get_plugin(PLUGIN_NAME)
     assert isinstance(catalog, Catalog)
     catalog.closed = True
+    startup = Startup(config, catalog)
+    config.stash[STARTUP] = startup
     try:
-        values = read_settings(config, catalog.settings.values())
-        if values.flag(SANDBOX.name):
-            values = _start_sandbox(config, values)
-        _check_transport(values)
-        scrubber = Scrubber()
-        scrubber.add(*values.secrets())
-        transport = _transport_factory(values)
-        accounts = Accounts()
-        redact = _redaction_starter(config, scrubber)
-        states = {
-            name: ProviderState(
-                provider,
-                values,
-                config,
-                transport,
-                scrubber,
-                accounts=accounts,
-                on_first_use=redact,
-            )
-            for name, provider in catalog.providers.items()
-        }
+        startup.configure()
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
-    if scrubber:
-        redact()
-    _warn_about(config, values)
-    on_missing = values.text(ON_MISSING.name) or "skip"
-    hooked = bool(config.hook.pytest_tm_auth_credentials.get_hookimpls())
-    config.stash[RUN] = Run(states, TmAuth(states, on_missing, scrubber), scrubber, hooked)
-    _wire_modes(config, values, states, scrubber)
 
 
-def _wire_modes(
-    config: pytest.Config, values: Values, states: dict[str, ProviderState], scrubber: Scrubber
-) -> None:
-    """Remembered tokens, xdist sharing and ``--tm-auth-check``, each imported only in use."""
-    worker = _is_xdist_worker(config)
-    check = values.flag(CHECK.name) and not worker
-    if values.flag(REMEMBER.name) or values.flag(RESET.name):
-        _attach_memory(config, values, states, reset=values.flag(RESET.name) and not worker)
-    # xdist's own cmdline_main has turned -n N into a distribution mode by now.
-    if worker or getattr(config.option, "dist", "no") != "no":
-        from pytest_tm_auth import xdist
-
-        if worker:
-            xdist.adopt(config, states)
-            config.pluginmanager.register(xdist.WorkerReport(config, states))
-        else:
-            sharing = xdist.SharedLogin(states, values)
-            config.pluginmanager.register(sharing, XDIST_PLUGIN)
-    if check:
-        from pytest_tm_auth.check import LoginCheck
-
-        if hasattr(config.option, "dist"):
-            config.option.dist = "no"  # before xdist's trylast configure: no workers to start
-        config.pluginmanager.register(LoginCheck(states, scrubber), CHECK_PLUGIN)
+def _run(config: pytest.Config) -> Run:
+    """The set-up run, for hooks that run before any test: a bad setting is a usage error."""
+    try:
+        return config.stash[STARTUP].run()
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
-def _redaction_starter(config: pytest.Config, scrubber: Scrubber) -> Callable[[], None]:
-    """Register the output redaction once: at configure when secrets are configured (tests
-    can read them), else when a provider is first used. Runs with no secret configured,
-    where the plugin is merely installed, pay for no per-test hook.
-    """
-    lock = threading.Lock()
-
-    def start() -> None:
-        with lock:
-            if not config.pluginmanager.has_plugin(REDACTION_PLUGIN):
-                from pytest_tm_auth.redaction import Redaction
-
-                redaction = Redaction(scrubber)
-                redaction.watch_logs(config)
-                config.pluginmanager.register(redaction, REDACTION_PLUGIN)
-
-    return start
-
-
-def _is_xdist_worker(config: pytest.Config) -> bool:
-    return hasattr(config, "workerinput")
-
-
-def _attach_memory(
-    config: pytest.Config, values: Values, states: dict[str, ProviderState], *, reset: bool
-) -> None:
-    from pytest_tm_auth.store import TokenMemory, token_key
-
-    def warn(text: str) -> None:
-        config.issue_config_time_warning(TokenStoreWarning(f"tm-auth: {text}"), stacklevel=2)
-
-    remember = values.flag(REMEMBER.name)
-    # --tm-auth-check tries the credentials: it logs in even when a token is remembered.
-    reuse = remember and not reset and not values.flag(CHECK.name)
-    memory = TokenMemory(warn, reuse=reuse, remember=remember)
-    if reset:
-        memory.forget(
-            token_key(state.provider, state.target, state.values)
-            for state in states.values()
-            if state.target is not None
-        )
-    for state in states.values():
-        state.memory = memory
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Set up before the first test when a selected test will need a provider, so that a bad
+    value in a ``.env`` file stops the run at once instead of erroring each such test."""
+    config = session.config
+    if config.stash[STARTUP].ready is not None or config.option.collectonly:
+        return
+    if any(GATEWAY_FIXTURE in getattr(item, "fixturenames", ()) for item in session.items):
+        _run(config)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    run = config.stash.get(RUN, None)
+    startup = config.stash.get(STARTUP, None)
+    run = None if startup is None else startup.ready
     if run is not None:
         for state in run.states.values():
             state.close()
 
 
-def _start_sandbox(config: pytest.Config, values: Values) -> Values:
-    if _is_xdist_worker(config):  # use the controller's stand-in, and so its tokens
-        from pytest_tm_auth.xdist import shared_sandbox
-
-        shared = shared_sandbox(config)
-        if shared is not None:
-            return values.overridden(shared, Source("sandbox", "--tm-auth-sandbox"))
-
-    from pytest_tm_auth.sandbox import Sandbox
-
-    sandbox = Sandbox().start()
-    config.add_cleanup(sandbox.stop)
-    # Only the settings this run declares: the stand-in also serves providers it may not add.
-    declared = {name: text for name, text in sandbox.settings("cloud").items() if name in values}
-    return values.overridden(declared, Source("sandbox", "--tm-auth-sandbox"))
-
-
-def _check_transport(values: Values) -> None:
-    # Every URL setting, so that a typo stops the run even for a provider no test uses.
-    allow_http = values.flag(ALLOW_HTTP.name)
-    for item in values.resolved.values():
-        if item.setting.url and isinstance(item.value, str) and item.value:
-            checked_url(item.value, values.describe(item.setting.name), allow_http=allow_http)
-    bundle = values.text(CA_BUNDLE.name)
-    if bundle:
-        from pathlib import Path
-
-        if not Path(bundle).is_file():
-            raise ConfigError(
-                f"CA bundle {bundle!r} in {values.describe(CA_BUNDLE.name)} does not exist"
-            )
-
-
-def _transport_factory(values: Values) -> Callable[[], Transport]:
-    """Build the transport on first use, so that requests is imported only when needed."""
-
-    @functools.cache
-    def transport() -> Transport:
-        from pytest_tm_auth.http import Transport
-
-        verify: bool | str = not values.flag(INSECURE.name)
-        if verify:
-            verify = values.text(CA_BUNDLE.name) or True
-        return Transport(
-            timeout=values.number(TIMEOUT.name),
-            retries=int(values.number(RETRIES.name)),
-            verify=verify,
-        )
-
-    return transport
-
-
-def _warn_about(config: pytest.Config, values: Values) -> None:
-    ini_name = config.inipath.name if config.inipath else "the ini file"
-    for item in values.resolved.values():
-        # Warn even when a higher source wins: the secret is still in a committed file.
-        if item.setting.secret and ini_text(config, item.setting).strip():
-            config.issue_config_time_warning(
-                SecretInIniWarning(
-                    f"{item.setting.ini} is a secret written in {ini_name}, a file "
-                    f"that is usually committed: set {item.setting.env} in the environment "
-                    "or a .env file instead"
-                ),
-                stacklevel=2,
-            )
-    if values.flag(INSECURE.name):
-        config.issue_config_time_warning(
-            InsecureTransportWarning(
-                f"TLS verification is OFF ({values.describe(INSECURE.name)}): anyone on the "
-                "network path can read the credentials; use --tm-auth-ca-bundle instead"
-            ),
-            stacklevel=2,
-        )
-
-
 def pytest_report_header(config: pytest.Config) -> list[str]:
     from pytest_tm_auth import report  # here: ``-q`` runs never show the header
 
-    run = config.stash[RUN]
+    run = _run(config)
     return [
         "tm-auth: " + report.header_line(state, run.hooked_credentials)
         for state in run.states.values()
@@ -296,7 +110,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
-    run = config.stash.get(RUN, None)
+    startup = config.stash.get(STARTUP, None)
+    run = None if startup is None else startup.ready
     if run is None or config.pluginmanager.has_plugin(CHECK_PLUGIN):
         return  # --tm-auth-check printed its own table
     _count_affected_tests(terminalreporter, run)
@@ -347,7 +162,10 @@ def _count_affected_tests(terminalreporter: pytest.TerminalReporter, run: Run) -
 @pytest.fixture(scope="session")
 def tm_auth(pytestconfig: pytest.Config) -> TmAuth:
     """The run's registry: ``tm_auth.session(name)`` and ``tm_auth.token(name)``."""
-    return pytestconfig.stash[RUN].tm_auth
+    try:
+        return pytestconfig.stash[STARTUP].run().tm_auth
+    except ConfigError as exc:  # asked through request.getfixturevalue, after collection
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture(scope="session")

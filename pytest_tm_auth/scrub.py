@@ -18,7 +18,8 @@ MIN_SCRUB_LENGTH = 4
 #: pytest shortens long values in reports (``'eyJhbGci...Vw4'``), cutting a token in two.
 PIECE_LENGTH = 12
 #: Runs of base64 long enough to hold a secret: basic auth encodes ``user:password`` so.
-_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{8,}={0,2}")
+#: A pattern, not a compiled regex: ``re`` compiles it on first use, not at every start.
+_BASE64 = r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{8,}={0,2}"
 
 
 class Scrubber:
@@ -55,7 +56,7 @@ class Scrubber:
             if secret in text:
                 text = text.replace(secret, REDACTED)
         if self._secrets:
-            text = _BASE64.sub(self._hide_encoded, text)
+            text = re.sub(_BASE64, self._hide_encoded, text)
         return self._scrub_pieces(text) if pieces and self._pieces else text
 
     def _hide_encoded(self, match: re.Match[str]) -> str:

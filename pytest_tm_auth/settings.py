@@ -140,10 +140,15 @@ DEFAULT = Source("default")
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
-class Resolved(NamedTuple):
-    setting: Setting
-    value: object
-    source: Source
+class Resolved:
+    """One setting's value and where it came from."""
+
+    __slots__ = ("setting", "source", "value")
+
+    def __init__(self, setting: Setting, value: object, source: Source) -> None:
+        self.setting = setting
+        self.value = value
+        self.source = source
 
 
 class Values:
@@ -209,16 +214,35 @@ class Values:
         return Values(merged)
 
 
-class Sources(NamedTuple):
+class Sources:
     """The raw text each source holds, keyed by setting name (options by dest)."""
 
-    options: Mapping[str, object] = EMPTY
-    environ: Mapping[str, str] = EMPTY
-    dotenv: Mapping[str, str | None] = EMPTY
-    #: Which ``.env`` file each variable in ``dotenv`` came from, as shown in messages.
-    dotenv_files: Mapping[str, str] = EMPTY
-    ini: Mapping[str, str] = EMPTY
-    ini_name: str = "ini"
+    __slots__ = ("dotenv", "dotenv_files", "environ", "ini", "ini_name", "options")
+
+    def __init__(
+        self,
+        options: Mapping[str, object] = EMPTY,
+        environ: Mapping[str, str] = EMPTY,
+        ini: Mapping[str, str] = EMPTY,
+        ini_name: str = "ini",
+    ) -> None:
+        self.options = options
+        self.environ = environ
+        self.ini = ini
+        self.ini_name = ini_name
+        self.dotenv: Mapping[str, str | None] = EMPTY
+        #: Which ``.env`` file each variable in ``dotenv`` came from, as shown in messages.
+        self.dotenv_files: Mapping[str, str] = EMPTY
+
+    def with_dotenv(self, dotenv: Mapping[str, str | None], files: Mapping[str, str]) -> Sources:
+        """These sources and the variables of ``.env`` files, each with its file's name."""
+        sources = Sources(self.options, self.environ, self.ini, self.ini_name)
+        sources.dotenv, sources.dotenv_files = dotenv, files
+        return sources
+
+    def without_ini(self) -> Sources:
+        """Only the command line and the environment: the sources no ``.env`` file overrides."""
+        return Sources(self.options, self.environ)
 
 
 def resolve(settings: Iterable[Setting], sources: Sources) -> Values:

@@ -1,7 +1,8 @@
 """Gather the raw text of every setting from a pytest config: options, env, .env, ini.
 
 The ``.env`` file is read with python-dotenv into a dictionary: ``os.environ`` is never
-modified, and a variable already in the real environment always wins.
+modified, and a variable already in the real environment always wins. Reading it is a
+separate step, taken only when the run needs the plugin (see :mod:`pytest_tm_auth.startup`).
 """
 
 from __future__ import annotations
@@ -14,22 +15,23 @@ import pytest
 
 from pytest_tm_auth.errors import ConfigError
 from pytest_tm_auth.general import ENV_FILE
-from pytest_tm_auth.settings import Setting, Sources, Values, resolve
+from pytest_tm_auth.settings import Setting, Sources, resolve
 
 
-def read_settings(
+def gather(
     config: pytest.Config, settings: Iterable[Setting], environ: Mapping[str, str] | None = None
-) -> Values:
-    """Resolve ``settings`` from ``config`` and the environment, with their sources."""
+) -> Sources:
+    """The raw text of ``settings`` in the options, the environment and the ini file.
+
+    Not the ``.env`` files: :func:`env_files` says which apply, :func:`with_env_files` reads them.
+    """
     settings = list(settings)
-    environ = os.environ if environ is None else environ
-    options = {s.name: config.getoption(s.name, default=None) for s in settings}
-    ini = {s.name: ini_text(config, s) for s in settings}
-    ini_name = config.inipath.name if config.inipath else "ini"
-    base = Sources(options=options, environ=environ, ini=ini, ini_name=ini_name)
-    dotenv, dotenv_files = _read_env_files(config, base)
-    sources = Sources(options, environ, dotenv, dotenv_files, ini, ini_name)
-    return resolve(settings, sources)
+    return Sources(
+        options={s.name: config.getoption(s.name, default=None) for s in settings},
+        environ=os.environ if environ is None else environ,
+        ini={s.name: ini_text(config, s) for s in settings},
+        ini_name=config.inipath.name if config.inipath else "ini",
+    )
 
 
 def ini_text(config: pytest.Config, setting: Setting) -> str:
@@ -41,10 +43,8 @@ def ini_text(config: pytest.Config, setting: Setting) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _read_env_files(
-    config: pytest.Config, sources: Sources
-) -> tuple[dict[str, str | None], dict[str, str]]:
-    """Every variable of the chosen ``.env`` files, and which file each one came from."""
+def env_files(config: pytest.Config, sources: Sources) -> list[Path]:
+    """The ``.env`` files this run reads, found without opening them: only stat calls."""
     chosen = resolve([ENV_FILE], sources)
     text = chosen.text(ENV_FILE.name)
     if text:
@@ -58,8 +58,11 @@ def _read_env_files(
     else:
         default = config.rootpath / ".env"
         paths = [default] if default.is_file() else []
-    if not paths:
-        return {}, {}
+    return paths
+
+
+def with_env_files(config: pytest.Config, sources: Sources, paths: Iterable[Path]) -> Sources:
+    """``sources`` with every variable of the ``.env`` files ``paths``, later files winning."""
     from dotenv import dotenv_values
 
     values: dict[str, str | None] = {}
@@ -71,7 +74,7 @@ def _read_env_files(
             raise ConfigError(f"Cannot read {path}: {type(exc).__name__}") from None
         values.update(read)
         files.update(dict.fromkeys(read, _shown(config.rootpath, path)))
-    return values, files
+    return sources.with_dotenv(values, files)
 
 
 def _shown(root: Path, path: Path) -> str:

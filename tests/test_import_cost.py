@@ -74,16 +74,33 @@ def test_a_configured_run_that_uses_no_fixture_imports_nothing_heavy(
     assert cloud_env.count() == 0
 
 
-def test_a_dotenv_file_costs_only_dotenv(pytester: pytest.Pytester, sandbox: Sandbox) -> None:
-    """Settings in ``.env`` are read at start-up (the header names them), with python-dotenv
-    and nothing else: no requests, no network."""
-    dotenv = "".join(f"{name}={value}\n" for name, value in sandbox.env("cloud").items())
-    (pytester.path / ".env").write_text(dotenv, encoding="utf-8")
+def test_a_dotenv_file_shown_in_the_header_costs_only_dotenv(
+    pytester: pytest.Pytester, sandbox: Sandbox
+) -> None:
+    """The header names each setting's source, so it reads ``.env``: with python-dotenv and
+    nothing else, no requests, no network."""
+    write_env_file(pytester, sandbox)
     pytester.makepyfile(test_inner=REPORT_HEAVY_MODULES)
     result = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider", "-p", "no:xdist")
     assert heavy_modules_at_test_time(result) == ["dotenv"]
     result.stdout.fnmatch_lines(["tm-auth: xray cloud http://127.0.0.1:* (*.env*"])
     assert sandbox.count() == 0
+
+
+def test_a_quiet_run_with_a_dotenv_file_imports_nothing_heavy(
+    pytester: pytest.Pytester, sandbox: Sandbox
+) -> None:
+    """Without the header and without a test asking for a provider, ``.env`` stays unread."""
+    write_env_file(pytester, sandbox)
+    pytester.makepyfile(test_inner=REPORT_HEAVY_MODULES)
+    result = pytester.runpytest_subprocess("-q", "-s", "-p", "no:cacheprovider", "-p", "no:xdist")
+    assert heavy_modules_at_test_time(result) == []
+    assert sandbox.count() == 0
+
+
+def write_env_file(pytester: pytest.Pytester, sandbox: Sandbox) -> None:
+    dotenv = "".join(f"{name}={value}\n" for name, value in sandbox.env("cloud").items())
+    (pytester.path / ".env").write_text(dotenv, encoding="utf-8")
 
 
 def test_using_a_fixture_is_what_loads_requests(

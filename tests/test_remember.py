@@ -165,6 +165,20 @@ def test_reset_alone_empties_the_store(graphql: pytest.Pytester, xray_env: Sandb
     assert xray_env.count("xray.authenticate") == 3
 
 
+def test_reset_forgets_even_when_no_test_logs_in(
+    graphql: pytest.Pytester, xray_env: Sandbox
+) -> None:
+    """Quiet, no fixture: nothing else needs the providers, the reset still happens."""
+    run(graphql).assert_outcomes(passed=1)
+    assert len(stored()) == 1
+    graphql.makepyfile(test_inner="def test_plain(): pass")
+
+    result = graphql.runpytest("-q", "-p", "no:cacheprovider", "--tm-auth-reset")
+
+    result.assert_outcomes(passed=1)
+    assert stored() == {}
+
+
 @pytest.fixture
 def permissive_umask() -> Iterator[None]:
     """A umask that would leave new files world-readable: the modes must not rely on it."""
