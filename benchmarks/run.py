@@ -76,7 +76,7 @@ class Plan:
     trivial: int = 500
     requesting: int = 200
     #: The unused-plugin comparison has a goal and a small effect (a few percent): more runs.
-    startup_rounds: int = 11
+    startup_rounds: int = 21
     rounds: int = 5
     importtime_rounds: int = 3
     workers: int = 4
@@ -580,7 +580,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Measure what pytest-tm-auth costs.")
     parser.add_argument("--quick", action="store_true", help="tiny suites, one run each")
     parser.add_argument(
-        "--startup-rounds", type=int, help="timed runs per variant, unused plugin (default 11)"
+        "--startup-rounds", type=int, help="timed runs per variant, unused plugin (default 21)"
     )
     parser.add_argument("--rounds", type=int, help="timed runs per variant, the rest (default 5)")
     parser.add_argument("--workers", type=int, help="xdist workers for the -n row (default 4)")

@@ -84,8 +84,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     config = session.config
     if config.stash[STARTUP].ready is not None or config.option.collectonly:
         return
-    if any(GATEWAY_FIXTURE in getattr(item, "fixturenames", ()) for item in session.items):
-        _run(config)
+    for item in session.items:
+        if GATEWAY_FIXTURE in getattr(item, "fixturenames", ()):
+            _run(config)
+            return
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

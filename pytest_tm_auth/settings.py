@@ -257,19 +257,21 @@ def _resolve_one(setting: Setting, sources: Sources) -> Resolved:
     option = sources.options.get(setting.name)
     if option is not None:
         text = "1" if option is True else str(option)
-        source = Source("option", setting.option)
-        return Resolved(setting, setting.convert(text, source), source)
-    candidates: list[tuple[str | None, Source]] = [
-        (sources.environ.get(setting.env), Source("env", setting.env)),
-        (
-            sources.dotenv.get(setting.env),
-            Source(".env", sources.dotenv_files.get(setting.env, "")),
-        ),
-        (sources.ini.get(setting.ini), Source("ini", sources.ini_name)),
-    ]
-    for raw, source in candidates:
-        if raw is not None and raw.strip():
-            return Resolved(setting, setting.convert(raw, source), source)
+        return _converted(setting, text, Source("option", setting.option))
+    name = setting.env
+    raw = sources.environ.get(name)
+    if raw is not None and raw.strip():
+        return _converted(setting, raw, Source("env", name))
+    raw = sources.dotenv.get(name)
+    if raw is not None and raw.strip():
+        return _converted(setting, raw, Source(".env", sources.dotenv_files.get(name, "")))
+    raw = sources.ini.get(setting.ini)
+    if raw is not None and raw.strip():
+        return _converted(setting, raw, Source("ini", sources.ini_name))
     if setting.default is None:
         return Resolved(setting, False if setting.flag else None, DEFAULT)
-    return Resolved(setting, setting.convert(setting.default, DEFAULT), DEFAULT)
+    return _converted(setting, setting.default, DEFAULT)
+
+
+def _converted(setting: Setting, text: str, source: Source) -> Resolved:
+    return Resolved(setting, setting.convert(text, source), source)
