@@ -1,8 +1,9 @@
 """What pytest-tm-auth costs: nothing when installed but unused, one login when used.
 
 Starts the stand-in on loopback, writes generated test suites into a temporary directory,
-runs pytest on them in subprocesses with the stand-in's settings, alternating the variants
-it compares (A/B/A/B), and prints one table of medians, ratios, counts and goals::
+runs pytest on them in subprocesses with the stand-in's settings, interleaving the variants
+it compares (each round runs each once, in shuffled order), and prints one table of medians,
+ratios, counts and goals::
 
     python benchmarks/run.py            # the full benchmark: about a minute on 2 cores
     python benchmarks/run.py --quick    # every row, tiny suites, one run each (a smoke test)
@@ -22,6 +23,7 @@ import dataclasses
 import datetime
 import os
 import platform
+import random
 import re
 import resource
 import shutil
@@ -259,7 +261,13 @@ class Bench:
     def compare(
         self, variants: Sequence[Variant], *, rounds: int | None = None, importtime: bool = False
     ) -> list[Measured]:
-        """Run the variants in turn (A/B/A/B...), after one untimed warm-up run each."""
+        """Run the variants in turn, after one untimed warm-up run each.
+
+        Each round runs every variant once, in an order shuffled per round (seeded, so a
+        run of the script is repeatable): a fixed order would give each variant the same
+        neighbour every time, and whatever one run leaves behind (a cache, a busy core)
+        would weigh on the same variant in every round.
+        """
         rounds = self.plan.rounds if rounds is None else rounds
         progress(f"{' vs '.join(v.label for v in variants)}: {rounds} round(s)")
         for variant in variants:
@@ -267,8 +275,9 @@ class Bench:
                 self.run(variant)  # compiles bytecode and fills the OS's file cache
                 self._warm.add((variant.label, variant.suite))
         measured = [Measured(variant) for variant in variants]
+        order = random.Random(len(variants) * 1000 + rounds)
         for _ in range(rounds):
-            for result in measured:
+            for result in order.sample(measured, len(measured)):
                 result.samples.append(self.run(result.variant, importtime=importtime))
         return measured
 
@@ -599,7 +608,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"pytest-tm-auth benchmark · {machine()}")
     print(
         f"medians of {plan.startup_rounds} (unused plugin) or {plan.rounds} (the rest) "
-        "alternated runs per variant · stand-in on loopback"
+        "interleaved runs per variant · stand-in on loopback"
     )
     print()
     print(render(rows))

@@ -51,7 +51,7 @@ REMEMBER = Setting(
 )
 RESET = Setting(
     "tm_auth_reset",
-    "Forget remembered tokens before the run",
+    "Forget remembered tokens before the run (never from .env)",
     flag=True,
 )
 CHECK = Setting(
@@ -64,6 +64,10 @@ SANDBOX = Setting(
     "Point every built-in provider at an in-process stand-in server with demo credentials",
     flag=True,
 )
+
+#: What one run does, not how every run is set up: never read from a ``.env`` file, so they
+#: are known at start even when the file is read later (and a kept file cannot repeat them).
+ACTIONS = (RESET, CHECK)
 
 GENERAL_SETTINGS = (
     ENV_FILE,

@@ -70,10 +70,10 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
 
 
-def _run(config: pytest.Config) -> Run:
+def _setup(config: pytest.Config) -> Run:
     """The set-up run, for hooks that run before any test: a bad setting is a usage error."""
     try:
-        return config.stash[STARTUP].run()
+        return config.stash[STARTUP].setup()
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
 
@@ -82,17 +82,17 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Set up before the first test when a selected test will need a provider, so that a bad
     value in a ``.env`` file stops the run at once instead of erroring each such test."""
     config = session.config
-    if config.stash[STARTUP].ready is not None or config.option.collectonly:
+    if config.stash[STARTUP].current is not None or config.option.collectonly:
         return
     for item in session.items:
         if GATEWAY_FIXTURE in getattr(item, "fixturenames", ()):
-            _run(config)
+            _setup(config)
             return
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     startup = config.stash.get(STARTUP, None)
-    run = None if startup is None else startup.ready
+    run = None if startup is None else startup.current
     if run is not None:
         for state in run.states.values():
             state.close()
@@ -101,7 +101,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     from pytest_tm_auth import report  # here: ``-q`` runs never show the header
 
-    run = _run(config)
+    run = _setup(config)
     return [
         "tm-auth: " + report.header_line(state, run.hooked_credentials)
         for state in run.states.values()
@@ -113,7 +113,7 @@ def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
     startup = config.stash.get(STARTUP, None)
-    run = None if startup is None else startup.ready
+    run = None if startup is None else startup.current
     if run is None or config.pluginmanager.has_plugin(CHECK_PLUGIN):
         return  # --tm-auth-check printed its own table
     _count_affected_tests(terminalreporter, run)
@@ -165,7 +165,7 @@ def _count_affected_tests(terminalreporter: pytest.TerminalReporter, run: Run) -
 def tm_auth(pytestconfig: pytest.Config) -> TmAuth:
     """The run's registry: ``tm_auth.session(name)`` and ``tm_auth.token(name)``."""
     try:
-        return pytestconfig.stash[STARTUP].run().tm_auth
+        return pytestconfig.stash[STARTUP].setup().tm_auth
     except ConfigError as exc:  # asked through request.getfixturevalue, after collection
         pytest.fail(str(exc), pytrace=False)
 

@@ -1,9 +1,10 @@
 """Where pytest shows text, hide the run's known secrets: reports, warnings, logs, diffs.
 
-One object per run, registered as a plugin at configure when any secret is configured, else
-when a provider is first used (a credentials hook's secrets): it holds the
-run's :class:`~pytest_tm_auth.scrub.Scrubber`, which hooks such as
-``pytest_warning_recorded`` could not reach otherwise (they receive no config).
+One object per run, registered as a plugin as soon as a test could read a secret (one is
+set in the environment, an ini file or a ``.env`` file), else when a provider is first used
+(a credentials hook's secrets): it holds the run's :class:`~pytest_tm_auth.scrub.Scrubber`,
+which hooks such as ``pytest_warning_recorded`` could not reach otherwise (they receive no
+config).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import threading
+from collections.abc import Callable, Iterable
 from urllib.parse import quote, quote_plus
 
 from pytest_tm_auth.secret import REDACTED
@@ -29,6 +30,21 @@ class Scrubber:
         self._secrets: frozenset[str] = frozenset()
         self._pieces: frozenset[str] = frozenset()
         self._lock = threading.Lock()
+        self._pending: Callable[[], Iterable[str | None]] | None = None
+
+    def add_later(self, secrets: Callable[[], Iterable[str | None]]) -> None:
+        """Know what ``secrets()`` returns before the first text is scrubbed, not sooner.
+
+        For secrets that cost something to find (reading a ``.env`` file): a run whose
+        output never holds text to scrub never pays for them.
+        """
+        self._pending = secrets
+
+    def _add_pending(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, None
+        if pending is not None:
+            self.add(*pending())
 
     def add(self, *values: str | None) -> None:
         """Know ``values`` from now on, in every form they may be printed (see :func:`forms`)."""
@@ -51,6 +67,8 @@ class Scrubber:
         Looking for pieces costs a pass over the text, so it is meant for failure reports,
         where pytest's shortened reprs can cut a secret, not for every captured line.
         """
+        if self._pending is not None:
+            self._add_pending()
         # Longest first, so a token containing a shorter secret is hidden whole.
         for secret in sorted(self._secrets, key=len, reverse=True):
             if secret in text:
@@ -82,7 +100,7 @@ class Scrubber:
         return text
 
     def __bool__(self) -> bool:
-        return bool(self._secrets)
+        return bool(self._secrets) or self._pending is not None
 
 
 def forms(value: str) -> set[str]:

@@ -70,7 +70,7 @@ class Setting(NamedTuple):
     metavar: str = ""
     #: A secret a person chose (a password) may hold spaces; keys and tokens never do.
     allow_spaces: bool = False
-    #: A URL is checked at start, whether or not its provider is used.
+    #: A URL is checked once its value is known, whether or not its provider is used.
     url: bool = False
 
     @property
@@ -221,28 +221,36 @@ class Sources:
 
     def __init__(
         self,
+        *,
         options: Mapping[str, object] = EMPTY,
         environ: Mapping[str, str] = EMPTY,
+        dotenv: Mapping[str, str | None] = EMPTY,
+        dotenv_files: Mapping[str, str] = EMPTY,
         ini: Mapping[str, str] = EMPTY,
         ini_name: str = "ini",
     ) -> None:
         self.options = options
         self.environ = environ
+        self.dotenv = dotenv
+        #: Which ``.env`` file each variable in ``dotenv`` came from, as shown in messages.
+        self.dotenv_files = dotenv_files
         self.ini = ini
         self.ini_name = ini_name
-        self.dotenv: Mapping[str, str | None] = EMPTY
-        #: Which ``.env`` file each variable in ``dotenv`` came from, as shown in messages.
-        self.dotenv_files: Mapping[str, str] = EMPTY
 
     def with_dotenv(self, dotenv: Mapping[str, str | None], files: Mapping[str, str]) -> Sources:
         """These sources and the variables of ``.env`` files, each with its file's name."""
-        sources = Sources(self.options, self.environ, self.ini, self.ini_name)
-        sources.dotenv, sources.dotenv_files = dotenv, files
-        return sources
+        return Sources(
+            options=self.options,
+            environ=self.environ,
+            dotenv=dotenv,
+            dotenv_files=files,
+            ini=self.ini,
+            ini_name=self.ini_name,
+        )
 
-    def without_ini(self) -> Sources:
-        """Only the command line and the environment: the sources no ``.env`` file overrides."""
-        return Sources(self.options, self.environ)
+    def above_dotenv(self) -> Sources:
+        """The command line and the environment: the sources a ``.env`` file never overrides."""
+        return Sources(options=self.options, environ=self.environ)
 
 
 def resolve(settings: Iterable[Setting], sources: Sources) -> Values:

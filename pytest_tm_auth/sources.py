@@ -26,9 +26,11 @@ def gather(
     Not the ``.env`` files: :func:`env_files` says which apply, :func:`with_env_files` reads them.
     """
     settings = list(settings)
+    environ = os.environ if environ is None else environ
     return Sources(
         options={s.name: config.getoption(s.name, default=None) for s in settings},
-        environ=os.environ if environ is None else environ,
+        # A copy, as at start: a test module changing os.environ later changes nothing.
+        environ={s.env: environ[s.env] for s in settings if s.env in environ},
         ini={s.name: ini_text(config, s) for s in settings},
         ini_name=config.inipath.name if config.inipath else "ini",
     )

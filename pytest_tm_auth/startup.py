@@ -1,12 +1,12 @@
-"""When and how the run's settings become providers: at configure, or when first needed.
+"""When the run's settings are checked and its providers set up.
 
-Without a ``.env`` file every setting is known at configure, so the providers are set up
-there and a bad value stops the run at start. With one, reading it waits until the run
-needs the plugin (the report header, a selected test using a fixture, the check, xdist):
-``-q`` runs, ``--collect-only`` and IDE discovery that never touch a service never open
-it. Values from the command line and the environment win over the file, so they are still
-checked at start; everything else is checked once the file is read, before any test runs.
-"""
+Settings are checked at configure, so a bad value stops the run at start; the providers
+are built when first needed (the report header, a test's fixture, a mode). A ``.env`` file
+is the exception: reading it waits until the run needs the plugin (the header, a selected
+test using a fixture, the check, a reset, xdist), so ``-q`` runs and IDE discovery that
+never touch a service never open it. Values from the command line and the environment win
+over the file, so each is still checked at start; what depends on the file is checked once
+it is read, before any test runs."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from pytest_tm_auth.errors import (
     TokenStoreWarning,
 )
 from pytest_tm_auth.general import (
+    ACTIONS,
     ALLOW_HTTP,
     CA_BUNDLE,
     CHECK,
@@ -40,7 +41,7 @@ from pytest_tm_auth.general import (
     TIMEOUT,
 )
 from pytest_tm_auth.scrub import Scrubber
-from pytest_tm_auth.settings import Setting, Source, Values, resolve
+from pytest_tm_auth.settings import Setting, Source, Sources, Values, resolve
 from pytest_tm_auth.sources import env_files, gather, ini_text, with_env_files
 from pytest_tm_auth.urls import checked_url
 
@@ -85,41 +86,59 @@ class Startup:
         self._values: Values | None = None
         self._run: Run | None = None
         self._error: ConfigError | None = None
+        self._warned_insecure = False
         self.scrubber = Scrubber()
         self._redact = _redaction_starter(config, self.scrubber)
         self._sources = gather(config, self._settings)
         self._env_files: list[Path] = []
+        self._read_sources: Sources | None = None
 
     def configure(self) -> None:
         """At ``pytest_configure``: check what is known now; set up if a mode needs it now."""
         self._env_files = env_files(self._config, self._sources)
         _warn_about_ini_secrets(self._config, self._settings)
-        if self._env_files and not self._needed_at_start():
-            # The command line and the environment win over any .env file: check them now.
-            self._hide(resolve(self._settings, self._sources.without_ini()))
-            # Tests can read the ini file's secrets too (config.getini).
-            ini = self._sources.ini
-            self.scrubber.add(*(ini.get(s.name, "").strip() for s in self._settings if s.secret))
+        needed = self._needed_at_start()
+        if self._env_files and not needed:
+            self._check_before_env_files()
             return
         self._values = self._settled_values()
-        if self._needed_at_start():
-            self.run()
+        if needed:
+            self.setup()
 
     def _needed_at_start(self) -> bool:
-        """xdist shares logins from the controller, the check replaces the whole run, and a
-        reset forgets remembered tokens whether or not a test then logs in."""
+        """The header shows every provider; xdist shares logins from the controller; an
+        action (the check, a reset) is for this run whether or not a test then logs in."""
         config = self._config
-        if hasattr(config, "workerinput") or getattr(config.option, "dist", "no") != "no":
+        if _header_shown(config) or hasattr(config, "workerinput"):
             return True
-        actions = resolve([CHECK, RESET], self._sources)  # never .env: not read yet
-        return actions.flag(CHECK.name) or actions.flag(RESET.name)
+        if getattr(config.option, "dist", "no") != "no":
+            return True
+        actions = resolve(ACTIONS, self._sources)  # never from .env, which is not read yet
+        return any(actions.flag(action.name) for action in ACTIONS)
+
+    def _check_before_env_files(self) -> None:
+        """Check now what no ``.env`` file can change, and hide every secret a test can read."""
+        # The command line and the environment win over the file: each of their values is
+        # checked now. Checks that combine values (http to a remote host unless allowed,
+        # mixed deployments) wait for the file.
+        early = resolve(self._settings, self._sources.above_dotenv())
+        _check_transport(early, allow_http=True)
+        if early.flag(INSECURE.name):
+            self._warn_about_insecure(early)
+        # Tests can read secrets too: the environment's, the ini file's (config.getini) and,
+        # should a conftest load it, the .env file's, learnt before any text is scrubbed.
+        ini = self._sources.ini
+        self.scrubber.add(*early.secrets())
+        self.scrubber.add(*(ini.get(s.name, "").strip() for s in self._settings if s.secret))
+        self.scrubber.add_later(self._env_file_secrets)
+        self._redact()
 
     @property
-    def ready(self) -> Run | None:
+    def current(self) -> Run | None:
         """The run if it is set up, else ``None`` (it is never set up just to be looked at)."""
         return self._run
 
-    def run(self) -> Run:
+    def setup(self) -> Run:
         """The set-up run; the first call builds the providers (and reads ``.env`` if due).
 
         Raises :class:`ConfigError` for a bad setting, the same one on every call.
@@ -165,14 +184,14 @@ class Startup:
 
     def _settled_values(self) -> Values:
         """Every setting's final value, checked as a whole; its secrets hidden from then on."""
-        sources = self._sources
-        if self._env_files:
-            sources = with_env_files(self._config, sources, self._env_files)
-            if (sources.dotenv.get(CHECK.env) or "").strip():
+        sources = self._with_env_files()
+        for action in ACTIONS:
+            in_file = Sources(dotenv=sources.dotenv, dotenv_files=sources.dotenv_files)
+            if resolve([action], in_file).flag(action.name):
                 raise ConfigError(
-                    f"{CHECK.env} is set in .env ({sources.dotenv_files[CHECK.env]}), but "
-                    f"{CHECK.option} is an action for one run, not a setting to keep: pass "
-                    f"{CHECK.option} on the command line instead"
+                    f"{action.env} is turned on in {sources.dotenv_files[action.env]}, but "
+                    f"{action.option} is an action for one run, not a setting to keep: pass "
+                    f"{action.option} on the command line instead"
                 )
         values = resolve(self._settings, sources)
         if values.flag(SANDBOX.name):
@@ -182,14 +201,48 @@ class Startup:
             # Mixed deployments, a bad URL: a ConfigError. Missing credentials only skip tests.
             with contextlib.suppress(MissingCredentials):
                 provider.target(values)
-        self._hide(values)
-        _warn_about_insecure(self._config, values)
-        return values
-
-    def _hide(self, values: Values) -> None:
         self.scrubber.add(*values.secrets())
         if self.scrubber:
             self._redact()
+        if values.flag(INSECURE.name):
+            self._warn_about_insecure(values)
+        return values
+
+    def _with_env_files(self) -> Sources:
+        """The sources with the ``.env`` files read, once, by whoever needs them first."""
+        if not self._env_files:
+            return self._sources
+        if self._read_sources is None:
+            self._read_sources = with_env_files(self._config, self._sources, self._env_files)
+        return self._read_sources
+
+    def _env_file_secrets(self) -> list[str]:
+        """The secrets written in the ``.env`` files, unchecked: only to hide them."""
+        try:
+            dotenv = self._with_env_files().dotenv
+        except ConfigError:  # unreadable: it holds nothing a test could have read either
+            return []
+        return [text.strip() for s in self._settings if s.secret and (text := dotenv.get(s.env))]
+
+    def _warn_about_insecure(self, values: Values) -> None:
+        if not self._warned_insecure:
+            self._warned_insecure = True
+            _warn(
+                self._config,
+                InsecureTransportWarning(
+                    f"TLS verification is OFF ({values.describe(INSECURE.name)}): anyone on "
+                    "the network path can read the credentials; use --tm-auth-ca-bundle instead"
+                ),
+            )
+
+
+def _header_shown(config: pytest.Config) -> bool:
+    """Whether pytest's terminal reporter will ask for the report header (not under ``-q``)."""
+    return (
+        config.option.verbose >= 0
+        and not getattr(config.option, "no_header", False)
+        and not config.pluginmanager.is_blocked("terminal")
+    )
 
 
 def _wire_modes(
@@ -276,9 +329,11 @@ def _start_sandbox(config: pytest.Config, values: Values) -> Values:
     return values.overridden(declared, Source("sandbox", "--tm-auth-sandbox"))
 
 
-def _check_transport(values: Values) -> None:
-    # Every URL setting, so that a typo stops the run even for a provider no test uses.
-    allow_http = values.flag(ALLOW_HTTP.name)
+def _check_transport(values: Values, *, allow_http: bool | None = None) -> None:
+    """Every URL and the CA bundle, so that a typo stops the run even for a provider no test
+    uses. ``allow_http`` overrides the setting (before a ``.env`` file can set it)."""
+    if allow_http is None:
+        allow_http = values.flag(ALLOW_HTTP.name)
     for item in values.resolved.values():
         if item.setting.url and isinstance(item.value, str) and item.value:
             checked_url(item.value, values.describe(item.setting.name), allow_http=allow_http)
@@ -313,22 +368,19 @@ def _warn_about_ini_secrets(config: pytest.Config, settings: Sequence[Setting]) 
     for setting in settings:
         # Warn even when a higher source wins: the secret is still in a committed file.
         if setting.secret and ini_text(config, setting).strip():
-            config.issue_config_time_warning(
+            _warn(
+                config,
                 SecretInIniWarning(
                     f"{setting.ini} is a secret written in {ini_name}, a file "
                     f"that is usually committed: set {setting.env} in the environment "
                     "or a .env file instead"
                 ),
-                stacklevel=2,
             )
 
 
-def _warn_about_insecure(config: pytest.Config, values: Values) -> None:
-    if values.flag(INSECURE.name):
-        config.issue_config_time_warning(
-            InsecureTransportWarning(
-                f"TLS verification is OFF ({values.describe(INSECURE.name)}): anyone on the "
-                "network path can read the credentials; use --tm-auth-ca-bundle instead"
-            ),
-            stacklevel=2,
-        )
+def _warn(config: pytest.Config, warning: Warning) -> None:
+    """A configuration warning; one usage-error line where warnings are errors (``-W error``)."""
+    try:
+        config.issue_config_time_warning(warning, stacklevel=3)
+    except Warning as raised:
+        raise ConfigError(str(raised)) from None

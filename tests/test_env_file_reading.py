@@ -2,9 +2,9 @@
 the run before its first test.
 
 "Needs" means: the report header is shown, a selected test requests a fixture, or the run
-is a ``--tm-auth-check`` or an xdist run. A quiet unit-test run, ``--collect-only`` or an
-IDE's discovery never opens the file, so a bad value there cannot be noticed, and that is
-what these tests use to tell whether it was read.
+is an xdist run, a ``--tm-auth-check`` or a ``--tm-auth-reset``. A quiet unit-test run and
+an IDE's discovery (``--collect-only -q``) never open the file, so a bad value there goes
+unnoticed: that is what these tests use to tell whether it was read.
 """
 
 from __future__ import annotations
@@ -35,38 +35,30 @@ def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest("-p", "no:cacheprovider", "-p", "no:xdist", *args)
 
 
-def assert_stopped_by_the_env_file(result: pytest.RunResult) -> None:
-    """A usage error naming the file, before any test ran, without a traceback."""
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+def the_usage_error(result: pytest.RunResult) -> str:
+    """The run's one error line: no test ran, no traceback, no session banner."""
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
     output = result.stdout.str() + result.stderr.str()
     assert "Traceback" not in output
-    assert "passed" not in result.stdout.str()
-    result.stderr.fnmatch_lines(["ERROR: Invalid value 'onprem' for --xray-deployment from .env*"])
+    assert "INTERNALERROR" not in output
+    assert "passed" not in output
+    assert "test session starts" not in output
+    lines = [line for line in result.stderr.lines if line.strip()]
+    assert len(lines) == 1, lines
+    return lines[0]
 
 
-@pytest.mark.parametrize("args", [["-q"], ["--collect-only", "-q"]], ids=["quiet", "collect"])
+# When it is read, and what a bad value in it does
+
+
+@pytest.mark.parametrize("args", [["-q"], ["--collect-only", "-q"]], ids=["quiet", "discovery"])
 def test_a_run_that_needs_no_provider_never_reads_it(
     pytester: pytest.Pytester, sandbox: Sandbox, args: list[str]
 ) -> None:
     write_env_file(pytester, sandbox, BAD_LINE)
     pytester.makepyfile(NEEDS_XRAY if "--collect-only" in args else NEEDS_NOTHING)
 
-    result = run(pytester, *args)
-
-    assert result.ret == pytest.ExitCode.OK
-    assert sandbox.count() == 0
-
-
-def test_a_selected_test_using_a_fixture_stops_the_run_before_any_test(
-    pytester: pytest.Pytester, sandbox: Sandbox
-) -> None:
-    write_env_file(pytester, sandbox, BAD_LINE)
-    pytester.makepyfile(NEEDS_XRAY)
-
-    result = run(pytester, "-q")
-
-    assert_stopped_by_the_env_file(result)
-    assert sandbox.count() == 0
+    assert run(pytester, *args).ret == pytest.ExitCode.OK
 
 
 def test_deselecting_the_tests_that_use_a_fixture_leaves_it_unread(
@@ -75,16 +67,24 @@ def test_deselecting_the_tests_that_use_a_fixture_leaves_it_unread(
     write_env_file(pytester, sandbox, BAD_LINE)
     pytester.makepyfile(NEEDS_XRAY)
 
-    result = run(pytester, "-q", "-k", "plain")
-
-    result.assert_outcomes(passed=1, deselected=1)
+    run(pytester, "-q", "-k", "plain").assert_outcomes(passed=1, deselected=1)
 
 
-def test_the_report_header_reads_it_at_start(pytester: pytest.Pytester, sandbox: Sandbox) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [["-q"], [], ["--collect-only"], ["-q", "--tm-auth-reset"]],
+    ids=["a-test-uses-a-fixture", "header", "header-of-discovery", "reset"],
+)
+def test_a_run_that_needs_it_stops_before_any_test(
+    pytester: pytest.Pytester, sandbox: Sandbox, args: list[str]
+) -> None:
     write_env_file(pytester, sandbox, BAD_LINE)
-    pytester.makepyfile(NEEDS_NOTHING)
+    pytester.makepyfile(NEEDS_XRAY)
 
-    assert_stopped_by_the_env_file(run(pytester))
+    error = the_usage_error(run(pytester, *args))
+
+    assert error.startswith("ERROR: Invalid value 'onprem' for --xray-deployment from .env")
+    assert sandbox.count() == 0
 
 
 def test_read_late_it_works_like_read_at_start(pytester: pytest.Pytester, sandbox: Sandbox) -> None:
@@ -118,10 +118,33 @@ def test_a_fixture_asked_for_at_run_time_fails_its_test_with_one_line(
 
     result = run(pytester, "-q")
 
-    result.assert_outcomes(errors=0, failed=1)
+    result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*Invalid value 'onprem' for --xray-deployment from .env*"])
     assert "startup.py" not in result.stdout.str()
     assert sandbox.count() == 0
+
+
+def test_the_environment_as_it_was_at_start_counts(
+    pytester: pytest.Pytester, sandbox: Sandbox
+) -> None:
+    """Read late or not, the settings are those of the run's start, not of a test module
+    that changed ``os.environ`` while being collected."""
+    write_env_file(pytester, sandbox)
+    pytester.makepyfile(
+        """
+        import os
+
+        os.environ["XRAY_REGION"] = "mars"
+
+        def test_xray(tm_auth):
+            assert tm_auth.state("xray").values.source("xray_region").kind == "default"
+        """
+    )
+
+    run(pytester, "-q").assert_outcomes(passed=1)
+
+
+# What is checked at start anyway: values no .env file can override
 
 
 @pytest.mark.parametrize(
@@ -129,9 +152,11 @@ def test_a_fixture_asked_for_at_run_time_fails_its_test_with_one_line(
     [
         ("TM_AUTH_TIMEOUT=ten", "--tm-auth-timeout from env (TM_AUTH_TIMEOUT)"),
         ("XRAY_REGION=mars", "--xray-region from env (XRAY_REGION)"),
+        ("JIRA_URL=jira.example.com", "Malformed URL 'jira.example.com' in --jira-url from env"),
+        ("TM_AUTH_CA_BUNDLE=/nonexistent/ca.pem", "--tm-auth-ca-bundle from env"),
     ],
 )
-def test_the_environment_is_still_checked_at_start(
+def test_the_environment_is_checked_at_start(
     pytester: pytest.Pytester,
     sandbox: Sandbox,
     monkeypatch: pytest.MonkeyPatch,
@@ -144,45 +169,143 @@ def test_the_environment_is_still_checked_at_start(
     monkeypatch.setenv(name, value)
     pytester.makepyfile(NEEDS_NOTHING)
 
-    result = run(pytester, "-q")
-
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([f"ERROR: *{says}*"])
+    assert says in the_usage_error(run(pytester, "-q"))
 
 
-def test_the_check_is_not_kept_in_an_env_file(pytester: pytest.Pytester, sandbox: Sandbox) -> None:
-    """An action for one run: in ``.env`` it would turn every later run into a check."""
-    write_env_file(pytester, sandbox, "TM_AUTH_CHECK=1")
+def test_insecure_from_the_command_line_warns_at_start(
+    pytester: pytest.Pytester, sandbox: Sandbox
+) -> None:
+    write_env_file(pytester, sandbox)
     pytester.makepyfile(NEEDS_NOTHING)
 
-    result = run(pytester)
+    result = run(pytester, "-q", "--tm-auth-insecure")
 
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(
-        ["ERROR: TM_AUTH_CHECK is set in .env (.env), but --tm-auth-check is an action*"]
-    )
-    assert sandbox.count() == 0
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*InsecureTransportWarning: TLS verification is OFF*"])
 
 
-def test_the_environments_secrets_are_hidden_before_it_is_read(
-    pytester: pytest.Pytester, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+def test_a_warning_turned_into_an_error_is_one_usage_error_line(
+    pytester: pytest.Pytester, sandbox: Sandbox
 ) -> None:
-    """A test can print a secret from ``os.environ`` whether or not the file was read."""
+    write_env_file(pytester, sandbox, "TM_AUTH_INSECURE=1")
+    pytester.makepyfile(NEEDS_XRAY)
+    pytester.makeini("[pytest]\nfilterwarnings = error\n")
+
+    error = the_usage_error(run(pytester, "-q"))
+
+    assert "TLS verification is OFF (--tm-auth-insecure from .env" in error
+
+
+# Actions are for one run: never kept in a .env file
+
+
+@pytest.mark.parametrize(("name", "option"), [("CHECK", "check"), ("RESET", "reset")])
+def test_an_action_turned_on_in_an_env_file_is_refused(
+    pytester: pytest.Pytester, sandbox: Sandbox, name: str, option: str
+) -> None:
+    """In ``.env`` it would repeat every run: a check instead of the tests, or no memory."""
+    write_env_file(pytester, sandbox, f"TM_AUTH_{name}=1")
+    pytester.makepyfile(NEEDS_XRAY)
+
+    error = the_usage_error(run(pytester, "-q"))
+
+    assert error == (
+        f"ERROR: TM_AUTH_{name} is turned on in .env, but --tm-auth-{option} is an action for "
+        f"one run, not a setting to keep: pass --tm-auth-{option} on the command line instead"
+    )
+
+
+def test_an_action_turned_off_in_an_env_file_is_harmless(
+    pytester: pytest.Pytester, sandbox: Sandbox
+) -> None:
+    write_env_file(pytester, sandbox, "TM_AUTH_CHECK=0", "TM_AUTH_RESET=no")
+    pytester.makepyfile(NEEDS_XRAY)
+
+    run(pytester, "-q").assert_outcomes(passed=2)
+
+
+# Secrets tests can read are hidden before the file is read
+
+
+@pytest.mark.parametrize("where", ["environment", "ini"])
+def test_secrets_a_test_can_read_are_hidden_before_it_is_read(
+    pytester: pytest.Pytester, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
     write_env_file(pytester, sandbox)
-    secret = "fake-zephyr-token-from-the-environment"
-    monkeypatch.setenv("ZEPHYR_TOKEN", secret)
+    secret = "fake-zephyr-token-read-by-the-test"
+    if where == "environment":
+        monkeypatch.setenv("ZEPHYR_TOKEN", secret)
+        read = 'os.environ["ZEPHYR_TOKEN"]'
+    else:
+        pytester.makeini(f"[pytest]\nzephyr_token = {secret}\n")
+        read = 'pytestconfig.getini("zephyr_token")'
     pytester.makepyfile(
-        """
+        f"""
         import os
 
-        def test_prints_the_token():
-            print(os.environ["ZEPHYR_TOKEN"])
-            assert os.environ["ZEPHYR_TOKEN"] == "something else"
+        def test_prints_the_token(pytestconfig):
+            print({read})
+            assert {read} == "something else"
         """
     )
 
-    result = run(pytester, "-q", "-rA")
+    result = run(pytester, "-q", "-rA", "-W", "ignore::pytest_tm_auth.SecretInIniWarning")
 
     result.assert_outcomes(failed=1)
     assert secret not in result.stdout.str() + result.stderr.str()
-    assert sandbox.count() == 0
+
+
+def test_secrets_in_the_env_file_are_hidden_when_a_test_reads_it_itself(
+    pytester: pytest.Pytester, sandbox: Sandbox
+) -> None:
+    """A conftest may load the file too: its secrets are learnt before any text is shown,
+    and a run whose output holds no text never reads it."""
+    write_env_file(pytester, sandbox)
+    secret = sandbox.env("cloud")["ZEPHYR_TOKEN"]
+    pytester.makepyfile(
+        """
+        import logging
+        from dotenv import dotenv_values
+
+        def test_prints_the_token():
+            token = dotenv_values(".env")["ZEPHYR_TOKEN"]
+            logging.getLogger("suite").warning("token %s", token)
+            print(token)
+            assert token == "something else"
+        """
+    )
+
+    result = run(pytester, "-q", "-rA", "--junitxml=report.xml", "--log-cli-level=INFO")
+
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str() + result.stderr.str()
+    assert secret not in output + (pytester.path / "report.xml").read_text()
+    assert "token ***" in output
+
+
+# Under xdist and for the check, it is read at start
+
+
+def test_under_xdist_settings_from_the_env_file_are_shared(
+    pytester: pytest.Pytester, sandbox: Sandbox
+) -> None:
+    write_env_file(pytester, sandbox)
+    pytester.makepyfile(
+        "\n".join(f"def test_{i}(xray_token):\n    assert xray_token\n" for i in range(4))
+    )
+
+    result = pytester.runpytest("-p", "no:cacheprovider", "-q", "-n", "2")
+
+    result.assert_outcomes(passed=4)
+    assert sandbox.count("xray.authenticate") == 1
+
+
+def test_the_check_logs_in_with_settings_from_the_env_file(
+    pytester: pytest.Pytester, sandbox: Sandbox
+) -> None:
+    write_env_file(pytester, sandbox)
+
+    result = run(pytester, "-q", "--tm-auth-check")
+
+    assert result.ret == pytest.ExitCode.OK
+    assert sandbox.count("xray.authenticate") == 1
