@@ -65,8 +65,8 @@ SANDBOX = Setting(
     flag=True,
 )
 
-#: What one run does, not how every run is set up: never read from a ``.env`` file, so they
-#: are known at start even when the file is read later (and a kept file cannot repeat them).
+#: What one run does, not how runs are set up: never taken from a ``.env`` file, which may be
+#: read only after start, and where one turned on would repeat it in every later run.
 ACTIONS = (RESET, CHECK)
 
 GENERAL_SETTINGS = (

@@ -30,7 +30,10 @@ class Scrubber:
         self._secrets: frozenset[str] = frozenset()
         self._pieces: frozenset[str] = frozenset()
         self._lock = threading.Lock()
-        self._pending: Callable[[], Iterable[str | None]] | None = None
+        #: Finders of secrets not read yet, and the lock that makes every thread wait for them.
+        self._pending: list[Callable[[], Iterable[str | None]]] = []
+        self._finding = threading.RLock()
+        self._finding_now = False
 
     def add_later(self, secrets: Callable[[], Iterable[str | None]]) -> None:
         """Know what ``secrets()`` returns before the first text is scrubbed, not sooner.
@@ -38,13 +41,25 @@ class Scrubber:
         For secrets that cost something to find (reading a ``.env`` file): a run whose
         output never holds text to scrub never pays for them.
         """
-        self._pending = secrets
+        with self._finding:
+            self._pending.append(secrets)
 
-    def _add_pending(self) -> None:
-        with self._lock:
-            pending, self._pending = self._pending, None
-        if pending is not None:
-            self.add(*pending())
+    def add_pending(self) -> None:
+        """Find the secrets :meth:`add_later` put off, now; other threads wait for them.
+
+        Text scrubbed while they are being found, by the finder itself (a parse warning
+        logged while a file is read), goes through as is: it cannot hold them yet.
+        """
+        with self._finding:
+            if self._finding_now:
+                return
+            self._finding_now = True
+            try:
+                while self._pending:
+                    find = self._pending.pop(0)
+                    self.add(*find())
+            finally:
+                self._finding_now = False
 
     def add(self, *values: str | None) -> None:
         """Know ``values`` from now on, in every form they may be printed (see :func:`forms`)."""
@@ -67,8 +82,8 @@ class Scrubber:
         Looking for pieces costs a pass over the text, so it is meant for failure reports,
         where pytest's shortened reprs can cut a secret, not for every captured line.
         """
-        if self._pending is not None:
-            self._add_pending()
+        if self._pending or self._finding_now:
+            self.add_pending()  # waits while another thread finds them
         # Longest first, so a token containing a shorter secret is hidden whole.
         for secret in sorted(self._secrets, key=len, reverse=True):
             if secret in text:
@@ -100,7 +115,7 @@ class Scrubber:
         return text
 
     def __bool__(self) -> bool:
-        return bool(self._secrets) or self._pending is not None
+        return bool(self._secrets or self._pending or self._finding_now)
 
 
 def forms(value: str) -> set[str]:

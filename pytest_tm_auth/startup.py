@@ -95,6 +95,8 @@ class Startup:
 
     def configure(self) -> None:
         """At ``pytest_configure``: check what is known now; set up if a mode needs it now."""
+        if _prints_help_only(self._config):
+            return  # --help, --markers: no test runs, nothing to check or hide
         self._env_files = env_files(self._config, self._sources)
         _warn_about_ini_secrets(self._config, self._settings)
         needed = self._needed_at_start()
@@ -127,9 +129,7 @@ class Startup:
             self._warn_about_insecure(early)
         # Tests can read secrets too: the environment's, the ini file's (config.getini) and,
         # should a conftest load it, the .env file's, learnt before any text is scrubbed.
-        ini = self._sources.ini
-        self.scrubber.add(*early.secrets())
-        self.scrubber.add(*(ini.get(s.name, "").strip() for s in self._settings if s.secret))
+        self.scrubber.add(*early.secrets(), *self._ini_secrets())
         self.scrubber.add_later(self._env_file_secrets)
         self._redact()
 
@@ -184,6 +184,7 @@ class Startup:
 
     def _settled_values(self) -> Values:
         """Every setting's final value, checked as a whole; its secrets hidden from then on."""
+        self.scrubber.add_pending()  # reads the .env files once, if put off until now
         sources = self._with_env_files()
         for action in ACTIONS:
             in_file = Sources(dotenv=sources.dotenv, dotenv_files=sources.dotenv_files)
@@ -201,7 +202,8 @@ class Startup:
             # Mixed deployments, a bad URL: a ConfigError. Missing credentials only skip tests.
             with contextlib.suppress(MissingCredentials):
                 provider.target(values)
-        self.scrubber.add(*values.secrets())
+        # Also the secrets that lose to a higher source: a test can still read them.
+        self.scrubber.add(*values.secrets(), *self._ini_secrets(), *self._env_file_secrets())
         if self.scrubber:
             self._redact()
         if values.flag(INSECURE.name):
@@ -215,6 +217,10 @@ class Startup:
         if self._read_sources is None:
             self._read_sources = with_env_files(self._config, self._sources, self._env_files)
         return self._read_sources
+
+    def _ini_secrets(self) -> list[str]:
+        ini = self._sources.ini
+        return [text.strip() for s in self._settings if s.secret and (text := ini.get(s.name))]
 
     def _env_file_secrets(self) -> list[str]:
         """The secrets written in the ``.env`` files, unchecked: only to hide them."""
@@ -234,6 +240,10 @@ class Startup:
                     "the network path can read the credentials; use --tm-auth-ca-bundle instead"
                 ),
             )
+
+
+def _prints_help_only(config: pytest.Config) -> bool:
+    return bool(getattr(config.option, "help", False) or getattr(config.option, "markers", False))
 
 
 def _header_shown(config: pytest.Config) -> bool:
@@ -383,4 +393,4 @@ def _warn(config: pytest.Config, warning: Warning) -> None:
     try:
         config.issue_config_time_warning(warning, stacklevel=3)
     except Warning as raised:
-        raise ConfigError(str(raised)) from None
+        raise ConfigError(f"{type(raised).__name__}: {raised}") from None

@@ -309,3 +309,49 @@ def test_the_check_logs_in_with_settings_from_the_env_file(
 
     assert result.ret == pytest.ExitCode.OK
     assert sandbox.count("xray.authenticate") == 1
+
+
+def test_secrets_that_lose_to_the_environment_are_hidden_too(
+    pytester: pytest.Pytester, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The environment's token wins; the file's is still readable by a test, so hidden,
+    whether the header reads the file at start or a fixture reads it later."""
+    write_env_file(pytester, sandbox)
+    in_file = sandbox.env("cloud")["ZEPHYR_TOKEN"]
+    monkeypatch.setenv("ZEPHYR_TOKEN", "fake-zephyr-token-from-the-environment")
+    pytester.makepyfile(
+        """
+        from dotenv import dotenv_values
+
+        def test_prints_the_files_token(tm_auth):
+            token = dotenv_values(".env")["ZEPHYR_TOKEN"]
+            print(token)
+            assert token == "something else"
+        """
+    )
+
+    for args in (["-q"], []):
+        result = run(pytester, "-rA", *args)
+
+        result.assert_outcomes(failed=1)
+        assert in_file not in result.stdout.str() + result.stderr.str(), args
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--markers"]])
+def test_help_never_reads_it(pytester: pytest.Pytester, sandbox: Sandbox, args: list[str]) -> None:
+    write_env_file(pytester, sandbox, BAD_LINE)
+
+    assert run(pytester, *args).ret == pytest.ExitCode.OK
+
+
+def test_a_line_it_cannot_parse_is_reported_once(
+    pytester: pytest.Pytester, sandbox: Sandbox
+) -> None:
+    """python-dotenv logs the line while the file is read for its secrets and settings."""
+    write_env_file(pytester, sandbox, "this line is not a setting")
+    pytester.makepyfile(NEEDS_XRAY)
+
+    result = run(pytester, "-q", "--log-file=run.log", "--log-file-level=WARNING")
+
+    result.assert_outcomes(passed=2)
+    assert (pytester.path / "run.log").read_text().count("could not parse") == 1
