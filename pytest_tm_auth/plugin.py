@@ -82,7 +82,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Set up before the first test when a selected test will need a provider, so that a bad
     value in a ``.env`` file stops the run at once instead of erroring each such test."""
     config = session.config
-    if config.stash[STARTUP].current is not None or config.option.collectonly:
+    if _current(config) is not None or config.option.collectonly:
         return
     for item in session.items:
         if GATEWAY_FIXTURE in getattr(item, "fixturenames", ()):
@@ -90,9 +90,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             return
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
+def _current(config: pytest.Config) -> Run | None:
+    """The run if its providers are set up: hooks that only report never set it up."""
     startup = config.stash.get(STARTUP, None)
-    run = None if startup is None else startup.current
+    return None if startup is None else startup.current
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run = _current(config)
     if run is not None:
         for state in run.states.values():
             state.close()
@@ -112,8 +117,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
-    startup = config.stash.get(STARTUP, None)
-    run = None if startup is None else startup.current
+    run = _current(config)
     if run is None or config.pluginmanager.has_plugin(CHECK_PLUGIN):
         return  # --tm-auth-check printed its own table
     _count_affected_tests(terminalreporter, run)

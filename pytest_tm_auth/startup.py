@@ -3,10 +3,11 @@
 Settings are checked at configure, so a bad value stops the run at start; the providers
 are built when first needed (the report header, a test's fixture, a mode). A ``.env`` file
 is the exception: reading it waits until the run needs the plugin (the header, a selected
-test using a fixture, the check, a reset, xdist), so ``-q`` runs and IDE discovery that
-never touch a service never open it. Values from the command line and the environment win
-over the file, so each is still checked at start; what depends on the file is checked once
-it is read, before any test runs."""
+test using a fixture, the check, a reset, xdist) or until output holds text whose secrets
+must be hidden, so quiet runs and IDE discovery that never touch a service never open it.
+Values from the command line and the environment win over the file, so each is still
+checked at start; what depends on the file is checked once it is read, before any test.
+"""
 
 from __future__ import annotations
 
