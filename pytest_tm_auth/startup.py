@@ -187,9 +187,10 @@ class Startup:
         """Every setting's final value, checked as a whole; its secrets hidden from then on."""
         self.scrubber.add_pending()  # reads the .env files once, if put off until now
         sources = self._with_env_files()
+        dotenv_only = Sources(dotenv=sources.dotenv, dotenv_files=sources.dotenv_files)
+        in_file = resolve(ACTIONS, dotenv_only)
         for action in ACTIONS:
-            in_file = Sources(dotenv=sources.dotenv, dotenv_files=sources.dotenv_files)
-            if resolve([action], in_file).flag(action.name):
+            if in_file.flag(action.name):
                 raise ConfigError(
                     f"{action.env} is turned on in {sources.dotenv_files[action.env]}, but "
                     f"{action.option} is an action for one run, not a setting to keep: pass "
