@@ -1,7 +1,7 @@
 """pytest wiring: options, configuration, header, fixtures and summary.
 
 Kept free of heavy imports (requests, the stand-in): installing the plugin must not slow
-down runs that never use it.
+down runs that never use it. Everything it raises goes through :mod:`.run.outcomes`.
 """
 
 from __future__ import annotations
@@ -11,46 +11,48 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_tm_auth.catalog import PLUGIN_NAME, Catalog
-from pytest_tm_auth.errors import ConfigError
-from pytest_tm_auth.general import GENERAL_SETTINGS
-from pytest_tm_auth.startup import CHECK_PLUGIN, XDIST_PLUGIN, Run, Startup
+from pytest_tm_auth.core.errors import TmAuthError
+from pytest_tm_auth.run.catalog import Catalog
+from pytest_tm_auth.run.outcomes import fail_test, usage_errors
+from pytest_tm_auth.run.startup import Run, Startup
+from pytest_tm_auth.settings.run_wide import RUN_WIDE_SETTINGS
 
 if TYPE_CHECKING:
     import requests
 
-    from pytest_tm_auth.provider import Login, Provider
-    from pytest_tm_auth.registry import TmAuth
-    from pytest_tm_auth.secret import Secret
-    from pytest_tm_auth.token import Token
-
+    from pytest_tm_auth.core.provider import Login, Provider
+    from pytest_tm_auth.core.secret import Secret
+    from pytest_tm_auth.core.token import Token
+    from pytest_tm_auth.run.registry import TmAuth
 
 STARTUP = pytest.StashKey[Startup]()
-#: The fixture every other one goes through: a test that requests it needs the providers.
-GATEWAY_FIXTURE = "tm_auth"
+#: The catalog is registered under this name, so that configure can find it again.
+CATALOG = "tm_auth_catalog"
+#: The fixtures that need a provider: a selected test using one sets the providers up.
+PROVIDER_FIXTURES = frozenset(
+    {"tm_auth", "xray_token", "xray_session", "zephyr_session", "jira_session"}
+)
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
-    from pytest_tm_auth import hooks
+    from pytest_tm_auth import hookspecs
 
-    pluginmanager.add_hookspecs(hooks)
+    pluginmanager.add_hookspecs(hookspecs)
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     catalog = Catalog(parser)
-    catalog.add_settings(GENERAL_SETTINGS)
-    pluginmanager.register(catalog, PLUGIN_NAME)
+    catalog.add_settings(RUN_WIDE_SETTINGS)
+    pluginmanager.register(catalog, CATALOG)
     pluginmanager.hook.pytest_tm_auth_add_providers.call_historic(
         result_callback=catalog.add_providers, kwargs={}
     )
 
 
 def pytest_tm_auth_add_providers() -> Iterable[Provider]:
-    from pytest_tm_auth.jira import Jira
-    from pytest_tm_auth.xray import Xray
-    from pytest_tm_auth.zephyr import Zephyr
+    from pytest_tm_auth.providers import built_in
 
-    return [Xray(), Zephyr(), Jira()]
+    return built_in()
 
 
 @pytest.hookimpl(trylast=True)
@@ -59,23 +61,19 @@ def pytest_tm_auth_authenticate(login: Login) -> Token | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    catalog = config.pluginmanager.get_plugin(PLUGIN_NAME)
+    catalog = config.pluginmanager.get_plugin(CATALOG)
     assert isinstance(catalog, Catalog)
     catalog.closed = True
     startup = Startup(config, catalog)
     config.stash[STARTUP] = startup
-    try:
+    with usage_errors():
         startup.configure()
-    except ConfigError as exc:
-        raise pytest.UsageError(str(exc)) from None
 
 
 def _setup(config: pytest.Config) -> Run:
     """The set-up run, for hooks that run before any test: a bad setting is a usage error."""
-    try:
+    with usage_errors():
         return config.stash[STARTUP].setup()
-    except ConfigError as exc:
-        raise pytest.UsageError(str(exc)) from None
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -85,7 +83,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if _current(config) is not None or config.option.collectonly:
         return
     for item in session.items:
-        if GATEWAY_FIXTURE in getattr(item, "fixturenames", ()):
+        if not PROVIDER_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())):
             _setup(config)
             return
 
@@ -104,7 +102,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    from pytest_tm_auth import report  # here: ``-q`` runs never show the header
+    from pytest_tm_auth.run import report  # here: ``-q`` runs never show the header
 
     run = _setup(config)
     return [
@@ -118,16 +116,14 @@ def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
     run = _current(config)
-    if run is None or config.pluginmanager.has_plugin(CHECK_PLUGIN):
+    if run is None or run.checking:
         return  # --tm-auth-check printed its own table
-    _count_affected_tests(terminalreporter, run)
     if not any(s.outcome or s.skipped or s.failed_tests for s in run.states.values()):
         return  # no provider was used: nothing to say, and nothing more to import
-    from pytest_tm_auth import report
+    from pytest_tm_auth.run import report
 
-    sharing = config.pluginmanager.get_plugin(XDIST_PLUGIN)  # an xdist.SharedLogin
     lines = [
-        line + (sharing.note(state.name) if sharing is not None else "")
+        line + "".join(note(state.name) for note in run.notes)
         for state in run.states.values()
         if (line := report.summary_line(state))
     ]
@@ -137,69 +133,56 @@ def pytest_terminal_summary(
             terminalreporter.write_line(run.scrubber.scrub(line))
 
 
-def _count_affected_tests(terminalreporter: pytest.TerminalReporter, run: Run) -> None:
-    """Count, per provider, the tests skipped or failed with its one message.
-
-    Counted from the reports (also those of xdist workers), since a session fixture's
-    outcome is replayed by pytest without calling the plugin again.
-    """
-    messages = {}
-    for state in run.states.values():
-        problem = state.missing or state.failure
-        if problem is not None:
-            messages[run.scrubber.scrub(str(problem))] = state
-    if not messages:
-        return
-    for report in terminalreporter.stats.get("skipped", []):
-        longrepr = getattr(report, "longrepr", None)
-        if isinstance(longrepr, tuple):
-            skipped_by = messages.get(longrepr[2].removeprefix("Skipped: "))
-            if skipped_by is not None:
-                skipped_by.skipped += 1
-    for report in terminalreporter.stats.get("failed", []) + terminalreporter.stats.get(
-        "error", []
-    ):
-        text = str(getattr(report, "longrepr", ""))
-        for message, state in messages.items():
-            if message in text:
-                state.failed_tests += 1
-
-
-@pytest.fixture(scope="session")
-def tm_auth(pytestconfig: pytest.Config) -> TmAuth:
-    """The run's registry: ``tm_auth.session(name)`` and ``tm_auth.token(name)``."""
+def _tm_auth(config: pytest.Config) -> TmAuth:
+    """The run's registry; a bad setting found this late fails the asking test."""
+    __tracebackhide__ = True
     try:
-        return pytestconfig.stash[STARTUP].setup().tm_auth
-    except ConfigError as exc:  # asked through request.getfixturevalue, after collection
-        pytest.fail(str(exc), pytrace=False)
+        return config.stash[STARTUP].setup().tm_auth
+    except TmAuthError as exc:  # asked through request.getfixturevalue, after collection
+        problem = exc
+    fail_test(problem, scrub=str)
+
+
+# Each fixture asks the run directly (through ``request``, which pytest hands any fixture
+# for free) rather than through ``tm_auth``: a chain of session fixtures costs pytest a
+# lookup per link for every test that uses them.
 
 
 @pytest.fixture(scope="session")
-def xray_token(tm_auth: TmAuth) -> Secret:
+def tm_auth(request: pytest.FixtureRequest) -> TmAuth:
+    """The run's registry: ``tm_auth.session(name)`` and ``tm_auth.token(name)``."""
+    return _tm_auth(request.config)
+
+
+@pytest.fixture(scope="session")
+def xray_token(request: pytest.FixtureRequest) -> Secret:
     """The Xray bearer token as a ``str`` (Cloud: the JWT; Data Center: the PAT)."""
-    token = tm_auth.token("xray")
+    token = _tm_auth(request.config).token("xray")
     if token.scheme != "Bearer":
-        pytest.fail(
-            "xray_token is a bearer token, but Xray Data Center is set up with a username and "
-            "password (basic auth): use xray_session, or set JIRA_TOKEN to a personal access token",
-            pytrace=False,
+        fail_test(
+            TmAuthError(
+                "xray_token is a bearer token, but Xray Data Center is set up with a username "
+                "and password (basic auth): use xray_session, or set JIRA_TOKEN to a personal "
+                "access token"
+            ),
+            scrub=str,
         )
     return token.value
 
 
 @pytest.fixture(scope="session")
-def xray_session(tm_auth: TmAuth) -> requests.Session:
+def xray_session(request: pytest.FixtureRequest) -> requests.Session:
     """A ``requests.Session`` for the Xray API: relative paths join its base URL."""
-    return tm_auth.session("xray")
+    return _tm_auth(request.config).session("xray")
 
 
 @pytest.fixture(scope="session")
-def zephyr_session(tm_auth: TmAuth) -> requests.Session:
+def zephyr_session(request: pytest.FixtureRequest) -> requests.Session:
     """A ``requests.Session`` for the Zephyr Scale API: relative paths join its base URL."""
-    return tm_auth.session("zephyr")
+    return _tm_auth(request.config).session("zephyr")
 
 
 @pytest.fixture(scope="session")
-def jira_session(tm_auth: TmAuth) -> requests.Session:
+def jira_session(request: pytest.FixtureRequest) -> requests.Session:
     """A ``requests.Session`` for Jira REST (``/rest/api/2/``): relative paths join it."""
-    return tm_auth.session("jira")
+    return _tm_auth(request.config).session("jira")

@@ -10,11 +10,9 @@ from __future__ import annotations
 import json
 import re
 import sys
-from pathlib import Path
 
 import pytest
 
-import pytest_tm_auth
 from pytest_tm_auth.sandbox import Sandbox
 
 #: Modules that cost tens of milliseconds each, or start a server: loaded on first use only.
@@ -121,29 +119,3 @@ def test_using_a_fixture_is_what_loads_requests(
     assert {"requests", "urllib3", "pytest_tm_auth.http"} <= set(loaded)
     assert "pytest_tm_auth.sandbox" not in loaded
     assert cloud_env.count("zephyr.projects") == 1
-
-
-def test_the_modules_load_without_the_assertion_rewriting_hook(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """pytest marks a plugin package it can find (as in a wheel install) for assertion
-    rewriting; the package takes itself off that list, so its other modules load with
-    Python's own, faster loader. The package itself still comes through the hook, which
-    shows that the run did mark it."""
-    monkeypatch.setenv("PYTHONPATH", str(Path(pytest_tm_auth.__file__).parent.parent))
-    pytester.makepyfile(
-        test_inner="""
-        import sys
-
-        def test_report_loaders():
-            names = ["pytest_tm_auth", "pytest_tm_auth.settings", "pytest_tm_auth.plugin"]
-            loaders = [type(sys.modules[name].__spec__.loader).__name__ for name in names]
-            print("LOADERS=" + ",".join(loaders))
-        """
-    )
-    result = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider", "-p", "no:xdist")
-
-    result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(
-        ["*LOADERS=AssertionRewritingHook,SourceFileLoader,SourceFileLoader*"]
-    )

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_tm_auth.provider import Provider
+from pytest_tm_auth.core.provider import Provider
+from pytest_tm_auth.core.token import Token
 from pytest_tm_auth.sandbox import DEMO, Fault, Sandbox
-from pytest_tm_auth.token import Token
 
 FAILING = """
 import logging

@@ -25,8 +25,8 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from pytest_tm_auth.core.scrub import MIN_SCRUB_LENGTH, forms
 from pytest_tm_auth.sandbox import Fault, Sandbox
-from pytest_tm_auth.scrub import MIN_SCRUB_LENGTH, forms
 
 SUITE = """
 import os

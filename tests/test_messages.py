@@ -6,7 +6,7 @@ deployment in ``test_login_failure.py``, TLS in ``test_tls.py``, timeouts and re
 connections with their retries in ``test_faults.py``, and the usage errors (malformed URL,
 ``http://`` to a remote host, a secret with a line break inside, a ``.env`` written on
 Windows) in ``test_usage_errors.py`` and ``test_settings.py``. DNS and an unparsable URL
-are driven through :func:`~pytest_tm_auth.diagnose.explain_exception` with the real
+are driven through :func:`~pytest_tm_auth.http.network.explain_exception` with the real
 exceptions, built or raised here, since no traffic may leave loopback.
 """
 
@@ -21,7 +21,7 @@ import requests
 from urllib3.connection import HTTPConnection
 from urllib3.exceptions import MaxRetryError, NameResolutionError
 
-from pytest_tm_auth.diagnose import explain_exception
+from pytest_tm_auth.http.network import explain_exception
 from pytest_tm_auth.sandbox import DEMO, Fault, Sandbox
 from pytest_tm_auth.sandbox.server import Deployment
 

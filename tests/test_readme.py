@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from pytest_tm_auth.general import GENERAL_SETTINGS
-from pytest_tm_auth.jira import Jira
-from pytest_tm_auth.settings import Setting
-from pytest_tm_auth.xray import Xray
-from pytest_tm_auth.zephyr import Zephyr
+from pytest_tm_auth.providers.jira import Jira
+from pytest_tm_auth.providers.xray import Xray
+from pytest_tm_auth.providers.zephyr import Zephyr
+from pytest_tm_auth.settings.model import Setting
+from pytest_tm_auth.settings.run_wide import RUN_WIDE_SETTINGS as GENERAL_SETTINGS
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -98,7 +98,7 @@ def message_templates() -> tuple[str, ...]:
     already joined by the parser.
     """
     found = []
-    for path in PACKAGE.glob("*.py"):
+    for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.JoinedStr):
                 parts = node.values

@@ -275,7 +275,7 @@ def test_store_owned_by_another_user_is_not_used(
 WRITER = """
 import sys
 from pathlib import Path
-from pytest_tm_auth.store import FileStore
+from pytest_tm_auth.store.file import FileStore
 
 store = FileStore(Path(sys.argv[1]))
 for index in range(int(sys.argv[3])):
@@ -406,7 +406,7 @@ def test_a_store_that_cannot_be_created_warns_once(
 def test_without_keyring_installed_the_file_store_is_used(tmp_path: Path) -> None:
     code = (
         "import sys; sys.modules['keyring'] = None; "
-        "from pytest_tm_auth.store import open_store; "
+        "from pytest_tm_auth.store.memory import open_store; "
         f"print(open_store({{'XDG_CACHE_HOME': {str(tmp_path)!r}}}).where)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)

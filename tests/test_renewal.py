@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from pytest_tm_auth.core.token import RENEW_BEFORE_EXPIRY
 from pytest_tm_auth.sandbox import Fault, Sandbox
-from pytest_tm_auth.token import RENEW_BEFORE_EXPIRY
 
 INVALID_CLIENT = '{"error":"Authentication failed. Invalid client credentials!"}'
 

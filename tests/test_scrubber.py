@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from pytest_tm_auth.scrub import Scrubber
+from pytest_tm_auth.core.scrub import Scrubber
 
 SECRET = "fake-secret-found-late-0001"
 

@@ -1,0 +1,166 @@
+"""One provider's token for the run: logged in to on first use, renewed, or failed for good.
+
+The cache owns the renewal policy and the remembered failure, and is the small interface
+the HTTP auth renews through (``current``, ``renew``, ``futile``). The fast path, a token
+already held, takes no lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import NamedTuple
+
+from pytest_tm_auth.core.errors import MissingCredentials, TmAuthError
+from pytest_tm_auth.core.token import Token
+
+LOGGED_IN = "logged in"
+REMEMBERED = "reused remembered token"
+FAILED = "failed"
+
+
+class Outcome(NamedTuple):
+    """How the token was obtained, for the terminal summary.
+
+    ``how`` is one of :data:`LOGGED_IN`, :data:`REMEMBERED`, :data:`FAILED`, or another
+    phrase a mode sets (xdist workers: ``shared from the controller``).
+    """
+
+    how: str
+    seconds: float = 0.0
+    #: What retries the login needed, e.g. ``retried once (HTTP 429), waited 1.0 s``.
+    retries: str = ""
+
+
+class Issued(NamedTuple):
+    """What one login step returns."""
+
+    token: Token
+    outcome: Outcome
+
+
+#: The login step: ``renewal`` is true when a token is being replaced.
+LoginStep = Callable[[bool], Issued]
+
+
+def _nothing() -> None:
+    return None
+
+
+def _ignore(_token: Token) -> None:
+    return None
+
+
+class TokenCache:
+    """The token, or the failure every later request gets again (a login is never retried).
+
+    ``login`` is the login step; ``on_token`` hears of every token held (to hide it in
+    output); ``on_first_use`` runs before the first token or failure is handed out.
+    """
+
+    def __init__(
+        self,
+        login: LoginStep,
+        *,
+        on_token: Callable[[Token], None] = _ignore,
+        on_first_use: Callable[[], None] = _nothing,
+    ) -> None:
+        self._login = login
+        self._on_token = on_token
+        self._on_first_use = on_first_use
+        self._lock = threading.RLock()
+        self._token: Token | None = None
+        self._renew_ahead = False
+        self._failure: TmAuthError | None = None
+        self._futile: set[str] = set()
+        self.outcome: Outcome | None = None
+        self.renewals = 0
+
+    @property
+    def failure(self) -> TmAuthError | None:
+        return self._failure
+
+    def peek(self) -> Token | None:
+        """The token held now, without logging in."""
+        return self._token
+
+    def current(self) -> Token:
+        """The current token: logs in on first call, renews one about to lapse; raises the
+        remembered failure after a failed login."""
+        token = self._token
+        if token is not None and not (self._renew_ahead and token.needs_renewal()):
+            return token
+        with self._lock:
+            self._on_first_use()
+            if self._failure is not None:
+                raise self._failure
+            token = self._token
+            if token is None:
+                return self._log_in(renewal=False)
+            if self._renew_ahead and token.needs_renewal():
+                token = self._log_in(renewal=True)
+                self.renewals += 1
+            return token
+
+    def renew(self, refused: str) -> Token | None:
+        """A fresh token after the server refused the header ``refused``, or ``None``.
+
+        Several threads refused at once log in only once: a later caller finds the token
+        already replaced. A failed renewal is remembered like a failed login. A header that
+        logging in again could not replace (static credentials), or whose replacement was
+        refused at once (:meth:`futile`), is never renewed again: no login per request.
+        """
+        with self._lock:
+            current = self._token
+            if self._failure is not None or refused in self._futile:
+                return None
+            if current is not None and current.header != refused:
+                return current
+            if current is not None and current.static:
+                # A PAT, an API token, a password: logging in again cannot replace it, and
+                # one more refused try can lock a Jira account.
+                return None
+            try:
+                fresh = self._log_in(renewal=True)
+            except TmAuthError:
+                return None
+            if fresh.header == refused:
+                self._futile.add(refused)
+                return None
+            self.renewals += 1
+            return fresh
+
+    def futile(self, header: str) -> None:
+        """A freshly renewed ``header`` was refused at once: renewing it again cannot help."""
+        with self._lock:
+            self._futile.add(header)
+
+    def seed(self, token: Token, how: str) -> None:
+        """Use a token obtained elsewhere (shared by the xdist controller)."""
+        with self._lock:
+            self._on_first_use()
+            self._accept(Issued(token, Outcome(how)))
+
+    def fail_with(self, failure: TmAuthError) -> None:
+        """Adopt a failure found elsewhere (by the xdist controller), without trying again."""
+        with self._lock:
+            self._failure = failure
+
+    def _log_in(self, *, renewal: bool) -> Token:
+        try:
+            issued = self._login(renewal)
+        except TmAuthError as exc:
+            self._failure = exc
+            if not isinstance(exc, MissingCredentials):
+                self.outcome = Outcome(FAILED)
+            raise
+        self._accept(issued)
+        return issued.token
+
+    def _accept(self, issued: Issued) -> None:
+        token = issued.token
+        self._on_token(token)
+        self._token = token
+        self._renew_ahead = token.expires_at is not None and not token.needs_renewal()
+        self._failure = None
+        self.outcome = issued.outcome

@@ -1,0 +1,185 @@
+"""The login step: from a provider's settings to a token, through the team's hooks.
+
+In order: ask the credentials hook (once per run), stop if credentials are missing, skip
+an account already refused, recall a remembered token, call the authenticate hook,
+remember the token, tell the authenticated hook. Every collaborator is a small protocol
+(hooks, HTTP, memory), so this runs the same under pytest and in a unit test with fakes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Protocol
+
+from pytest_tm_auth.core.accounts import Accounts
+from pytest_tm_auth.core.cache import LOGGED_IN, REMEMBERED, Issued, Outcome
+from pytest_tm_auth.core.errors import AuthError, MissingCredentials, TmAuthError
+from pytest_tm_auth.core.provider import Login, Provider, SharesAccount, Target
+
+if TYPE_CHECKING:
+    import requests
+
+    from pytest_tm_auth.core.token import Token
+    from pytest_tm_auth.settings.model import Values
+
+#: Names the source of values a credentials hook supplied (in the header and messages).
+HOOK_SOURCE = ("hook", "pytest_tm_auth_credentials")
+
+
+class Hooks(Protocol):
+    """The team's hooks, as the login step calls them.
+
+    A hook's refusal arrives as a :class:`TmAuthError`; ``stops_run`` are the exceptions
+    that end the whole run (``pytest.exit``), which the step lets through; anything else a
+    hook raises becomes the provider's :class:`AuthError`.
+    """
+
+    stops_run: tuple[type[BaseException], ...]
+
+    def credentials(self, provider: Provider) -> Mapping[str, str | None] | None: ...
+
+    def authenticate(self, login: Login) -> Token | None: ...
+
+    def authenticated(self, provider: Provider, token: Token) -> None: ...
+
+
+class Connector(Protocol):
+    """The HTTP side of a login: a fresh session with the run's settings, errors worded."""
+
+    def login_session(self, title: str, url: str) -> AbstractContextManager[requests.Session]:
+        """A session for one login at ``url``; a network error in it becomes an AuthError."""
+        ...
+
+    def retries_of(self, http: requests.Session) -> str:
+        """What the session's retries did, e.g. ``retried once (HTTP 429)``."""
+        ...
+
+
+class Memory(Protocol):
+    """Remembered tokens (``--tm-auth-remember``); never raises."""
+
+    def recall(self, provider: Provider, target: Target, values: Values) -> Token | None: ...
+
+    def keep(self, provider: Provider, target: Target, values: Values, token: Token) -> None: ...
+
+
+class Configured:
+    """A provider's settings and where they lead: changed at most once, by the hook."""
+
+    __slots__ = ("_asked", "missing", "provider", "target", "values")
+
+    def __init__(self, provider: Provider, values: Values) -> None:
+        self.provider = provider
+        self.values = values
+        self.target: Target | None = None
+        self.missing: MissingCredentials | None = None
+        self._asked = False
+        try:
+            self.target = provider.target(values)
+        except MissingCredentials as exc:
+            self.missing = exc
+
+    def ask(self, hooks: Hooks, learn: Callable[..., None]) -> None:
+        """Ask the credentials hook once per run, also after a token shared by xdist."""
+        if self._asked:
+            return
+        self._asked = True
+        supplied = hooks.credentials(self.provider)
+        if supplied:
+            self.values = self.values.overridden(supplied, *HOOK_SOURCE)
+            learn(*self.values.secrets())
+            self.target, self.missing = self.provider.target(self.values), None
+
+    def adopt(self, target: Target) -> None:
+        """Use a target decided elsewhere (by the xdist controller's hook)."""
+        self.target, self.missing = target, None
+
+
+class LoginStep:
+    """One provider's login, as the token cache calls it (``step(renewal)``)."""
+
+    def __init__(
+        self,
+        configured: Configured,
+        hooks: Hooks,
+        connector: Callable[[], Connector],
+        *,
+        learn: Callable[..., None],
+        accounts: Accounts | None = None,
+        memory: Memory | None = None,
+    ) -> None:
+        self.configured = configured
+        self._hooks = hooks
+        self._connector = connector
+        self._learn = learn
+        self._accounts = Accounts() if accounts is None else accounts
+        self.memory = memory
+        #: Login requests made (not recalls of a remembered token).
+        self.logins = 0
+
+    def __call__(self, renewal: bool) -> Issued:
+        try:
+            return self._step(renewal)
+        except TmAuthError:
+            raise
+        except self._hooks.stops_run:
+            raise
+        except Exception as exc:  # a team's hook or provider: remembered like any failure
+            target = self.configured.target
+            raise AuthError(
+                self.configured.provider.title,
+                target.url if target is not None else "(no URL yet)",
+                f"a hook or provider raised {type(exc).__name__}: {exc}",
+                fix="fix the hook, or raise pytest_tm_auth.AuthError with a message for users",
+            ) from None
+
+    def _step(self, renewal: bool) -> Issued:
+        configured = self.configured
+        configured.ask(self._hooks, self._learn)
+        if configured.missing is not None:
+            raise configured.missing
+        provider, target = configured.provider, configured.target
+        assert target is not None
+        if not isinstance(provider, SharesAccount):
+            return self._try(target, recall=not renewal)
+        key = provider.account(target, configured.values)
+        with self._accounts.lock(key):
+            refused = self._accounts.refusal(key)
+            if refused is not None:
+                raise AuthError(
+                    provider.title,
+                    target.url,
+                    f"not tried: the same credentials were just refused ({refused.problem})",
+                    fix=refused.fix,
+                    status=refused.status,
+                )
+            try:
+                issued = self._try(target, recall=not renewal)
+            except AuthError as exc:
+                self._accounts.refused(key, exc)
+                raise
+            self._accounts.accepted(key)
+            return issued
+
+    def _try(self, target: Target, *, recall: bool) -> Issued:
+        """Recall a remembered token, or call the authenticate hook."""
+        provider, values = self.configured.provider, self.configured.values
+        if recall and self.memory is not None:
+            remembered = self.memory.recall(provider, target, values)
+            if remembered is not None:
+                return Issued(remembered, Outcome(REMEMBERED))
+        self.logins += 1
+        connector = self._connector()
+        started = time.perf_counter()
+        with connector.login_session(provider.title, target.url) as http:
+            token = self._hooks.authenticate(Login(provider, target, values, http))
+            retries = connector.retries_of(http)
+        if token is None:
+            raise AuthError(provider.title, target.url, "no authenticate hook returned a token")
+        outcome = Outcome(LOGGED_IN, time.perf_counter() - started, retries)
+        if self.memory is not None:
+            self.memory.keep(provider, target, values, token)
+        self._hooks.authenticated(provider, token)
+        return Issued(token, outcome)

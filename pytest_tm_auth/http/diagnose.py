@@ -1,0 +1,179 @@
+"""Turn a login's unusable answer into one sentence a user can act on.
+
+Every message names the provider, the URL, the HTTP status and the server's own reason
+(trimmed), then the likely fix. This module knows only what holds for any service
+(redirects, statuses, HTML pages where an API should answer); a provider passes an
+:data:`Adviser` for what only it understands (Xray's region, Jira's CAPTCHA).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+import requests
+
+from pytest_tm_auth.core.errors import AuthError
+from pytest_tm_auth.http.retry import attempts_note
+
+REASON_LIMIT = 160
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_SPACE = re.compile(r"\s+")
+
+NOT_FOUND_FIX = "wrong base URL: nothing answers at this path; check the URL setting"
+UNAVAILABLE_FIX = (
+    "the service is rate-limiting or unavailable; try again later or raise --tm-auth-retries"
+)
+
+
+class Refusal(NamedTuple):
+    """What a provider's adviser sees of a refused login: status, reason, headers."""
+
+    status: int
+    #: The server's own words, on one line (see :func:`server_reason`).
+    reason: str
+    headers: Mapping[str, str]
+
+
+class Advice(NamedTuple):
+    """A provider's reading of a refusal: its fix (``""``: the usual one for the status), and
+    whether the credentials themselves were refused (``None``: as the status says, a 401)."""
+
+    fix: str
+    refused: bool | None = None
+
+
+#: A provider's own explanations: advice for a refusal it recognises, else ``None``.
+Adviser = Callable[[Refusal], "Advice | None"]
+
+
+def server_reason(response: requests.Response) -> str:
+    """The server's own words, on one line: a JSON error field, an HTML title, or the text."""
+    text = response.text or ""
+    if is_html(response):
+        match = _TITLE.search(text)
+        title = _SPACE.sub(" ", match.group(1)).strip() if match else ""
+        return f"an HTML page{f' titled {title!r}' if title else ''}"
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        for key in ("error", "message", "errorMessage", "errorMessages", "errors"):
+            value = data.get(key)
+            if isinstance(value, list):
+                value = "; ".join(str(v) for v in value)
+            if value:
+                text = str(value)
+                break
+    line = _SPACE.sub(" ", text).strip()
+    return line if len(line) <= REASON_LIMIT else line[: REASON_LIMIT - 1] + "…"
+
+
+def is_html(response: requests.Response) -> bool:
+    kind = response.headers.get("Content-Type", "")
+    return "html" in kind.lower() or response.text.lstrip()[:1] == "<"
+
+
+def retries_note(response: requests.Response) -> str:
+    """`` after 4 attempts, waited 3.0 s`` when the request was retried."""
+    retries = getattr(response.raw, "retries", None)
+    history = getattr(retries, "history", ()) if retries is not None else ()
+    return attempts_note(len(history) + 1, getattr(retries, "waited", None))
+
+
+def check_login_answer(
+    title: str,
+    url: str,
+    response: requests.Response,
+    *,
+    expected: str = "the API",
+    html_fix: str = "a proxy or SSO page answered; check the URL setting",
+    fixes: Mapping[int, str] | None = None,
+    credentials: str = "the credentials",
+    advice: Adviser | None = None,
+) -> None:
+    """Raise an :class:`AuthError` unless a login call got a usable answer from the API.
+
+    Refused: a redirect (login sessions follow none, so credentials never travel on), an
+    error status, and an HTML page where the API should answer (a proxy's login form).
+    """
+    status = response.status_code
+    if 300 <= status < 400:  # with or without a Location: a login answers, it does not send on
+        location = urlsplit(response.headers.get("Location", ""))._replace(query="", fragment="")
+        raise AuthError(
+            title,
+            url,
+            f"HTTP {status} redirect to {location.geturl() or 'no address (no Location)'}",
+            fix="a login is never sent on to another address: set the URL setting to the "
+            "address the service really answers at",
+            status=status,
+        )
+    if not response.ok:
+        refusal = Refusal(status, server_reason(response), response.headers)
+        raise explain(
+            title,
+            url,
+            refusal,
+            retries=retries_note(response),
+            fixes=fixes,
+            credentials=credentials,
+            advice=advice,
+        )
+    if is_html(response):
+        raise AuthError(
+            title,
+            url,
+            f"HTTP {status} with an HTML page instead of {expected}",
+            fix=html_fix,
+            status=status,
+        )
+
+
+def explain(
+    title: str,
+    url: str,
+    refusal: Refusal,
+    *,
+    retries: str = "",
+    fixes: Mapping[int, str] | None = None,
+    credentials: str = "the credentials",
+    advice: Adviser | None = None,
+) -> AuthError:
+    """An :class:`AuthError` for a login refused with an error status.
+
+    The provider's ``advice`` is asked first, then its ``fixes`` by status, then the
+    generic wording of the status.
+    """
+    status = refusal.status
+    status_text = f"HTTP {status}{retries}"
+    problem = f"{status_text}: {refusal.reason}" if refusal.reason else status_text
+    advised = advice(refusal) if advice is not None else None
+    if advised is not None and advised.fix:
+        fix = advised.fix
+    elif fixes and status in fixes:
+        fix = fixes[status]
+    else:
+        fix = generic_fix(status, credentials)
+    refused = status == 401
+    if advised is not None and advised.refused is not None:
+        refused = advised.refused
+    return AuthError(title, url, problem, fix=fix, status=status, credentials_refused=refused)
+
+
+def generic_fix(status: int, credentials: str) -> str:
+    """What any service's status means for the user."""
+    if status == 400:
+        return f"the service rejected the login request; check the format of {credentials}"
+    if status == 401:
+        return f"check {credentials}"
+    if status == 403:
+        return f"{credentials} were refused: the account lacks permission, or is not valid here"
+    if status == 404:
+        return NOT_FOUND_FIX
+    if status == 429 or status >= 500:
+        return UNAVAILABLE_FIX
+    return ""

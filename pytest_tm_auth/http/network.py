@@ -1,0 +1,146 @@
+"""Turn a login that got no answer (timeout, TLS, DNS, refused, dropped) into one sentence."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import requests
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NameResolutionError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
+
+from pytest_tm_auth.core.errors import AuthError
+from pytest_tm_auth.http.retry import GaveUp, attempts_note
+
+_SPACE = re.compile(r"\s+")
+_TIMEOUT = re.compile(r"read timeout=([0-9.]+)")
+_CONNECT = re.compile(r"Failed to establish a new connection: (.*)")
+
+
+def explain_exception(title: str, url: str, error: Exception) -> AuthError:
+    """An :class:`AuthError` for a login that got no answer (timeout, TLS, DNS, refused).
+
+    ``error`` is what requests raised (or a ``UnicodeError`` for a credential that cannot
+    be sent in a header); retries that ran out are named with their count and pauses.
+    """
+    cause, note = _unwrap(error)
+    detail = _SPACE.sub(" ", str(cause))
+    if isinstance(error, UnicodeError):
+        return AuthError(
+            title,
+            url,
+            "a credential holds characters that cannot be sent in an HTTP header",
+            fix="tokens and keys are plain ASCII: copy the value again",
+        )
+    if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
+        return AuthError(title, url, "the URL is not valid", fix="check the URL setting")
+    if isinstance(cause, (ReadTimeoutError, requests.exceptions.ReadTimeout)):
+        seconds = _TIMEOUT.search(detail)
+        return AuthError(
+            title,
+            url,
+            f"no answer within {seconds.group(1)} s" if seconds else "no answer in time",
+            fix="the service is slow or unreachable; raise --tm-auth-timeout or check the URL",
+        )
+    if isinstance(error, requests.exceptions.SSLError):
+        said, fix = _tls_reason(detail)
+        if "CERTIFICATE_VERIFY_FAILED" in detail:
+            return AuthError(title, url, f"TLS certificate verification failed: {said}", fix=fix)
+        return AuthError(title, url, f"TLS handshake failed: {said}", fix=fix)
+    if isinstance(cause, NameResolutionError) or "Name or service not known" in detail:
+        host = urlsplit(url).hostname or "the host"
+        return AuthError(
+            title,
+            url,
+            f"the host name {host} does not resolve (DNS){note}",
+            fix="check the URL for typos, and the network or VPN",
+        )
+    if isinstance(cause, NewConnectionError) and "refused" in detail.lower():
+        return AuthError(
+            title,
+            url,
+            f"connection refused{note}",
+            fix="nothing listens at this host and port: check the URL and that the service runs",
+        )
+    if isinstance(cause, NewConnectionError):
+        why = _CONNECT.search(detail)
+        return AuthError(
+            title,
+            url,
+            f"could not connect{note}: {why.group(1) if why else detail}",
+            fix="check the URL and the network",
+        )
+    if isinstance(cause, ConnectTimeoutError) or isinstance(error, requests.ConnectTimeout):
+        return AuthError(
+            title,
+            url,
+            f"no connection in time{note}",
+            fix="a firewall or proxy may be in the way; check the URL and the network",
+        )
+    if isinstance(error, requests.ConnectionError):
+        return AuthError(
+            title,
+            url,
+            f"the connection was closed without an answer{note}",
+            fix="a proxy or load balancer dropped it; check the URL and the network",
+        )
+    return AuthError(title, url, f"the request failed ({type(error).__name__}){note}")
+
+
+def _unwrap(error: Exception) -> tuple[BaseException, str]:
+    """The error urllib3 met under requests' wrapper, and how many attempts it took."""
+    inner = error.args[0] if error.args else None
+    if isinstance(inner, MaxRetryError):
+        note = ""
+        if isinstance(inner, GaveUp):
+            note = attempts_note(inner.attempts, inner.waited)
+        return (inner.reason if inner.reason is not None else inner), note
+    if isinstance(inner, BaseException):
+        return inner, ""
+    return error, ""
+
+
+#: The few certificate problems worth naming, and what to do about each.
+_TLS_REASONS = (
+    (
+        "self-signed certificate",
+        "the server's certificate is self-signed",
+        "pass its CA with --tm-auth-ca-bundle PATH",
+    ),
+    (
+        "unable to get local issuer certificate",
+        "the server's certificate is signed by a CA this machine does not trust",
+        "behind a corporate proxy or with a private CA, pass --tm-auth-ca-bundle PATH",
+    ),
+    (
+        "certificate has expired",
+        "the server's certificate has expired",
+        "the server must renew it; check the URL",
+    ),
+    (
+        "certificate is not valid for",  # "Hostname mismatch", "IP address mismatch"
+        "the certificate is for another host name",
+        "check the host in the URL",
+    ),
+    (
+        "wrong version number",
+        "the server does not speak TLS at this port",
+        "check http:// versus https:// and the port in the URL",
+    ),
+)
+
+
+def _tls_reason(detail: str) -> tuple[str, str]:
+    lowered = detail.lower()
+    for known, said, fix in _TLS_REASONS:
+        if known.lower() in lowered:
+            return said, fix
+    return (
+        "the server's certificate was not accepted",
+        "pass your CA with --tm-auth-ca-bundle PATH, or check the URL",
+    )

@@ -1,0 +1,173 @@
+"""Bounded retries for transient faults: 429, gateway errors, dropped connections.
+
+urllib3's ``Retry`` does the work; this adds bounded pauses, 429 for every method, and a
+record of what happened so that messages and the summary can tell it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
+from urllib3.util.retry import Retry
+
+#: Statuses that mean "not processed, try again": rate limiting and gateway faults.
+TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+#: The longest ``Retry-After`` honoured, so one answer cannot stall a run for minutes.
+MAX_RETRY_AFTER = 20.0
+#: The longest pause between two attempts without ``Retry-After``.
+MAX_BACKOFF = 8.0
+#: All pauses of one request together never exceed this, however many retries are allowed.
+MAX_TOTAL_WAIT = 30.0
+BACKOFF_FACTOR = 0.5
+
+
+@dataclass(frozen=True)
+class Retried:
+    """One retry: what went wrong with the attempt before it, and how long the pause was."""
+
+    cause: str
+    waited: float
+    retry_after: bool = False
+
+
+class RetryLog:
+    """Every retry a session made, oldest first, so messages and the summary can tell them."""
+
+    def __init__(self) -> None:
+        self._entries: list[Retried] = []
+        self._lock = threading.Lock()
+
+    def add(self, entry: Retried) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    @property
+    def entries(self) -> list[Retried]:
+        with self._lock:
+            return list(self._entries)
+
+    def describe(self) -> str:
+        """``retried 2 times (HTTP 503, HTTP 503), waited 1.0 s``; ``""`` without retries."""
+        entries = self.entries
+        if not entries:
+            return ""
+        times = "once" if len(entries) == 1 else f"{len(entries)} times"
+        causes = ", ".join(entry.cause for entry in entries)
+        waited = sum(entry.waited for entry in entries)
+        if not waited:
+            return f"retried {times} ({causes})"
+        asked = " as Retry-After asked" if any(entry.retry_after for entry in entries) else ""
+        return f"retried {times} ({causes}), waited {waited:.1f} s{asked}"
+
+
+class GaveUp(MaxRetryError):
+    """Retries ran out on errors without an answer; says how many attempts and pauses it took."""
+
+    def __init__(
+        self,
+        pool: Any,
+        url: str | None,
+        reason: Exception | None,
+        *,
+        attempts: int = 1,
+        waited: float = 0.0,
+    ) -> None:
+        super().__init__(pool, url or "", reason)
+        self.attempts = attempts
+        self.waited = waited
+
+
+class BoundedRetry(Retry):
+    """urllib3's retry with bounded pauses, 429 retried for every method, and a record.
+
+    A 429 means the request was not processed, so resending even a POST is safe; other
+    faults on non-idempotent requests are left to the caller. A read timeout is never
+    retried: the server may be working on the request, and retrying would multiply the
+    wait. ``Retry-After`` is capped at :data:`MAX_RETRY_AFTER`, all pauses of one request
+    at :data:`MAX_TOTAL_WAIT`. ``waited`` (this request) and ``log`` (the whole session)
+    keep what happened, for messages.
+    """
+
+    def __init__(
+        self, *args: Any, log: RetryLog | None = None, waited: float = 0.0, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.log = log
+        self.waited = waited
+
+    def new(self, **kw: Any) -> BoundedRetry:
+        retry = super().new(**kw)
+        retry.log, retry.waited = self.log, self.waited
+        return retry
+
+    def get_retry_after(self, response: Any) -> float | None:
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, MAX_RETRY_AFTER)
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if status_code == 429 and self.total:
+            return True
+        return super().is_retry(method, status_code, has_retry_after)
+
+    def is_exhausted(self) -> bool:
+        return super().is_exhausted() or self.waited >= MAX_TOTAL_WAIT
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> BoundedRetry:
+        if isinstance(error, ReadTimeoutError):
+            raise error
+        try:
+            return super().increment(method, url, response, error, _pool, _stacktrace)
+        except MaxRetryError as exc:
+            if response is not None or isinstance(exc, GaveUp):
+                raise
+            raise GaveUp(
+                exc.pool, exc.url, exc.reason, attempts=len(self.history) + 1, waited=self.waited
+            ) from exc.reason
+
+    def sleep(self, response: Any = None) -> None:
+        asked = None
+        if response is not None and self.respect_retry_after_header:
+            asked = self.get_retry_after(response)
+        seconds = self.get_backoff_time() if asked is None else asked
+        seconds = max(0.0, min(seconds, MAX_TOTAL_WAIT - self.waited))
+        self.waited += seconds
+        if self.log is not None:
+            self.log.add(Retried(self._last_cause(), seconds, asked is not None))
+        if seconds > 0:
+            time.sleep(seconds)
+
+    def _last_cause(self) -> str:
+        if not self.history:
+            return "unknown"
+        last = self.history[-1]
+        if last.status:
+            return f"HTTP {last.status}"
+        return describe_error(last.error)
+
+
+def attempts_note(attempts: int, waited: float | None) -> str:
+    """`` after 4 attempts, waited 3.0 s`` when retries happened, so a user knows they did."""
+    if attempts <= 1:
+        return ""
+    return f" after {attempts} attempts" + (f", waited {waited:.1f} s" if waited else "")
+
+
+def describe_error(error: Exception | None) -> str:
+    """A few words for an attempt that got no answer: ``connection refused``, ..."""
+    if isinstance(error, NewConnectionError):
+        return "connection refused" if "refused" in str(error).lower() else "no connection"
+    if error is not None and "timed out" in str(error).lower():
+        return "connect timeout"
+    return "connection dropped"

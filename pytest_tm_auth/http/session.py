@@ -1,0 +1,163 @@
+"""Sessions bound to one API: a base URL, explicit TLS settings, no ``~/.netrc``, no proxy
+for loopback; and the run's transport, which makes them with its timeout and retries.
+
+Imported only when a provider is used: requests costs tens of milliseconds to import.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
+from urllib3.util.retry import Retry
+
+from pytest_tm_auth.core.urls import is_loopback, join
+from pytest_tm_auth.http.retry import (
+    BACKOFF_FACTOR,
+    MAX_BACKOFF,
+    TRANSIENT_STATUSES,
+    BoundedRetry,
+    RetryLog,
+)
+
+
+@dataclass(frozen=True)
+class Transport:
+    """The run's connection settings: applied to login calls and to every session."""
+
+    timeout: float = 10.0
+    retries: int = 3
+    verify: bool | str = True
+
+    def session(self, base_url: str = "", *, login: bool = False) -> ApiSession:
+        """A session with these settings.
+
+        ``login`` makes it a session for logging in: its POSTs are retried (a login is
+        idempotent) and it follows no redirect, since a redirected login would carry the
+        credentials to wherever the answer points.
+        """
+        session = ApiSession(
+            base_url, timeout=self.timeout, verify=self.verify, follow_redirects=not login
+        )
+        retry_post = login
+        methods = Retry.DEFAULT_ALLOWED_METHODS | ({"POST"} if retry_post else set())
+        retry = BoundedRetry(
+            total=self.retries,
+            connect=self.retries,
+            read=self.retries,
+            status=self.retries,
+            other=0,
+            allowed_methods=methods,
+            status_forcelist=TRANSIENT_STATUSES,
+            backoff_factor=BACKOFF_FACTOR,
+            backoff_max=MAX_BACKOFF,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+            raise_on_redirect=False,
+            log=session.retries,
+        )
+        adapter = HTTPAdapter(max_retries=retry)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session
+
+    @contextlib.contextmanager
+    def login_session(self, title: str, url: str) -> Iterator[ApiSession]:
+        """A session for one login at ``url``; a network error in it becomes an AuthError."""
+        from pytest_tm_auth.http.network import explain_exception
+
+        session = self.session(login=True)
+        try:
+            yield session
+        except (requests.RequestException, UnicodeError) as error:
+            raise explain_exception(title, url, error) from None
+        finally:
+            session.close()
+
+    def retries_of(self, http: requests.Session) -> str:
+        """What the login session's retries did, for the summary."""
+        log = getattr(http, "retries", None)
+        return log.describe() if isinstance(log, RetryLog) else ""
+
+
+class NoAuth(AuthBase):
+    """Sends no credentials; as a session's default auth, it keeps ``~/.netrc``'s out."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+class ApiSession(requests.Session):
+    """A ``requests.Session`` bound to one API: relative paths join ``base_url``.
+
+    The timeout applies unless a call passes its own. ``verify`` is passed on every request,
+    so ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` cannot silently replace a chosen CA bundle.
+    Requests to loopback never go through a proxy from the environment: a plain-http
+    credential for this machine must not travel to a proxy on another.
+    """
+
+    def __init__(
+        self,
+        base_url: str = "",
+        *,
+        timeout: float = 10.0,
+        verify: bool | str = True,
+        follow_redirects: bool = True,
+    ) -> None:
+        super().__init__()
+        self.follow_redirects = follow_redirects
+        #: What the retries of this session did (see :class:`RetryLog`).
+        self.retries = RetryLog()
+        self.base_url = base_url
+        self.timeout = timeout
+        self.verify = verify
+        self.auth = NoAuth()  # requests adds ~/.netrc credentials to a session without auth
+
+    def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        full = join(self.base_url, url.decode() if isinstance(url, bytes) else url)
+        kwargs.setdefault("timeout", self.timeout)
+        if kwargs.get("verify") is None:
+            kwargs["verify"] = self.verify
+        if not self.follow_redirects:
+            kwargs["allow_redirects"] = False
+        if is_loopback(urlsplit(full).hostname or ""):
+            # None wins over the environment's proxies and is then dropped by requests.
+            kwargs["proxies"] = {"http": None, "https": None, "all": None}
+        return super().request(method, full, *args, **kwargs)
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        if isinstance(request.url, str):
+            request.url = join(self.base_url, request.url)
+        return super().prepare_request(request)
+
+    def rebuild_proxies(
+        self, prepared_request: requests.PreparedRequest, proxies: Any
+    ) -> dict[str, str]:
+        """On a redirect to loopback, still no proxy from the environment (see the class)."""
+        if is_loopback(urlsplit(str(prepared_request.url)).hostname or ""):
+            return {}
+        return super().rebuild_proxies(prepared_request, proxies)  # type: ignore[no-any-return,no-untyped-call]
+
+    def rebuild_auth(
+        self, prepared_request: requests.PreparedRequest, response: requests.Response
+    ) -> None:
+        """On a redirect, drop the credentials for another host, and never read ``~/.netrc``.
+
+        requests' own version puts netrc's credentials in place of the token.
+        """
+        other_host = self.should_strip_auth(  # type: ignore[no-untyped-call]
+            response.request.url, prepared_request.url
+        )
+        if other_host:
+            prepared_request.headers.pop("Authorization", None)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.base_url or '(no base URL)'}>"

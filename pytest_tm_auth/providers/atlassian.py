@@ -1,0 +1,159 @@
+"""What Jira, Xray and Zephyr Scale share as Atlassian apps: one Jira account and its rules.
+
+The Jira settings (a Data Center Xray or Zephyr Scale logs in as a Jira user), Cloud host
+detection, the Data Center credential, the advice for Jira's refusals (CAPTCHA, Seraph
+headers, passwords on Cloud), and the one-refused-account policy these providers opt into.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from pytest_tm_auth.core.identity import account_key
+from pytest_tm_auth.core.provider import Target
+from pytest_tm_auth.settings.model import Setting, Values
+
+if TYPE_CHECKING:  # the advice runs on a refused login, when http is loaded anyway
+    from pytest_tm_auth.core.token import Token
+    from pytest_tm_auth.http.diagnose import Advice, Adviser, Refusal
+
+URL = Setting(
+    "jira_url",
+    "Jira site: https://x.atlassian.net or a Data Center base (context path allowed)",
+    label="url",
+    metavar="URL",
+    url=True,
+)
+DEPLOYMENT = Setting(
+    "jira_deployment",
+    "Jira deployment: cloud, datacenter or auto (default: cloud for *.atlassian.net sites)",
+    default="auto",
+    choices=("auto", "cloud", "datacenter"),
+)
+USERNAME = Setting("jira_username", "Jira user (the account email on Cloud)", label="username")
+TOKEN = Setting(
+    "jira_token",
+    "Jira Cloud API token, or Data Center personal access token",
+    secret=True,
+    label="token",
+)
+PASSWORD = Setting(
+    "jira_password",
+    "Jira Data Center password, for servers without personal access tokens",
+    secret=True,
+    label="password",
+    allow_spaces=True,
+)
+
+CLOUD_HOSTS = (".atlassian.net", ".jira.com", ".jira-dev.com")
+
+
+def is_cloud_site(url: str) -> bool:
+    """True for Atlassian's Cloud hosts (``*.atlassian.net`` and its older names)."""
+    return (urlsplit(url).hostname or "").endswith(CLOUD_HOSTS)
+
+
+def jira_deployment(values: Values) -> str:
+    """``cloud`` or ``datacenter``: the setting, or the site's host name under ``auto``."""
+    chosen = values.text(DEPLOYMENT.name) or "auto"
+    if chosen != "auto":
+        return chosen
+    return "cloud" if is_cloud_site(values.text(URL.name) or "") else "datacenter"
+
+
+def datacenter_site(values: Values, own_url: str | None = None) -> str | None:
+    """Under ``auto``, the setting naming a Data Center site that Xray or Zephyr Scale can
+    log in to with the Jira credentials (their own URL first, then ``JIRA_URL``), or ``None``.
+    """
+    if not datacenter_credentials(values):
+        return None
+    own = values.text(own_url) if own_url else None
+    if own and not is_cloud_site(own):
+        return own_url
+    if values.text(URL.name) and jira_deployment(values) == "datacenter":
+        return URL.name
+    return None
+
+
+def datacenter_alternative(values: Values, label: str) -> list[tuple[str, list[Setting]]]:
+    """The Data Center way to configure a provider, naming only what is still unset.
+
+    Empty when ``JIRA_URL`` is a Jira Cloud site: Data Center is then not an option.
+    """
+    if values.text(URL.name) and jira_deployment(values) == "cloud":
+        return []
+    return [(label, [s for s in (URL, TOKEN) if not values.text(s.name)])]
+
+
+def datacenter_credentials(values: Values) -> tuple[str, ...]:
+    """The settings a Data Center login uses: a PAT, else username and password; else none."""
+    if values.text(TOKEN.name):
+        return (TOKEN.name,)
+    if values.text(USERNAME.name) and values.text(PASSWORD.name):
+        return (USERNAME.name, PASSWORD.name)
+    return ()
+
+
+def datacenter_token(provider: str, values: Values) -> Token:
+    """The Data Center credential as a token: Bearer PAT, or basic username and password."""
+    from pytest_tm_auth.core.token import Token  # here, like every login-time import
+
+    pat = values.text(TOKEN.name)
+    if pat:
+        return Token.bearer(provider, pat, static=True)
+    return Token.basic(provider, values.text(USERNAME.name) or "", values.text(PASSWORD.name) or "")
+
+
+DATACENTER_401 = (
+    "check JIRA_TOKEN (a personal access token) or JIRA_USERNAME and JIRA_PASSWORD; "
+    "if this is a Jira Cloud site, use Cloud credentials instead"
+)
+
+CAPTCHA_FIX = (
+    "Jira asks for a CAPTCHA after failed logins: log in once through the browser "
+    "as this user, then run again"
+)
+PASSWORD_FIX = (
+    "Jira Cloud refuses passwords: set JIRA_TOKEN to an API token instead of JIRA_PASSWORD"
+)
+DATACENTER_SERVER_FIX = (
+    "this server answers like Jira Data Center (X-Seraph-LoginReason), not a Cloud service: "
+    "use Data Center credentials (JIRA_TOKEN as a personal access token) and "
+    "{option}=datacenter"
+)
+
+
+def advice(deployment: str, option: str) -> Adviser:
+    """Jira's refusals explained, for a provider of ``deployment`` set by ``option``.
+
+    ``X-Seraph-LoginReason`` (Data Center) says the login was refused; its
+    ``AUTHENTICATION_DENIED`` most often means a CAPTCHA. A Cloud provider answered with
+    Seraph headers is talking to a Data Center.
+    """
+
+    def explain(refusal: Refusal) -> Advice | None:
+        from pytest_tm_auth.http.diagnose import Advice
+
+        seraph = refusal.headers.get("X-Seraph-LoginReason", "")
+        denied = "AUTHENTICATION_DENIED" in seraph or "AUTHENTICATED_FAILED" in seraph
+        if "AUTHENTICATION_DENIED" in seraph:
+            return Advice(CAPTCHA_FIX, refused=True)
+        if refusal.status == 401 and "passwords is deprecated" in refusal.reason.lower():
+            return Advice(PASSWORD_FIX)
+        if refusal.status == 401 and seraph and deployment == "cloud":
+            return Advice(DATACENTER_SERVER_FIX.format(option=option), refused=True)
+        return Advice("", refused=True) if denied else None
+
+    return explain
+
+
+class JiraAccount:
+    """Opts a provider into the one-refusal rule: its credentials are a Jira account's.
+
+    Each refused try brings the account closer to Jira's CAPTCHA lock, so an account one
+    provider saw refused is not tried by the others (see :mod:`pytest_tm_auth.core.accounts`).
+    """
+
+    def account(self, target: Target, values: Values) -> str:
+        return account_key(target.url, values, target.credentials)

@@ -1,0 +1,60 @@
+"""Checks and warnings at start: URLs, the CA bundle, secrets in ini files, TLS off."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from pytest_tm_auth.core.errors import ConfigError
+from pytest_tm_auth.core.urls import checked_url
+from pytest_tm_auth.run.sources import ini_text
+from pytest_tm_auth.run.warnings import InsecureTransportWarning, SecretInIniWarning
+from pytest_tm_auth.settings.model import Setting, Values
+from pytest_tm_auth.settings.run_wide import ALLOW_HTTP, CA_BUNDLE, INSECURE
+
+
+def check_transport(values: Values, *, allow_http: bool | None = None) -> None:
+    """Every URL and the CA bundle, so that a typo stops the run even for a provider no test
+    uses. ``allow_http`` overrides the setting (before a ``.env`` file can set it)."""
+    if allow_http is None:
+        allow_http = values.flag(ALLOW_HTTP.name)
+    for item in values.resolved.values():
+        if item.setting.url and isinstance(item.value, str) and item.value:
+            checked_url(item.value, values.describe(item.setting.name), allow_http=allow_http)
+    bundle = values.text(CA_BUNDLE.name)
+    if bundle and not Path(bundle).is_file():
+        raise ConfigError(
+            f"CA bundle {bundle!r} in {values.describe(CA_BUNDLE.name)} does not exist"
+        )
+
+
+def warn_about_ini_secrets(config: pytest.Config, settings: Sequence[Setting]) -> None:
+    ini_name = config.inipath.name if config.inipath else "the ini file"
+    for setting in settings:
+        # Warn even when a higher source wins: the secret is still in a committed file.
+        if setting.secret and ini_text(config, setting).strip():
+            warn(
+                config,
+                SecretInIniWarning(
+                    f"{setting.ini} is a secret written in {ini_name}, a file "
+                    f"that is usually committed: set {setting.env} in the environment "
+                    "or a .env file instead"
+                ),
+            )
+
+
+def insecure_warning(values: Values) -> InsecureTransportWarning:
+    return InsecureTransportWarning(
+        f"TLS verification is OFF ({values.describe(INSECURE.name)}): anyone on "
+        "the network path can read the credentials; use --tm-auth-ca-bundle instead"
+    )
+
+
+def warn(config: pytest.Config, warning: Warning) -> None:
+    """A configuration warning; one usage-error line where warnings are errors (``-W error``)."""
+    try:
+        config.issue_config_time_warning(warning, stacklevel=3)
+    except Warning as raised:
+        raise ConfigError(f"{type(raised).__name__}: {raised}") from None

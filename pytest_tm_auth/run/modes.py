@@ -1,0 +1,119 @@
+"""The run's optional modes, each a plugin object registered only when it is on.
+
+Redaction (as soon as a secret is known), remembered tokens, xdist sharing, the check, and
+the counter of tests a provider ended. Each is imported only in use, and each writes its
+own hooks; ``-p no:tm_auth_xdist`` turns sharing off.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_tm_auth.core.scrub import Scrubber
+from pytest_tm_auth.settings.model import Values
+from pytest_tm_auth.settings.run_wide import CHECK, RESET
+
+if TYPE_CHECKING:
+    from pytest_tm_auth.run.state import ProviderRun
+
+XDIST_PLUGIN = "tm_auth_xdist"
+REDACTION_PLUGIN = "tm_auth_redaction"
+CHECK_PLUGIN = "tm_auth_check"
+COUNTER_PLUGIN = "tm_auth_outcomes"
+
+
+def prints_help_only(config: pytest.Config) -> bool:
+    return bool(getattr(config.option, "help", False) or getattr(config.option, "markers", False))
+
+
+def header_shown(config: pytest.Config) -> bool:
+    """Whether pytest's terminal reporter will ask for the report header (not under ``-q``)."""
+    return (
+        config.option.verbose >= 0
+        and not getattr(config.option, "no_header", False)
+        and not config.pluginmanager.is_blocked("terminal")
+    )
+
+
+def distributing(config: pytest.Config) -> bool:
+    """An xdist controller (xdist's cmdline_main has turned ``-n N`` into a dist mode)."""
+    return getattr(config.option, "dist", "no") != "no"
+
+
+def needed_at_start(config: pytest.Config) -> bool:
+    """The header shows every provider; xdist shares logins from the controller."""
+    return header_shown(config) or hasattr(config, "workerinput") or distributing(config)
+
+
+def redaction_starter(config: pytest.Config, scrubber: Scrubber) -> Callable[[], None]:
+    """Register the output redaction once: as soon as a secret is known (tests can read
+    the environment's), else when a provider is first used. Runs with no secret
+    configured, where the plugin is merely installed, pay for no per-test hook.
+    """
+    lock = threading.Lock()
+
+    def start() -> None:
+        with lock:
+            if not config.pluginmanager.has_plugin(REDACTION_PLUGIN):
+                from pytest_tm_auth.run.redaction import Redaction
+
+                redaction = Redaction(scrubber)
+                redaction.watch_logs(config)
+                config.pluginmanager.register(redaction, REDACTION_PLUGIN)
+
+    return start
+
+
+def outcome_counter(config: pytest.Config) -> Callable[[Mapping[str, ProviderRun]], None]:
+    """Register, before a provider first ends a test, the plugin that counts such tests."""
+    lock = threading.Lock()
+
+    def start(states: Mapping[str, ProviderRun]) -> None:
+        with lock:
+            if not config.pluginmanager.has_plugin(COUNTER_PLUGIN):
+                from pytest_tm_auth.run.counting import OutcomeCounter
+
+                config.pluginmanager.register(OutcomeCounter(states), COUNTER_PLUGIN)
+
+    return start
+
+
+#: A mode's words for a provider's summary line, e.g. ``, shared with 3 workers``.
+SummaryNote = Callable[[str], str]
+
+
+def wire(
+    config: pytest.Config, values: Values, states: Mapping[str, ProviderRun], scrubber: Scrubber
+) -> list[SummaryNote]:
+    """Remembered tokens, xdist sharing and ``--tm-auth-check``, each imported only in use.
+
+    Returns what the modes add to each provider's summary line.
+    """
+    from pytest_tm_auth.run import remember
+
+    notes: list[SummaryNote] = []
+    worker = hasattr(config, "workerinput")
+    if remember.wanted(values):
+        remember.attach_memory(config, values, states, reset=values.flag(RESET.name) and not worker)
+    if worker:
+        from pytest_tm_auth.run import xdist
+
+        xdist.adopt(config, states)
+        config.pluginmanager.register(xdist.WorkerReport(config, states))
+    elif distributing(config):
+        from pytest_tm_auth.run import xdist
+
+        sharing = xdist.SharedLogin(states, values)
+        config.pluginmanager.register(sharing, XDIST_PLUGIN)
+        notes.append(sharing.note)
+    if values.flag(CHECK.name) and not worker:
+        from pytest_tm_auth.run.check import LoginCheck
+
+        if hasattr(config.option, "dist"):
+            config.option.dist = "no"  # before xdist's trylast configure: no workers to start
+        config.pluginmanager.register(LoginCheck(states, scrubber), CHECK_PLUGIN)
+    return notes

@@ -1,0 +1,40 @@
+"""``--tm-auth-remember`` and ``--tm-auth-reset``: remembered tokens for the run's logins."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pytest
+
+from pytest_tm_auth.core.identity import store_key
+from pytest_tm_auth.run.state import ProviderRun
+from pytest_tm_auth.run.warnings import TokenStoreWarning
+from pytest_tm_auth.settings.model import Values
+from pytest_tm_auth.settings.run_wide import CHECK, REMEMBER, RESET
+
+
+def attach_memory(
+    config: pytest.Config, values: Values, states: Mapping[str, ProviderRun], *, reset: bool
+) -> None:
+    """Give every provider's login the run's token memory; forget first under a reset."""
+    from pytest_tm_auth.store.memory import TokenMemory
+
+    def warn(text: str) -> None:
+        config.issue_config_time_warning(TokenStoreWarning(f"tm-auth: {text}"), stacklevel=2)
+
+    remember = values.flag(REMEMBER.name)
+    # --tm-auth-check tries the credentials: it logs in even when a token is remembered.
+    reuse = remember and not reset and not values.flag(CHECK.name)
+    memory = TokenMemory(warn, reuse=reuse, remember=remember)
+    if reset:
+        memory.forget(
+            store_key(state.provider, state.target, state.values)
+            for state in states.values()
+            if state.target is not None
+        )
+    for state in states.values():
+        state.login.memory = memory
+
+
+def wanted(values: Values) -> bool:
+    return values.flag(REMEMBER.name) or values.flag(RESET.name)

@@ -1,0 +1,204 @@
+"""When the run's settings are checked and its providers set up.
+
+Settings are checked at configure, so a bad value stops the run at start; the providers
+are built when first needed (the report header, a test's fixture, a mode). A ``.env`` file
+is the exception: reading it waits until the run needs the plugin (the header, a selected
+test using a fixture, the check, a reset, xdist) or until output holds text whose secrets
+must be hidden. Values from the command line and the environment win over the file, so each
+is still checked at start; what depends on the file is checked once it is read, before any
+test.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_tm_auth.core.accounts import Accounts
+from pytest_tm_auth.core.errors import ConfigError
+from pytest_tm_auth.core.scrub import Scrubber
+from pytest_tm_auth.run import modes
+from pytest_tm_auth.run.catalog import Catalog
+from pytest_tm_auth.run.checks import (
+    check_transport,
+    insecure_warning,
+    warn,
+    warn_about_ini_secrets,
+)
+from pytest_tm_auth.run.hooks import PytestHooks
+from pytest_tm_auth.run.modes import SummaryNote
+from pytest_tm_auth.run.standin import with_standin
+from pytest_tm_auth.run.values import RunValues
+from pytest_tm_auth.settings.model import Values
+from pytest_tm_auth.settings.run_wide import (
+    CA_BUNDLE,
+    CHECK,
+    INSECURE,
+    ON_MISSING,
+    RETRIES,
+    TIMEOUT,
+)
+
+if TYPE_CHECKING:
+    from pytest_tm_auth.http.session import Transport
+    from pytest_tm_auth.run.registry import TmAuth
+    from pytest_tm_auth.run.state import ProviderRun
+
+
+class Run:
+    """Everything the plugin knows for one pytest run, once its providers are set up."""
+
+    __slots__ = ("checking", "hooked_credentials", "notes", "scrubber", "states", "tm_auth")
+
+    def __init__(
+        self,
+        states: Mapping[str, ProviderRun],
+        tm_auth: TmAuth,
+        scrubber: Scrubber,
+        *,
+        hooked_credentials: bool,
+        checking: bool = False,
+        notes: Sequence[SummaryNote] = (),
+    ) -> None:
+        self.states = states
+        self.tm_auth = tm_auth
+        self.scrubber = scrubber
+        #: A credentials hook is registered: the header says settings may come from it.
+        self.hooked_credentials = hooked_credentials
+        #: ``--tm-auth-check`` prints its own table instead of the summary.
+        self.checking = checking
+        #: What the modes add to each provider's summary line.
+        self.notes = notes
+
+
+class Startup:
+    """Checks the run's settings as early as they are known; sets providers up on first need."""
+
+    def __init__(self, config: pytest.Config, catalog: Catalog) -> None:
+        self._config = config
+        self._catalog = catalog
+        self._lock = threading.Lock()
+        self._values: Values | None = None
+        self._run: Run | None = None
+        self._error: ConfigError | None = None
+        self._warned_insecure = False
+        self.scrubber = Scrubber()
+        self._redact = modes.redaction_starter(config, self.scrubber)
+        self._reader = RunValues(config, list(catalog.settings.values()), self.scrubber)
+
+    def configure(self) -> None:
+        """At ``pytest_configure``: check what is known now; set up if a mode needs it now."""
+        config = self._config
+        if modes.prints_help_only(config):
+            return  # --help, --markers: no test runs, nothing to check or hide
+        has_env_files = self._reader.find_env_files()
+        warn_about_ini_secrets(config, list(self._catalog.settings.values()))
+        needed = modes.needed_at_start(config) or self._reader.actions_on()
+        if has_env_files and not needed:
+            # Checks that combine values (http to a remote host unless allowed, mixed
+            # deployments) wait for the file; each value it cannot override is checked now.
+            early = self._reader.early()
+            check_transport(early, allow_http=True)
+            self._warn_if_insecure(early)
+            self._redact()
+            return
+        self._values = self._settled_values()
+        if needed:
+            self.setup()
+
+    @property
+    def current(self) -> Run | None:
+        """The run if it is set up, else ``None`` (it is never set up just to be looked at)."""
+        return self._run
+
+    def setup(self) -> Run:
+        """The set-up run; the first call builds the providers (and reads ``.env`` if due).
+
+        Raises :class:`ConfigError` for a bad setting, the same one on every call.
+        """
+        if self._run is not None:
+            return self._run
+        with self._lock:
+            if self._run is None and self._error is None:
+                try:
+                    self._run = self._build()
+                except ConfigError as exc:
+                    self._error = exc
+            if self._error is not None:
+                raise self._error
+            assert self._run is not None
+            return self._run
+
+    def _build(self) -> Run:
+        from pytest_tm_auth.run.registry import TmAuth
+        from pytest_tm_auth.run.state import ProviderRun
+
+        config = self._config
+        values = self._settled_values() if self._values is None else self._values
+        hooks = PytestHooks(config)
+        transport = _transport_factory(values)
+        accounts = Accounts()
+        session_hook = config.hook.pytest_tm_auth_session
+        count = modes.outcome_counter(config)
+        states = {
+            name: ProviderRun(
+                provider,
+                values,
+                hooks=hooks,
+                transport=transport,
+                scrubber=self.scrubber,
+                session_hook=lambda p, s: session_hook(provider=p, session=s),
+                accounts=accounts,
+                on_first_use=self._redact,
+                on_outcome=lambda: count(states),
+            )
+            for name, provider in self._catalog.providers.items()
+        }
+        tm_auth = TmAuth(states, values.text(ON_MISSING.name) or "skip")
+        notes = modes.wire(config, values, states, self.scrubber)
+        return Run(
+            states,
+            tm_auth,
+            self.scrubber,
+            hooked_credentials=hooks.has_credentials_hook(),
+            checking=values.flag(CHECK.name) and not hasattr(config, "workerinput"),
+            notes=notes,
+        )
+
+    def _settled_values(self) -> Values:
+        values = self._reader.settled(
+            list(self._catalog.providers.values()),
+            lambda values: with_standin(self._config, values),
+        )
+        if self.scrubber:
+            self._redact()
+        self._warn_if_insecure(values)
+        return values
+
+    def _warn_if_insecure(self, values: Values) -> None:
+        if values.flag(INSECURE.name) and not self._warned_insecure:
+            self._warned_insecure = True
+            warn(self._config, insecure_warning(values))
+
+
+def _transport_factory(values: Values) -> Callable[[], Transport]:
+    """Build the transport on first use, so that requests is imported only when needed."""
+
+    @functools.cache
+    def transport() -> Transport:
+        from pytest_tm_auth.http.session import Transport
+
+        verify: bool | str = not values.flag(INSECURE.name)
+        if verify:
+            verify = values.text(CA_BUNDLE.name) or True
+        return Transport(
+            timeout=values.number(TIMEOUT.name),
+            retries=int(values.number(RETRIES.name)),
+            verify=verify,
+        )
+
+    return transport

@@ -1,0 +1,164 @@
+"""One provider in this run: its settings, token cache and session, and what tests saw."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from pytest_tm_auth.core.accounts import Accounts
+from pytest_tm_auth.core.cache import Outcome, TokenCache
+from pytest_tm_auth.core.errors import TmAuthError
+from pytest_tm_auth.core.login import Configured, Connector, Hooks, LoginStep
+from pytest_tm_auth.core.scrub import Scrubber
+from pytest_tm_auth.run.outcomes import fail_test
+
+if TYPE_CHECKING:
+    import requests
+
+    from pytest_tm_auth.core.errors import MissingCredentials
+    from pytest_tm_auth.core.provider import Provider, Target
+    from pytest_tm_auth.core.token import Token
+    from pytest_tm_auth.http.session import ApiSession, Transport
+    from pytest_tm_auth.settings.model import Values
+
+#: Called with each provider's new session (``pytest_tm_auth_session``).
+SessionHook = Callable[["Provider", "requests.Session"], None]
+
+
+class ProviderRun:
+    """A provider's login (once per run), its session (once per process), its usage.
+
+    The session's auth renews through this object, so that a renewal that fails ends the
+    test with the provider's message rather than a traceback from inside requests.
+    """
+
+    def __init__(
+        self,
+        provider: Provider,
+        values: Values,
+        *,
+        hooks: Hooks,
+        transport: Callable[[], Transport],
+        scrubber: Scrubber,
+        session_hook: SessionHook,
+        accounts: Accounts | None = None,
+        on_first_use: Callable[[], None] = lambda: None,
+        on_outcome: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.provider = provider
+        self.configured = Configured(provider, values)
+        connector: Callable[[], Connector] = transport
+        self.login = LoginStep(
+            self.configured, hooks, connector, learn=scrubber.add, accounts=accounts
+        )
+        self.cache = TokenCache(
+            self.login, on_token=lambda token: scrubber.add(token.value), on_first_use=on_first_use
+        )
+        self._scrub = scrubber.scrub
+        self._transport = transport
+        self._session_hook = session_hook
+        #: Called before this provider first ends a test, so that the run counts such tests.
+        self._on_outcome = on_outcome
+        self._session: ApiSession | None = None
+        self._lock = threading.Lock()
+        #: A test asked for this provider.
+        self.used = False
+        #: Tests skipped, or failed, because of this provider's missing credentials or failure.
+        self.skipped = 0
+        self.failed_tests = 0
+
+    @property
+    def name(self) -> str:
+        return self.provider.name
+
+    @property
+    def values(self) -> Values:
+        return self.configured.values
+
+    @property
+    def target(self) -> Target | None:
+        return self.configured.target
+
+    @property
+    def missing(self) -> MissingCredentials | None:
+        return self.configured.missing
+
+    @property
+    def failure(self) -> TmAuthError | None:
+        return self.cache.failure
+
+    @property
+    def outcome(self) -> Outcome | None:
+        return self.cache.outcome
+
+    @property
+    def renewals(self) -> int:
+        return self.cache.renewals
+
+    @property
+    def logins(self) -> int:
+        """Login requests this process made for the provider (not remembered tokens)."""
+        return self.login.logins
+
+    def token(self) -> Token:
+        """The current token: logs in on first call; raises the remembered failure after."""
+        return self.cache.current()
+
+    def token_for_test(self, on_missing: str) -> Token:
+        """:meth:`token` for a test: a failure ends it (see :func:`~.outcomes.fail_test`)."""
+        __tracebackhide__ = True
+        try:
+            return self.cache.current()
+        except TmAuthError as exc:  # hooks may raise the base class too
+            problem = exc
+        # Outside the except block, so the report shows one message, not an exception chain.
+        self._on_outcome()
+        fail_test(problem, scrub=self._scrub, on_missing=on_missing, provider=self.name)
+
+    def peek(self) -> Token | None:
+        return self.cache.peek()
+
+    def scrub(self, text: str) -> str:
+        return self._scrub(text)
+
+    # The token cache as the session's auth renews through it.
+
+    def current(self) -> Token:
+        __tracebackhide__ = True
+        return self.token_for_test("fail")
+
+    def renew(self, refused: str) -> Token | None:
+        return self.cache.renew(refused)
+
+    def futile(self, header: str) -> None:
+        self.cache.futile(header)
+
+    def session(self) -> ApiSession:
+        """The provider's session, built once; logs in first so failures surface here."""
+        session = self._session
+        if session is not None:
+            return session
+        with self._lock:
+            if self._session is None:
+                from pytest_tm_auth.http.auth import TokenAuth
+
+                self.token()
+                target = self.target
+                assert target is not None
+                session = self._transport().session(target.api_url)
+                session.auth = TokenAuth(self, origin=target.api_url)
+                self._session_hook(self.provider, session)
+                self._session = session
+            return self._session
+
+    def count(self, *, skipped: bool) -> None:
+        """A test was skipped (or failed) because of this provider."""
+        if skipped:
+            self.skipped += 1
+        else:
+            self.failed_tests += 1
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()

@@ -1,0 +1,218 @@
+"""One declaration per setting; four sources; every value remembers where it came from.
+
+A :class:`Setting` named ``xray_client_id`` is the option ``--xray-client-id``, the ini key
+``xray_client_id`` and the environment variable ``XRAY_CLIENT_ID``; :class:`Values` holds
+each resolved value with its :class:`Source` (see :mod:`pytest_tm_auth.settings.resolve`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+from pytest_tm_auth.core.errors import ConfigError
+from pytest_tm_auth.core.secret import Secret
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
+def parse_flag(text: str) -> bool:
+    """``1/true/yes/on`` or ``0/false/no/off`` (any case), as environment variables are written."""
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError("expected one of 1/true/yes/on or 0/false/no/off")
+
+
+def parse_seconds(text: str) -> float:
+    """A positive number of seconds."""
+    problem = "expected a positive number of seconds"
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(problem) from None
+    if not 0 < value < float("inf"):  # also refuses nan
+        raise ValueError(problem)
+    return value
+
+
+def parse_count(text: str) -> float:
+    """A whole number of zero or more (kept as float so every numeric value has one type)."""
+    problem = "expected a whole number, 0 or more"
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(problem) from None
+    if value < 0:
+        raise ValueError(problem)
+    return float(value)
+
+
+class Setting(NamedTuple):
+    """A setting with its three names, help, and how its text becomes a value.
+
+    Immutable value objects here are ``NamedTuple``s rather than dataclasses: a dataclass
+    costs about a millisecond to define, and every pytest run imports these.
+    """
+
+    name: str
+    help: str
+    secret: bool = False
+    default: str | None = None
+    choices: tuple[str, ...] = ()
+    flag: bool = False
+    parse: Callable[[str], object] | None = None
+    label: str = ""
+    metavar: str = ""
+    #: A secret a person chose (a password) may hold spaces; keys and tokens never do.
+    allow_spaces: bool = False
+    #: A URL is checked once its value is known, whether or not its provider is used.
+    url: bool = False
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def env(self) -> str:
+        return self.name.upper()
+
+    @property
+    def ini(self) -> str:
+        return self.name
+
+    @property
+    def title(self) -> str:
+        """How messages name the setting's meaning, e.g. ``client id``."""
+        return self.label or self.name.split("_", 1)[-1].replace("_", " ")
+
+    def convert(self, text: str, source: Source) -> object:
+        """Turn a source's text into the value, or say which source holds a bad one."""
+        text = text.strip()  # stray blanks and the \r of a .env file written on Windows
+        if self.secret and _stray_whitespace(text, allow_spaces=self.allow_spaces):
+            inside = "a line break" if self.allow_spaces else "a space or line break"
+            raise ConfigError(
+                f"{self.option} from {source} contains {inside} inside it, which a pasted "
+                "secret never does: copy it again without surrounding text"
+            )
+        try:
+            if self.flag:
+                return parse_flag(text)
+            if self.choices and text.lower() not in self.choices:
+                raise ValueError("expected one of " + ", ".join(self.choices))
+            if self.choices:
+                return text.lower()
+            if self.parse is not None:
+                return self.parse(text)
+        except ValueError as exc:
+            shown = "***" if self.secret else repr(text)
+            raise ConfigError(
+                f"Invalid value {shown} for {self.option} from {source}: {exc}"
+            ) from None
+        return Secret(text) if self.secret else text
+
+
+def _stray_whitespace(text: str, *, allow_spaces: bool) -> bool:
+    if allow_spaces:
+        return any(ch.isspace() and ch not in " \t" for ch in text)
+    return any(ch.isspace() for ch in text)
+
+
+class Source(NamedTuple):
+    """Where a value came from: ``kind`` is short (``env``), ``where`` names the exact place."""
+
+    kind: str
+    where: str = ""
+
+    def __str__(self) -> str:
+        if self.kind == "option":
+            return "the command line"
+        if self.kind == "default" or not self.where:
+            return self.where or self.kind
+        return f"{self.kind} ({self.where})"
+
+
+DEFAULT = Source("default")
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class Resolved:
+    """One setting's value and where it came from."""
+
+    __slots__ = ("setting", "source", "value")
+
+    def __init__(self, setting: Setting, value: object, source: Source) -> None:
+        self.setting = setting
+        self.value = value
+        self.source = source
+
+
+class Values:
+    """Resolved settings: each value with its source. Unset values are ``None``."""
+
+    __slots__ = ("resolved",)
+
+    def __init__(self, resolved: Mapping[str, Resolved] | None = None) -> None:
+        self.resolved: Mapping[str, Resolved] = {} if resolved is None else resolved
+
+    def __repr__(self) -> str:  # names and sources only: values may be secrets
+        shown = ", ".join(f"{name} from {item.source}" for name, item in self.resolved.items())
+        return f"Values({shown})"
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.resolved
+
+    def get(self, name: str) -> object:
+        item = self.resolved.get(name)
+        return None if item is None else item.value
+
+    def text(self, name: str) -> str | None:
+        value = self.get(name)
+        return value if isinstance(value, str) and value else None
+
+    def flag(self, name: str) -> bool:
+        return self.get(name) is True
+
+    def number(self, name: str) -> float:
+        value = self.get(name)
+        assert isinstance(value, float), f"{name} is not numeric"
+        return value
+
+    def source(self, name: str) -> Source:
+        item = self.resolved.get(name)
+        return DEFAULT if item is None else item.source
+
+    def describe(self, name: str) -> str:
+        """``--xray-url from env (XRAY_URL)``: the setting and where its value came from."""
+        item = self.resolved[name]
+        return f"{item.setting.option} from {item.source}"
+
+    def setting(self, name: str) -> Setting:
+        return self.resolved[name].setting
+
+    def secrets(self) -> list[str]:
+        """Every secret value that is set, for scrubbing output."""
+        return [
+            item.value
+            for item in self.resolved.values()
+            if item.setting.secret and isinstance(item.value, str) and item.value
+        ]
+
+    def overridden(self, texts: Mapping[str, str | None], kind: str, where: str = "") -> Values:
+        """A copy where ``texts`` win over every other source (the sandbox, a credentials hook).
+
+        ``kind`` and ``where`` name that source, as :class:`Source` does.
+        """
+        source = Source(kind, where)
+        merged = dict(self.resolved)
+        for name, text in texts.items():
+            if name not in merged:
+                raise ConfigError(f"{source} supplied an unknown setting {name!r}")
+            setting = merged[name].setting
+            value = None if text is None else setting.convert(str(text), source)
+            merged[name] = Resolved(setting, value, source)
+        return Values(merged)

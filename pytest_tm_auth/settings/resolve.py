@@ -1,0 +1,84 @@
+"""Pick each setting's value from its sources by precedence, remembering the source.
+
+Precedence, highest first: CLI option > process environment > ``.env`` file > ini key >
+default. The raw text of each source is gathered elsewhere (the run layer reads pytest's
+config; :mod:`pytest_tm_auth.settings.dotenv` reads ``.env`` files); this module only
+decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from pytest_tm_auth.settings.model import DEFAULT, EMPTY, Resolved, Setting, Source, Values
+
+
+class Sources:
+    """The raw text each source holds, keyed by setting name (options by dest)."""
+
+    __slots__ = ("dotenv", "dotenv_files", "environ", "ini", "ini_name", "options")
+
+    def __init__(
+        self,
+        *,
+        options: Mapping[str, object] = EMPTY,
+        environ: Mapping[str, str] = EMPTY,
+        dotenv: Mapping[str, str | None] = EMPTY,
+        dotenv_files: Mapping[str, str] = EMPTY,
+        ini: Mapping[str, str] = EMPTY,
+        ini_name: str = "ini",
+    ) -> None:
+        self.options = options
+        self.environ = environ
+        self.dotenv = dotenv
+        #: Which ``.env`` file each variable in ``dotenv`` came from, as shown in messages.
+        self.dotenv_files = dotenv_files
+        self.ini = ini
+        self.ini_name = ini_name
+
+    def with_dotenv(self, dotenv: Mapping[str, str | None], files: Mapping[str, str]) -> Sources:
+        """These sources and the variables of ``.env`` files, each with its file's name."""
+        return Sources(
+            options=self.options,
+            environ=self.environ,
+            dotenv=dotenv,
+            dotenv_files=files,
+            ini=self.ini,
+            ini_name=self.ini_name,
+        )
+
+    def above_dotenv(self) -> Sources:
+        """The command line and the environment: the sources a ``.env`` file never overrides."""
+        return Sources(options=self.options, environ=self.environ)
+
+
+def resolve(settings: Iterable[Setting], sources: Sources) -> Values:
+    """Pick each setting's value by precedence: option > env > .env > ini > default."""
+    resolved: dict[str, Resolved] = {}
+    for setting in settings:
+        resolved[setting.name] = _resolve_one(setting, sources)
+    return Values(resolved)
+
+
+def _resolve_one(setting: Setting, sources: Sources) -> Resolved:
+    option = sources.options.get(setting.name)
+    if option is not None:
+        text = "1" if option is True else str(option)
+        return _converted(setting, text, Source("option", setting.option))
+    name = setting.env
+    raw = sources.environ.get(name)
+    if raw is not None and raw.strip():
+        return _converted(setting, raw, Source("env", name))
+    raw = sources.dotenv.get(name)
+    if raw is not None and raw.strip():
+        return _converted(setting, raw, Source(".env", sources.dotenv_files.get(name, "")))
+    raw = sources.ini.get(setting.ini)
+    if raw is not None and raw.strip():
+        return _converted(setting, raw, Source("ini", sources.ini_name))
+    if setting.default is None:
+        return Resolved(setting, False if setting.flag else None, DEFAULT)
+    return _converted(setting, setting.default, DEFAULT)
+
+
+def _converted(setting: Setting, text: str, source: Source) -> Resolved:
+    return Resolved(setting, setting.convert(text, source), source)

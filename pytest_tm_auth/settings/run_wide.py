@@ -1,0 +1,84 @@
+"""Settings that belong to the run rather than to one service: transport, policy, modes."""
+
+from __future__ import annotations
+
+from pytest_tm_auth.settings.model import Setting, parse_count, parse_seconds
+
+ENV_FILE = Setting(
+    "tm_auth_env_file",
+    "Comma-separated .env file(s) to read credentials from (default: .env in the rootdir)",
+    metavar="PATHS",
+)
+ON_MISSING = Setting(
+    "tm_auth_on_missing",
+    "What a test that needs an unconfigured provider gets: skip (default) or fail",
+    default="skip",
+    choices=("skip", "fail"),
+)
+TIMEOUT = Setting(
+    "tm_auth_timeout",
+    "Seconds to wait for a connection and for each response (default 10)",
+    default="10",
+    parse=parse_seconds,
+    metavar="SECONDS",
+)
+RETRIES = Setting(
+    "tm_auth_retries",
+    "Retries for 429, 502/503/504 and connection errors, with backoff (default 3)",
+    default="3",
+    parse=parse_count,
+    metavar="N",
+)
+CA_BUNDLE = Setting(
+    "tm_auth_ca_bundle",
+    "CA bundle file to verify TLS with (a corporate or custom CA)",
+    metavar="PATH",
+)
+INSECURE = Setting(
+    "tm_auth_insecure",
+    "Turn TLS certificate verification off (unsafe; warns)",
+    flag=True,
+)
+ALLOW_HTTP = Setting(
+    "tm_auth_allow_http",
+    "Allow plain http:// URLs to hosts other than loopback (credentials unencrypted)",
+    flag=True,
+)
+REMEMBER = Setting(
+    "tm_auth_remember",
+    "Reuse tokens across runs until shortly before they expire",
+    flag=True,
+)
+RESET = Setting(
+    "tm_auth_reset",
+    "Forget remembered tokens before the run (never from .env)",
+    flag=True,
+)
+CHECK = Setting(
+    "tm_auth_check",
+    "Log in to every configured provider, print a table and exit (runs no tests; never from .env)",
+    flag=True,
+)
+SANDBOX = Setting(
+    "tm_auth_sandbox",
+    "Point every built-in provider at an in-process stand-in server with demo credentials",
+    flag=True,
+)
+
+#: What one run does, not how runs are set up: never taken from a ``.env`` file, which may be
+#: read only after start, and where one turned on would repeat it in every later run.
+ACTIONS = (RESET, CHECK)
+
+RUN_WIDE_SETTINGS = (
+    ENV_FILE,
+    ON_MISSING,
+    TIMEOUT,
+    RETRIES,
+    CA_BUNDLE,
+    INSECURE,
+    ALLOW_HTTP,
+    REMEMBER,
+    RESET,
+    CHECK,
+    SANDBOX,
+)

@@ -1,0 +1,160 @@
+"""Remembered tokens in a per-user cache file, for machines without a keyring backend.
+
+``0600`` in a ``0700`` directory, replaced atomically under a lock so that concurrent runs
+and xdist workers cannot lose each other's writes; a file or directory another user owns is
+refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pytest_tm_auth.store.base import FORMAT, NAME, Entry, StoreError
+
+FILE_NAME = "tokens.json"
+#: How long a run waits for another run that is writing the file before giving up on it.
+LOCK_TIMEOUT = 10.0
+
+
+def cache_directory(environ: Mapping[str, str]) -> Path:
+    """``$XDG_CACHE_HOME/pytest-tm-auth`` (an absolute one), else ``~/.cache/pytest-tm-auth``."""
+    base = environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        local = environ.get("LOCALAPPDATA", "") if os.name == "nt" else ""
+        base = local if os.path.isabs(local) else str(Path.home() / ".cache")
+    return Path(base) / NAME
+
+
+class FileStore:
+    """A JSON file of entries by key, private to the user, replaced whole on every write."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.path = directory / FILE_NAME
+        self.where = str(self.path)
+
+    def get(self, key: str) -> Entry | None:
+        entry = self._read().get(key)
+        return entry if isinstance(entry, dict) else None
+
+    def put(self, key: str, entry: Entry) -> None:
+        def change(entries: dict[str, Any]) -> None:
+            entries[key] = entry
+
+        self._update(change)
+
+    def forget(self, keys: Iterable[str]) -> None:
+        if self.path.exists() or self.path.is_symlink():
+            self._update(lambda entries: entries.clear())
+
+    def _read(self, *, tolerate_corrupt: bool = False) -> dict[str, Any]:
+        """The entries; ``{}`` when there is no file yet. Checks ownership first."""
+        if not self.directory.exists():
+            return {}
+        self._check_directory()
+        try:
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except FileNotFoundError:
+            return {}
+        except OSError as error:
+            raise StoreError(f"cannot read {self.path}: {error.strerror or error}") from None
+        try:
+            _check_owner(fd, self.path)
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                raw = handle.read()
+        except OSError as error:
+            raise StoreError(f"cannot read {self.path}: {error.strerror or error}") from None
+        finally:
+            os.close(fd)
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except ValueError:
+            data = None
+        if not (
+            isinstance(data, dict)
+            and data.get("format") == FORMAT
+            and isinstance(data.get("tokens"), dict)
+        ):
+            if tolerate_corrupt:
+                return {}
+            raise StoreError(f"{self.path} is corrupt or from another version")
+        tokens: dict[str, Any] = data["tokens"]
+        return tokens
+
+    def _update(self, change: Callable[[dict[str, Any]], None]) -> None:
+        """Read, change and write back under a lock: concurrent writers never lose entries."""
+        from filelock import FileLock, Timeout
+
+        self._make_directory()
+        lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT, mode=0o600)
+        try:
+            with lock:
+                entries = self._read(tolerate_corrupt=True)
+                change(entries)
+                now = time.time()
+                fresh = {
+                    key: entry
+                    for key, entry in entries.items()
+                    if isinstance(entry, dict)
+                    and isinstance(entry.get("expires_at"), (int, float))
+                    and entry["expires_at"] > now
+                }
+                self._write({"format": FORMAT, "tokens": fresh})
+        except Timeout:
+            raise StoreError(f"{self.path} stayed locked by another run") from None
+        except OSError as error:
+            raise StoreError(f"cannot write {self.path}: {error.strerror or error}") from None
+
+    def _write(self, data: dict[str, Any]) -> None:
+        """Write a private temporary file beside the store, then rename it over the store."""
+        temporary = self.directory / f".{FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(temporary, flags, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, indent=1, sort_keys=True)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise
+
+    def _make_directory(self) -> None:
+        try:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(f"cannot create {self.directory}: {error.strerror or error}") from None
+        self._check_directory()
+
+    def _check_directory(self) -> None:
+        """Refuse a directory another user owns; make our own private if it is not."""
+        try:
+            status = self.directory.stat()
+            if _foreign(status.st_uid):
+                raise StoreError(f"{self.directory} belongs to another user")
+            if os.name != "nt" and status.st_mode & 0o077:
+                self.directory.chmod(0o700)
+        except OSError as error:
+            raise StoreError(f"cannot use {self.directory}: {error.strerror or error}") from None
+
+
+def _check_owner(fd: int, path: Path) -> None:
+    status = os.fstat(fd)
+    if _foreign(status.st_uid):
+        raise StoreError(f"{path} belongs to another user")
+    if os.name != "nt" and status.st_mode & 0o077:
+        os.fchmod(fd, 0o600)
+
+
+def _foreign(uid: int) -> bool:
+    geteuid = getattr(os, "geteuid", None)
+    return geteuid is not None and uid != geteuid()

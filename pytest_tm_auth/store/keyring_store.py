@@ -1,0 +1,62 @@
+"""Remembered tokens in the OS keyring: one entry per key, under the service ``pytest-tm-auth``."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pytest_tm_auth.store.base import NAME, Entry, StoreError
+
+
+def keyring_backend() -> Any | None:
+    """keyring's chosen backend, or ``None`` without keyring or with its fail/null backend."""
+    try:
+        import keyring
+    except ImportError:
+        return None
+    try:
+        backend = keyring.get_keyring()
+        priority = float(backend.priority)
+    except Exception:  # a broken keyring configuration: fall back to the file
+        return None
+    return backend if priority > 0 else None
+
+
+class KeyringStore:
+    """One keyring entry per key, under the service ``pytest-tm-auth``."""
+
+    def __init__(self, backend: Any) -> None:
+        self._backend = backend
+        self.where = f"the keyring ({type(backend).__name__})"
+
+    def get(self, key: str) -> Entry | None:
+        with self._guard("read"):
+            text = self._backend.get_password(NAME, key)
+        if text is None:
+            return None
+        try:
+            entry = json.loads(text)
+        except ValueError:
+            raise StoreError(f"the entry in {self.where} is corrupt") from None
+        return entry if isinstance(entry, dict) else None
+
+    def put(self, key: str, entry: Entry) -> None:
+        with self._guard("write"):
+            self._backend.set_password(NAME, key, json.dumps(entry))
+
+    def forget(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            with self._guard("read"):
+                known = self._backend.get_password(NAME, key) is not None
+            if known:
+                with self._guard("delete from"):
+                    self._backend.delete_password(NAME, key)
+
+    @contextlib.contextmanager
+    def _guard(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except Exception as error:  # backends raise anything from D-Bus errors to OSError
+            raise StoreError(f"cannot {action} {self.where}: {type(error).__name__}") from None
