@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import importlib.metadata
 import os
 import platform
 import random
@@ -34,7 +35,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest_tm_auth
 from pytest_tm_auth.sandbox import Sandbox
@@ -57,6 +58,8 @@ HEAVY_OWN = ("pytest_tm_auth.sandbox", "pytest_tm_auth.http")
 #: Each Cloud provider's login: Xray's token exchange, one authenticated check for the others.
 LOGIN_ROUTES = ("xray.authenticate", "zephyr.projects", "jira.myself")
 UNUSED_GOAL = 1.03
+#: The plugin's xray_session against a hand-written session fixture built on plain requests.
+FIXTURE_GOAL = 1.03
 #: The stand-in's settings configure the three built-in providers: Xray, Zephyr Scale, Jira.
 CONFIGURED = 3
 NO_PLUGIN = ("-p", "no:tm_auth")
@@ -136,6 +139,40 @@ def plain_session():
 '''
 
 
+HAND_WRITTEN_CONFTEST = '''\
+"""The limit of using requests: a hand-written session fixture, one login per run."""
+
+import os
+
+import pytest
+import requests
+
+BASE = os.environ["XRAY_URL"].rstrip("/") + "/api/v2/"
+
+
+class XraySession(requests.Session):
+    def request(self, method, url, *args, **kwargs):
+        return super().request(method, BASE + url, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def xray_session():
+    credentials = {
+        "client_id": os.environ["XRAY_CLIENT_ID"],
+        "client_secret": os.environ["XRAY_CLIENT_SECRET"],
+    }
+    answer = requests.post(BASE + "authenticate", json=credentials, timeout=30)
+    answer.raise_for_status()
+    session = XraySession()
+    session.headers["Authorization"] = "Bearer " + answer.json()  # the answer: the token
+    yield session
+    session.close()
+'''
+
+#: The plugin's variant gets a conftest too, so both runs find and import one.
+PLUGIN_CONFTEST = '"""No fixture here: xray_session comes from pytest-tm-auth."""\n'
+
+
 def suite_of(count: int, fixture: str = "", body: str = "pass") -> str:
     """A module of ``count`` tests, each asking for ``fixture`` (if any) and running ``body``."""
     return "".join(f"def test_{number}({fixture}):\n    {body}\n\n\n" for number in range(count))
@@ -166,6 +203,7 @@ class Variant:
     env: Mapping[str, str]
     passed: int
     args: tuple[str, ...] = ()
+    python: str = sys.executable
 
 
 @dataclass(frozen=True)
@@ -226,7 +264,7 @@ class Bench:
     def run(self, variant: Variant, *, importtime: bool = False) -> Sample:
         """One pytest subprocess; stops the benchmark if its tests did not all pass."""
         flags, uncaptured = (IMPORTTIME, ("-s",)) if importtime else ((), ())
-        command = [sys.executable, *flags, "-m", "pytest", *COMMON_ARGS, *uncaptured]
+        command = [variant.python, *flags, "-m", "pytest", *COMMON_ARGS, *uncaptured]
         command += variant.args
         self.sandbox.reset()
         cpu = children_cpu()
@@ -422,6 +460,96 @@ def clean_environment(root: Path, quick: bool) -> dict[str, str]:
     return env
 
 
+# "Plugin not installed": a virtual environment with every package of this one but ours. The
+# alternative, PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 with the other plugins named by -p, would
+# measure less than a run without the plugin: with autoload off pytest also skips reading
+# every distribution's entry points and marking the plugins for assertion rewriting, work an
+# environment without pytest-tm-auth still does. Here pytest reads the same distributions
+# (less ours), loads the same plugins from their entry points, and the interpreter runs the
+# same .pth files, except the editable install's: only the files pip recorded for
+# pytest-tm-auth are left out. The other packages are linked, not copied.
+
+SITE_DIRS = (
+    "import sysconfig; print(*sorted({sysconfig.get_path(n) for n in ('purelib', 'platlib')}),"
+    " sep='\\n')"
+)
+#: Prints whether ``pytest_tm_auth`` can be imported and the pytest11 entry points' names.
+PLUGINS_SEEN = (
+    "import importlib.metadata as m, importlib.util as u; "
+    "print(u.find_spec('pytest_tm_auth') is not None, "
+    "*sorted(e.name for e in m.entry_points(group='pytest11')))"
+)
+
+
+def mirror(source: Path, target: Path, hidden: set[PurePosixPath], where: PurePosixPath) -> None:
+    """Link every entry of ``source`` into ``target`` but the ``hidden`` files.
+
+    A directory holding a hidden file is rebuilt with links to the rest (``__pycache__``);
+    one holding nothing else (the ``.dist-info``) is left out.
+    """
+    for entry in sorted(source.iterdir()):
+        relative = where / entry.name
+        if relative in hidden:
+            continue
+        if not any(relative in path.parents for path in hidden):
+            (target / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+            continue
+        (target / entry.name).mkdir()
+        mirror(entry, target / entry.name, hidden, relative)
+        if not any((target / entry.name).iterdir()):
+            (target / entry.name).rmdir()
+
+
+def plugins_seen(python: str, env: Mapping[str, str], cwd: Path) -> list[str]:
+    command = [python, "-c", PLUGINS_SEEN]
+    done = subprocess.run(
+        command, cwd=cwd, env=dict(env), capture_output=True, text=True, check=False
+    )
+    return done.stdout.split() if done.returncode == 0 else [done.stderr.strip()]
+
+
+def site_dirs(python: str) -> list[Path]:
+    """Where ``python`` installs packages (``purelib`` and ``platlib``, often one directory)."""
+    command = [python, "-c", SITE_DIRS]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return [Path(line) for line in done.stdout.splitlines()]
+
+
+def recorded(site: Path) -> set[PurePosixPath]:
+    """The files pip recorded for pytest-tm-auth in ``site``, relative to it."""
+    for dist in importlib.metadata.distributions(path=[str(site)]):
+        if dist.metadata["Name"].lower().replace("_", "-") == "pytest-tm-auth":
+            return {PurePosixPath(str(path)) for path in dist.files or ()}
+    return set()
+
+
+def uninstalled(root: Path, configured: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+    """An interpreter and environment where pytest-tm-auth is not installed, as it sees them.
+
+    Stops the benchmark unless that interpreter cannot import ``pytest_tm_auth`` and sees the
+    same pytest plugins as the plugin's runs, ``tm_auth`` aside.
+    """
+    venv = root / "uninstalled"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+    python = str(venv / "bin" / "python")
+    sources, targets = site_dirs(sys.executable), site_dirs(python)
+    if not sources or len(sources) != len(targets):
+        raise SystemExit(f"cannot mirror the site directories {sources} into {targets}")
+    for source, target in zip(sources, targets, strict=True):
+        mirror(source, target, recorded(source), PurePosixPath())
+    env = {name: value for name, value in configured.items() if name != "PYTHONPATH"}
+    if os.environ.get("PYTHONPATH"):  # the caller's, without the copy of the plugin
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    seen, expected = plugins_seen(python, env, root), plugins_seen(sys.executable, configured, root)
+    others = [name for name in expected[1:] if name != "tm_auth"]
+    if expected[:1] != ["True"] or "tm_auth" not in expected or seen != ["False", *others]:
+        raise SystemExit(
+            f"without the plugin, pytest would see {seen}; with it, {expected}: "
+            "the not-installed runs would not measure a run without pytest-tm-auth"
+        )
+    return python, env
+
+
 @dataclass(frozen=True)
 class Setup:
     """The environments the variants run with, all pointing at one stand-in."""
@@ -430,6 +558,9 @@ class Setup:
     configured: Mapping[str, str]
     naive: Mapping[str, str]
     dotenv: str
+    #: An interpreter that has every package of this environment but pytest-tm-auth.
+    uninstalled_python: str
+    uninstalled: Mapping[str, str]
 
     @classmethod
     def of(cls, sandbox: Sandbox, root: Path, quick: bool) -> Setup:
@@ -442,7 +573,9 @@ class Setup:
         }
         env = sandbox.env("cloud")
         dotenv = "".join(f"{name}={value}\n" for name, value in env.items())
-        return cls(bare, {**bare, **env}, naive, dotenv)
+        configured = {**bare, **env}
+        python, without = uninstalled(root, configured)
+        return cls(bare, configured, naive, dotenv, python, without)
 
 
 def startup_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
@@ -492,6 +625,63 @@ def fixture_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
         Row(
             "  difference per run / per test (incl. importing requests, 1 login)",
             measured=f"{extra * 1000:+.0f} ms / {extra / n * 1000:+.3f} ms",
+        ),
+    ]
+
+
+def hand_written_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
+    """The plugin's xray_session against a hand-written one: the limit of using requests.
+
+    Both log in once per run; what is left is what the plugin's fixtures and hooks cost. The
+    hand-written runs block the plugin in the same environment, or run where it is not
+    installed. They take as many rounds as the unused-plugin rows: the effect is as small.
+    """
+    n = bench.plan.trivial
+    tests = suite_of(n, "xray_session")
+    hand = write_suite(root, "hand_written", tests, HAND_WRITTEN_CONFTEST)
+    plugin = write_suite(root, "xray_plugin", tests, PLUGIN_CONFTEST)
+    variants = [
+        Variant("hand-written, -p no:tm_auth", hand, setup.configured, n, NO_PLUGIN),
+        Variant(
+            "hand-written, not installed",
+            hand,
+            setup.uninstalled,
+            n,
+            python=setup.uninstalled_python,
+        ),
+        Variant("xray_session", plugin, setup.configured, n),
+    ]
+    measured = bench.compare(variants, rounds=bench.plan.startup_rounds)
+    blocked, absent, used = measured
+    progress("the same three once with -X importtime: is pytest_tm_auth imported?")
+    imported = [
+        any(name.partition(".")[0] == "pytest_tm_auth" for name in sample.imports)
+        for sample in (bench.run(variant, importtime=True) for variant in variants)
+    ]
+    logins = [sorted({sample.logins for sample in m.samples}) for m in measured]
+    label = f"{n} tests with xray_session vs hand-written"
+    return [
+        timed_row(f"{label} session fixture, -p no:tm_auth", blocked, used, FIXTURE_GOAL),
+        timed_row(f"{label}, plugin not installed", absent, used, FIXTURE_GOAL),
+        Row(
+            "  difference per run / per test: vs -p no:tm_auth; vs not installed",
+            measured="; ".join(
+                f"{(used.wall - base.wall) * 1000:+.1f} ms / "
+                f"{(used.wall - base.wall) / n * 1e6:+.0f} us"
+                for base in (blocked, absent)
+            ),
+        ),
+        Row(
+            "  logins per run: hand-written -p no:tm_auth, not installed; plugin",
+            measured=", ".join("-".join(map(str, counts)) for counts in logins),
+            goal="1, 1, 1",
+            met=verdict(logins == [[1]] * 3),
+        ),
+        Row(
+            "  pytest_tm_auth imported: hand-written -p no:tm_auth, not installed; plugin",
+            measured=", ".join("yes" if done else "no" for done in imported),
+            goal="no, no, yes",
+            met=verdict(imported == [False, False, True]),
         ),
     ]
 
@@ -580,6 +770,7 @@ def benchmark(plan: Plan, root: Path, quick: bool) -> list[Row]:
         return [
             *startup_rows(bench, setup, root),
             *fixture_rows(bench, setup, root),
+            *hand_written_rows(bench, setup, root),
             *connection_rows(bench, setup, root),
             *naive_rows(bench, setup, root),
         ]
@@ -607,7 +798,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     print(f"pytest-tm-auth benchmark · {machine()}")
     print(
-        f"medians of {plan.startup_rounds} (unused plugin) or {plan.rounds} (the rest) "
+        f"medians of {plan.startup_rounds} (unused plugin, hand-written fixture) or "
+        f"{plan.rounds} (the rest) "
         "interleaved runs per variant · stand-in on loopback"
     )
     print()

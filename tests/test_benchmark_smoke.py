@@ -28,6 +28,16 @@ def test_quick_benchmark_prints_every_row(pytester: pytest.Pytester) -> None:
             "| 20 tests using zephyr_session vs using nothing *",
             "| 20 tests using zephyr_session vs a do-nothing fixture *",
             "|   difference per run / per test * ms / * ms *",
+            "| 20 tests with xray_session vs hand-written session fixture, -p no:tm_auth *"
+            "| * s *| * s *| <= 1.03 *",
+            "| 20 tests with xray_session vs hand-written, plugin not installed *"
+            "| * s *| * s *| <= 1.03 *",
+            "|   difference per run / per test: vs -p no:tm_auth; vs not installed *"
+            "| * ms / * us; * ms / * us *",
+            "|   logins per run: hand-written -p no:tm_auth, not installed; plugin *"
+            "| 1, 1, 1 *| 1, 1, 1 *| yes *",
+            "|   pytest_tm_auth imported: hand-written -p no:tm_auth, not installed; plugin *"
+            "| no, no, yes *| no, no, yes *| yes *",
             "| 20 tests using no fixture, -n 2: logins (all providers) *",
             "| 20 tests x 1 GET via zephyr_session, -n 0: logins (all providers) *| 1 *",
             "| 20 tests x 1 GET * -n 0: TCP connections *| 2 (1 login, 1 pooled) *",
