@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 STARTUP = pytest.StashKey[Startup]()
 #: The catalog is registered under this name, so that configure can find it again.
 CATALOG = "tm_auth_catalog"
+FIXTURES = "tm_auth_fixtures"
 #: The fixtures that need a provider: a selected test using one sets the providers up.
 PROVIDER_FIXTURES = frozenset(
     {"tm_auth", "xray_token", "xray_session", "zephyr_session", "jira_session"}
@@ -66,6 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
     catalog.closed = True
     startup = Startup(config, catalog)
     config.stash[STARTUP] = startup
+    config.pluginmanager.register(fixtures_for(startup), FIXTURES)
     with usage_errors():
         startup.configure()
 
@@ -133,56 +135,57 @@ def pytest_terminal_summary(
             terminalreporter.write_line(run.scrubber.scrub(line))
 
 
-def _tm_auth(config: pytest.Config) -> TmAuth:
-    """The run's registry; a bad setting found this late fails the asking test."""
-    __tracebackhide__ = True
-    try:
-        return config.stash[STARTUP].setup().tm_auth
-    except TmAuthError as exc:  # asked through request.getfixturevalue, after collection
-        problem = exc
-    fail_test(problem, scrub=str)
+def fixtures_for(startup: Startup) -> type:
+    """The plugin's fixtures for one run, registered at configure.
+
+    Each takes no argument: a test that uses one pays pytest for one fixture, as it does
+    for a hand-written one (``request`` or a chain through ``tm_auth`` would cost a fixture
+    lookup per link for every test). They are closures over this run's start-up, held by a
+    class made per run, so that nested and parallel runs never share them.
+    """
+
+    def registry() -> TmAuth:
+        """The run's registry; a bad setting found this late fails the asking test."""
+        __tracebackhide__ = True
+        try:
+            return startup.setup().tm_auth
+        except TmAuthError as exc:  # asked through request.getfixturevalue, after collection
+            problem = exc
+        fail_test(problem, scrub=str)
+
+    @pytest.fixture(scope="session")
+    def tm_auth() -> TmAuth:
+        """The run's registry: ``tm_auth.session(name)`` and ``tm_auth.token(name)``."""
+        return registry()
+
+    @pytest.fixture(scope="session")
+    def xray_token() -> Secret:
+        """The Xray bearer token as a ``str`` (Cloud: the JWT; Data Center: the PAT)."""
+        token = registry().token("xray")
+        if token.scheme != "Bearer":
+            fail_test(TmAuthError(BASIC_XRAY_TOKEN), scrub=str)
+        return token.value
+
+    @pytest.fixture(scope="session")
+    def xray_session() -> requests.Session:
+        """A ``requests.Session`` for the Xray API: relative paths join its base URL."""
+        return registry().session("xray")
+
+    @pytest.fixture(scope="session")
+    def zephyr_session() -> requests.Session:
+        """A ``requests.Session`` for the Zephyr Scale API: relative paths join its base URL."""
+        return registry().session("zephyr")
+
+    @pytest.fixture(scope="session")
+    def jira_session() -> requests.Session:
+        """A ``requests.Session`` for Jira REST (``/rest/api/2/``): relative paths join it."""
+        return registry().session("jira")
+
+    fixtures = (tm_auth, xray_token, xray_session, zephyr_session, jira_session)
+    return type("TmAuthFixtures", (), {fixture.__name__: fixture for fixture in fixtures})
 
 
-# Each fixture asks the run directly (through ``request``, which pytest hands any fixture
-# for free) rather than through ``tm_auth``: a chain of session fixtures costs pytest a
-# lookup per link for every test that uses them.
-
-
-@pytest.fixture(scope="session")
-def tm_auth(request: pytest.FixtureRequest) -> TmAuth:
-    """The run's registry: ``tm_auth.session(name)`` and ``tm_auth.token(name)``."""
-    return _tm_auth(request.config)
-
-
-@pytest.fixture(scope="session")
-def xray_token(request: pytest.FixtureRequest) -> Secret:
-    """The Xray bearer token as a ``str`` (Cloud: the JWT; Data Center: the PAT)."""
-    token = _tm_auth(request.config).token("xray")
-    if token.scheme != "Bearer":
-        fail_test(
-            TmAuthError(
-                "xray_token is a bearer token, but Xray Data Center is set up with a username "
-                "and password (basic auth): use xray_session, or set JIRA_TOKEN to a personal "
-                "access token"
-            ),
-            scrub=str,
-        )
-    return token.value
-
-
-@pytest.fixture(scope="session")
-def xray_session(request: pytest.FixtureRequest) -> requests.Session:
-    """A ``requests.Session`` for the Xray API: relative paths join its base URL."""
-    return _tm_auth(request.config).session("xray")
-
-
-@pytest.fixture(scope="session")
-def zephyr_session(request: pytest.FixtureRequest) -> requests.Session:
-    """A ``requests.Session`` for the Zephyr Scale API: relative paths join its base URL."""
-    return _tm_auth(request.config).session("zephyr")
-
-
-@pytest.fixture(scope="session")
-def jira_session(request: pytest.FixtureRequest) -> requests.Session:
-    """A ``requests.Session`` for Jira REST (``/rest/api/2/``): relative paths join it."""
-    return _tm_auth(request.config).session("jira")
+BASIC_XRAY_TOKEN = (
+    "xray_token is a bearer token, but Xray Data Center is set up with a username and "
+    "password (basic auth): use xray_session, or set JIRA_TOKEN to a personal access token"
+)
