@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from pytest_tm_auth.sandbox.handler import SandboxHandler
 from pytest_tm_auth.sandbox.httpserver import LoopbackHTTPServer
+from pytest_tm_auth.sandbox.routes import RouteTable
 from pytest_tm_auth.sandbox.state import State
 
 __all__ = ["POLL_INTERVAL", "LoopbackServing", "loopback"]
@@ -37,7 +38,11 @@ def loopback(host: str) -> str:
 
 
 class LoopbackServing:
-    """One loopback HTTP(S) server over ``state``, started and stopped any number of times."""
+    """One loopback HTTP(S) server over a state and a route table, started and stopped at will.
+
+    Both outlive the server, so services added before :meth:`start` are served from the first
+    request, and those added while running from the next one.
+    """
 
     def __init__(
         self, *, host: str, port: int, ssl_context: ssl.SSLContext | None, state: State
@@ -46,6 +51,7 @@ class LoopbackServing:
         self._port = port
         self._ssl_context = ssl_context
         self._state = state
+        self._routes = RouteTable()
         self._server: LoopbackHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._lifecycle = threading.Lock()
@@ -57,7 +63,12 @@ class LoopbackServing:
                 raise RuntimeError("Sandbox is already running")
             self._state.stopping.clear()
             server = LoopbackHTTPServer(
-                self._host, self._port, SandboxHandler, self._state, self._ssl_context
+                self._host,
+                self._port,
+                SandboxHandler,
+                self._state,
+                routes=self._routes,
+                ssl_context=self._ssl_context,
             )
             thread = threading.Thread(
                 target=server.serve_forever,

@@ -9,12 +9,14 @@ from pytest_tm_auth.sandbox.demo import DEMO, JIRA_DC_PATH, Deployment, demo_set
 from pytest_tm_auth.sandbox.faults import Fault
 from pytest_tm_auth.sandbox.lifecycle import LoopbackServing
 from pytest_tm_auth.sandbox.records import Recorded
-from pytest_tm_auth.sandbox.routes import ROUTES
+from pytest_tm_auth.sandbox.routes import BUILT_IN_NAMES
+from pytest_tm_auth.sandbox.services import Service
 from pytest_tm_auth.sandbox.state import State, route_matches
 
 __all__ = ["ROUTE_NAMES", "Deployment", "Sandbox"]
 
-ROUTE_NAMES = frozenset({route.name for route in ROUTES} | {"unknown"})
+#: The built-in route names; :meth:`Sandbox.add_service` adds a service's to that sandbox only.
+ROUTE_NAMES = BUILT_IN_NAMES
 
 
 class Sandbox(LoopbackServing):
@@ -22,6 +24,7 @@ class Sandbox(LoopbackServing):
 
     Cloud services live at the root (Xray ``/api/v2``, Jira ``/rest/api``, Zephyr ``/v2/``);
     Jira Data Center, with Xray and Zephyr Scale Data Center, lives under ``/jira``.
+    :meth:`add_service` serves a service of your own next to them.
     """
 
     def __init__(
@@ -44,8 +47,26 @@ class Sandbox(LoopbackServing):
         return self.url + JIRA_DC_PATH
 
     def settings(self, deployment: Deployment = "cloud") -> dict[str, str]:
-        """Setting name -> value pointing every built-in provider here with demo credentials."""
-        return demo_settings(self.url, deployment)
+        """Setting name -> value pointing every provider here with demo credentials.
+
+        The built-in providers', then each added service's: a run that declares no provider
+        for a service ignores its settings.
+        """
+        built_in = demo_settings(self.url, deployment)
+        reserved = set(demo_settings(self.url, "cloud")) | set(
+            demo_settings(self.url, "datacenter")
+        )
+        added: dict[str, str] = {}
+        for service in self._routes.services:
+            for name, value in service.settings(self).items():
+                if name in reserved or name in added:
+                    # one value would silently lose, and a provider would point at the wrong place
+                    raise ValueError(
+                        f"service {service.name!r} sets {name!r}, which the stand-in or "
+                        "another service already sets"
+                    )
+                added[name] = value
+        return added | built_in
 
     def env(self, deployment: Deployment = "cloud") -> dict[str, str]:
         """:meth:`settings` as environment variables (``XRAY_CLIENT_ID``, ...)."""
@@ -78,10 +99,21 @@ class Sandbox(LoopbackServing):
         for fault in faults:
             if not isinstance(fault, Fault):
                 raise TypeError(f"expected Fault, got {type(fault).__name__}")
-        if route is not None and not any(route_matches(name, route) for name in ROUTE_NAMES):
+        if route is not None and not any(route_matches(n, route) for n in self._routes.names):
             # a misspelt route would silently never fault, and the test would prove nothing
             raise ValueError(f"no route is named {route!r} or starts with {route + '.'!r}")
         self._state.add_faults(faults, route)
+
+    def add_service(self, service: Service) -> None:
+        """Serve ``service`` too, from the next request on, whether running or not yet started.
+
+        Its route names then count and fault like the built-in ones, and :meth:`settings`
+        and :meth:`env` include its settings. A service whose prefix is taken (by a built-in
+        service, another added one, or ``unknown``) is refused with ``ValueError``.
+        """
+        if not isinstance(service, Service):
+            raise TypeError(f"expected Service, got {type(service).__name__}")
+        self._routes.add(service)
 
     def expire_tokens(self) -> None:
         """Make every Xray token issued so far answer 401 as expired."""
