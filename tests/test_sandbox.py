@@ -635,24 +635,7 @@ def test_a_service_whose_target_fails_answers_500(fresh: Sandbox, http: requests
     assert fresh.count("broken", status=500) == 1
 
 
-# TestRail and unknown paths
-
-
-def test_testrail(sandbox: Sandbox, http: requests.Session) -> None:
-    base = f"{sandbox.url}/testrail/index.php?/api/v2"
-    auth = (DEMO.testrail_user, DEMO.testrail_api_key)
-    me = http.get(f"{base}/get_current_user", auth=auth)
-    assert (me.status_code, me.json()["email"]) == (200, DEMO.testrail_user)
-    refused = http.get(f"{base}/get_current_user", auth=(DEMO.testrail_user, "wrong"))
-    assert refused.status_code == 401
-    assert refused.json() == {
-        "error": "Authentication failed: invalid or missing user/password or session cookie."
-    }
-    assert http.get(f"{base}/get_case/1", auth=auth).json()["id"] == 1
-    assert http.get(f"{base}/get_case/2", auth=auth).status_code == 400
-    assert [r.route for r in sandbox.requests] == ["testrail.user"] * 2 + ["testrail.case"] * 2
-    assert sandbox.requests[0].query == "/api/v2/get_current_user"
-    assert sandbox.requests[0].path == "/testrail/index.php"
+# unknown paths
 
 
 @pytest.mark.parametrize("path", ["/", "/jira/rest/api/2/nothing", "/api/v3/authenticate"])

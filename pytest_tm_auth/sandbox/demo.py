@@ -45,26 +45,15 @@ class DemoCredentials:
     jira_pat: str = field(default="demo-jira-pat-not-real", repr=False)
     jira_display_name: str = "Demo User"
     jira_account_id: str = "557058:00000000-0000-0000-0000-000000000000"
-    testrail_user: str = "demo.user@example.com"
-    testrail_api_key: str = field(default="demo-testrail-api-key-not-real", repr=False)
 
 
 DEMO = DemoCredentials()
 
 
 def demo_settings(url: str, deployment: Deployment) -> dict[str, str]:
-    """Setting name -> value pointing every built-in provider at ``url`` with :data:`DEMO`.
-
-    Also the ``testrail_*`` settings of the TestRail provider that ``examples/`` writes
-    (the stand-in serves a small TestRail); a run that declares no such provider ignores them.
-    """
-    testrail = {
-        "testrail_url": url + "/testrail",
-        "testrail_user": DEMO.testrail_user,
-        "testrail_api_key": DEMO.testrail_api_key,
-    }
+    """Setting name -> value pointing every built-in provider at ``url`` with :data:`DEMO`."""
     if deployment == "cloud":
-        return testrail | {
+        return {
             "xray_deployment": "cloud",
             "xray_url": url,
             "xray_client_id": DEMO.xray_client_id,
@@ -78,7 +67,7 @@ def demo_settings(url: str, deployment: Deployment) -> dict[str, str]:
             "jira_token": DEMO.jira_api_token,
         }
     if deployment == "datacenter":
-        return testrail | {
+        return {
             "xray_deployment": "datacenter",
             "zephyr_deployment": "datacenter",
             "jira_deployment": "datacenter",

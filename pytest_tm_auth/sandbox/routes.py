@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from pytest_tm_auth.sandbox import (
     datacenter,
     jira,
-    testrail,
     xray,
     xray_dc,
     zephyr,
@@ -40,18 +39,14 @@ __all__ = [
     "BUILT_IN_NAMES",
     "METHODS",
     "ROUTES",
-    "TESTRAIL_SCRIPT",
     "Resolution",
     "Route",
     "RouteTable",
     "not_found",
-    "target",
 ]
 
 #: The methods the request handler dispatches; a route with another could never be reached.
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-
-TESTRAIL_SCRIPT = "/testrail/index.php"
 
 
 @dataclass(frozen=True)
@@ -97,18 +92,6 @@ ROUTES: tuple[Route, ...] = (
     _route("zephyrdc.search", "GET", _ATM + r"/testcase/search", zephyr_dc.search),
     _route("zephyrdc.testcase", "GET", _ATM + r"/testcase/" + _KEY, zephyr_dc.testcase),
     _route("zephyrdc.testrun", "POST", _ATM + r"/testrun", zephyr_dc.testrun),
-    _route(
-        "testrail.user",
-        "GET",
-        re.escape(TESTRAIL_SCRIPT) + r"\?/api/v2/get_current_user",
-        testrail.current_user,
-    ),
-    _route(
-        "testrail.case",
-        "GET",
-        re.escape(TESTRAIL_SCRIPT) + r"\?/api/v2/get_case/(?P<id>[^/&]+)",
-        testrail.get_case,
-    ),
 )
 
 BUILT_IN_NAMES = frozenset({route.name for route in ROUTES} | {"unknown"})
@@ -117,13 +100,6 @@ _NOT_FOUND_PAGE = """<!DOCTYPE html>
 <html><head><title>404 Not Found</title></head>
 <body><h1>Not Found</h1><p>The requested URL was not found on this server.</p></body></html>
 """
-
-
-def target(path: str, query: str) -> str:
-    """What routes match against: the path, plus TestRail's API path from the query string."""
-    if path == TESTRAIL_SCRIPT:
-        return f"{path}?{query.split('&', 1)[0]}"
-    return path
 
 
 @dataclass(frozen=True)
@@ -192,7 +168,7 @@ class RouteTable:
     def resolve(self, method: str, path: str, query: str) -> Resolution:
         """Find the route; a known path with the wrong method yields the methods it allows."""
         misses: list[Route] = []
-        found = _scan(ROUTES, method, target(path, query), misses)
+        found = _scan(ROUTES, method, path, misses)
         if found.name != "unknown":
             return found
         for service in self._services:

@@ -41,9 +41,9 @@ class Service:
     """Routes the stand-in serves under the dotted prefix ``name``, and the settings they need.
 
     ``routes`` are ``(name, method, path_regex, handler)``. Each name sits under the prefix
-    (``testrail.case``), so ``count("testrail")`` and ``add_faults(route="testrail")`` reach
-    the whole service. The regex must match all of ``target(path, query)`` (the path, unless
-    the service's API travels in the query string); its named groups are the handler's
+    (``notes.list``), so ``count("notes")`` and ``add_faults(route="notes")`` reach the whole
+    service. The regex must match all of ``target(path, query)`` (the path, unless the
+    service's API travels in the query string); its named groups are the handler's
     ``params``. Handlers take ``(Request, State, params)`` and return a ``Response``, like
     the built-in ones. ``settings(sandbox)`` gives what points its provider at a running
     stand-in, with obviously fake demo credentials.
