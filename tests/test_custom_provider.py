@@ -1,17 +1,21 @@
 """A provider a team writes gets everything the built-ins get, from one declaration.
 
 The conftest below is a complete TestRail provider written against the public API only,
-as the README walks a newcomer through it; the stand-in serves a small TestRail.
+as the README walks a newcomer through it. It talks to the TestRail recipe's stand-in
+service, added to a stand-in of this module's own.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from pytest_tm_auth.sandbox import DEMO, Sandbox
+import pytest_tm_auth.hooks
+from examples.recipes.testrail import standin
+from pytest_tm_auth.sandbox import Sandbox
 
 PROVIDER_CONFTEST = """
 import pytest
@@ -78,6 +82,20 @@ SOURCES = ("option", "env", ".env", "ini")
 STALE = "demo-stale-value-not-real"
 
 
+@pytest.fixture(scope="module")
+def testrail_server() -> Iterator[Sandbox]:
+    with Sandbox() as server:
+        server.add_service(standin.TESTRAIL)
+        yield server
+
+
+@pytest.fixture
+def sandbox(testrail_server: Sandbox) -> Sandbox:
+    """A stand-in that serves the recipe's TestRail, reset for this test."""
+    testrail_server.reset()
+    return testrail_server
+
+
 def sandbox_testrail(sandbox: Sandbox) -> dict[str, str]:
     return {
         name: value
@@ -115,6 +133,10 @@ def walkthrough_files() -> dict[str, str]:
     return dict(re.findall(r'```python title="([^"]+)"\n(.*?)```', section, re.DOTALL))
 
 
+@pytest.mark.skipif(
+    not hasattr(pytest_tm_auth.hooks, "pytest_tm_auth_sandbox"),
+    reason="the plugin does not call pytest_tm_auth_sandbox yet",
+)
 def test_the_readme_walkthrough_ends_in_a_passing_test(pytester: pytest.Pytester) -> None:
     files = walkthrough_files()
     assert sorted(files) == ["conftest.py", "test_testrail.py"]
@@ -134,6 +156,28 @@ def test_the_readme_walkthrough_ends_in_a_passing_test(pytester: pytest.Pytester
     unconfigured = pytester.runpytest("-p", "no:cacheprovider", "-rs")
     unconfigured.assert_outcomes(skipped=1)
     unconfigured.stdout.fnmatch_lines(["*set TESTRAIL_URL and TESTRAIL_USER and TESTRAIL_API_KEY*"])
+
+
+def test_the_readme_walkthrough_passes_against_the_testrail_standin(
+    pytester: pytest.Pytester, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its code works, configured by hand, until ``--tm-auth-sandbox`` can serve TestRail."""
+    for name, code in walkthrough_files().items():
+        (pytester.path / name).write_text(code, encoding="utf-8")
+    put(pytester, monkeypatch, "env", sandbox_testrail(sandbox))
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            f"tm-auth: testrail server {sandbox.url}/testrail "
+            "(user demo….com from env, API key from env)",
+            "testrail: authenticated in * s",
+        ]
+    )
+    assert sandbox.count("testrail.user", status=200) == 1
+    assert sandbox.count("testrail.case", status=200) == 1
 
 
 def test_its_settings_appear_in_help_with_their_variables(pytester: pytest.Pytester) -> None:
@@ -172,7 +216,7 @@ def test_settings_resolve_from_each_source_by_precedence(
     assert sandbox.count("testrail.user", status=200) == 1
     assert sandbox.count("testrail.case", status=200) == 3
     assert sandbox.count(status=401) == 0
-    assert DEMO.testrail_api_key not in result.stdout.str()
+    assert standin.API_KEY not in result.stdout.str()
 
 
 def test_a_secret_in_ini_is_warned_about_like_a_built_in_one(
@@ -186,7 +230,7 @@ def test_a_secret_in_ini_is_warned_about_like_a_built_in_one(
 
     result.assert_outcomes(passed=1, warnings=1)
     result.stdout.fnmatch_lines(["*SecretInIniWarning: testrail_api_key is a secret written in*"])
-    assert DEMO.testrail_api_key not in result.stdout.str()
+    assert standin.API_KEY not in result.stdout.str()
 
 
 def test_missing_settings_skip_its_tests_naming_them_without_a_request(

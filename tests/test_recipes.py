@@ -4,19 +4,68 @@ Each recipe directory is copied into a fresh pytester directory and run in-proce
 ``--tm-auth-sandbox``, the command its docstring gives. Recipes are discovered, so a new
 one cannot go untested. Then each recipe runs once more against this suite's own stand-in
 (configured through the environment), whose records show what the recipe changed.
+
+The TestRail recipe brings its own stand-in service (``standin.py``) and adds it through the
+``pytest_tm_auth_sandbox`` hook; its runs here use a stand-in of this module's with that
+service added.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
+import pytest_tm_auth.hooks
+from examples.recipes.testrail import standin
 from pytest_tm_auth.sandbox import DEMO, Sandbox
 
 RECIPES = Path(__file__).resolve().parent.parent / "examples" / "recipes"
 STALE = "demo-stale-value-not-real"
+
+# Until the plugin declares the hook and calls it with its stand-in (the plugin-side change),
+# a conftest implementing it does not load, and --tm-auth-sandbox cannot serve TestRail.
+SANDBOX_HOOK = hasattr(pytest_tm_auth.hooks, "pytest_tm_auth_sandbox")
+NEEDS_SANDBOX_HOOK = pytest.mark.skipif(
+    not SANDBOX_HOOK, reason="the plugin does not call pytest_tm_auth_sandbox yet"
+)
+
+
+class _SandboxHookSpec:
+    """The hook's specification as the plugin-side change declares it, for runs until then."""
+
+    @staticmethod
+    @pytest.hookspec
+    def pytest_tm_auth_sandbox(sandbox: Sandbox) -> None:
+        raise NotImplementedError
+
+
+class _DeclareSandboxHook:
+    def pytest_addhooks(self, pluginmanager: pytest.PytestPluginManager) -> None:
+        pluginmanager.add_hookspecs(_SandboxHookSpec)
+
+
+#: Plugins for an in-process run of a recipe whose conftest implements the hook.
+HOOK_PLUGINS: tuple[object, ...] = () if SANDBOX_HOOK else (_DeclareSandboxHook(),)
+
+
+@pytest.fixture(scope="module")
+def testrail_server() -> Iterator[Sandbox]:
+    with Sandbox() as server:
+        server.add_service(standin.TESTRAIL)
+        yield server
+
+
+@pytest.fixture
+def testrail_env(testrail_server: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    """A stand-in serving the recipe's TestRail too, all of it configured through env vars."""
+    testrail_server.reset()
+    for name, value in testrail_server.env("cloud").items():
+        monkeypatch.setenv(name, value)
+    return testrail_server
 
 
 def recipe_names() -> list[str]:
@@ -27,15 +76,19 @@ def recipe_names() -> list[str]:
     )
 
 
-def run_recipe(pytester: pytest.Pytester, name: str, *args: str) -> pytest.RunResult:
-    """Copy recipe ``name`` into the pytester directory, run it and require every test to pass."""
+def copy_recipe(pytester: pytest.Pytester, name: str) -> None:
     shutil.copytree(
         RECIPES / name,
         pytester.path,
         dirs_exist_ok=True,
         ignore=shutil.ignore_patterns("__pycache__"),
     )
-    result = pytester.runpytest("-p", "no:cacheprovider", *args)
+
+
+def run_recipe(pytester: pytest.Pytester, name: str, *args: str) -> pytest.RunResult:
+    """Copy recipe ``name`` into the pytester directory, run it and require every test to pass."""
+    copy_recipe(pytester, name)
+    result = pytester.runpytest("-p", "no:cacheprovider", *args, plugins=list(HOOK_PLUGINS))
     outcomes = result.parseoutcomes()
     assert set(outcomes) == {"passed"}, result.stdout.str()
     return result
@@ -45,7 +98,13 @@ def test_the_recipes_are_discovered() -> None:
     assert {"audit_log", "testrail", "vault", "wrapped_login"} <= set(recipe_names())
 
 
-@pytest.mark.parametrize("name", recipe_names())
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=NEEDS_SANDBOX_HOOK) if name == "testrail" else name
+        for name in recipe_names()
+    ],
+)
 def test_recipe_passes_with_the_command_its_docstring_gives(
     pytester: pytest.Pytester, name: str
 ) -> None:
@@ -108,18 +167,78 @@ def test_audit_log_has_one_line_per_login_and_no_secret(
 
 
 def test_testrail_provider_logs_in_once_with_settings_from_the_environment(
-    pytester: pytest.Pytester, cloud_env: Sandbox
+    pytester: pytest.Pytester, testrail_env: Sandbox
 ) -> None:
     result = run_recipe(pytester, "testrail", "-vv")
 
     result.stdout.fnmatch_lines(
         [
-            f"tm-auth: testrail server {cloud_env.url}/testrail "
+            f"tm-auth: testrail server {testrail_env.url}/testrail "
             "(user demo….com from env, API key from env)",
             "*testrail: authenticated in * s",
         ]
     )
-    assert cloud_env.count("testrail.user") == 2  # the login check, then the test's request
-    assert cloud_env.count("testrail.case", status=200) == 1
-    assert {entry.auth for entry in cloud_env.requests} == {"basic"}
-    assert DEMO.testrail_api_key not in result.stdout.str()
+    assert testrail_env.count("testrail.user") == 2  # the login check, then the test's request
+    assert testrail_env.count("testrail.case", status=200) == 1
+    assert {entry.auth for entry in testrail_env.requests} == {"basic"}
+    assert standin.API_KEY not in result.stdout.str()
+
+
+CALLS_THE_HOOK = """
+import requests
+
+from pytest_tm_auth.sandbox import Sandbox
+
+
+def test_the_hook_serves_testrail_and_its_settings(request):
+    with Sandbox() as sandbox, requests.Session() as http:
+        request.config.hook.pytest_tm_auth_sandbox(sandbox=sandbox)
+        settings = sandbox.settings()
+        http.trust_env = False
+        response = http.get(
+            settings["testrail_url"] + "/index.php?/api/v2/get_current_user",
+            auth=(settings["testrail_user"], settings["testrail_api_key"]),
+        )
+        assert response.status_code == 200, response.text
+        assert sandbox.count("testrail.user", status=200) == 1
+"""
+
+
+def test_testrail_recipe_adds_its_standin_through_the_sandbox_hook(
+    pytester: pytest.Pytester,
+) -> None:
+    """What the plugin will do with ``--tm-auth-sandbox``: call the hook with its stand-in."""
+    copy_recipe(pytester, "testrail")
+    pytester.makepyfile(test_calls_the_hook=CALLS_THE_HOOK)
+
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "test_calls_the_hook.py", plugins=list(HOOK_PLUGINS)
+    )
+
+    result.assert_outcomes(passed=1)
+
+
+def test_the_testrail_standin_answers_like_testrail(testrail_server: Sandbox) -> None:
+    testrail_server.reset()
+    base = f"{testrail_server.url}/testrail/index.php?/api/v2"
+    auth = (standin.USER, standin.API_KEY)
+    with requests.Session() as http:
+        http.trust_env = False
+        me = http.get(f"{base}/get_current_user", auth=auth)
+        assert (me.status_code, me.json()["email"]) == (200, standin.USER)
+        refused = http.get(f"{base}/get_current_user", auth=(standin.USER, "wrong"))
+        assert refused.status_code == 401
+        assert refused.json() == {
+            "error": "Authentication failed: invalid or missing user/password or session cookie."
+        }
+        assert http.get(f"{base}/get_case/1", auth=auth).json()["id"] == 1
+        assert http.get(f"{base}/get_case/2", auth=auth).status_code == 400
+    routes = [r.route for r in testrail_server.requests]
+    assert routes == ["testrail.user"] * 2 + ["testrail.case"] * 2
+    assert testrail_server.requests[0].query == "/api/v2/get_current_user"
+    assert testrail_server.requests[0].path == "/testrail/index.php"
+    assert testrail_server.settings()["testrail_url"] == f"{testrail_server.url}/testrail"
+    with Sandbox() as built_in_only:  # TestRail is the recipe's, not the package's
+        assert not any(name.startswith("testrail_") for name in built_in_only.settings())
+        with pytest.raises(ValueError, match="no route"):
+            built_in_only.add_faults(route="testrail")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import signal
 import ssl
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,21 @@ import pytest
 import requests
 import trustme
 
-from pytest_tm_auth.sandbox import DEMO, Fault, Recorded, Sandbox
+from pytest_tm_auth.sandbox import (
+    DEMO,
+    Fault,
+    Recorded,
+    Request,
+    Response,
+    Sandbox,
+    Service,
+    State,
+    json_response,
+    same_secret,
+    text_response,
+)
 from pytest_tm_auth.sandbox.__main__ import main
+from pytest_tm_auth.sandbox.server import Deployment
 
 ROOT = Path(__file__).resolve().parent.parent
 XRAY_CREDENTIALS = {"client_id": DEMO.xray_client_id, "client_secret": DEMO.xray_client_secret}
@@ -403,24 +417,225 @@ def test_zephyr_datacenter(sandbox: Sandbox, http: requests.Session) -> None:
     assert sandbox.count("zephyrdc", status=401) == 2
 
 
-# TestRail and unknown paths
+# services of your own: a tiny notes API whose path, like TestRail's, is in the query string
+
+NOTES_TOKEN = "demo-notes-token-not-real"
+DEPLOYMENTS: tuple[Deployment, ...] = ("cloud", "datacenter")
 
 
-def test_testrail(sandbox: Sandbox, http: requests.Session) -> None:
-    base = f"{sandbox.url}/testrail/index.php?/api/v2"
-    auth = (DEMO.testrail_user, DEMO.testrail_api_key)
-    me = http.get(f"{base}/get_current_user", auth=auth)
-    assert (me.status_code, me.json()["email"]) == (200, DEMO.testrail_user)
-    refused = http.get(f"{base}/get_current_user", auth=(DEMO.testrail_user, "wrong"))
-    assert refused.status_code == 401
-    assert refused.json() == {
-        "error": "Authentication failed: invalid or missing user/password or session cookie."
-    }
-    assert http.get(f"{base}/get_case/1", auth=auth).json()["id"] == 1
-    assert http.get(f"{base}/get_case/2", auth=auth).status_code == 400
-    assert [r.route for r in sandbox.requests] == ["testrail.user"] * 2 + ["testrail.case"] * 2
-    assert sandbox.requests[0].query == "/api/v2/get_current_user"
-    assert sandbox.requests[0].path == "/testrail/index.php"
+def _notes_target(path: str, query: str) -> str:
+    return f"{path}?{query.split('&', 1)[0]}" if path == "/notes/index.php" else path
+
+
+def _notes_list(request: Request, state: State, params: Mapping[str, str]) -> Response:
+    if not same_secret(request.credentials.secret, NOTES_TOKEN):
+        return json_response(401, {"error": "Authentication failed"})
+    return json_response(200, [{"id": 7}])
+
+
+def _notes_add(request: Request, state: State, params: Mapping[str, str]) -> Response:
+    return json_response(201, {"id": 8, "text": request.json()["text"]})
+
+
+def _notes_note(request: Request, state: State, params: Mapping[str, str]) -> Response:
+    return json_response(200, {"id": int(params["id"])})
+
+
+def _pong(request: Request, state: State, params: Mapping[str, str]) -> Response:
+    return text_response(200, "pong")
+
+
+def _notes_settings(sandbox: Sandbox) -> dict[str, str]:
+    return {"notes_url": sandbox.url + "/notes", "notes_token": NOTES_TOKEN}
+
+
+NOTES = Service(
+    "notes",
+    [
+        ("notes.list", "GET", r"/notes/index\.php\?/list", _notes_list),
+        ("notes.add", "POST", r"/notes/index\.php\?/list", _notes_add),
+        ("notes.note", "GET", r"/notes/index\.php\?/note/(?P<id>[0-9]+)", _notes_note),
+    ],
+    target=_notes_target,
+    settings=_notes_settings,
+)
+
+
+def test_an_added_service_is_served_counted_and_faulted(
+    fresh: Sandbox, http: requests.Session
+) -> None:
+    fresh.add_service(NOTES)
+    base = f"{fresh.url}/notes/index.php?"
+    token = bearer(NOTES_TOKEN)
+    assert http.get(f"{base}/list", headers=token).json() == [{"id": 7}]
+    assert http.get(f"{base}/list").status_code == 401
+    assert http.post(f"{base}/list", json={"text": "hi"}).json() == {"id": 8, "text": "hi"}
+    assert http.get(f"{base}/note/7&x=1").json() == {"id": 7}
+    refused = http.put(f"{base}/list")
+    assert (refused.status_code, refused.headers["Allow"]) == (405, "GET, POST")
+    assert http.get(f"{base}/nothing").status_code == 404
+    routes = ["notes.list", "notes.list", "notes.add", "notes.note", "notes.list", "unknown"]
+    assert [r.route for r in fresh.requests] == routes
+    assert (fresh.requests[3].path, fresh.requests[3].query) == ("/notes/index.php", "/note/7&x=1")
+    assert (fresh.count("notes"), fresh.count("notes.list", status=401)) == (5, 1)
+
+    fresh.add_faults(Fault(503), route="notes.note")
+    fresh.add_faults(Fault.retry_after(1), route="notes")
+    assert http.get(f"{base}/note/1").status_code == 503
+    assert http.get(f"{fresh.url}/v2/healthcheck").status_code == 200  # not a notes route
+    assert http.get(f"{base}/list", headers=token).status_code == 429
+    assert http.get(f"{base}/list", headers=token).status_code == 200
+
+
+def test_an_added_service_brings_its_settings(fresh: Sandbox, http: requests.Session) -> None:
+    built_in = {deployment: fresh.settings(deployment) for deployment in DEPLOYMENTS}
+    fresh.add_service(NOTES)
+    for deployment in DEPLOYMENTS:
+        assert fresh.settings(deployment) == built_in[deployment] | _notes_settings(fresh)
+        assert fresh.env(deployment)["NOTES_TOKEN"] == NOTES_TOKEN
+    settings = fresh.settings()
+    listed = http.get(
+        f"{settings['notes_url']}/index.php?/list", headers=bearer(settings["notes_token"])
+    )
+    assert listed.status_code == 200
+
+    def xray_url(sandbox: Sandbox) -> dict[str, str]:
+        return {"xray_url": "http://127.0.0.1:9"}
+
+    fresh.add_service(Service("shadow", [("shadow.x", "GET", "/x", _pong)], settings=xray_url))
+    with pytest.raises(ValueError, match="service 'shadow' sets 'xray_url', which the stand-in"):
+        fresh.settings()  # one value would silently lose
+
+
+def test_services_added_while_serving_answer_from_the_next_request(
+    fresh: Sandbox, http: requests.Session
+) -> None:
+    note = f"{fresh.url}/notes/index.php?/note/1"
+    assert http.get(note).status_code == 404
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def keep_asking() -> None:
+        with requests.Session() as other:
+            other.trust_env = False
+            while not stop.is_set():
+                response = other.get(f"{fresh.url}/v2/healthcheck")
+                if response.status_code != 200:
+                    failures.append(response.text)
+
+    askers = [threading.Thread(target=keep_asking) for _ in range(4)]
+    for asker in askers:
+        asker.start()
+    try:
+        fresh.add_service(NOTES)
+        assert http.get(note).status_code == 200
+        for n in range(20):
+            fresh.add_service(Service(f"svc{n}", [(f"svc{n}.ping", "GET", f"/svc{n}", _pong)]))
+            assert http.get(f"{fresh.url}/svc{n}").text == "pong"
+    finally:
+        stop.set()
+        for asker in askers:
+            asker.join(timeout=5)
+    assert failures == []
+    assert fresh.count("zephyr.healthcheck") == fresh.count("zephyr.healthcheck", status=200) > 0
+    assert [fresh.count(f"svc{n}", status=200) for n in range(20)] == [1] * 20
+    assert [r.route for r in fresh.requests if not r.route.startswith("zephyr")][:2] == [
+        "unknown",
+        "notes.note",
+    ]
+
+
+def test_a_service_added_before_start_is_served_from_the_first_request(
+    http: requests.Session,
+) -> None:
+    sandbox = Sandbox()
+    sandbox.add_service(NOTES)
+    with sandbox:
+        assert http.get(f"{sandbox.url}/notes/index.php?/note/3").json() == {"id": 3}
+        assert sandbox.settings()["notes_url"] == f"{sandbox.url}/notes"
+    with Sandbox() as other:  # a service belongs to the sandbox it was added to
+        assert http.get(f"{other.url}/notes/index.php?/note/3").status_code == 404
+        assert "notes_url" not in other.settings()
+
+
+def test_a_service_whose_routes_collide_is_refused(fresh: Sandbox, http: requests.Session) -> None:
+    fresh.add_service(NOTES)
+    with pytest.raises(
+        ValueError,
+        match=r"cannot add service 'notes': the stand-in already serves "
+        r"notes\.add, notes\.list, notes\.note; give the service a prefix of its own",
+    ):
+        fresh.add_service(NOTES)
+    extra = [("xray.extra", "GET", "/extra", _pong)]
+    with pytest.raises(ValueError, match=r"'xray'.* xray\.authenticate, xray\.graphql"):
+        fresh.add_service(Service("xray", extra))  # count("xray") would count it
+    with pytest.raises(ValueError, match="cannot add service 'unknown'"):
+        fresh.add_service(Service("unknown", [("unknown.x", "GET", "/extra", _pong)]))
+    with pytest.raises(TypeError, match="expected Service"):
+        fresh.add_service("notes")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="no route"):
+        fresh.add_faults(Fault(), route="xray.extra")  # nothing of a refused service is kept
+    assert http.get(f"{fresh.url}/extra").status_code == 404
+    assert fresh.count("unknown") == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "route", "message"),
+    [
+        ("Notes", ("Notes.x", "GET", "/x"), "lowercase letters"),
+        ("notes.v2", ("notes.v2.x", "GET", "/x"), "lowercase letters"),
+        ("notes", ("jira.x", "GET", "/x"), "'jira.x' must be dotted under its prefix"),
+        ("notes", ("notes.", "GET", "/x"), "'notes.' must be dotted under its prefix"),
+        ("notes", ("notes.x", "get", "/x"), "method 'get', not one of GET, POST"),
+        ("notes", ("notes.x", "GET", "/x("), "'notes.x' has an invalid path regex"),
+    ],
+)
+def test_service_routes_are_checked_when_made(
+    name: str, route: tuple[str, str, str], message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Service(name, [(*route, _pong)])
+
+
+def test_a_service_needs_routes_with_unique_names_and_handlers() -> None:
+    with pytest.raises(ValueError, match="'notes' has no routes"):
+        Service("notes", [])
+    twice = [("notes.x", "GET", "/x", _pong), ("notes.x", "POST", "/x", _pong)]
+    with pytest.raises(ValueError, match=r"more than one route 'notes\.x'"):
+        Service("notes", twice)
+    with pytest.raises(TypeError, match="no callable handler"):
+        Service("notes", [("notes.x", "GET", "/x", "pong")])  # type: ignore[list-item]
+
+
+def test_built_in_routes_win_over_an_added_service(fresh: Sandbox, http: requests.Session) -> None:
+    shadow = Service(
+        "shadow",
+        [
+            ("shadow.auth", "GET", r"/api/v2/authenticate", _pong),
+            ("shadow.any", "GET", r"/.*", _pong),
+        ],
+    )
+    fresh.add_service(shadow)
+    refused = http.get(f"{fresh.url}/api/v2/authenticate")
+    assert (refused.status_code, refused.headers["Allow"]) == (405, "POST")
+    assert http.get(f"{fresh.url}/v2/projects").status_code == 401  # Zephyr's, not the shadow's
+    assert http.get(f"{fresh.url}/elsewhere").text == "pong"  # no built-in route knows it
+    routes = [r.route for r in fresh.requests]
+    assert routes == ["xray.authenticate", "zephyr.projects", "shadow.any"]
+
+
+def test_a_service_whose_target_fails_answers_500(fresh: Sandbox, http: requests.Session) -> None:
+    def broken(path: str, query: str) -> str:
+        raise RuntimeError("a bug in the service")
+
+    fresh.add_service(Service("broken", [("broken.x", "GET", "/x", _pong)], target=broken))
+    assert http.get(f"{fresh.url}/x").status_code == 500
+    assert http.get(f"{fresh.url}/v2/healthcheck").status_code == 200  # built-ins never ask it
+    assert [r.route for r in fresh.requests] == ["broken", "zephyr.healthcheck"]
+    assert fresh.count("broken", status=500) == 1
+
+
+# unknown paths
 
 
 @pytest.mark.parametrize("path", ["/", "/jira/rest/api/2/nothing", "/api/v3/authenticate"])

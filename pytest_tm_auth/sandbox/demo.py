@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from pytest_tm_auth.sandbox import jwt
 
-__all__ = ["DEMO", "ZEPHYR_KEY", "DemoCredentials"]
+__all__ = ["DEMO", "JIRA_DC_PATH", "ZEPHYR_KEY", "DemoCredentials", "Deployment", "demo_settings"]
+
+Deployment = Literal["cloud", "datacenter"]
+
+JIRA_DC_PATH = "/jira"  # Jira Data Center's context path, which Xray and Zephyr Scale DC share
 
 # Zephyr Scale API tokens are long-lived JWTs made in the Jira UI, not exchanged at run time;
 # a fixed signing key lets the demo token be a constant that every sandbox accepts.
@@ -40,8 +45,33 @@ class DemoCredentials:
     jira_pat: str = field(default="demo-jira-pat-not-real", repr=False)
     jira_display_name: str = "Demo User"
     jira_account_id: str = "557058:00000000-0000-0000-0000-000000000000"
-    testrail_user: str = "demo.user@example.com"
-    testrail_api_key: str = field(default="demo-testrail-api-key-not-real", repr=False)
 
 
 DEMO = DemoCredentials()
+
+
+def demo_settings(url: str, deployment: Deployment) -> dict[str, str]:
+    """Setting name -> value pointing every built-in provider at ``url`` with :data:`DEMO`."""
+    if deployment == "cloud":
+        return {
+            "xray_deployment": "cloud",
+            "xray_url": url,
+            "xray_client_id": DEMO.xray_client_id,
+            "xray_client_secret": DEMO.xray_client_secret,
+            "zephyr_deployment": "cloud",
+            "zephyr_url": url + "/v2/",
+            "zephyr_token": DEMO.zephyr_token,
+            "jira_deployment": "cloud",
+            "jira_url": url,
+            "jira_username": DEMO.jira_email,
+            "jira_token": DEMO.jira_api_token,
+        }
+    if deployment == "datacenter":
+        return {
+            "xray_deployment": "datacenter",
+            "zephyr_deployment": "datacenter",
+            "jira_deployment": "datacenter",
+            "jira_url": url + JIRA_DC_PATH,
+            "jira_token": DEMO.jira_pat,
+        }
+    raise ValueError(f"deployment must be 'cloud' or 'datacenter', not {deployment!r}")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_tm_auth.sandbox.faults import Fault
 from pytest_tm_auth.sandbox.messages import Request, Response, parse_authorization, text_response
 from pytest_tm_auth.sandbox.records import RECORDED_HEADERS, Recorded
-from pytest_tm_auth.sandbox.routes import Resolution, not_found, resolve
+from pytest_tm_auth.sandbox.routes import Resolution, not_found
 
 if TYPE_CHECKING:
     from pytest_tm_auth.sandbox.httpserver import LoopbackHTTPServer
@@ -65,7 +65,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._send(text_response(400, f"Bad Request: {exc}"))
             return
-        resolution = resolve(self.command, path, query)
+        resolution = self.server.routes.resolve(self.command, path, query)
         fault = state.take_fault(resolution.name)
         if fault is not None and fault.delay > 0 and state.stopping.wait(fault.delay):
             fault = Fault.dropped()  # the sandbox is stopping: hang up rather than answer late

@@ -10,6 +10,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from pytest_tm_auth.sandbox.routes import RouteTable
 from pytest_tm_auth.sandbox.state import State
 
 __all__ = ["LoopbackHTTPServer"]
@@ -28,10 +29,13 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         port: int,
         handler: type[BaseHTTPRequestHandler],
         state: State,
+        *,
+        routes: RouteTable,
         ssl_context: ssl.SSLContext | None,
     ) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.state = state
+        self.routes = routes
         self.ssl_context = ssl_context
         self._open: dict[socket.socket, int] = {}
         self._open_lock = threading.Lock()

@@ -1,29 +1,52 @@
 """The route table: which method and path reach which handler, under which name.
 
 Names are dotted (``xray.authenticate``) so that tests can count or fault a whole service by
-its prefix (``xray``). Anything unmatched is ``unknown``: a 404 HTML page, like a web server
-reached at the wrong base URL.
+its prefix (``xray``). The built-in routes come first and win: a request any of them knows,
+even by the wrong method, never reaches an added service, so adding one cannot change how
+the built-in services answer. Anything unmatched is ``unknown``: a 404 HTML page, like a
+web server reached at the wrong base URL.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pytest_tm_auth.sandbox import (
     datacenter,
     jira,
-    testrail,
     xray,
     xray_dc,
     zephyr,
     zephyr_dc,
 )
-from pytest_tm_auth.sandbox.messages import Handler, Response, html_response
+from pytest_tm_auth.sandbox.messages import (
+    Handler,
+    Request,
+    Response,
+    html_response,
+    text_response,
+)
+from pytest_tm_auth.sandbox.state import State, route_matches
 
-__all__ = ["ROUTES", "TESTRAIL_SCRIPT", "Resolution", "Route", "not_found", "resolve", "target"]
+if TYPE_CHECKING:
+    from pytest_tm_auth.sandbox.services import Service
 
-TESTRAIL_SCRIPT = "/testrail/index.php"
+__all__ = [
+    "BUILT_IN_NAMES",
+    "METHODS",
+    "ROUTES",
+    "Resolution",
+    "Route",
+    "RouteTable",
+    "not_found",
+]
+
+#: The methods the request handler dispatches; a route with another could never be reached.
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
 @dataclass(frozen=True)
@@ -69,31 +92,14 @@ ROUTES: tuple[Route, ...] = (
     _route("zephyrdc.search", "GET", _ATM + r"/testcase/search", zephyr_dc.search),
     _route("zephyrdc.testcase", "GET", _ATM + r"/testcase/" + _KEY, zephyr_dc.testcase),
     _route("zephyrdc.testrun", "POST", _ATM + r"/testrun", zephyr_dc.testrun),
-    _route(
-        "testrail.user",
-        "GET",
-        re.escape(TESTRAIL_SCRIPT) + r"\?/api/v2/get_current_user",
-        testrail.current_user,
-    ),
-    _route(
-        "testrail.case",
-        "GET",
-        re.escape(TESTRAIL_SCRIPT) + r"\?/api/v2/get_case/(?P<id>[^/&]+)",
-        testrail.get_case,
-    ),
 )
+
+BUILT_IN_NAMES = frozenset({route.name for route in ROUTES} | {"unknown"})
 
 _NOT_FOUND_PAGE = """<!DOCTYPE html>
 <html><head><title>404 Not Found</title></head>
 <body><h1>Not Found</h1><p>The requested URL was not found on this server.</p></body></html>
 """
-
-
-def target(path: str, query: str) -> str:
-    """What routes match against: the path, plus TestRail's API path from the query string."""
-    if path == TESTRAIL_SCRIPT:
-        return f"{path}?{query.split('&', 1)[0]}"
-    return path
 
 
 @dataclass(frozen=True)
@@ -106,11 +112,9 @@ class Resolution:
     allowed: tuple[str, ...] = ()
 
 
-def resolve(method: str, path: str, query: str) -> Resolution:
-    """Find the route; a known path with the wrong method yields the methods it allows."""
-    wanted = target(path, query)
-    misses: list[Route] = []
-    for route in ROUTES:
+def _scan(routes: tuple[Route, ...], method: str, wanted: str, misses: list[Route]) -> Resolution:
+    """The first route matching ``wanted`` by ``method``; those matching by path go to misses."""
+    for route in routes:
         match = route.pattern.fullmatch(wanted)
         if match is None:
             continue
@@ -121,6 +125,62 @@ def resolve(method: str, path: str, query: str) -> Resolution:
     if misses:
         return Resolution(misses[0].name, allowed=tuple(r.method for r in misses))
     return Resolution("unknown")
+
+
+def _target_failed(request: Request, state: State, params: Mapping[str, str]) -> Response:
+    return text_response(500, "Internal Server Error")
+
+
+class RouteTable:
+    """The built-in routes, then those of each service added, in the order they were added.
+
+    Handler threads resolve while a test may add a service: an addition replaces the whole
+    tuple of services under a lock, and a resolution reads that tuple once, so it sees the
+    table from before or after an addition, never half of one.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._services: tuple[Service, ...] = ()
+        self._names = BUILT_IN_NAMES
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Every route name served, ``unknown`` included."""
+        return self._names
+
+    @property
+    def services(self) -> tuple[Service, ...]:
+        return self._services
+
+    def add(self, service: Service) -> None:
+        """Serve ``service`` from the next request on; its prefix must be new to the table."""
+        with self._lock:
+            taken = sorted(name for name in self._names if route_matches(name, service.name))
+            if taken:
+                raise ValueError(
+                    f"cannot add service {service.name!r}: the stand-in already serves "
+                    f"{', '.join(taken)}; give the service a prefix of its own"
+                )
+            self._names = self._names | {route.name for route in service.compiled}
+            self._services = (*self._services, service)
+
+    def resolve(self, method: str, path: str, query: str) -> Resolution:
+        """Find the route; a known path with the wrong method yields the methods it allows."""
+        misses: list[Route] = []
+        found = _scan(ROUTES, method, path, misses)
+        if found.name != "unknown":
+            return found
+        for service in self._services:
+            try:
+                wanted = service.target(path, query)
+            except Exception:  # a bug in a service's target must still produce an answer
+                broken = Route(service.name, method, re.compile(""), _target_failed)
+                return Resolution(service.name, broken)
+            found = _scan(service.compiled, method, wanted, misses)
+            if found.route is not None:
+                return found
+        return found
 
 
 def not_found() -> Response:

@@ -2,47 +2,29 @@
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import ssl
-import threading
-from types import TracebackType
-from typing import Literal
 
-from pytest_tm_auth.sandbox.demo import DEMO
+from pytest_tm_auth.sandbox.demo import DEMO, JIRA_DC_PATH, Deployment, demo_settings
 from pytest_tm_auth.sandbox.faults import Fault
-from pytest_tm_auth.sandbox.handler import SandboxHandler
-from pytest_tm_auth.sandbox.httpserver import LoopbackHTTPServer
+from pytest_tm_auth.sandbox.lifecycle import LoopbackServing
 from pytest_tm_auth.sandbox.records import Recorded
-from pytest_tm_auth.sandbox.routes import ROUTES
+from pytest_tm_auth.sandbox.routes import BUILT_IN_NAMES
+from pytest_tm_auth.sandbox.services import Service
 from pytest_tm_auth.sandbox.state import State, route_matches
 
 __all__ = ["ROUTE_NAMES", "Deployment", "Sandbox"]
 
-Deployment = Literal["cloud", "datacenter"]
-
-ROUTE_NAMES = frozenset({route.name for route in ROUTES} | {"unknown"})
-POLL_INTERVAL = 0.05  # how fast stop() is noticed by the accept loop
+#: The built-in route names; :meth:`Sandbox.add_service` adds a service's to that sandbox only.
+ROUTE_NAMES = BUILT_IN_NAMES
 
 
-def _loopback(host: str) -> str:
-    """The host as an address literal, refusing anything that is not loopback."""
-    if host == "localhost":
-        return "127.0.0.1"
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        raise ValueError(f"Sandbox host must be a loopback address, not {host!r}") from None
-    if not address.is_loopback:
-        raise ValueError(f"Sandbox listens on loopback only, not {host!r}")
-    return str(address)
-
-
-class Sandbox:
+class Sandbox(LoopbackServing):
     """A local HTTP(S) server answering like Xray, Zephyr Scale and Jira, with demo accounts.
 
     Cloud services live at the root (Xray ``/api/v2``, Jira ``/rest/api``, Zephyr ``/v2/``);
     Jira Data Center, with Xray and Zephyr Scale Data Center, lives under ``/jira``.
+    :meth:`add_service` serves a service of your own next to them.
     """
 
     def __init__(
@@ -55,119 +37,36 @@ class Sandbox:
     ) -> None:
         if not (token_lifetime > 0 and math.isfinite(token_lifetime)):
             raise ValueError("token_lifetime must be a positive number of seconds")
-        self._host = _loopback(host)
-        self._port = port
-        self._ssl_context = ssl_context
-        self._state = State(token_lifetime)
-        self._server: LoopbackHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._lifecycle = threading.Lock()
-
-    # lifecycle
-
-    def start(self) -> Sandbox:
-        """Bind and serve in a daemon thread; returns self so ``Sandbox().start()`` reads well."""
-        with self._lifecycle:
-            if self._server is not None:
-                raise RuntimeError("Sandbox is already running")
-            self._state.stopping.clear()
-            server = LoopbackHTTPServer(
-                self._host, self._port, SandboxHandler, self._state, self._ssl_context
-            )
-            thread = threading.Thread(
-                target=server.serve_forever,
-                kwargs={"poll_interval": POLL_INTERVAL},
-                name=f"tm-auth-sandbox:{server.server_address[1]}",
-                daemon=True,
-            )
-            thread.start()
-            self._server, self._thread = server, thread
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, hang up on open connections and release the port (safe to repeat)."""
-        with self._lifecycle:
-            server, thread = self._server, self._thread
-            self._server = self._thread = None
-        if server is None:
-            return
-        self._state.stopping.set()
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> Sandbox:
-        return self if self.running else self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def running(self) -> bool:
-        return self._server is not None
-
-    def __repr__(self) -> str:
-        where = self.url if self.running else "stopped"
-        return f"<Sandbox {where}>"
+        super().__init__(host=host, port=port, ssl_context=ssl_context, state=State(token_lifetime))
 
     # where it is
 
     @property
-    def url(self) -> str:
-        """``http(s)://127.0.0.1:PORT`` (``[::1]`` for IPv6), without a trailing slash."""
-        server = self._server
-        if server is None:
-            raise RuntimeError(
-                "Sandbox is not running: call start() or use it as a context manager"
-            )
-        return server.base_url
-
-    @property
     def jira_dc_url(self) -> str:
         """Jira Data Center's base, a context path that Xray and Zephyr Scale DC share."""
-        return self.url + "/jira"
+        return self.url + JIRA_DC_PATH
 
     def settings(self, deployment: Deployment = "cloud") -> dict[str, str]:
-        """Setting name -> value pointing every built-in provider here with demo credentials.
+        """Setting name -> value pointing every provider here with demo credentials.
 
-        Also the ``testrail_*`` settings of the TestRail provider that ``examples/`` writes
-        (the stand-in serves a small TestRail); a run that declares no such provider ignores them.
+        The built-in providers', then each added service's: a run that declares no provider
+        for a service ignores its settings.
         """
-        testrail = {
-            "testrail_url": self.url + "/testrail",
-            "testrail_user": DEMO.testrail_user,
-            "testrail_api_key": DEMO.testrail_api_key,
-        }
-        if deployment == "cloud":
-            return testrail | {
-                "xray_deployment": "cloud",
-                "xray_url": self.url,
-                "xray_client_id": DEMO.xray_client_id,
-                "xray_client_secret": DEMO.xray_client_secret,
-                "zephyr_deployment": "cloud",
-                "zephyr_url": self.url + "/v2/",
-                "zephyr_token": DEMO.zephyr_token,
-                "jira_deployment": "cloud",
-                "jira_url": self.url,
-                "jira_username": DEMO.jira_email,
-                "jira_token": DEMO.jira_api_token,
-            }
-        if deployment == "datacenter":
-            return testrail | {
-                "xray_deployment": "datacenter",
-                "zephyr_deployment": "datacenter",
-                "jira_deployment": "datacenter",
-                "jira_url": self.jira_dc_url,
-                "jira_token": DEMO.jira_pat,
-            }
-        raise ValueError(f"deployment must be 'cloud' or 'datacenter', not {deployment!r}")
+        built_in = demo_settings(self.url, deployment)
+        reserved = set(demo_settings(self.url, "cloud")) | set(
+            demo_settings(self.url, "datacenter")
+        )
+        added: dict[str, str] = {}
+        for service in self._routes.services:
+            for name, value in service.settings(self).items():
+                if name in reserved or name in added:
+                    # one value would silently lose, and a provider would point at the wrong place
+                    raise ValueError(
+                        f"service {service.name!r} sets {name!r}, which the stand-in or "
+                        "another service already sets"
+                    )
+                added[name] = value
+        return added | built_in
 
     def env(self, deployment: Deployment = "cloud") -> dict[str, str]:
         """:meth:`settings` as environment variables (``XRAY_CLIENT_ID``, ...)."""
@@ -200,10 +99,21 @@ class Sandbox:
         for fault in faults:
             if not isinstance(fault, Fault):
                 raise TypeError(f"expected Fault, got {type(fault).__name__}")
-        if route is not None and not any(route_matches(name, route) for name in ROUTE_NAMES):
+        if route is not None and not any(route_matches(n, route) for n in self._routes.names):
             # a misspelt route would silently never fault, and the test would prove nothing
             raise ValueError(f"no route is named {route!r} or starts with {route + '.'!r}")
         self._state.add_faults(faults, route)
+
+    def add_service(self, service: Service) -> None:
+        """Serve ``service`` too, from the next request on, whether running or not yet started.
+
+        Its route names then count and fault like the built-in ones, and :meth:`settings`
+        and :meth:`env` include its settings. A service whose prefix is taken (by a built-in
+        service, another added one, or ``unknown``) is refused with ``ValueError``.
+        """
+        if not isinstance(service, Service):
+            raise TypeError(f"expected Service, got {type(service).__name__}")
+        self._routes.add(service)
 
     def expire_tokens(self) -> None:
         """Make every Xray token issued so far answer 401 as expired."""

@@ -6,7 +6,9 @@ listed in ``pytest --help`` and resolved with the usual precedence. The provider
 report-header and a summary line, tests that need it are skipped while it is not configured,
 the API key stays out of every output, and ``tm_auth.session("testrail")`` logs in once.
 
-The stand-in serves a small TestRail, so this runs with no account::
+``standin.py`` is a small TestRail that :func:`pytest_tm_auth_sandbox` adds to the stand-in
+``--tm-auth-sandbox`` starts, which then also fills in the three settings; so this runs with
+no account::
 
     pytest examples/recipes/testrail --tm-auth-sandbox
 """
@@ -14,6 +16,7 @@ The stand-in serves a small TestRail, so this runs with no account::
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
@@ -32,6 +35,9 @@ from pytest_tm_auth import (
     site_url,
     verify_token,
 )
+
+if TYPE_CHECKING:
+    from pytest_tm_auth.sandbox import Sandbox
 
 URL = Setting(
     "testrail_url", "TestRail site, e.g. https://example.testrail.io", label="url", metavar="URL"
@@ -78,6 +84,15 @@ class TestRailProvider:
 
 def pytest_tm_auth_add_providers() -> Iterable[Provider]:
     return [TestRailProvider()]
+
+
+def pytest_tm_auth_sandbox(sandbox: Sandbox) -> None:
+    """With ``--tm-auth-sandbox``: serve the demo TestRail too, and so get its settings."""
+    # Imported here, so a run against a real TestRail never loads the stand-in. Pytest puts
+    # this directory on sys.path; mypy knows the module only by its path in the repository.
+    from standin import TESTRAIL  # type: ignore[import-not-found]
+
+    sandbox.add_service(TESTRAIL)
 
 
 @pytest.fixture(scope="session")
