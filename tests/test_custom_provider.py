@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-import pytest_tm_auth.hooks
 from examples.recipes.testrail import standin
 from pytest_tm_auth.sandbox import Sandbox
 
@@ -133,10 +132,6 @@ def walkthrough_files() -> dict[str, str]:
     return dict(re.findall(r'```python title="([^"]+)"\n(.*?)```', section, re.DOTALL))
 
 
-@pytest.mark.skipif(
-    not hasattr(pytest_tm_auth.hooks, "pytest_tm_auth_sandbox"),
-    reason="the plugin does not call pytest_tm_auth_sandbox yet",
-)
 def test_the_readme_walkthrough_ends_in_a_passing_test(pytester: pytest.Pytester) -> None:
     files = walkthrough_files()
     assert sorted(files) == ["conftest.py", "test_testrail.py"]

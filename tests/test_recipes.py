@@ -19,37 +19,11 @@ from pathlib import Path
 import pytest
 import requests
 
-import pytest_tm_auth.hooks
 from examples.recipes.testrail import standin
 from pytest_tm_auth.sandbox import DEMO, Sandbox
 
 RECIPES = Path(__file__).resolve().parent.parent / "examples" / "recipes"
 STALE = "demo-stale-value-not-real"
-
-# Until the plugin declares the hook and calls it with its stand-in (the plugin-side change),
-# a conftest implementing it does not load, and --tm-auth-sandbox cannot serve TestRail.
-SANDBOX_HOOK = hasattr(pytest_tm_auth.hooks, "pytest_tm_auth_sandbox")
-NEEDS_SANDBOX_HOOK = pytest.mark.skipif(
-    not SANDBOX_HOOK, reason="the plugin does not call pytest_tm_auth_sandbox yet"
-)
-
-
-class _SandboxHookSpec:
-    """The hook's specification as the plugin-side change declares it, for runs until then."""
-
-    @staticmethod
-    @pytest.hookspec
-    def pytest_tm_auth_sandbox(sandbox: Sandbox) -> None:
-        raise NotImplementedError
-
-
-class _DeclareSandboxHook:
-    def pytest_addhooks(self, pluginmanager: pytest.PytestPluginManager) -> None:
-        pluginmanager.add_hookspecs(_SandboxHookSpec)
-
-
-#: Plugins for an in-process run of a recipe whose conftest implements the hook.
-HOOK_PLUGINS: tuple[object, ...] = () if SANDBOX_HOOK else (_DeclareSandboxHook(),)
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +62,7 @@ def copy_recipe(pytester: pytest.Pytester, name: str) -> None:
 def run_recipe(pytester: pytest.Pytester, name: str, *args: str) -> pytest.RunResult:
     """Copy recipe ``name`` into the pytester directory, run it and require every test to pass."""
     copy_recipe(pytester, name)
-    result = pytester.runpytest("-p", "no:cacheprovider", *args, plugins=list(HOOK_PLUGINS))
+    result = pytester.runpytest("-p", "no:cacheprovider", *args)
     outcomes = result.parseoutcomes()
     assert set(outcomes) == {"passed"}, result.stdout.str()
     return result
@@ -98,13 +72,7 @@ def test_the_recipes_are_discovered() -> None:
     assert {"audit_log", "testrail", "vault", "wrapped_login"} <= set(recipe_names())
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=NEEDS_SANDBOX_HOOK) if name == "testrail" else name
-        for name in recipe_names()
-    ],
-)
+@pytest.mark.parametrize("name", recipe_names())
 def test_recipe_passes_with_the_command_its_docstring_gives(
     pytester: pytest.Pytester, name: str
 ) -> None:
@@ -207,13 +175,11 @@ def test_the_hook_serves_testrail_and_its_settings(request):
 def test_testrail_recipe_adds_its_standin_through_the_sandbox_hook(
     pytester: pytest.Pytester,
 ) -> None:
-    """What the plugin will do with ``--tm-auth-sandbox``: call the hook with its stand-in."""
+    """What the plugin does with ``--tm-auth-sandbox``: call the hook with its stand-in."""
     copy_recipe(pytester, "testrail")
     pytester.makepyfile(test_calls_the_hook=CALLS_THE_HOOK)
 
-    result = pytester.runpytest(
-        "-p", "no:cacheprovider", "test_calls_the_hook.py", plugins=list(HOOK_PLUGINS)
-    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "test_calls_the_hook.py")
 
     result.assert_outcomes(passed=1)
 
