@@ -1,159 +1,152 @@
-"""The README says what the code does: settings, fixtures, messages, commands and examples.
+"""The README says what the code does: commands, quick start, fixtures, precedence, links.
 
-Each check reads the README as a user would and compares it with the code's own
-declarations, so renaming a setting or rewording a message without the docs fails here.
+Each check reads the README as a user would and compares it with what the plugin does, so
+changing a fixture, the header or the precedence without the README fails here. The pages
+under ``docs/`` are checked by ``test_docs.py``; the settings come from their declarations.
 """
 
 from __future__ import annotations
 
-import ast
-import functools
 import re
 from pathlib import Path
 
 import pytest
 
-from pytest_tm_auth.providers.jira import Jira
-from pytest_tm_auth.providers.xray import Xray
-from pytest_tm_auth.providers.zephyr import Zephyr
-from pytest_tm_auth.settings.model import Setting
-from pytest_tm_auth.settings.run_wide import RUN_WIDE_SETTINGS as GENERAL_SETTINGS
-
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
-PACKAGE = REPO / "pytest_tm_auth"
+FIXTURES_PAGE = "docs/fixtures.md"
 
 EXAMPLES_COMMAND = (
-    "python -m venv .venv && .venv/bin/pip install -e . "
+    "python3 -m venv .venv && .venv/bin/pip install -e . "
     "&& .venv/bin/pytest examples --tm-auth-sandbox"
 )
 TESTS_COMMAND = (
-    "python -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"
+    "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"
 )
-DECLARED: tuple[Setting, ...] = (
-    *GENERAL_SETTINGS,
-    *Xray().settings,
-    *Zephyr().settings,
-    *Jira().settings,
-)
+#: Stands for each ``...`` of the quick start's exports; masked in the header as ``32A2…E8E7``.
+PLACEHOLDER = "32A2-demo-value-not-real-E8E7"
+MAX_LINES = 200
+PLUGIN_FIXTURES = {"tm_auth", "xray_token", "xray_session", "zephyr_session", "jira_session"}
 
 
-def section(title: str) -> str:
-    """The text under ``## title`` up to the next second-level heading."""
-    start = README.index(f"\n## {title}\n")
-    end = README.find("\n## ", start + 1)
-    return README[start : end if end != -1 else None]
+def section(text: str, title: str, level: str = "##") -> str:
+    """The text under the heading ``title`` up to the next heading of the same level or higher
+    (the page's title aside: a ``# `` line may be a comment in a code block)."""
+    start = text.index(f"\n{level} {title}\n")
+    ends = [text.find(f"\n{'#' * depth} ", start + 1) for depth in range(2, len(level) + 1)]
+    ends = [end for end in ends if end != -1]
+    return text[start : min(ends) if ends else None]
+
+
+def blocks(text: str, language: str) -> list[str]:
+    return re.findall(rf"^```{language}\n(.*?)\n```$", text, re.DOTALL | re.MULTILINE)
 
 
 def table_rows(text: str) -> list[list[str]]:
-    """The cells of every body row of the Markdown tables in ``text``."""
-    rows = []
-    for line in text.splitlines():
-        if line.startswith("|") and not line.startswith("|---"):
-            rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
-    return [row for row in rows if row[0] not in {"option", "message you see", "fixture"}]
-
-
-def settings_table() -> dict[str, list[str]]:
-    return {row[0]: row for row in table_rows(section("Settings")) if row[0].startswith("`--")}
+    """The cells of every body row of the Markdown tables in ``text`` (header rows left out)."""
+    lines = [line.strip() for line in text.splitlines() if line.startswith("|")]
+    return [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for index, line in enumerate(lines)
+        if not line.startswith("|---")
+        and not (index + 1 < len(lines) and lines[index + 1].startswith("|---"))
+    ]
 
 
 def test_the_two_commands_come_first() -> None:
     before_first_section = README[: README.index("\n## ")]
-    blocks = re.findall(r"```bash\n(.*?)\n```", before_first_section, re.DOTALL)
-    assert blocks == [EXAMPLES_COMMAND, TESTS_COMMAND]
+    assert blocks(before_first_section, "bash") == [EXAMPLES_COMMAND, TESTS_COMMAND]
 
 
-@pytest.mark.parametrize("setting", DECLARED, ids=lambda s: s.name)
-def test_settings_table_row_matches_the_declaration(setting: Setting) -> None:
-    row = settings_table().get(f"`{setting.option}`")
-    assert row is not None, f"{setting.option} is missing from the README settings table"
-    _option, ini, env, secret, default, meaning = row
-    assert (ini, env) == (f"`{setting.ini}`", f"`{setting.env}`")
-    assert secret == ("yes" if setting.secret else "")
-    if setting.default is not None:
-        assert default == f"`{setting.default}`"
-    else:
-        assert default == ("off" if setting.flag else "—")
-    assert meaning == setting.help
+def test_readme_is_short() -> None:
+    lines = len(README.splitlines())
+    assert lines <= MAX_LINES, f"README.md has {lines} lines: move detail to a page in docs/"
 
 
-def test_settings_table_lists_nothing_undeclared() -> None:
-    assert set(settings_table()) == {f"`{s.option}`" for s in DECLARED}
-
-
-def test_precedence_is_listed_highest_first() -> None:
-    text = section("Settings")
+def test_precedence_is_one_sentence_highest_first() -> None:
+    text = section(README, "Settings")
     order = ["**command-line option**", "**process environment**", "**`.env` file**"]
     order += ["**ini key**", "**default**"]
     positions = [text.index(item) for item in order]
     assert positions == sorted(positions)
+    sentence = text[positions[0] : positions[-1]]
+    assert not re.search(r"\.\s", sentence), "the precedence is not one sentence"
 
 
-@functools.cache
-def message_templates() -> tuple[str, ...]:
-    """Every string the plugin's code (not the stand-in's) can put in a message.
-
-    f-strings become templates with ``…`` where a value goes; implicit concatenation is
-    already joined by the parser.
-    """
-    found = []
-    for path in PACKAGE.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.JoinedStr):
-                parts = node.values
-                found.append(
-                    "".join(str(p.value) if isinstance(p, ast.Constant) else "…" for p in parts)
-                )
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                found.append(node.value)
-    return tuple(found)
+def exports(script: str) -> dict[str, str]:
+    """The variables a bash block exports, each ``...`` replaced by a placeholder value."""
+    found = {}
+    for line in script.splitlines():
+        if line.startswith("export "):
+            for word in line.split("#", 1)[0].split()[1:]:
+                name, _, value = word.partition("=")
+                found[name] = value.replace("...", PLACEHOLDER)
+    return found
 
 
-def quoted_messages() -> list[str]:
-    """The backticked fragments of the first column of the troubleshooting table."""
-    rows = table_rows(section("Troubleshooting"))
-    assert len(rows) >= 40
-    return [fragment for row in rows for fragment in re.findall(r"`([^`]+)`", row[0])]
+@pytest.mark.parametrize("deployment", ["Cloud", "Data Center"])
+def test_quick_start_header_is_what_the_plugin_prints(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, deployment: str
+) -> None:
+    text = section(section(README, "Quick start"), deployment, "###")
+    (script,) = blocks(text, "bash")
+    (header,) = blocks(text, "text")
+    for name, value in exports(script).items():
+        monkeypatch.setenv(name, value)
+
+    result = pytester.runpytest("--collect-only", "-p", "no:cacheprovider")
+
+    shown = [line for line in result.outlines if line.startswith("tm-auth:")]
+    assert shown == header.splitlines()
 
 
-@pytest.mark.parametrize("quoted", quoted_messages())
-def test_troubleshooting_quotes_a_message_the_code_produces(quoted: str) -> None:
-    pattern = re.compile(".*?".join(re.escape(piece) for piece in quoted.split("…")))
-    assert any(pattern.search(template) for template in message_templates()), quoted
+def test_with_nothing_configured_the_quick_start_test_is_skipped_or_fails(
+    pytester: pytest.Pytester,
+) -> None:
+    text = section(README, "Quick start")
+    pytester.makepyfile(test_cycles=blocks(text, "python")[0])
+    assert "`tm-auth: xray not configured`" in text
+
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rs")
+
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["tm-auth: xray not configured", "*ZEPHYR_TOKEN*"])
+    failing = pytester.runpytest("-p", "no:cacheprovider", "--tm-auth-on-missing=fail")
+    assert failing.ret != 0
+    assert "--tm-auth-on-missing=fail" in text
 
 
-def test_fixtures_table_lists_every_fixture_of_the_plugin(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest("--fixtures", "-p", "no:cacheprovider")
-    output = result.stdout.str()
-    start = output.index("fixtures defined from pytest_tm_auth.plugin")
-    block = output[start:].split("\n\n-")[0]
-    declared = set(re.findall(r"^(\w+) \[session scope\]", block, re.MULTILINE))
-    documented = {row[0].strip("`") for row in table_rows(section("Fixtures"))}
-    assert (
-        declared
-        == documented
-        == {
-            "tm_auth",
-            "xray_token",
-            "xray_session",
-            "zephyr_session",
-            "jira_session",
-        }
-    )
+def plugin_fixtures(pytester: pytest.Pytester) -> dict[str, str]:
+    """Every fixture the plugin's own modules define, with its scope, from ``--fixtures``."""
+    output = pytester.runpytest("--fixtures", "-p", "no:cacheprovider").stdout.str()
+    found = {}
+    for module, block in re.findall(
+        r"^-+ fixtures defined from (\S+) -+$\n(.*?)(?=^-+ fixtures defined from |\Z)",
+        output,
+        re.DOTALL | re.MULTILINE,
+    ):
+        if module.split(".")[0] == "pytest_tm_auth":
+            for name, scope in re.findall(r"^(\w+)(?: \[(\w+) scope\])? -- ", block, re.M):
+                found[name] = scope or "function"
+    return found
 
 
-def readme_tests() -> list[str]:
-    return [
-        block
-        for block in re.findall(r"```python\n(.*?)```", README, re.DOTALL)
-        if "def test_" in block
-    ]
+@pytest.mark.parametrize("page", ["README.md", FIXTURES_PAGE])
+def test_fixtures_table_lists_every_fixture_of_the_plugin(
+    pytester: pytest.Pytester, page: str
+) -> None:
+    text = (REPO / page).read_text(encoding="utf-8")
+    table = section(text, "Fixtures") if page == "README.md" else text
+    rows = [row for row in table_rows(table) if row[0].startswith("`") and len(row) == 4]
+    documented = {row[0].strip("`"): row[1] for row in rows}
+
+    declared = plugin_fixtures(pytester)
+
+    assert declared == documented
+    assert set(declared) == PLUGIN_FIXTURES
 
 
-def test_readme_python_tests_pass_against_the_stand_in(pytester: pytest.Pytester) -> None:
-    blocks = readme_tests()
-    assert len(blocks) == 2
-    pytester.makepyfile(**{f"test_readme_{i}": block for i, block in enumerate(blocks)})
-    result = pytester.runpytest("--tm-auth-sandbox", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2)
+def test_readme_links_to_every_page_of_the_docs() -> None:
+    linked = set(re.findall(r"\]\((docs/[\w-]+\.md)[#)]", README))
+    pages = {f"docs/{path.name}" for path in (REPO / "docs").glob("*.md")}
+    assert pages <= linked, f"README.md does not link to {sorted(pages - linked)}"
