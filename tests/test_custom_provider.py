@@ -124,6 +124,11 @@ def put(
     return []
 
 
+def copy_standin(pytester: pytest.Pytester) -> None:
+    """The recipe's stand-in TestRail, copied beside the walkthrough's files as it says."""
+    (pytester.path / "standin.py").write_text(Path(standin.__file__).read_text("utf-8"), "utf-8")
+
+
 def walkthrough_files() -> dict[str, str]:
     """The files the walkthrough in docs/providers.md has a newcomer write, by name."""
     text = WALKTHROUGH.read_text(encoding="utf-8")
@@ -135,6 +140,7 @@ def test_the_walkthrough_ends_in_a_passing_test(pytester: pytest.Pytester) -> No
     assert sorted(files) == ["conftest.py", "test_testrail.py"]
     for name, code in files.items():
         (pytester.path / name).write_text(code, encoding="utf-8")
+    copy_standin(pytester)
 
     result = pytester.runpytest("-p", "no:cacheprovider", "--tm-auth-sandbox")
 
@@ -154,7 +160,7 @@ def test_the_walkthrough_ends_in_a_passing_test(pytester: pytest.Pytester) -> No
 def test_the_readme_walkthrough_passes_against_the_testrail_standin(
     pytester: pytest.Pytester, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Its code works, configured by hand, until ``--tm-auth-sandbox`` can serve TestRail."""
+    """Its code works configured by hand, through the environment, as against a real TestRail."""
     for name, code in walkthrough_files().items():
         (pytester.path / name).write_text(code, encoding="utf-8")
     put(pytester, monkeypatch, "env", sandbox_testrail(sandbox))

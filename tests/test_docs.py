@@ -28,6 +28,7 @@ import pytest
 from pytest_tm_auth import Setting
 
 REPO = Path(__file__).resolve().parent.parent
+STANDIN = REPO / "examples" / "recipes" / "testrail" / "standin.py"
 DOCS = REPO / "docs"
 PACKAGE = REPO / "pytest_tm_auth"
 PAGES = ["README.md", *sorted(f"docs/{path.name}" for path in DOCS.glob("*.md"))]
@@ -325,6 +326,8 @@ def test_titled_files_run_together_against_the_stand_in(
         (pytester.path / block.title).write_text(block.code, encoding="utf-8")
     expected = sum(count_tests(block.code) for block in files)
     assert expected, f"the files of {page} hold no test"
+    if page == "docs/providers.md":  # as the walkthrough says: the recipe's stand-in beside
+        (pytester.path / "standin.py").write_text(STANDIN.read_text("utf-8"), "utf-8")
 
     result = run_against_the_stand_in(pytester)
 
