@@ -30,66 +30,68 @@ def explain_exception(title: str, url: str, error: Exception) -> AuthError:
     """
     cause, note = _unwrap(error)
     detail = _SPACE.sub(" ", str(cause))
+    problem, fix = _no_connection(error, cause, detail, note, url) or _no_answer(
+        error, cause, detail, note
+    )
+    return AuthError(title, url, problem, fix=fix)
+
+
+def _no_answer(error: Exception, cause: BaseException, detail: str, note: str) -> tuple[str, str]:
+    """What went wrong before or after the connection: the request, TLS, the answer."""
     if isinstance(error, UnicodeError):
-        return AuthError(
-            title,
-            url,
+        return (
             "a credential holds characters that cannot be sent in an HTTP header",
-            fix="tokens and keys are plain ASCII: copy the value again",
+            "tokens and keys are plain ASCII: copy the value again",
         )
     if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
-        return AuthError(title, url, "the URL is not valid", fix="check the URL setting")
+        return "the URL is not valid", "check the URL setting"
     if isinstance(cause, (ReadTimeoutError, requests.exceptions.ReadTimeout)):
         seconds = _TIMEOUT.search(detail)
-        return AuthError(
-            title,
-            url,
+        return (
             f"no answer within {seconds.group(1)} s" if seconds else "no answer in time",
-            fix="the service is slow or unreachable; raise --tm-auth-timeout or check the URL",
+            "the service is slow or unreachable; raise --tm-auth-timeout or check the URL",
         )
     if isinstance(error, requests.exceptions.SSLError):
         said, fix = _tls_reason(detail)
         if "CERTIFICATE_VERIFY_FAILED" in detail:
-            return AuthError(title, url, f"TLS certificate verification failed: {said}", fix=fix)
-        return AuthError(title, url, f"TLS handshake failed: {said}", fix=fix)
+            return f"TLS certificate verification failed: {said}", fix
+        return f"TLS handshake failed: {said}", fix
+    if isinstance(error, requests.ConnectionError):
+        return (
+            f"the connection was closed without an answer{note}",
+            "a proxy or load balancer dropped it; check the URL and the network",
+        )
+    return f"the request failed ({type(error).__name__}){note}", ""
+
+
+def _no_connection(
+    error: Exception, cause: BaseException, detail: str, note: str, url: str
+) -> tuple[str, str] | None:
+    """No connection was made: the name, the port, or the path to the host."""
+    if isinstance(error, (UnicodeError, requests.exceptions.SSLError)):
+        return None
     if isinstance(cause, NameResolutionError) or "Name or service not known" in detail:
         host = urlsplit(url).hostname or "the host"
-        return AuthError(
-            title,
-            url,
+        return (
             f"the host name {host} does not resolve (DNS){note}",
-            fix="check the URL for typos, and the network or VPN",
+            "check the URL for typos, and the network or VPN",
         )
     if isinstance(cause, NewConnectionError) and "refused" in detail.lower():
-        return AuthError(
-            title,
-            url,
+        return (
             f"connection refused{note}",
-            fix="nothing listens at this host and port: check the URL and that the service runs",
+            "nothing listens at this host and port: check the URL and that the service runs",
         )
     if isinstance(cause, NewConnectionError):
         why = _CONNECT.search(detail)
-        return AuthError(
-            title,
-            url,
-            f"could not connect{note}: {why.group(1) if why else detail}",
-            fix="check the URL and the network",
+        return f"could not connect{note}: {why.group(1) if why else detail}", (
+            "check the URL and the network"
         )
     if isinstance(cause, ConnectTimeoutError) or isinstance(error, requests.ConnectTimeout):
-        return AuthError(
-            title,
-            url,
+        return (
             f"no connection in time{note}",
-            fix="a firewall or proxy may be in the way; check the URL and the network",
+            "a firewall or proxy may be in the way; check the URL and the network",
         )
-    if isinstance(error, requests.ConnectionError):
-        return AuthError(
-            title,
-            url,
-            f"the connection was closed without an answer{note}",
-            fix="a proxy or load balancer dropped it; check the URL and the network",
-        )
-    return AuthError(title, url, f"the request failed ({type(error).__name__}){note}")
+    return None
 
 
 def _unwrap(error: Exception) -> tuple[BaseException, str]:

@@ -1,0 +1,178 @@
+"""The package's shape, held by a test: sizes, layers, and imports that flow one way.
+
+Imports are read from the source (``ast``), as Python runs them: an import under
+``if TYPE_CHECKING:`` names a type for the type checker and never runs, so it does not
+count; an import inside a function does, when the function runs.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "pytest_tm_auth"
+MAX_MODULE_LINES = 300
+MAX_CLASS_LINES = 150
+MAX_FUNCTION_LINES = 60
+
+#: What each room may import, besides itself. Lower rooms know nothing of higher ones.
+ALLOWED = {
+    "core": set(),
+    "settings": {"core"},
+    "http": {"core", "settings"},
+    "store": {"core"},
+    "providers": {"core", "settings", "http"},
+    "run": {"core", "settings", "http", "store", "providers", "_compat", "sandbox"},
+    "sandbox": set(),
+    "_compat": set(),
+    "hookspecs": set(),
+    "plugin": {"core", "settings", "run", "providers", "hookspecs"},
+    "__init__": {"core", "settings", "http", "run"},
+}
+#: Packages of the outside world that the rooms without pytest or HTTP must not import.
+PURE = {"core": {"pytest", "_pytest", "pluggy", "requests", "urllib3"}}
+PURE["settings"] = PURE["core"]
+
+
+def modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def room(name: str) -> str:
+    """``pytest_tm_auth.core.cache`` -> ``core``; ``pytest_tm_auth`` -> ``__init__``."""
+    parts = name.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _imports(node: ast.AST, package: str, top_level: bool) -> list[tuple[str, bool]]:
+    """Every module imported at run time under ``node``, and whether at module level."""
+    found: list[tuple[str, bool]] = []
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.If) and _is_type_checking(child):
+            found += [item for item in _imports(ast.Module(child.orelse, []), package, top_level)]
+            continue
+        if isinstance(child, ast.Import):
+            found += [(alias.name, top_level) for alias in child.names]
+        elif isinstance(child, ast.ImportFrom):
+            base = child.module or ""
+            if child.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - child.level + 1])
+                base = f"{base}.{child.module}" if child.module else base
+            # ``from package import module`` loads the module; the package is already loading.
+            names = [f"{base}.{alias.name}" for alias in child.names]
+            found += [(name, top_level) for name in names if name in KNOWN]
+            if not any(name in KNOWN for name in names):
+                found.append((base, top_level))
+        inner = top_level and not isinstance(
+            child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+        )
+        found += _imports(child, package, inner)
+    return found
+
+
+@functools.cache
+def imports_of(path: Path) -> tuple[tuple[str, bool], ...]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    return tuple(_imports(tree, package, True))
+
+
+KNOWN = {module_name(path) for path in modules()}
+
+
+def own(imported: str) -> str | None:
+    """The package's own module that an import names (``from x import name`` may name one)."""
+    if imported in KNOWN:
+        return imported
+    parent = imported.rpartition(".")[0]
+    return parent if parent in KNOWN and imported.startswith("pytest_tm_auth") else None
+
+
+@pytest.mark.parametrize("path", modules(), ids=module_name)
+def test_sizes_stay_readable(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= MAX_MODULE_LINES
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ClassDef):
+            assert lines_of(node) <= MAX_CLASS_LINES, node.name
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            assert lines_of(node) <= MAX_FUNCTION_LINES, node.name
+
+
+def lines_of(node: ast.stmt) -> int:
+    assert node.end_lineno is not None
+    return node.end_lineno - node.lineno + 1
+
+
+@pytest.mark.parametrize("path", modules(), ids=module_name)
+def test_imports_flow_down_the_layers(path: Path) -> None:
+    here = room(module_name(path))
+    allowed = ALLOWED[here] | {here}
+    for imported, _ in imports_of(path):
+        target = own(imported)
+        if target is not None and target != "pytest_tm_auth":
+            assert room(target) in allowed, f"{module_name(path)} imports {target}"
+        top = imported.partition(".")[0]
+        assert top not in PURE.get(here, set()), f"{module_name(path)} imports {imported}"
+
+
+def test_no_module_imports_itself_back_at_import_time() -> None:
+    """No cycle among the imports that run when a module is loaded."""
+    graph = {
+        module_name(path): {
+            target
+            for imported, top_level in imports_of(path)
+            if top_level and (target := own(imported)) and target != module_name(path)
+        }
+        for path in modules()
+    }
+    for start, imported in graph.items():
+        seen: set[str] = set()
+        stack = list(imported)
+        while stack:
+            name = stack.pop()
+            assert name != start, f"{start} imports itself back through {sorted(seen)}"
+            if name not in seen:
+                seen.add(name)
+                stack.extend(graph.get(name, ()))
+
+
+def test_the_pure_rooms_load_without_pytest_or_requests() -> None:
+    """In a fresh interpreter: every module of core and settings, and nothing of the outside."""
+    names = [module_name(path) for path in modules() if room(module_name(path)) in PURE]
+    code = (
+        "import sys\n"
+        f"for name in {names!r}: __import__(name)\n"
+        "print(sorted({m.partition('.')[0] for m in sys.modules} & "
+        f"set({sorted(PURE['core'])!r})))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_checks_see_what_they_guard() -> None:
+    """The readers above find imports at every depth, and skip TYPE_CHECKING ones."""
+    cache = PACKAGE / "core" / "cache.py"
+    assert ("pytest_tm_auth.core.errors", True) in imports_of(cache)
+    provider = imports_of(PACKAGE / "core" / "provider.py")
+    assert not any(name.startswith("requests") for name, _ in provider)  # a TYPE_CHECKING one
+    session = imports_of(PACKAGE / "http" / "session.py")
+    assert ("pytest_tm_auth.http.network", False) in session  # inside a method
