@@ -112,6 +112,14 @@ CASES = {
         ),
         route="unknown",
     ),
+    "401-zephyr-license-is-not-an-xray-license": Case(
+        # Vendor advice lives with its provider: Zephyr Scale's 401 is Zephyr Scale's.
+        "Zephyr Scale login failed at *: HTTP 401: The license is not valid — check "
+        "ZEPHYR_TOKEN: generate an API access token in Jira (Zephyr Scale → API keys)",
+        fixture="zephyr_session",
+        faults=(Fault(401, body="The license is not valid"),),
+        route="zephyr.projects",
+    ),
     "xray-cloud-credentials-against-datacenter": Case(
         "Xray login failed at http://127.0.0.1:*/jira/api/v2/authenticate: HTTP 404: * — no "
         "Xray Cloud API at this URL: for Xray Data Center set --xray-deployment=datacenter "
