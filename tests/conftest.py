@@ -27,15 +27,29 @@ OWN_PREFIXES = ("XRAY_", "ZEPHYR_", "JIRA_", "TM_AUTH_", "TESTRAIL_")
 FOREIGN = ("PYTEST_ADDOPTS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "NETRC")
 
 
+@pytest.fixture(scope="session")
+def bytecode_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Where the pytest subprocesses of the tests keep compiled modules, out of the tree."""
+    return str(tmp_path_factory.mktemp("pycache"))
+
+
 @pytest.fixture(autouse=True)
 def clean_environment(
-    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory, bytecode_cache: str
 ) -> None:
-    """Remove credential variables and options inherited from the developer's shell or CI."""
+    """Remove credential variables and options inherited from the developer's shell or CI.
+
+    The subprocesses the tests start (pytester, xdist workers) compile each module once and
+    reuse it, even where the environment says not to write bytecode (as CI machines may):
+    otherwise every one of them recompiles the package and pays pytest's assertion rewriting
+    again.
+    """
     for name in list(os.environ):
         if name.startswith(OWN_PREFIXES) or name in FOREIGN:
             monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    monkeypatch.setenv("PYTHONPYCACHEPREFIX", bytecode_cache)
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,27 @@ brings that account closer to Jira's CAPTCHA lock. Providers opt in by implement
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pytest_tm_auth.core.errors import AuthError
+
+if TYPE_CHECKING:
+    from pytest_tm_auth.core.provider import Target
+    from pytest_tm_auth.settings.model import Values
+
+
+@runtime_checkable
+class SharesAccount(Protocol):
+    """A provider whose credentials may be another provider's too (one Jira account).
+
+    Providers that implement it opt into the one-refusal rule of
+    :class:`Accounts`: an account refused once is not tried
+    again by another provider in the run.
+    """
+
+    def account(self, target: Target, values: Values) -> str:
+        """A key equal for every provider that logs in with the same account."""
+        ...
 
 
 class Accounts:

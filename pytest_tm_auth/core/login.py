@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
-from pytest_tm_auth.core.accounts import Accounts
+from pytest_tm_auth.core.accounts import Accounts, SharesAccount
 from pytest_tm_auth.core.cache import LOGGED_IN, REMEMBERED, Issued, Outcome
 from pytest_tm_auth.core.errors import AuthError, MissingCredentials, TmAuthError
-from pytest_tm_auth.core.provider import Login, Provider, SharesAccount, Target
+from pytest_tm_auth.core.provider import Login, Provider, Target
 
 if TYPE_CHECKING:
     import requests

@@ -79,20 +79,6 @@ class Provider(Protocol):
         ...
 
 
-@runtime_checkable
-class SharesAccount(Protocol):
-    """A provider whose credentials may be another provider's too (one Jira account).
-
-    Providers that implement it opt into the one-refusal rule of
-    :class:`~pytest_tm_auth.core.accounts.Accounts`: an account refused once is not tried
-    again by another provider in the run.
-    """
-
-    def account(self, target: Target, values: Values) -> str:
-        """A key equal for every provider that logs in with the same account."""
-        ...
-
-
 def missing(title: str, *alternatives: tuple[str, Sequence[Setting]]) -> MissingCredentials:
     """Say exactly which settings to set, one alternative per deployment.
 

@@ -6,16 +6,15 @@ import base64
 import binascii
 import json
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from pytest_tm_auth.core.secret import Secret
 
 #: Renew a token this many seconds before it lapses, so a request never carries a dying token.
 RENEW_BEFORE_EXPIRY = 60.0
+FIELDS = ("provider", "value", "scheme", "expires_at", "static")
 
 
-@dataclass(frozen=True)
 class Token:
     """A credential a session sends as ``Authorization: {scheme} {value}``.
 
@@ -23,18 +22,49 @@ class Token:
     ``expires_at`` is a UNIX time when the token says when it lapses (a JWT's ``exp``),
     else ``None``. ``static`` marks a credential that logging in again cannot replace (a
     personal access token, an API token, a password): a ``401`` is then final, and no
-    second try is made that could lock the account.
+    second try is made that could lock the account. Immutable, compared by value.
+    (A plain class: a dataclass costs a millisecond to define, on the first login of a run.)
     """
 
-    provider: str
-    value: Secret = field(repr=False)
-    scheme: str = "Bearer"
-    expires_at: float | None = None
-    static: bool = False
+    __slots__ = ("expires_at", "provider", "scheme", "static", "value")
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.value, Secret):
-            object.__setattr__(self, "value", Secret(self.value))
+    provider: str
+    value: Secret
+    scheme: str
+    expires_at: float | None
+    static: bool
+
+    def __init__(
+        self,
+        provider: str,
+        value: str,
+        scheme: str = "Bearer",
+        expires_at: float | None = None,
+        static: bool = False,
+    ) -> None:
+        fields = (provider, Secret(value), scheme, expires_at, static)
+        for name, field_value in zip(FIELDS, fields, strict=True):
+            object.__setattr__(self, name, field_value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Token is immutable: cannot set {name!r}")
+
+    def _fields(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Token):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"Token(provider={self.provider!r}, scheme={self.scheme!r}, "
+            f"expires_at={self.expires_at!r}, static={self.static!r})"
+        )
 
     @classmethod
     def bearer(

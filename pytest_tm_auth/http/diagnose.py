@@ -20,8 +20,9 @@ from pytest_tm_auth.core.errors import AuthError
 from pytest_tm_auth.http.retry import attempts_note
 
 REASON_LIMIT = 160
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_SPACE = re.compile(r"\s+")
+#: Patterns, not compiled regexes: ``re`` compiles and caches them on first use, at a failure.
+_TITLE = r"(?is)<title[^>]*>(.*?)</title>"
+_SPACE = r"\s+"
 
 NOT_FOUND_FIX = "wrong base URL: nothing answers at this path; check the URL setting"
 UNAVAILABLE_FIX = (
@@ -54,8 +55,8 @@ def server_reason(response: requests.Response) -> str:
     """The server's own words, on one line: a JSON error field, an HTML title, or the text."""
     text = response.text or ""
     if is_html(response):
-        match = _TITLE.search(text)
-        title = _SPACE.sub(" ", match.group(1)).strip() if match else ""
+        match = re.search(_TITLE, text)
+        title = re.sub(_SPACE, " ", match.group(1)).strip() if match else ""
         return f"an HTML page{f' titled {title!r}' if title else ''}"
     try:
         data = json.loads(text)
@@ -69,7 +70,7 @@ def server_reason(response: requests.Response) -> str:
             if value:
                 text = str(value)
                 break
-    line = _SPACE.sub(" ", text).strip()
+    line = re.sub(_SPACE, " ", text).strip()
     return line if len(line) <= REASON_LIMIT else line[: REASON_LIMIT - 1] + "…"
 
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
@@ -25,8 +24,7 @@ MAX_TOTAL_WAIT = 30.0
 BACKOFF_FACTOR = 0.5
 
 
-@dataclass(frozen=True)
-class Retried:
+class Retried(NamedTuple):
     """One retry: what went wrong with the attempt before it, and how long the pause was."""
 
     cause: str

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,13 +26,15 @@ from pytest_tm_auth.http.retry import (
 )
 
 
-@dataclass(frozen=True)
 class Transport:
     """The run's connection settings: applied to login calls and to every session."""
 
-    timeout: float = 10.0
-    retries: int = 3
-    verify: bool | str = True
+    __slots__ = ("retries", "timeout", "verify")
+
+    def __init__(self, *, timeout: float = 10.0, retries: int = 3, verify: bool | str = True):
+        self.timeout = timeout
+        self.retries = retries
+        self.verify = verify
 
     def session(self, base_url: str = "", *, login: bool = False) -> ApiSession:
         """A session with these settings.
@@ -70,12 +71,12 @@ class Transport:
     @contextlib.contextmanager
     def login_session(self, title: str, url: str) -> Iterator[ApiSession]:
         """A session for one login at ``url``; a network error in it becomes an AuthError."""
-        from pytest_tm_auth.http.network import explain_exception
-
         session = self.session(login=True)
         try:
             yield session
         except (requests.RequestException, UnicodeError) as error:
+            from pytest_tm_auth.http.network import explain_exception
+
             raise explain_exception(title, url, error) from None
         finally:
             session.close()

@@ -16,7 +16,6 @@ from pytest_tm_auth.core.token import Token
 from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.http.auth import FixedToken, TokenAuth
 from pytest_tm_auth.http.diagnose import Adviser, check_login_answer
-from pytest_tm_auth.http.network import explain_exception
 
 
 def verify_token(
@@ -39,6 +38,8 @@ def verify_token(
     try:
         response = login.http.get(url, params=params, auth=TokenAuth(FixedToken(token)))
     except requests.RequestException as error:
+        from pytest_tm_auth.http.network import explain_exception  # loaded on failure only
+
         raise explain_exception(login.provider.title, url, error) from None
     with response:
         check_login_answer(

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from pytest_tm_auth.core.identity import account_key
 from pytest_tm_auth.core.provider import Target
 from pytest_tm_auth.settings.model import Setting, Values
 
@@ -156,4 +155,6 @@ class JiraAccount:
     """
 
     def account(self, target: Target, values: Values) -> str:
+        from pytest_tm_auth.core.identity import account_key  # at the first login only
+
         return account_key(target.url, values, target.credentials)

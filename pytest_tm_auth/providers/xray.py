@@ -118,7 +118,6 @@ class Xray(atlassian.JiraAccount):
         return Target("datacenter", url, api_base(url, "rest/raven/2.0"), credentials)
 
     def authenticate(self, login: Login) -> Token:
-        explain = atlassian.advice(login.target.deployment, DEPLOYMENT.option)
         if login.target.deployment == "cloud":
             return self._exchange(login)
         from pytest_tm_auth.http.verify import verify_token
@@ -128,7 +127,7 @@ class Xray(atlassian.JiraAccount):
             atlassian.datacenter_token(self.name, login.values),
             join(login.target.url + "/", "rest/api/2/myself"),
             fixes={401: atlassian.DATACENTER_401},
-            advice=explain,
+            advice=atlassian.advice("datacenter", DEPLOYMENT.option),
         )
 
     def _exchange(self, login: Login) -> Token:
@@ -137,7 +136,6 @@ class Xray(atlassian.JiraAccount):
 
         from pytest_tm_auth.core.token import Token
         from pytest_tm_auth.http.diagnose import check_login_answer
-        from pytest_tm_auth.http.network import explain_exception
 
         url = join(login.target.api_url, "authenticate")
         body = {
@@ -147,6 +145,8 @@ class Xray(atlassian.JiraAccount):
         try:
             response = login.http.post(url, json=body)
         except requests.RequestException as error:
+            from pytest_tm_auth.http.network import explain_exception
+
             raise explain_exception(self.title, url, error) from None
         with response:
             check_login_answer(

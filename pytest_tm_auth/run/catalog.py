@@ -7,12 +7,14 @@ environment variable) and an ini key, declared once.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeGuard
+from typing import TYPE_CHECKING, TypeGuard
 
 import pytest
 
-from pytest_tm_auth.core.provider import Provider
 from pytest_tm_auth.settings.model import Setting
+
+if TYPE_CHECKING:
+    from pytest_tm_auth.core.provider import Provider
 
 #: The catalog is registered under this name, so that configure can find it again.
 PLUGIN_NAME = "tm_auth_catalog"

@@ -10,7 +10,6 @@ import pytest
 from pytest_tm_auth.core.errors import ConfigError
 from pytest_tm_auth.core.urls import checked_url
 from pytest_tm_auth.run.sources import ini_text
-from pytest_tm_auth.run.warnings import InsecureTransportWarning, SecretInIniWarning
 from pytest_tm_auth.settings.model import Setting, Values
 from pytest_tm_auth.settings.run_wide import ALLOW_HTTP, CA_BUNDLE, INSECURE
 
@@ -31,6 +30,8 @@ def check_transport(values: Values, *, allow_http: bool | None = None) -> None:
 
 
 def warn_about_ini_secrets(config: pytest.Config, settings: Sequence[Setting]) -> None:
+    from pytest_tm_auth.run.warnings import SecretInIniWarning  # loaded when one is due
+
     ini_name = config.inipath.name if config.inipath else "the ini file"
     for setting in settings:
         # Warn even when a higher source wins: the secret is still in a committed file.
@@ -45,7 +46,9 @@ def warn_about_ini_secrets(config: pytest.Config, settings: Sequence[Setting]) -
             )
 
 
-def insecure_warning(values: Values) -> InsecureTransportWarning:
+def insecure_warning(values: Values) -> Warning:
+    from pytest_tm_auth.run.warnings import InsecureTransportWarning
+
     return InsecureTransportWarning(
         f"TLS verification is OFF ({values.describe(INSECURE.name)}): anyone on "
         "the network path can read the credentials; use --tm-auth-ca-bundle instead"

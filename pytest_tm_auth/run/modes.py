@@ -15,7 +15,7 @@ import pytest
 
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.settings.model import Values
-from pytest_tm_auth.settings.run_wide import CHECK, RESET
+from pytest_tm_auth.settings.run_wide import CHECK, REMEMBER, RESET
 
 if TYPE_CHECKING:
     from pytest_tm_auth.run.state import ProviderRun
@@ -93,12 +93,12 @@ def wire(
 
     Returns what the modes add to each provider's summary line.
     """
-    from pytest_tm_auth.run import remember
-
     notes: list[SummaryNote] = []
     worker = hasattr(config, "workerinput")
-    if remember.wanted(values):
-        remember.attach_memory(config, values, states, reset=values.flag(RESET.name) and not worker)
+    if values.flag(REMEMBER.name) or values.flag(RESET.name):
+        from pytest_tm_auth.run.remember import attach_memory
+
+        attach_memory(config, values, states, reset=values.flag(RESET.name) and not worker)
     if worker:
         from pytest_tm_auth.run import xdist
 

@@ -10,7 +10,7 @@ from pytest_tm_auth.core.identity import store_key
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.warnings import TokenStoreWarning
 from pytest_tm_auth.settings.model import Values
-from pytest_tm_auth.settings.run_wide import CHECK, REMEMBER, RESET
+from pytest_tm_auth.settings.run_wide import CHECK, REMEMBER
 
 
 def attach_memory(
@@ -34,7 +34,3 @@ def attach_memory(
         )
     for state in states.values():
         state.login.memory = memory
-
-
-def wanted(values: Values) -> bool:
-    return values.flag(REMEMBER.name) or values.flag(RESET.name)

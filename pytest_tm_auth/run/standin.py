@@ -5,19 +5,16 @@ from __future__ import annotations
 import pytest
 
 from pytest_tm_auth.settings.model import Values
-from pytest_tm_auth.settings.run_wide import SANDBOX
 
 SOURCE = ("sandbox", "--tm-auth-sandbox")
 
 
 def with_standin(config: pytest.Config, values: Values) -> Values:
-    """``values`` pointed at a stand-in when ``--tm-auth-sandbox`` is on, else unchanged.
+    """``values`` pointed at a stand-in, as ``--tm-auth-sandbox`` asks.
 
     An xdist worker uses the controller's stand-in, and so its tokens. Only the settings
     this run declares are taken: a recipe's service may serve a provider it does not add.
     """
-    if not values.flag(SANDBOX.name):
-        return values
     if hasattr(config, "workerinput"):
         from pytest_tm_auth.run.xdist import shared_sandbox
 

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_tm_auth.core.accounts import Accounts
 from pytest_tm_auth.core.errors import ConfigError
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.run import modes
@@ -29,9 +28,6 @@ from pytest_tm_auth.run.checks import (
     warn,
     warn_about_ini_secrets,
 )
-from pytest_tm_auth.run.hooks import PytestHooks
-from pytest_tm_auth.run.modes import SummaryNote
-from pytest_tm_auth.run.standin import with_standin
 from pytest_tm_auth.run.values import RunValues
 from pytest_tm_auth.settings.model import Values
 from pytest_tm_auth.settings.run_wide import (
@@ -40,6 +36,7 @@ from pytest_tm_auth.settings.run_wide import (
     INSECURE,
     ON_MISSING,
     RETRIES,
+    SANDBOX,
     TIMEOUT,
 )
 
@@ -62,7 +59,7 @@ class Run:
         *,
         hooked_credentials: bool,
         checking: bool = False,
-        notes: Sequence[SummaryNote] = (),
+        notes: Sequence[modes.SummaryNote] = (),
     ) -> None:
         self.states = states
         self.tm_auth = tm_auth
@@ -134,6 +131,8 @@ class Startup:
             return self._run
 
     def _build(self) -> Run:
+        from pytest_tm_auth.core.accounts import Accounts
+        from pytest_tm_auth.run.hooks import PytestHooks
         from pytest_tm_auth.run.registry import TmAuth
         from pytest_tm_auth.run.state import ProviderRun
 
@@ -170,14 +169,19 @@ class Startup:
         )
 
     def _settled_values(self) -> Values:
-        values = self._reader.settled(
-            list(self._catalog.providers.values()),
-            lambda values: with_standin(self._config, values),
-        )
+        values = self._reader.settled(list(self._catalog.providers.values()), self._with_standin)
         if self.scrubber:
             self._redact()
         self._warn_if_insecure(values)
         return values
+
+    def _with_standin(self, values: Values) -> Values:
+        """``values`` pointed at a stand-in under ``--tm-auth-sandbox``."""
+        if not values.flag(SANDBOX.name):
+            return values
+        from pytest_tm_auth.run.standin import with_standin
+
+        return with_standin(self._config, values)
 
     def _warn_if_insecure(self, values: Values) -> None:
         if values.flag(INSECURE.name) and not self._warned_insecure:

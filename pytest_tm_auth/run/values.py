@@ -11,11 +11,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_tm_auth.core.errors import ConfigError, MissingCredentials
-from pytest_tm_auth.core.provider import Provider
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.run.checks import check_transport
 from pytest_tm_auth.run.sources import gather
@@ -23,6 +23,9 @@ from pytest_tm_auth.settings.dotenv import env_files, with_env_files
 from pytest_tm_auth.settings.model import Setting, Values
 from pytest_tm_auth.settings.resolve import Sources, resolve
 from pytest_tm_auth.settings.run_wide import ACTIONS
+
+if TYPE_CHECKING:
+    from pytest_tm_auth.core.provider import Provider
 
 
 class RunValues:
