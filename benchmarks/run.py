@@ -203,7 +203,6 @@ class Variant:
     env: Mapping[str, str]
     passed: int
     args: tuple[str, ...] = ()
-    python: str = sys.executable
 
 
 @dataclass(frozen=True)
@@ -256,15 +255,17 @@ def parse_imports(stderr: str) -> dict[str, int]:
 class Bench:
     """Runs pytest variants against the stand-in and keeps what each run cost."""
 
-    def __init__(self, sandbox: Sandbox, plan: Plan) -> None:
+    def __init__(self, sandbox: Sandbox, plan: Plan, python: str) -> None:
         self.sandbox = sandbox
         self.plan = plan
+        #: The interpreter of every run (see :func:`uninstalled`).
+        self.python = python
         self._warm: set[tuple[str, Path]] = set()
 
     def run(self, variant: Variant, *, importtime: bool = False) -> Sample:
         """One pytest subprocess; stops the benchmark if its tests did not all pass."""
         flags, uncaptured = (IMPORTTIME, ("-s",)) if importtime else ((), ())
-        command = [variant.python, *flags, "-m", "pytest", *COMMON_ARGS, *uncaptured]
+        command = [self.python, *flags, "-m", "pytest", *COMMON_ARGS, *uncaptured]
         command += variant.args
         self.sandbox.reset()
         cpu = children_cpu()
@@ -418,11 +419,13 @@ REQUEST = 'assert zephyr_session.get("testcycles").status_code == 200'
 
 
 def snapshot(root: Path) -> Path:
-    """A copy of the plugin as it is now, to put first on the runs' ``sys.path``.
+    """A copy of the plugin as it is now, installed as a wheel would install it, on a path.
 
     The code must not change under the benchmark: an edited module would be recompiled in
     the next run that imports it, billing compilation to the plugin as an installed package
-    never would. The entry point names ``pytest_tm_auth.plugin``, which resolves to the copy.
+    never would. Beside the package lies its ``.dist-info`` with the ``pytest11`` entry point,
+    as a wheel leaves it: the runs' interpreter (see :func:`uninstalled`) has no editable
+    install, whose import hook every run of an editable checkout pays for, plugin or not.
     """
     site = root / "site"
     shutil.copytree(
@@ -430,11 +433,18 @@ def snapshot(root: Path) -> Path:
         site / "pytest_tm_auth",
         ignore=shutil.ignore_patterns("__pycache__"),
     )
+    ours = importlib.metadata.distribution("pytest-tm-auth")
+    info = site / f"pytest_tm_auth-{ours.version}.dist-info"
+    info.mkdir()
+    metadata = f"Metadata-Version: 2.1\nName: pytest-tm-auth\nVersion: {ours.version}\n"
+    (info / "METADATA").write_text(metadata, encoding="utf-8")
+    (info / "entry_points.txt").write_text(ours.read_text("entry_points.txt") or "", "utf-8")
     return site
 
 
-def clean_environment(root: Path, quick: bool) -> dict[str, str]:
-    """The caller's environment without credentials or options that would skew the runs."""
+def clean_environment(root: Path, quick: bool, python: str) -> dict[str, str]:
+    """The caller's environment without credentials or options that would skew the runs,
+    with the copy of the plugin on the path of ``python``."""
     env = {
         name: value
         for name, value in os.environ.items()
@@ -443,7 +453,7 @@ def clean_environment(root: Path, quick: bool) -> dict[str, str]:
     site = snapshot(root)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
     where = subprocess.run(
-        [sys.executable, "-c", "import pytest_tm_auth; print(pytest_tm_auth.__file__)"],
+        [python, "-c", "import pytest_tm_auth; print(pytest_tm_auth.__file__)"],
         cwd=root,  # as the runs do: never the repository, whose checkout would come first
         env=env,
         capture_output=True,
@@ -523,12 +533,8 @@ def recorded(site: Path) -> set[PurePosixPath]:
     return set()
 
 
-def uninstalled(root: Path, configured: Mapping[str, str]) -> tuple[str, dict[str, str]]:
-    """An interpreter and environment where pytest-tm-auth is not installed, as it sees them.
-
-    Stops the benchmark unless that interpreter cannot import ``pytest_tm_auth`` and sees the
-    same pytest plugins as the plugin's runs, ``tm_auth`` aside.
-    """
+def uninstalled(root: Path) -> str:
+    """An interpreter that has every package of this environment but pytest-tm-auth."""
     venv = root / "uninstalled"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
     python = str(venv / "bin" / "python")
@@ -537,17 +543,26 @@ def uninstalled(root: Path, configured: Mapping[str, str]) -> tuple[str, dict[st
         raise SystemExit(f"cannot mirror the site directories {sources} into {targets}")
     for source, target in zip(sources, targets, strict=True):
         mirror(source, target, recorded(source), PurePosixPath())
+    return python
+
+
+def without_plugin(python: str, configured: Mapping[str, str], root: Path) -> dict[str, str]:
+    """``configured`` without the copy of the plugin on the path: pytest-tm-auth not installed.
+
+    Stops the benchmark unless ``python`` then cannot import ``pytest_tm_auth`` and sees the
+    same pytest plugins as the plugin's runs, ``tm_auth`` aside.
+    """
     env = {name: value for name, value in configured.items() if name != "PYTHONPATH"}
     if os.environ.get("PYTHONPATH"):  # the caller's, without the copy of the plugin
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    seen, expected = plugins_seen(python, env, root), plugins_seen(sys.executable, configured, root)
+    seen, expected = plugins_seen(python, env, root), plugins_seen(python, configured, root)
     others = [name for name in expected[1:] if name != "tm_auth"]
     if expected[:1] != ["True"] or "tm_auth" not in expected or seen != ["False", *others]:
         raise SystemExit(
             f"without the plugin, pytest would see {seen}; with it, {expected}: "
             "the not-installed runs would not measure a run without pytest-tm-auth"
         )
-    return python, env
+    return env
 
 
 @dataclass(frozen=True)
@@ -558,13 +573,15 @@ class Setup:
     configured: Mapping[str, str]
     naive: Mapping[str, str]
     dotenv: str
-    #: An interpreter that has every package of this environment but pytest-tm-auth.
-    uninstalled_python: str
+    #: The interpreter of every run: every package of this environment but pytest-tm-auth,
+    #: which the environments (but ``uninstalled``) put on its path as a wheel would.
+    python: str
     uninstalled: Mapping[str, str]
 
     @classmethod
     def of(cls, sandbox: Sandbox, root: Path, quick: bool) -> Setup:
-        bare = clean_environment(root, quick)
+        python = uninstalled(root)
+        bare = clean_environment(root, quick, python)
         settings = sandbox.settings("cloud")
         naive = {
             **bare,
@@ -574,7 +591,7 @@ class Setup:
         env = sandbox.env("cloud")
         dotenv = "".join(f"{name}={value}\n" for name, value in env.items())
         configured = {**bare, **env}
-        python, without = uninstalled(root, configured)
+        without = without_plugin(python, configured, root)
         return cls(bare, configured, naive, dotenv, python, without)
 
 
@@ -647,7 +664,6 @@ def hand_written_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
             hand,
             setup.uninstalled,
             n,
-            python=setup.uninstalled_python,
         ),
         Variant("xray_session", plugin, setup.configured, n),
     ]
@@ -765,8 +781,8 @@ def naive_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
 
 def benchmark(plan: Plan, root: Path, quick: bool) -> list[Row]:
     with Sandbox() as sandbox:
-        bench = Bench(sandbox, plan)
         setup = Setup.of(sandbox, root, quick)
+        bench = Bench(sandbox, plan, setup.python)
         return [
             *startup_rows(bench, setup, root),
             *fixture_rows(bench, setup, root),

@@ -30,12 +30,12 @@ def check_transport(values: Values, *, allow_http: bool | None = None) -> None:
 
 
 def warn_about_ini_secrets(config: pytest.Config, settings: Sequence[Setting]) -> None:
-    from pytest_tm_auth.run.warnings import SecretInIniWarning  # loaded when one is due
-
     ini_name = config.inipath.name if config.inipath else "the ini file"
     for setting in settings:
         # Warn even when a higher source wins: the secret is still in a committed file.
         if setting.secret and ini_text(config, setting).strip():
+            from pytest_tm_auth.run.warnings import SecretInIniWarning  # loaded when one is due
+
             warn(
                 config,
                 SecretInIniWarning(
