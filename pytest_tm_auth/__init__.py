@@ -78,9 +78,9 @@ def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value  # found once: later lookups are plain attribute reads
-    return value
+    # Not kept in this module: pytester's in-process runs drop and re-import modules, and a
+    # name kept here would then be another class than the one its module now holds.
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
 
 
 def __dir__() -> list[str]:
