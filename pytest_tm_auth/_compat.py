@@ -6,7 +6,9 @@ pytest fails loudly there instead of quietly letting a secret through.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Callable
 
 import pytest
 
@@ -26,3 +28,44 @@ def log_handlers(config: pytest.Config) -> list[logging.Handler]:
         return []
     found = [getattr(plugin, name, None) for name in LOG_HANDLERS]
     return [handler for handler in found if isinstance(handler, logging.Handler)]
+
+
+def scrub_report_sections(item: pytest.Item, scrub: Callable[[str], str]) -> None:
+    """The captured output pytest keeps on the test item, scrubbed in place.
+
+    Why private: pytest-json-report reads ``item._report_sections`` (stdout, stderr) in its
+    own ``pytest_runtest_makereport`` wrapper rather than the report's sections, and no hook
+    hands that list out.
+    """
+    sections = getattr(item, "_report_sections", None)
+    if isinstance(sections, list):
+        sections[:] = [(when, key, scrub(content)) for when, key, content in sections]
+
+
+def scrub_parametrize_ids(metafunc: pytest.Metafunc, scrub: Callable[[str], str]) -> None:
+    """The ids of the calls ``metafunc`` generated, with every known secret hidden.
+
+    Why private: ``pytest_make_parametrize_id`` sees only the ids pytest makes from values;
+    ids a test gives itself (``ids=[...]``, ``pytest.param(id=...)``) reach the node ids,
+    the cache and every reporter through ``Metafunc._calls`` and ``CallSpec._idlist`` only.
+    """
+    calls = metafunc._calls
+    for index, callspec in enumerate(calls):
+        ids = [scrub(part) if isinstance(part, str) else part for part in callspec._idlist]
+        if ids != list(callspec._idlist):
+            calls[index] = dataclasses.replace(callspec, _idlist=ids)
+
+
+def junit_texts(config: pytest.Config) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:
+    """``--junitxml``'s suite properties, and the extra attributes of its open test cases
+    (those not written yet: one, or one per xdist worker), to scrub in place.
+
+    Why private: ``record_testsuite_property`` and ``record_xml_attribute`` write their
+    values into the junit plugin's own objects, which no hook hands out.
+    """
+    from _pytest.junitxml import xml_key
+
+    xml = config.stash.get(xml_key, None)
+    if xml is None:
+        return [], []
+    return xml.global_properties, [reporter.attrs for reporter in xml.node_reporters.values()]

@@ -14,6 +14,11 @@ from pytest_tm_auth.core.secret import REDACTED
 
 #: Shorter values are not scrubbed: a 3-letter "secret" would blank out ordinary words.
 MIN_SCRUB_LENGTH = 4
+#: Values shorter than this are hidden only where they stand alone (not inside a word or an
+#: identifier): a 4-letter password such as ``test`` occurs inside words everywhere.
+SHORT_SECRET = 8
+#: What may not stand right before or after a short secret for it to count as one.
+_WORD = "A-Za-z0-9_"
 #: Pieces this long of a secret twice as long are hidden by ``scrub(..., pieces=True)``:
 #: pytest shortens long values in reports (``'eyJhbGci...Vw4'``), cutting a token in two.
 PIECE_LENGTH = 12
@@ -27,6 +32,8 @@ class Scrubber:
 
     def __init__(self) -> None:
         self._secrets: frozenset[str] = frozenset()
+        #: Secrets (and their forms) shorter than :data:`SHORT_SECRET`: hidden as whole words.
+        self._short: frozenset[str] = frozenset()
         self._pieces: frozenset[str] = frozenset()
         self._lock = threading.Lock()
         #: Finders of secrets not read yet, and the lock that makes every thread wait for them.
@@ -62,12 +69,15 @@ class Scrubber:
 
     def add(self, *values: str | None) -> None:
         """Know ``values`` from now on, in every form they may be printed (see :func:`forms`)."""
-        fresh = {
+        found = {
             form for v in values if v for form in forms(str(v)) if len(form) >= MIN_SCRUB_LENGTH
         }
-        if not fresh <= self._secrets:
+        short = {form for form in found if len(form) < SHORT_SECRET}
+        fresh = found - short
+        if not (fresh <= self._secrets and short <= self._short):
             with self._lock:
                 self._secrets = self._secrets | fresh
+                self._short = self._short | short
                 self._pieces = self._pieces | {
                     secret[start : start + PIECE_LENGTH]
                     for secret in fresh
@@ -87,7 +97,10 @@ class Scrubber:
         for secret in sorted(self._secrets, key=len, reverse=True):
             if secret in text:
                 text = text.replace(secret, REDACTED)
-        if self._secrets:
+        for secret in self._short:
+            if secret in text:
+                text = re.sub(_alone(secret), REDACTED, text)
+        if self._secrets or self._short:
             text = re.sub(_BASE64, self._hide_encoded, text)
         return self._scrub_pieces(text) if pieces and self._pieces else text
 
@@ -98,7 +111,9 @@ class Scrubber:
             decoded = base64.b64decode(run, validate=True).decode("utf-8")
         except (binascii.Error, ValueError):
             return run
-        return REDACTED if any(secret in decoded for secret in self._secrets) else run
+        if any(secret in decoded for secret in self._secrets):
+            return REDACTED
+        return REDACTED if any(re.search(_alone(s), decoded) for s in self._short) else run
 
     def _scrub_pieces(self, text: str) -> str:
         spans: list[list[int]] = []
@@ -114,7 +129,17 @@ class Scrubber:
         return text
 
     def __bool__(self) -> bool:
-        return bool(self._secrets or self._pending or self._finding_now)
+        return bool(self._secrets or self._short or self._pending or self._finding_now)
+
+
+def _alone(secret: str) -> str:
+    """A pattern for ``secret`` standing alone: no letter, digit or ``_`` right beside it."""
+    return f"(?<![{_WORD}]){re.escape(secret)}(?![{_WORD}])"
+
+
+def is_short(secret: str) -> bool:
+    """A secret too short to hide inside other text: only where it stands alone."""
+    return MIN_SCRUB_LENGTH <= len(secret) < SHORT_SECRET
 
 
 def forms(value: str) -> set[str]:

@@ -46,6 +46,43 @@ def warn_about_ini_secrets(config: pytest.Config, settings: Sequence[Setting]) -
             )
 
 
+def warn_about_exposure(config: pytest.Config, values: Values, said: set[str]) -> None:
+    """Say where a secret cannot be hidden: too short to find, or in ``--debug``'s trace.
+
+    ``said`` holds what was said already, so that a second look (once ``.env`` is read)
+    adds only what is new.
+    """
+    from pytest_tm_auth.core.scrub import SHORT_SECRET, is_short
+
+    for item in values.resolved.values():
+        value = item.value
+        short = item.setting.secret and isinstance(value, str) and is_short(value)
+        if short and item.setting.name not in said:
+            said.add(item.setting.name)
+            from pytest_tm_auth.run.warnings import ShortSecretWarning
+
+            warn(
+                config,
+                ShortSecretWarning(
+                    f"{values.describe(item.setting.name)} is shorter than {SHORT_SECRET} "
+                    "characters: it cannot be reliably hidden in output, so it is hidden only "
+                    "where it stands alone, not inside other words; use a longer secret"
+                ),
+            )
+    if getattr(config.option, "debug", None) and values.secrets() and "--debug" not in said:
+        said.add("--debug")
+        from pytest_tm_auth.run.warnings import DebugTraceWarning
+
+        warn(
+            config,
+            DebugTraceWarning(
+                "--debug writes pytest's hook trace to its log file (pytestdebug.log), and the "
+                "trace holds the configured secrets and issued tokens in clear: delete the "
+                "file after use and never publish it"
+            ),
+        )
+
+
 def insecure_warning(values: Values) -> Warning:
     from pytest_tm_auth.run.warnings import InsecureTransportWarning
 

@@ -55,15 +55,27 @@ def redaction_starter(config: pytest.Config, scrubber: Scrubber) -> Callable[[],
     configured, where the plugin is merely installed, pay for no per-test hook.
     """
     lock = threading.Lock()
+    started: list[bool] = []
 
     def start() -> None:
         with lock:
-            if not config.pluginmanager.has_plugin(REDACTION_PLUGIN):
-                from pytest_tm_auth.run.redaction import Redaction
+            manager = config.pluginmanager
+            if started or manager.is_blocked(REDACTION_PLUGIN):
+                return  # -p no:tm_auth_redaction turns it all off (the leak tests do)
+            started.append(True)
+            from pytest_tm_auth.run.allure import join_allure
+            from pytest_tm_auth.run.ids import IdRedaction
+            from pytest_tm_auth.run.redaction import Redaction
 
-                redaction = Redaction(scrubber)
-                redaction.watch_logs(config)
-                config.pluginmanager.register(redaction, REDACTION_PLUGIN)
+            redaction = Redaction(scrubber)
+            redaction.watch_logs(config)
+            manager.register(redaction, REDACTION_PLUGIN)
+            manager.register(IdRedaction(scrubber), REDACTION_PLUGIN + "_ids")
+            if getattr(config.option, "xmlpath", None):
+                from pytest_tm_auth.run.junit import JunitRedaction
+
+                manager.register(JunitRedaction(scrubber, config), REDACTION_PLUGIN + "_junit")
+            join_allure(config, scrubber)
 
     return start
 

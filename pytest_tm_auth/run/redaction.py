@@ -1,65 +1,74 @@
-"""Where pytest shows text, hide the run's known secrets: reports, warnings, logs, diffs.
+"""Where pytest makes text, hide the run's known secrets: reports, exceptions, warnings, logs.
 
 One object per run, registered as a plugin as soon as a test could read a secret (one is
 set in the environment, an ini file or a ``.env`` file), else when a provider is first used
-(a credentials hook's secrets): it holds the run's :class:`~pytest_tm_auth.scrub.Scrubber`,
-which hooks such as ``pytest_warning_recorded`` could not reach otherwise (they receive no
-config).
+(a credentials hook's secrets). Its hooks run where each text is born: a report as it is
+made (innermost wrapper, before any reporter reads it), an exception before a reporter
+formats it, a warning as it is recorded, a log record before a handler writes it.
 """
 
 from __future__ import annotations
 
-import logging
 import warnings
+from collections.abc import Generator
 
 import pytest
 
 from pytest_tm_auth import _compat
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.secret import Secret
+from pytest_tm_auth.run.log_filter import ScrubbingFilter
+from pytest_tm_auth.run.scrubbed import scrub_exception, scrub_inside, scrub_report
 
 
 class Redaction:
-    """Scrubs what pytest prints or writes of each test, before anyone reads it."""
+    """Scrubs what pytest makes of each test and collector, before anyone reads it."""
 
     def __init__(self, scrubber: Scrubber) -> None:
         self.scrubber = scrubber
         self._watching_logs = False
 
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """Innermost: the exception before the report is made of it, the report before any
+        other wrapper (allure-pytest, pytest-csv, pytest-json-report) reads it."""
+        if call.excinfo is not None and self.scrubber:
+            scrub_exception(call.excinfo.value, self.scrubber.scrub)
+        report = yield
+        if self.scrubber:
+            scrub_report(report, self.scrubber)
+            _compat.scrub_report_sections(item, self.scrubber.scrub)
+        return report
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        """A collection error (an import error, a conftest's), before it is shown."""
+        report = yield
+        if report.longrepr is not None and self.scrubber:
+            scrub_report(report, self.scrubber)
+        return report
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Before the terminal, ``--junitxml`` or an xdist worker's channel reads the report.
-
-        Also covers values a test copied into plain strings, printed or logged.
-        """
+        """Before the terminal, ``--junitxml`` or pytest-html read a report: what a worker
+        could not know (a controller's secrets) and what was added after it was made
+        (pytest-html's ``extras``)."""
         if (
             report.longrepr is None
             and not report.sections
             and not report.user_properties
             and "wasxfail" not in report.__dict__
+            and not getattr(report, "extras", None)
         ):
             return  # a quiet pass, as most are: nothing to read (called 3 times per test)
-        scrub = self.scrubber.scrub
-        longrepr = report.longrepr
-        if isinstance(longrepr, tuple):
-            path, line, reason = longrepr
-            report.longrepr = (path, line, scrub(reason))
-        elif longrepr is not None:
-            text = str(longrepr)
-            scrubbed = scrub(text, pieces=True)
-            if scrubbed != text:
-                report.longrepr = scrubbed  # plain text: the traceback objects hold the secret
-        report.sections = [(title, scrub(content)) for title, content in report.sections]
-        if isinstance(getattr(report, "wasxfail", None), str):  # the xfail reason
-            report.wasxfail = scrub(report.wasxfail)
-        report.user_properties = [  # record_property: --junitxml writes str(value)
-            (name, self._scrubbed_value(value)) for name, value in report.user_properties
-        ]
-
-    def _scrubbed_value(self, value: object) -> object:
-        text = str(value)
-        scrubbed = self.scrubber.scrub(text)
-        return value if scrubbed == text else scrubbed
+        scrub_report(report, self.scrubber)
+        extras = getattr(report, "extras", None)
+        if extras:
+            scrub_inside(extras, self.scrubber.scrub)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_warning_recorded(self, warning_message: warnings.WarningMessage) -> None:
@@ -70,6 +79,16 @@ class Redaction:
             # pytest formats the message with str(): plain text is enough, and keeps none
             # of the original arguments that held the secret.
             warning_message.message = scrubbed
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        """``pytest.exit(reason)`` and Ctrl-C, before the terminal keeps their text."""
+        scrub_exception(excinfo.value, self.scrubber.scrub)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_internalerror(self, excrepr: object) -> None:
+        """An INTERNALERROR, before the terminal prints it line by line."""
+        scrub_inside(excrepr, lambda text: self.scrubber.scrub(text, pieces=True))
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.watch_logs(session.config)
@@ -101,32 +120,3 @@ class Redaction:
             f"{hidden[0]} {op} {hidden[1]}",
             "tm-auth: no diff shown, it would reveal a secret",
         ]
-
-
-class ScrubbingFilter(logging.Filter):
-    """Hides known secrets in log records before a handler writes them anywhere.
-
-    Set on pytest's log handlers (captured, live and ``--log-file``), it covers records
-    that never pass through a test report. It changes the record, so every later handler
-    sees the scrubbed text too; it never drops a record and never raises.
-    """
-
-    def __init__(self, scrubber: Scrubber) -> None:
-        super().__init__()
-        self.scrubber = scrubber
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.scrubber:
-            return True
-        try:
-            message = record.getMessage()
-            scrubbed = self.scrubber.scrub(message)
-            if scrubbed != message:
-                record.msg, record.args = scrubbed, None
-            if record.exc_info and not record.exc_text:
-                record.exc_text = logging.Formatter().formatException(record.exc_info)
-            if record.exc_text:
-                record.exc_text = self.scrubber.scrub(record.exc_text)
-        except Exception:  # a malformed record: logging reports it itself, later
-            pass
-        return True

@@ -26,6 +26,7 @@ from pytest_tm_auth.run.checks import (
     check_transport,
     insecure_warning,
     warn,
+    warn_about_exposure,
     warn_about_ini_secrets,
 )
 from pytest_tm_auth.run.values import RunValues
@@ -82,7 +83,7 @@ class Startup:
         self._values: Values | None = None
         self._run: Run | None = None
         self._error: ConfigError | None = None
-        self._warned_insecure = False
+        self._warned: set[str] = set()
         self.scrubber = Scrubber()
         self._redact = modes.redaction_starter(config, self.scrubber)
         self._reader = RunValues(config, list(catalog.settings.values()), self.scrubber)
@@ -100,7 +101,7 @@ class Startup:
             # deployments) wait for the file; each value it cannot override is checked now.
             early = self._reader.early()
             check_transport(early, allow_http=True)
-            self._warn_if_insecure(early)
+            self._warn_once(early)
             self._redact()
             return
         self._values = self._settled_values()
@@ -172,7 +173,7 @@ class Startup:
         values = self._reader.settled(list(self._catalog.providers.values()), self._with_standin)
         if self.scrubber:
             self._redact()
-        self._warn_if_insecure(values)
+        self._warn_once(values)
         return values
 
     def _with_standin(self, values: Values) -> Values:
@@ -183,10 +184,12 @@ class Startup:
 
         return with_standin(self._config, values)
 
-    def _warn_if_insecure(self, values: Values) -> None:
-        if values.flag(INSECURE.name) and not self._warned_insecure:
-            self._warned_insecure = True
+    def _warn_once(self, values: Values) -> None:
+        """TLS off, short secrets, ``--debug``: each said once, when first known."""
+        if values.flag(INSECURE.name) and INSECURE.name not in self._warned:
+            self._warned.add(INSECURE.name)
             warn(self._config, insecure_warning(values))
+        warn_about_exposure(self._config, values, self._warned)
 
 
 def _transport_factory(values: Values) -> Callable[[], Transport]:

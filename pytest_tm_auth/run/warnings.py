@@ -19,3 +19,11 @@ class InsecureTransportWarning(TmAuthWarning):
 
 class TokenStoreWarning(TmAuthWarning):
     """The remembered-token store could not be used; the run logs in normally."""
+
+
+class ShortSecretWarning(TmAuthWarning):
+    """A secret is too short to hide inside other text; it is hidden only where it stands alone."""
+
+
+class DebugTraceWarning(TmAuthWarning):
+    """``--debug`` writes pytest's hook trace, which no plugin can filter, with the secrets."""
