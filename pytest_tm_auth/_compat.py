@@ -42,15 +42,22 @@ def scrub_report_sections(item: pytest.Item, scrub: Callable[[str], str]) -> Non
         sections[:] = [(when, key, scrub(content)) for when, key, content in sections]
 
 
-def scrub_parametrize_ids(metafunc: pytest.Metafunc, scrub: Callable[[str], str]) -> None:
-    """The ids of the calls ``metafunc`` generated, with every known secret hidden.
+def mask_parametrize(metafunc: pytest.Metafunc, scrub: Callable[[str], str]) -> None:
+    """The calls ``metafunc`` generated, with every known secret hidden in their ids, and
+    each parameter value holding one made a :class:`Secret` (equal, with a hidden repr).
 
     Why private: ``pytest_make_parametrize_id`` sees only the ids pytest makes from values;
-    ids a test gives itself (``ids=[...]``, ``pytest.param(id=...)``) reach the node ids,
-    the cache and every reporter through ``Metafunc._calls`` and ``CallSpec._idlist`` only.
+    ids a test gives itself (``ids=[...]``, ``pytest.param(id=...)``) and the values that
+    ``--setup-show``, ``-l`` and allure-pytest show by their repr are reachable only through
+    ``Metafunc._calls``, each a ``CallSpec`` with ``_idlist`` and ``params``.
     """
+    from pytest_tm_auth.core.secret import Secret
+
     calls = metafunc._calls
     for index, callspec in enumerate(calls):
+        for name, value in callspec.params.items():
+            if isinstance(value, str) and not isinstance(value, Secret) and scrub(value) != value:
+                callspec.params[name] = Secret(value)
         ids = [scrub(part) if isinstance(part, str) else part for part in callspec._idlist]
         if ids != list(callspec._idlist):
             calls[index] = dataclasses.replace(callspec, _idlist=ids)
@@ -69,3 +76,21 @@ def junit_texts(config: pytest.Config) -> tuple[list[tuple[str, str]], list[dict
     if xml is None:
         return [], []
     return xml.global_properties, [reporter.attrs for reporter in xml.node_reporters.values()]
+
+
+def conftest_failure_cause(error: BaseException) -> BaseException | None:
+    """The exception a ``conftest.py`` raised while pytest loaded it at start, if ``error``
+    is pytest's wrapper of one.
+
+    Why private: pytest prints it itself (``ImportError while loading conftest``) before any
+    hook sees a report, from ``ConftestImportFailure.cause`` (``.excinfo`` before pytest 8).
+    """
+    from _pytest.config import ConftestImportFailure
+
+    if not isinstance(error, ConftestImportFailure):
+        return None
+    cause = getattr(error, "cause", None)
+    if isinstance(cause, BaseException):
+        return cause
+    excinfo = getattr(error, "excinfo", None)
+    return excinfo[1] if isinstance(excinfo, tuple) and len(excinfo) == 3 else None

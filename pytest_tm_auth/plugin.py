@@ -6,11 +6,13 @@ down runs that never use it. Everything it raises goes through :mod:`.run.outcom
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Generator, Iterable
 from typing import TYPE_CHECKING
 
 import pytest
 
+from pytest_tm_auth import _compat
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.run.catalog import Catalog
 from pytest_tm_auth.run.outcomes import fail_test, usage_errors
@@ -59,6 +61,25 @@ def pytest_tm_auth_add_providers() -> Iterable[Provider]:
 @pytest.hookimpl(trylast=True)
 def pytest_tm_auth_authenticate(login: Login) -> Token | None:
     return login.provider.authenticate(login)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None, None, None]:
+    """A ``conftest.py`` that fails to load at start: pytest prints its error before any
+    report exists, so the secrets the environment holds are hidden in it here."""
+    try:
+        return (yield)
+    except Exception as error:
+        cause = _compat.conftest_failure_cause(error)
+        catalog = early_config.pluginmanager.get_plugin(CATALOG)
+        if cause is not None and isinstance(catalog, Catalog):
+            from pytest_tm_auth.core.scrub import Scrubber
+            from pytest_tm_auth.run.scrubbed import scrub_exception
+
+            scrubber = Scrubber()
+            scrubber.add(*(os.environ.get(s.env) for s in catalog.settings.values() if s.secret))
+            scrub_exception(cause, scrubber.scrub)
+        raise
 
 
 def pytest_configure(config: pytest.Config) -> None:

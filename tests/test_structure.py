@@ -29,9 +29,9 @@ ALLOWED = {
     "providers": {"core", "settings", "http"},
     "run": {"core", "settings", "http", "store", "providers", "_compat", "sandbox"},
     "sandbox": set(),
-    "_compat": set(),
+    "_compat": {"core"},
     "hookspecs": set(),
-    "plugin": {"core", "settings", "run", "providers", "hookspecs"},
+    "plugin": {"core", "settings", "run", "providers", "hookspecs", "_compat"},
     "__init__": {"core", "settings", "http", "run"},
 }
 #: Packages of the outside world that the rooms without pytest or HTTP must not import.

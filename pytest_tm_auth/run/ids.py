@@ -1,4 +1,5 @@
-"""Test ids that hold a known secret show ``***`` instead, from the moment they are made.
+"""Test ids that hold a known secret show ``***`` instead, from the moment they are made;
+parameter values that hold one are shown by a hidden repr.
 
 A node id reaches the terminal, ``--collect-only``, live logs, junit, every reporter and the
 cache folder (``lastfailed``, ``nodeids``): hiding the secret where the id is generated is
@@ -32,7 +33,8 @@ class IdRedaction:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> Generator[None, None, None]:
-        """Ids a test gives itself (``ids=[...]``, ``pytest.param(id=...)``), once made."""
+        """Ids a test gives itself (``ids=[...]``, ``pytest.param(id=...)``), once made, and
+        values whose repr ``--setup-show``, ``-l`` or a reporter would show."""
         yield
         if self.scrubber:
-            _compat.scrub_parametrize_ids(metafunc, self.scrubber.scrub)
+            _compat.mask_parametrize(metafunc, self.scrubber.scrub)

@@ -1,0 +1,278 @@
+"""The leak matrix: a suite that touches every secret and token in every way a test can, run
+under the reporters teams use and each output mode; every byte written is searched.
+
+Reporters, all at once in every run: allure-pytest, pytest-json-report, pytest-csv,
+pytest-html, pytest-reportlog and ``--junitxml`` (with ``junit_logging=all``). Streams and
+every file under the run's directory are searched, the cache folder included, for each
+secret as it is, JSON-escaped, URL-encoded, in base64 and in a Basic header, and for the
+issued token's payload. The last test turns scrubbing off and shows the matrix then finds
+the leaks: it can fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from pytest_tm_auth.sandbox import DEMO, Sandbox
+
+REPORTERS = (
+    "--alluredir=out/allure",
+    "--json-report",
+    "--json-report-file=out/report.json",
+    "--csv=out/report.csv",
+    "--html=out/report.html",
+    "--self-contained-html",
+    "--report-log=out/log.jsonl",
+    "--junitxml=out/junit.xml",
+    "-o",
+    "junit_logging=all",
+    "--continue-on-collection-errors",
+    "-p",
+    "no:cacheprovider",
+)
+# The cache provider is on in one mode of its own (below), so that its folder is searched.
+MODES = {
+    "verbose": ("-vv", "-rA", "-l", "--setup-show", "--tb=long"),
+    "live-log": ("--log-cli-level=DEBUG",),
+    "log-file": ("--log-file=out/run.log", "--log-file-level=DEBUG"),
+    "xdist": ("-n", "2"),
+    "cache": ("-p", "cacheprovider", "--lf"),
+}
+
+CONFTEST = """
+import logging
+import os
+import warnings
+
+import pytest
+
+log = logging.getLogger("suite")
+SECRETS = [os.environ[name] for name in ("XRAY_CLIENT_SECRET", "ZEPHYR_TOKEN", "JIRA_TOKEN")]
+
+
+@pytest.fixture
+def secrets(xray_token):
+    with open(os.environ["LEAK_TOKEN_FILE"], "w") as kept:  # outside the searched folder
+        kept.write(str(xray_token))
+    values = [str(xray_token), *SECRETS]
+    yield values
+    for value in values:
+        print("teardown", value)
+
+
+@pytest.fixture
+def broken_teardown(secrets):
+    yield
+    raise RuntimeError("teardown failed with " + secrets[0])
+"""
+
+SUITE = """
+import logging
+import os
+import warnings
+
+import pytest
+
+log = logging.getLogger("suite")
+SECRET = os.environ["XRAY_CLIENT_SECRET"]
+
+
+def test_prints_and_logs(secrets, capsys):
+    for value in secrets:
+        print("stdout", value)
+        print("stderr", value, file=__import__("sys").stderr)
+        log.debug("debug %s", value)
+        log.warning("warning %s", value)
+        warnings.warn("warned " + value)
+    assert False, "failed"
+
+
+def test_asserts(secrets):
+    token = secrets[0]
+    assert token == "another value"
+
+
+def test_raises(secrets):
+    raise ValueError("refused: " + " ".join(secrets))
+
+
+def test_fails(secrets):
+    pytest.fail("failing with " + secrets[1])
+
+
+def test_skips(secrets):
+    pytest.skip("skipping with " + secrets[2])
+
+
+def test_xfails(secrets):
+    pytest.xfail("xfailing with " + secrets[3])
+
+
+@pytest.mark.parametrize("value", [SECRET])
+def test_parametrized_by_value(value):
+    assert value
+
+
+@pytest.mark.parametrize("value", [1], ids=[SECRET])
+def test_parametrized_by_id(value):
+    assert value
+
+
+def test_records(secrets, record_property, record_testsuite_property, record_xml_attribute):
+    record_property("token", secrets[0])
+    record_testsuite_property("secret", secrets[1])
+    record_xml_attribute("secret", secrets[2])
+
+
+def test_teardown_error(broken_teardown):
+    pass
+"""
+
+BROKEN_MODULE = """
+import os
+
+raise ImportError("cannot import with " + os.environ["ZEPHYR_TOKEN"])
+"""
+
+
+def forms(value: str) -> dict[str, str]:
+    """The ways output may show ``value``."""
+    return {
+        "raw": value,
+        "json": json.dumps(value)[1:-1],
+        "url": quote(value, safe=""),
+        "base64": base64.b64encode(value.encode()).decode(),
+        "basic": base64.b64encode(f"{DEMO.jira_email}:{value}".encode()).decode(),
+    }
+
+
+def leaks(result: pytest.RunResult, root: Path, token: str) -> list[str]:
+    """Every place and form in which a secret or the token shows in the run's output."""
+    secrets = {
+        "xray client secret": DEMO.xray_client_secret,
+        "zephyr token": DEMO.zephyr_token,
+        "jira token": DEMO.jira_api_token,
+        "issued token": token,
+    }
+    places = {"stdout": result.stdout.str(), "stderr": result.stderr.str()}
+    for path in root.rglob("*"):
+        if path.is_file():
+            places[str(path.relative_to(root))] = path.read_bytes().decode("utf-8", "replace")
+    found = []
+    for where, text in places.items():
+        for name, value in secrets.items():
+            for form, shown in forms(value).items():
+                if shown in text:
+                    found.append(f"{name} ({form}) in {where}")
+        payload = token.split(".")[1] if token.count(".") == 2 else token
+        if payload in text:
+            found.append(f"issued token's payload in {where}")
+    return sorted(set(found))
+
+
+def run_suite(
+    pytester: pytest.Pytester, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[pytest.RunResult, str]:
+    for name, value in sandbox.env("cloud").items():
+        monkeypatch.setenv(name, value)
+    token_file = pytester.path.parent / f"{pytester.path.name}-token"
+    monkeypatch.setenv("LEAK_TOKEN_FILE", str(token_file))
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_suite=SUITE, test_broken=BROKEN_MODULE)
+    (pytester.path / "out").mkdir()
+    result = pytester.runpytest_subprocess(*REPORTERS, *args)
+    return result, token_file.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_no_secret_in_any_output(
+    pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    result, token = run_suite(pytester, cloud_env, monkeypatch, *MODES[mode])
+
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) >= 4, result.stdout.str()  # the suite really ran
+    assert outcomes.get("errors", outcomes.get("error", 0)) >= 2  # the teardown, the module
+    assert token.count(".") == 2  # a real issued JWT, so the search looks for something
+    assert leaks(result, pytester.path, token) == []
+
+
+def test_the_matrix_finds_the_leaks_when_scrubbing_is_off(
+    pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, token = run_suite(pytester, cloud_env, monkeypatch, "-p", "no:tm_auth_redaction")
+
+    found = leaks(result, pytester.path, token)
+
+    for reporter in ("allure", "report.json", "report.csv", "report.html", "log.jsonl", "junit"):
+        assert any(reporter in place for place in found), (reporter, found)
+    assert any(place.startswith("issued token") for place in found)
+
+
+def test_a_secret_in_a_parametrize_value_gives_an_id_with_stars_and_stays_out_of_the_cache(
+    pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in cloud_env.env("cloud").items():
+        monkeypatch.setenv(name, value)
+    pytester.makepyfile(
+        test_ids="""
+        import os
+        import pytest
+
+        @pytest.mark.parametrize("value", [os.environ["XRAY_CLIENT_SECRET"]])
+        def test_by_value(value):
+            assert value == os.environ["XRAY_CLIENT_SECRET"]  # the test still gets the value
+            assert value == "another"
+
+        @pytest.mark.parametrize("value", [1], ids=[os.environ["JIRA_TOKEN"]])
+        def test_by_id(value):
+            assert value == 2
+        """
+    )
+
+    result = pytester.runpytest_subprocess("-p", "cacheprovider", "-v", "--setup-show")
+
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "test_ids.py::test_by_value[[]***[]] *",
+            "*SETUP    F value[[]Secret('***')[]]*",
+            "test_ids.py::test_by_id[[]***[]] *",
+        ]
+    )
+    cache = "".join(path.read_text("utf-8") for path in pytester.path.rglob("v/cache/*"))
+    assert "test_by_value[***]" in cache
+    for secret in (DEMO.xray_client_secret, DEMO.jira_api_token):
+        assert secret not in cache
+        assert secret not in result.stdout.str()
+
+
+def test_a_short_password_is_hidden_alone_without_garbling_words_and_is_warned_about(
+    pytester: pytest.Pytester, datacenter_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("JIRA_TOKEN")
+    monkeypatch.setenv("JIRA_USERNAME", DEMO.jira_username)
+    monkeypatch.setenv("JIRA_PASSWORD", "test")
+    pytester.makepyfile(
+        test_ow="""
+        def test_words():
+            print("the password is", "test")
+            assert "test_words" == "protest"
+        """
+    )
+
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rA")
+
+    result.assert_outcomes(failed=1, warnings=1)
+    output = result.stdout.str()
+    assert "def test_words():" in output
+    assert "test_ow.py:" in output
+    assert "the password is ***" in output
+    result.stdout.fnmatch_lines(
+        ["*ShortSecretWarning: --jira-password from env (JIRA_PASSWORD) is shorter than 8*"]
+    )
