@@ -18,8 +18,10 @@ if TYPE_CHECKING:
     from pytest_tm_auth.http.verify import verify_token
     from pytest_tm_auth.run.registry import TmAuth
     from pytest_tm_auth.run.warnings import (
+        DebugTraceWarning,
         InsecureTransportWarning,
         SecretInIniWarning,
+        ShortSecretWarning,
         TmAuthWarning,
         TokenStoreWarning,
     )
@@ -45,6 +47,8 @@ _HOMES = {
     "SecretInIniWarning": "run.warnings",
     "TmAuthWarning": "run.warnings",
     "TokenStoreWarning": "run.warnings",
+    "ShortSecretWarning": "run.warnings",
+    "DebugTraceWarning": "run.warnings",
     "Setting": "settings.model",
     "Values": "settings.model",
     "site_url": "settings.site",
@@ -53,6 +57,7 @@ _HOMES = {
 __all__ = [
     "AuthError",
     "ConfigError",
+    "DebugTraceWarning",
     "InsecureTransportWarning",
     "Login",
     "MissingCredentials",
@@ -60,6 +65,7 @@ __all__ = [
     "Secret",
     "SecretInIniWarning",
     "Setting",
+    "ShortSecretWarning",
     "Target",
     "TmAuth",
     "TmAuthError",
