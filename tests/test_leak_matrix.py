@@ -276,3 +276,48 @@ def test_a_short_password_is_hidden_alone_without_garbling_words_and_is_warned_a
     result.stdout.fnmatch_lines(
         ["*ShortSecretWarning: --jira-password from env (JIRA_PASSWORD) is shorter than 8*"]
     )
+
+
+DEBUG_EVERYTHING = """
+import http.client
+import logging
+
+http.client.HTTPConnection.debuglevel = 1  # prints every request, headers and body
+logging.basicConfig(level=logging.DEBUG)
+"""
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["no-xdist", "xdist"])
+def test_logins_print_nothing_secret_even_with_http_debugging_on(
+    pytester: pytest.Pytester,
+    cloud_env: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    workers: list[str],
+) -> None:
+    """With ``http.client`` printing every request and DEBUG logging to the terminal, a run
+    under xdist shows no more than the same run without it: no secret, no token."""
+    for name, value in cloud_env.env("cloud").items():
+        monkeypatch.setenv(name, value)
+    pytester.makeconftest(DEBUG_EVERYTHING)
+    pytester.makepyfile(
+        test_calls="""
+        def test_xray(xray_session):
+            assert xray_session.post("graphql", json={"query": "{ x }"}).status_code == 200
+
+        def test_zephyr(zephyr_session):
+            assert zephyr_session.get("testcycles").status_code == 200
+
+        def test_jira(jira_session):
+            assert jira_session.get("myself").status_code == 200
+        """
+    )
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rA", *workers)
+
+    result.assert_outcomes(passed=3)
+    assert cloud_env.count("xray.authenticate") == 1
+    output = result.stdout.str() + result.stderr.str()
+    for secret in (DEMO.xray_client_secret, DEMO.zephyr_token, DEMO.jira_api_token):
+        for form, shown in forms(secret).items():
+            assert shown not in output, form
+    assert "Bearer eyJ" not in output

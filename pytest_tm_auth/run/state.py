@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pytest_tm_auth.core.accounts import Accounts
-from pytest_tm_auth.core.cache import Outcome, TokenCache
+from pytest_tm_auth.core.cache import Issued, Outcome, TokenCache
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.login import Configured, Connector, Hooks, LoginStep
 from pytest_tm_auth.core.scrub import Scrubber
@@ -52,8 +52,11 @@ class ProviderRun:
         self.login = LoginStep(
             self.configured, hooks, connector, learn=scrubber.add, accounts=accounts
         )
+        self._scrubber = scrubber
         self.cache = TokenCache(
-            self.login, on_token=lambda token: scrubber.add(token.value), on_first_use=on_first_use
+            self._log_in,
+            on_token=lambda token: scrubber.add(token.value),
+            on_first_use=on_first_use,
         )
         self._scrub = scrubber.scrub
         self._transport = transport
@@ -71,6 +74,13 @@ class ProviderRun:
     @property
     def name(self) -> str:
         return self.provider.name
+
+    def _log_in(self, renewal: bool) -> Issued:
+        """The login step, its own output scrubbed wherever it runs (see :mod:`.quiet`)."""
+        from pytest_tm_auth.run.quiet import scrubbed_output
+
+        with scrubbed_output(self._scrubber):
+            return self.login(renewal)
 
     @property
     def values(self) -> Values:

@@ -1,0 +1,48 @@
+"""A login's own output, scrubbed: what ``http.client``'s debug prints or a handler logs.
+
+A login inside a test is captured by pytest and scrubbed with the test's report; one outside
+any test (the xdist controller's, ``--tm-auth-check``'s) writes straight to the terminal.
+So every login runs with stdout and stderr passed through the scrubber, and the root
+logger's handlers filtered by it, wherever it runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from pytest_tm_auth.core.scrub import Scrubber
+from pytest_tm_auth.run.log_filter import ScrubbingFilter
+
+
+class ScrubbingStream:
+    """A text stream that hides known secrets in what is written, then writes it on."""
+
+    def __init__(self, stream: TextIO, scrubber: Scrubber) -> None:
+        self._stream = stream
+        self._scrubber = scrubber
+
+    def write(self, text: str) -> int:
+        self._stream.write(self._scrubber.scrub(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def scrubbed_output(scrubber: Scrubber) -> Iterator[None]:
+    """Within: stdout and stderr scrubbed; and, from then on, the root logger's handlers."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(known, ScrubbingFilter) for known in handler.filters):
+            handler.addFilter(ScrubbingFilter(scrubber))
+    out, err = sys.stdout, sys.stderr
+    sys.stdout = ScrubbingStream(out, scrubber)
+    sys.stderr = ScrubbingStream(err, scrubber)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
