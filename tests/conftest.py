@@ -58,6 +58,16 @@ def sandbox_server() -> Iterator[Sandbox]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def testrail_server() -> Iterator[Sandbox]:
+    """A stand-in of its own that also serves the TestRail recipe's stand-in service."""
+    from examples.recipes.testrail import standin
+
+    with Sandbox() as server:
+        server.add_service(standin.TESTRAIL)
+        yield server
+
+
 @pytest.fixture
 def sandbox(sandbox_server: Sandbox) -> Sandbox:
     """The stand-in, with its counters, faults and token state reset for this test."""

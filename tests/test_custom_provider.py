@@ -8,7 +8,6 @@ service, added to a stand-in of this module's own.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -79,13 +78,6 @@ def test_token_by_name(tm_auth):
 WALKTHROUGH = Path(__file__).resolve().parent.parent / "docs" / "providers.md"
 SOURCES = ("option", "env", ".env", "ini")
 STALE = "demo-stale-value-not-real"
-
-
-@pytest.fixture(scope="module")
-def testrail_server() -> Iterator[Sandbox]:
-    with Sandbox() as server:
-        server.add_service(standin.TESTRAIL)
-        yield server
 
 
 @pytest.fixture

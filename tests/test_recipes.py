@@ -13,7 +13,6 @@ service added.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,13 +23,6 @@ from pytest_tm_auth.sandbox import DEMO, Sandbox
 
 RECIPES = Path(__file__).resolve().parent.parent / "examples" / "recipes"
 STALE = "demo-stale-value-not-real"
-
-
-@pytest.fixture(scope="module")
-def testrail_server() -> Iterator[Sandbox]:
-    with Sandbox() as server:
-        server.add_service(standin.TESTRAIL)
-        yield server
 
 
 @pytest.fixture
