@@ -1,0 +1,1 @@
+"""One login per run, without pytest or requests: tokens, the token cache, the login step."""

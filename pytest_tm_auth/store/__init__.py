@@ -1,0 +1,1 @@
+"""Remembered tokens between runs: the OS keyring, or a private cache file."""
