@@ -19,3 +19,14 @@ class InsecureTransportWarning(TmAuthWarning):
 
 class TokenStoreWarning(TmAuthWarning):
     """The remembered-token store could not be used; the run logs in normally."""
+
+
+class TokenExpiryWarning(TmAuthWarning):
+    """A token's expiry cannot be read as a time: it is used, but never renewed ahead."""
+
+
+def warn_token_expiry(message: str) -> None:
+    """Issue a :class:`TokenExpiryWarning` (the login step's ``warn``)."""
+    import warnings
+
+    warnings.warn(TokenExpiryWarning(message), stacklevel=2)
