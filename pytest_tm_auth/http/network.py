@@ -15,9 +15,9 @@ from urllib3.exceptions import (
 )
 
 from pytest_tm_auth.core.errors import AuthError
+from pytest_tm_auth.core.text import inert
 from pytest_tm_auth.http.retry import GaveUp, attempts_note
 
-_SPACE = re.compile(r"\s+")
 _TIMEOUT = re.compile(r"read timeout=([0-9.]+)")
 _CONNECT = re.compile(r"Failed to establish a new connection: (.*)")
 
@@ -29,7 +29,7 @@ def explain_exception(title: str, url: str, error: Exception) -> AuthError:
     be sent in a header); retries that ran out are named with their count and pauses.
     """
     cause, note = _unwrap(error)
-    detail = _SPACE.sub(" ", str(cause))
+    detail = inert(str(cause), 400)  # an error can quote the server (a bad status line)
     problem, fix = _no_connection(error, cause, detail, note, url) or _no_answer(
         error, cause, detail, note
     )
