@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from pytest_tm_auth.sandbox import Fault, Sandbox
@@ -96,3 +98,48 @@ def test_a_redirect_location_is_quoted_inert(pytester: pytest.Pytester, cloud_en
     result.assert_outcomes(errors=1)
     assert "\x1b" not in result.stdout.str()
     result.stdout.fnmatch_lines(["*HTTP 302 redirect to https://sso.example.invalid/*login*"])
+
+
+@pytest.mark.parametrize("status", [200, 401])
+def test_a_drip_of_one_byte_a_second_ends_at_the_deadline(
+    pytester: pytest.Pytester, cloud_env: Sandbox, status: int
+) -> None:
+    """Headers and body one byte a second: each read is quick, the answer never ends."""
+    cloud_env.add_faults(Fault.dripping(1.0, status), route=ROUTE)
+    started = time.monotonic()
+
+    result = run(pytester, "--tm-auth-timeout=2")
+
+    took = time.monotonic() - started
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*Xray login failed at *: the service answered too slowly: no whole answer within 2 s*"]
+    )
+    assert cloud_env.count(ROUTE) == 1  # never retried: another try would double the wait
+    assert took < 2 + 6  # the deadline, and generous room for pytest itself
+
+
+def test_the_default_deadline_bounds_a_drip(pytester: pytest.Pytester, cloud_env: Sandbox) -> None:
+    cloud_env.add_faults(Fault.dripping(1.0), route=ROUTE)
+    started = time.monotonic()
+
+    result = run(pytester)
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*the service answered too slowly: no whole answer within 10 s*"])
+    assert time.monotonic() - started < 10 + 8
+
+
+def test_a_body_cut_short_is_named(pytester: pytest.Pytester, cloud_env: Sandbox) -> None:
+    cloud_env.add_faults(Fault.cut_short(1000, "0123456789"), route=ROUTE)
+
+    result = run(pytester, "--tm-auth-retries=0")
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*Xray login failed at *: the answer was cut short: the connection closed after 10 of"
+            " 1000 bytes — *"
+        ]
+    )
+    assert "ChunkedEncodingError" not in result.stdout.str()

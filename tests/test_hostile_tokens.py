@@ -106,9 +106,12 @@ def test_an_issued_token_no_header_can_carry_is_one_line(
 
 @pytest.mark.parametrize(
     ("value", "what"),
-    [("demo-zephyr-tökén-not-real", "a character that is not ASCII"), ("demo\x00x", "a NUL")],
+    [
+        ("demo-zephyr-tökén-not-real", "a character that is not ASCII"),
+        ("demo\x00x", "a NUL character"),
+    ],
 )
-def test_a_configured_token_no_header_can_carry_is_a_usage_error_naming_it(
+def test_a_configured_token_no_header_can_carry_is_one_line_naming_the_setting(
     pytester: pytest.Pytester,
     cloud_env: Sandbox,
     monkeypatch: pytest.MonkeyPatch,
@@ -123,8 +126,14 @@ def test_a_configured_token_no_header_can_carry_is_a_usage_error_naming_it(
 
     result = run(pytester, source="def test_z(zephyr_session):\n    pass\n")
 
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            f"*Zephyr Scale login failed at *: the token holds {what}, which cannot be sent in an"
+            " HTTP header — copy --zephyr-token from * again from its source*"
+        ]
+    )
+    assert cloud_env.count("zephyr.projects") == 0  # never sent
     text = result.stdout.str() + result.stderr.str()
-    assert "--zephyr-token from" in text
-    assert f"holds {what}" in text
     assert "Traceback" not in text
     assert value not in text

@@ -13,6 +13,8 @@ from typing import Any, NamedTuple
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from pytest_tm_auth.http.bounded import current
+
 #: Statuses that mean "not processed, try again": rate limiting and gateway faults.
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 #: The longest ``Retry-After`` honoured, so one answer cannot stall a run for minutes.
@@ -125,6 +127,9 @@ class BoundedRetry(Retry):
     ) -> BoundedRetry:
         if isinstance(error, ReadTimeoutError):
             raise error
+        watch = current()
+        if watch is not None and watch.expired:  # the deadline ended it: never retried
+            raise ReadTimeoutError(_pool, url, "the whole answer took too long")
         try:
             return super().increment(method, url, response, error, _pool, _stacktrace)
         except MaxRetryError as exc:
@@ -135,6 +140,9 @@ class BoundedRetry(Retry):
             ) from exc.reason
 
     def sleep(self, response: Any = None) -> None:
+        watch = current()
+        if watch is not None:  # the attempt is over, its answer drained: its deadline too
+            watch.disarm()
         asked = None
         if response is not None and self.respect_retry_after_header:
             asked = self.get_retry_after(response)

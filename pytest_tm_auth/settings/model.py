@@ -99,8 +99,6 @@ class Setting(NamedTuple):
                 f"{self.option} from {source} contains {inside} inside it, which a pasted "
                 "secret never does: copy it again without surrounding text"
             )
-        if self.secret:
-            _check_sendable(self, text, source)
         try:
             if self.flag:
                 return parse_flag(text)
@@ -116,21 +114,6 @@ class Setting(NamedTuple):
                 f"Invalid value {shown} for {self.option} from {source}: {exc}"
             ) from None
         return Secret(text) if self.secret else text
-
-
-def _check_sendable(setting: Setting, text: str, source: Source) -> None:
-    """A key or token must fit an HTTP header as it is: printable ASCII, no control bytes.
-
-    A password a person chose may hold other letters (it is sent base64-encoded).
-    """
-    from pytest_tm_auth.core.token import unsendable
-
-    problem = unsendable(text)
-    if problem and not (setting.allow_spaces and problem.endswith("not ASCII")):
-        raise ConfigError(
-            f"{setting.option} from {source} holds {problem}, which a key or token never "
-            "does and an HTTP header cannot carry: copy it again from its source"
-        )
 
 
 def _stray_whitespace(text: str, *, allow_spaces: bool) -> bool:
