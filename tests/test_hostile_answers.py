@@ -143,3 +143,32 @@ def test_a_body_cut_short_is_named(pytester: pytest.Pytester, cloud_env: Sandbox
         ]
     )
     assert "ChunkedEncodingError" not in result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--port", "99999"], "argument --port: port must be 0 to 65535, not 99999"),
+        (["--port", "-1"], "argument --port: port must be 0 to 65535, not -1"),
+        (["--port", "http"], "argument --port: not a port number: 'http'"),
+        (["--deployment", "moon"], "argument --deployment: invalid choice: 'moon'"),
+    ],
+)
+def test_the_stand_in_command_line_answers_bad_arguments_with_a_usage_line(
+    args: list[str], said: str
+) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_tm_auth.sandbox", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert done.stderr.startswith("usage: python -m pytest_tm_auth.sandbox")
+    assert said in done.stderr
+    assert "Traceback" not in done.stderr
