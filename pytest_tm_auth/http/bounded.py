@@ -13,6 +13,7 @@ own bounded decoders), so a 10 MB error page or a gzip bomb costs a few KiB.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 import threading
@@ -30,6 +31,16 @@ ERROR_BODY_LIMIT = 4 * 1024
 ANSWER_LIMIT = 64 * 1024
 
 _local = threading.local()
+
+
+def _without_traceback(record: logging.LogRecord) -> bool:
+    """urllib3 logs a header it cannot parse with its traceback; the words are enough."""
+    record.exc_info, record.exc_text = None, None
+    return True
+
+
+# The one urllib3 log record with a traceback: "Failed to parse headers", at a server's whim.
+logging.getLogger("urllib3.connection").addFilter(_without_traceback)
 
 
 class AnswerTooSlow(requests.exceptions.Timeout):
