@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         InsecureTransportWarning,
         SecretInIniWarning,
         TmAuthWarning,
+        TokenExpiryWarning,
         TokenStoreWarning,
     )
     from pytest_tm_auth.settings.model import Setting, Values
@@ -44,6 +45,7 @@ _HOMES = {
     "InsecureTransportWarning": "run.warnings",
     "SecretInIniWarning": "run.warnings",
     "TmAuthWarning": "run.warnings",
+    "TokenExpiryWarning": "run.warnings",
     "TokenStoreWarning": "run.warnings",
     "Setting": "settings.model",
     "Values": "settings.model",
@@ -65,6 +67,7 @@ __all__ = [
     "TmAuthError",
     "TmAuthWarning",
     "Token",
+    "TokenExpiryWarning",
     "TokenStoreWarning",
     "Values",
     "api_base",

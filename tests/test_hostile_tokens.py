@@ -137,3 +137,14 @@ def test_a_configured_token_no_header_can_carry_is_one_line_naming_the_setting(
     text = result.stdout.str() + result.stderr.str()
     assert "Traceback" not in text
     assert value not in text
+
+
+def test_the_summary_of_a_24_hour_token_shows_its_date(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    result = run(pytester)  # the stand-in's tokens live 24 h: never "today" in UTC terms
+
+    result.assert_outcomes(passed=1)
+    result.stdout.re_match_lines(
+        [r"xray: authenticated in \d+\.\d\d s \(expires \d{4}-\d\d-\d\d \d\d:\d\d UTC\)"]
+    )

@@ -22,11 +22,11 @@ def env_files(root: Path, sources: Sources) -> list[Path]:
     if text:
         paths = [root / part.strip() for part in text.split(",") if part.strip()]
         for path in paths:
+            where = f"{ENV_FILE.option} from {chosen.source(ENV_FILE.name)}"
+            if path.is_dir():
+                raise ConfigError(f"{where} names {path}, a directory, not a file")
             if not path.is_file():
-                what = "a directory, not a file" if path.is_dir() else "which does not exist"
-                raise ConfigError(
-                    f"{ENV_FILE.option} from {chosen.source(ENV_FILE.name)} names {path}, {what}"
-                )
+                raise ConfigError(f"{where} names {path}, which does not exist")
     else:
         default = root / ".env"
         if default.is_dir():
