@@ -172,3 +172,22 @@ def test_the_stand_in_command_line_answers_bad_arguments_with_a_usage_line(
     assert done.stderr.startswith("usage: python -m pytest_tm_auth.sandbox")
     assert said in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_session_call_gets_the_same_deadline_as_a_requests_timeout(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    """A test's own call to a dripping service ends at the deadline, as a ``Timeout``."""
+    cloud_env.add_faults(Fault.dripping(1.0, body='{"values": []}'), route="zephyr.testcycles")
+    source = (
+        "import pytest, requests\n\n"
+        "def test_cycles(zephyr_session):\n"
+        "    with pytest.raises(requests.Timeout, match='no whole answer within 1 s'):\n"
+        "        zephyr_session.get('testcycles')\n"
+    )
+    started = time.monotonic()
+
+    result = run(pytester, "--tm-auth-timeout=1", source=source)
+
+    result.assert_outcomes(passed=1)
+    assert time.monotonic() - started < 1 + 6
