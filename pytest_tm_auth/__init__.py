@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         SecretInIniWarning,
         ShortSecretWarning,
         TmAuthWarning,
+        TokenExpiryWarning,
         TokenStoreWarning,
     )
     from pytest_tm_auth.settings.model import Setting, Values
@@ -46,6 +47,7 @@ _HOMES = {
     "InsecureTransportWarning": "run.warnings",
     "SecretInIniWarning": "run.warnings",
     "TmAuthWarning": "run.warnings",
+    "TokenExpiryWarning": "run.warnings",
     "TokenStoreWarning": "run.warnings",
     "ShortSecretWarning": "run.warnings",
     "DebugTraceWarning": "run.warnings",
@@ -71,6 +73,7 @@ __all__ = [
     "TmAuthError",
     "TmAuthWarning",
     "Token",
+    "TokenExpiryWarning",
     "TokenStoreWarning",
     "Values",
     "api_base",

@@ -156,7 +156,12 @@ def test_a_read_timeout_is_not_retried(pytester: pytest.Pytester, cloud_env: San
     result = run(pytester, LOGIN, "--tm-auth-timeout=0.2")
 
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["Xray login failed at *: no answer within 0.2 s — *"])
+    result.stdout.fnmatch_lines(
+        [
+            "Xray login failed at *: the service answered too slowly: no whole answer within"
+            " 0.2 s — *"
+        ]
+    )
     deadline = time.monotonic() + 10  # the slow answer is recorded once its delay is over
     while cloud_env.count("xray.authenticate") < 1 and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -163,13 +163,6 @@ CASES = {
         faults=(Fault.html_page(502), Fault.html_page(502)),
         args=("--tm-auth-retries=1",),
     ),
-    "non-ascii-token": Case(
-        "Zephyr Scale login failed at *: a credential holds characters that cannot be sent in "
-        "an HTTP header — tokens and keys are plain ASCII: copy the value again",
-        fixture="zephyr_session",
-        changes={"ZEPHYR_TOKEN": "demo-token-\u2603-not-real"},
-        route="zephyr.projects",
-    ),
     "captcha": Case(
         "Jira login failed at *: HTTP 403: an HTML page titled 'Forbidden' — Jira asks for a "
         "CAPTCHA after failed logins: log in once through the browser as this user, then "

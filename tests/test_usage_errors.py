@@ -33,13 +33,17 @@ CASES = [
     pytest.param(
         {"TM_AUTH_TIMEOUT": "ten"},
         [],
-        ["'ten'", "--tm-auth-timeout from env (TM_AUTH_TIMEOUT)", "expected a positive number"],
+        [
+            "'ten'",
+            "--tm-auth-timeout from env (TM_AUTH_TIMEOUT)",
+            "expected a number of seconds above 0",
+        ],
         id="timeout-not-a-number",
     ),
     pytest.param(
         {},
         ["--tm-auth-timeout=-5"],
-        ["'-5'", "--tm-auth-timeout from the command line", "positive"],
+        ["'-5'", "--tm-auth-timeout from the command line", "above 0 and at most 600"],
         id="timeout-negative",
     ),
     pytest.param(

@@ -9,6 +9,7 @@ remember the token, tell the authenticated hook. Every collaborator is a small p
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
@@ -97,6 +98,10 @@ class Configured:
         self.target, self.missing = target, None
 
 
+def _warn(message: str) -> None:
+    warnings.warn(message, UserWarning, stacklevel=2)
+
+
 class LoginStep:
     """One provider's login, as the token cache calls it (``step(renewal)``)."""
 
@@ -109,6 +114,7 @@ class LoginStep:
         learn: Callable[..., None],
         accounts: Accounts | None = None,
         memory: Memory | None = None,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         self.configured = configured
         self._hooks = hooks
@@ -116,6 +122,7 @@ class LoginStep:
         self._learn = learn
         self._accounts = Accounts() if accounts is None else accounts
         self.memory = memory
+        self._warn = warn if warn is not None else _warn
         #: Login requests made (not recalls of a remembered token).
         self.logins = 0
 
@@ -178,8 +185,34 @@ class LoginStep:
             retries = connector.retries_of(http)
         if token is None:
             raise AuthError(provider.title, target.url, "no authenticate hook returned a token")
+        self._check(token, target)
         outcome = Outcome(LOGGED_IN, time.perf_counter() - started, retries)
         if self.memory is not None:
             self.memory.keep(provider, target, values, token)
         self._hooks.authenticated(provider, token)
         return Issued(token, outcome)
+
+    def _check(self, token: Token, target: Target) -> None:
+        """Refuse a token that cannot be sent or has lapsed; warn of an unreadable expiry."""
+        from pytest_tm_auth.core.token import jwt_exp_problem
+
+        title = self.configured.provider.title
+        unsendable = token.unsendable()
+        if unsendable:
+            raise AuthError(
+                title,
+                target.url,
+                f"the token holds {unsendable}, which cannot be sent in an HTTP header",
+                fix="the service or a hook answered something that is not a token; "
+                "check the URL setting",
+            )
+        if token.has_expired():
+            raise AuthError(
+                title,
+                target.url,
+                "the token had already expired when it arrived",
+                fix="check the clocks of this machine and of the service",
+            )
+        problem = "" if token.static else jwt_exp_problem(str(token.value))
+        if problem:
+            self._warn(f"{title}: the token's expiry is unknown ({problem}); it is not renewed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import time
 from datetime import datetime, timezone
 
@@ -95,23 +96,87 @@ class Token:
             return False
         return (now if now is not None else time.time()) >= self.expires_at - RENEW_BEFORE_EXPIRY
 
-    def describe_expiry(self) -> str:
-        """``expires 14:02 UTC`` for summaries, or an empty string when unknown."""
-        if self.expires_at is None:
+    def describe_expiry(self, now: float | None = None) -> str:
+        """``expires 14:02 UTC`` today, ``expires 2026-12-02 14:02 UTC`` on another day, or
+        an empty string when unknown (or not a time a calendar can show)."""
+        if self.expires_at is None or not sane_time(self.expires_at):
             return ""
         moment = datetime.fromtimestamp(self.expires_at, tz=timezone.utc)
-        return f"expires {moment:%H:%M} UTC"
+        today = datetime.fromtimestamp(time.time() if now is None else now, tz=timezone.utc)
+        shown = f"{moment:%H:%M}" if moment.date() == today.date() else f"{moment:%Y-%m-%d %H:%M}"
+        return f"expires {shown} UTC"
+
+    def has_expired(self, now: float | None = None) -> bool:
+        """True when the token's own expiry is already past."""
+        moment = time.time() if now is None else now
+        return self.expires_at is not None and self.expires_at <= moment
+
+    def unsendable(self) -> str:
+        """Why the ``Authorization`` header cannot carry this token, or ``""`` when it can.
+
+        Only printable ASCII goes into a header: a control character (CR/LF, NUL) would
+        split or end the header, and other letters are encoded differently by each server.
+        """
+        return unsendable(str(self.value))
+
+
+#: The latest expiry taken as a time (the calendar's end): a later ``exp`` means "unknown".
+LATEST = 253402300799.0  # 9999-12-31 23:59:59 UTC
+
+
+def sane_time(moment: float) -> bool:
+    """A finite UNIX time that a calendar can show (1970 to 9999)."""
+    return math.isfinite(moment) and 0 <= moment <= LATEST
+
+
+def unsendable(text: str) -> str:
+    """What in ``text`` cannot be sent in an HTTP header, in a few words; ``""`` if nothing."""
+    for ch in text:
+        if ch == "\0":
+            return "a NUL character"
+        if ch in "\r\n":
+            return "a line break"
+        if ord(ch) < 32 or ord(ch) == 127:
+            return "a control character"
+        if ord(ch) > 126:
+            return "a character that is not ASCII"
+    return ""
 
 
 def jwt_expiry(value: str) -> float | None:
-    """The ``exp`` claim of a JWT, unverified (we only need to know when to renew)."""
+    """The ``exp`` claim of a JWT, unverified (we only need to know when to renew).
+
+    ``None`` when there is none, or when it is not a time (see :func:`jwt_exp_problem`).
+    """
+    exp = _jwt_exp(value)
+    return exp if isinstance(exp, float) else None
+
+
+def jwt_exp_problem(value: str) -> str:
+    """Why a JWT's ``exp`` claim cannot be used as a time, or ``""`` (none, or a good one)."""
+    exp = _jwt_exp(value)
+    return exp if isinstance(exp, str) else ""
+
+
+def _jwt_exp(value: str) -> float | str | None:
+    """The ``exp`` as a sane time, a few words on why it is not one, or ``None``."""
     parts = value.split(".")
     if len(parts) != 3:
         return None
     payload = parts[1] + "=" * (-len(parts[1]) % 4)
-    try:
+    try:  # NaN, Infinity and 1e400 are read as floats; 10**400 as an int
         claims = json.loads(base64.urlsafe_b64decode(payload))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
         return None
-    exp = claims.get("exp") if isinstance(claims, dict) else None
-    return float(exp) if isinstance(exp, (int, float)) and not isinstance(exp, bool) else None
+    if not isinstance(claims, dict) or "exp" not in claims:
+        return None
+    exp = claims["exp"]
+    if isinstance(exp, bool) or not isinstance(exp, (int, float)):
+        return "its exp claim is not a number"
+    try:
+        moment = float(exp)
+    except OverflowError:
+        return "its exp claim is too large to be a time"
+    if not sane_time(moment):
+        return "its exp claim is not a time between 1970 and 9999"
+    return moment

@@ -9,6 +9,7 @@ import requests
 from requests.auth import AuthBase
 
 from pytest_tm_auth.core.urls import origin_of
+from pytest_tm_auth.http.bounded import read_bounded
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.token import Token
@@ -70,7 +71,7 @@ class TokenAuth(AuthBase):
         body: Any = request.body
         if position is not None and hasattr(body, "seek"):
             body.seek(position)
-        response.content  # noqa: B018 - drain, so the connection returns to the pool
+        read_bounded(response)  # a few KiB at most: the rest is dropped with the connection
         response.close()
         retry = request.copy()
         retry._tm_auth_resent = True  # type: ignore[attr-defined]

@@ -17,12 +17,12 @@ from urllib.parse import urlsplit
 import requests
 
 from pytest_tm_auth.core.errors import AuthError
+from pytest_tm_auth.core.text import QUOTE_LIMIT, inert
 from pytest_tm_auth.http.retry import attempts_note
 
-REASON_LIMIT = 160
+REASON_LIMIT = QUOTE_LIMIT
 #: Patterns, not compiled regexes: ``re`` compiles and caches them on first use, at a failure.
 _TITLE = r"(?is)<title[^>]*>(.*?)</title>"
-_SPACE = r"\s+"
 
 NOT_FOUND_FIX = "wrong base URL: nothing answers at this path; check the URL setting"
 UNAVAILABLE_FIX = (
@@ -52,11 +52,15 @@ Adviser = Callable[[Refusal], "Advice | None"]
 
 
 def server_reason(response: requests.Response) -> str:
-    """The server's own words, on one line: a JSON error field, an HTML title, or the text."""
+    """The server's own words, on one line: a JSON error field, an HTML title, or the text.
+
+    Made inert (:func:`~pytest_tm_auth.core.text.inert`): no control characters or escape
+    sequences, at most :data:`REASON_LIMIT` characters.
+    """
     text = response.text or ""
     if is_html(response):
         match = re.search(_TITLE, text)
-        title = re.sub(_SPACE, " ", match.group(1)).strip() if match else ""
+        title = inert(match.group(1)) if match else ""
         return f"an HTML page{f' titled {title!r}' if title else ''}"
     try:
         data = json.loads(text)
@@ -70,8 +74,7 @@ def server_reason(response: requests.Response) -> str:
             if value:
                 text = str(value)
                 break
-    line = re.sub(_SPACE, " ", text).strip()
-    return line if len(line) <= REASON_LIMIT else line[: REASON_LIMIT - 1] + "…"
+    return inert(text, REASON_LIMIT)
 
 
 def is_html(response: requests.Response) -> bool:
@@ -108,7 +111,7 @@ def check_login_answer(
         raise AuthError(
             title,
             url,
-            f"HTTP {status} redirect to {location.geturl() or 'no address (no Location)'}",
+            f"HTTP {status} redirect to {inert(location.geturl()) or 'no address (no Location)'}",
             fix="a login is never sent on to another address: set the URL setting to the "
             "address the service really answers at",
             status=status,

@@ -15,9 +15,11 @@ from urllib3.exceptions import (
 )
 
 from pytest_tm_auth.core.errors import AuthError
+from pytest_tm_auth.core.text import inert
+from pytest_tm_auth.http.bounded import AnswerTooSlow
 from pytest_tm_auth.http.retry import GaveUp, attempts_note
 
-_SPACE = re.compile(r"\s+")
+_INCOMPLETE = re.compile(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)")
 _TIMEOUT = re.compile(r"read timeout=([0-9.]+)")
 _CONNECT = re.compile(r"Failed to establish a new connection: (.*)")
 
@@ -29,7 +31,7 @@ def explain_exception(title: str, url: str, error: Exception) -> AuthError:
     be sent in a header); retries that ran out are named with their count and pauses.
     """
     cause, note = _unwrap(error)
-    detail = _SPACE.sub(" ", str(cause))
+    detail = inert(str(cause), 400)  # an error can quote the server (a bad status line)
     problem, fix = _no_connection(error, cause, detail, note, url) or _no_answer(
         error, cause, detail, note
     )
@@ -45,6 +47,15 @@ def _no_answer(error: Exception, cause: BaseException, detail: str, note: str) -
         )
     if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
         return "the URL is not valid", "check the URL setting"
+    if isinstance(error, AnswerTooSlow):
+        return (
+            f"the service answered too slowly: no whole answer within {error.seconds:g} s",
+            "the service is slow, unreachable or sends its answer slowly; raise "
+            "--tm-auth-timeout or check the URL",
+        )
+    broken = _broken_answer(error, detail)
+    if broken is not None:
+        return broken
     if isinstance(cause, (ReadTimeoutError, requests.exceptions.ReadTimeout)):
         seconds = _TIMEOUT.search(detail)
         return (
@@ -62,6 +73,25 @@ def _no_answer(error: Exception, cause: BaseException, detail: str, note: str) -
             "a proxy or load balancer dropped it; check the URL and the network",
         )
     return f"the request failed ({type(error).__name__}){note}", ""
+
+
+def _broken_answer(error: Exception, detail: str) -> tuple[str, str] | None:
+    """An answer that began but was not HTTP, or ended early."""
+    if "BadStatusLine" in detail or "InvalidHeader" in detail or "LineTooLong" in detail:
+        return (
+            "the server did not answer in HTTP",
+            "check http:// versus https:// and the port in the URL",
+        )
+    if isinstance(error, requests.exceptions.ChunkedEncodingError) or "IncompleteRead" in detail:
+        got = _INCOMPLETE.search(detail)
+        size = (
+            f" after {got.group(1)} of {int(got.group(1)) + int(got.group(2))} bytes" if got else ""
+        )
+        return (
+            f"the answer was cut short: the connection closed{size}",
+            "a proxy or load balancer cut it; try again, or check the URL and the network",
+        )
+    return None
 
 
 def _no_connection(

@@ -13,6 +13,8 @@ from typing import Any, NamedTuple
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from pytest_tm_auth.http.bounded import current
+
 #: Statuses that mean "not processed, try again": rate limiting and gateway faults.
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 #: The longest ``Retry-After`` honoured, so one answer cannot stall a run for minutes.
@@ -103,8 +105,8 @@ class BoundedRetry(Retry):
         return retry
 
     def get_retry_after(self, response: Any) -> float | None:
-        seconds = super().get_retry_after(response)
-        return None if seconds is None else min(seconds, MAX_RETRY_AFTER)
+        """``Retry-After`` as servers send it (see :func:`retry_after_seconds`); never raises."""
+        return retry_after_seconds(response.headers.get("Retry-After"))
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if status_code == 429 and self.total:
@@ -125,6 +127,9 @@ class BoundedRetry(Retry):
     ) -> BoundedRetry:
         if isinstance(error, ReadTimeoutError):
             raise error
+        watch = current()
+        if watch is not None and watch.expired:  # the deadline ended it: never retried
+            raise ReadTimeoutError(_pool, url, "the whole answer took too long")
         try:
             return super().increment(method, url, response, error, _pool, _stacktrace)
         except MaxRetryError as exc:
@@ -135,10 +140,14 @@ class BoundedRetry(Retry):
             ) from exc.reason
 
     def sleep(self, response: Any = None) -> None:
+        watch = current()
+        if watch is not None:  # the attempt is over, its answer drained: its deadline too
+            watch.disarm()
         asked = None
         if response is not None and self.respect_retry_after_header:
             asked = self.get_retry_after(response)
-        seconds = self.get_backoff_time() if asked is None else asked
+        backoff = self.get_backoff_time()
+        seconds = backoff if asked is None else max(asked, backoff)  # a date past: the backoff
         seconds = max(0.0, min(seconds, MAX_TOTAL_WAIT - self.waited))
         self.waited += seconds
         if self.log is not None:
@@ -153,6 +162,39 @@ class BoundedRetry(Retry):
         if last.status:
             return f"HTTP {last.status}"
         return describe_error(last.error)
+
+
+def retry_after_seconds(text: str | None, now: float | None = None) -> float | None:
+    """The pause a ``Retry-After`` asks for, capped at :data:`MAX_RETRY_AFTER`.
+
+    Whole or fractional seconds, or an HTTP-date (one in the past asks for no pause). A
+    negative number, ``inf``/``nan`` or anything else is ignored (``None``): the caller
+    falls back to its backoff.
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        seconds: float | None = float(text)
+    except ValueError:
+        seconds = _date_seconds(text, time.time() if now is None else now)
+    if seconds is None or not 0 <= seconds < float("inf"):  # also refuses nan
+        return None
+    return min(seconds, MAX_RETRY_AFTER)
+
+
+def _date_seconds(text: str, now: float) -> float | None:
+    from email.utils import parsedate_to_datetime
+
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment.tzinfo is None:  # RFC 9110 dates are GMT; "-0000" parses as naive
+        from datetime import timezone
+
+        moment = moment.replace(tzinfo=timezone.utc)
+    return max(0.0, moment.timestamp() - now)
 
 
 def attempts_note(attempts: int, waited: float | None) -> str:

@@ -12,11 +12,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 from urllib3.util.retry import Retry
 
 from pytest_tm_auth.core.urls import is_loopback, join
+from pytest_tm_auth.http.bounded import AnswerTooSlow, WatchedAdapter, read_bounded, watching
 from pytest_tm_auth.http.retry import (
     BACKOFF_FACTOR,
     MAX_BACKOFF,
@@ -44,7 +44,11 @@ class Transport:
         credentials to wherever the answer points.
         """
         session = ApiSession(
-            base_url, timeout=self.timeout, verify=self.verify, follow_redirects=not login
+            base_url,
+            timeout=self.timeout,
+            verify=self.verify,
+            follow_redirects=not login,
+            bounded=login,
         )
         retry_post = login
         methods = Retry.DEFAULT_ALLOWED_METHODS | ({"POST"} if retry_post else set())
@@ -63,7 +67,7 @@ class Transport:
             raise_on_redirect=False,
             log=session.retries,
         )
-        adapter = HTTPAdapter(max_retries=retry)
+        adapter = WatchedAdapter(max_retries=retry)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         return session
@@ -100,7 +104,9 @@ class ApiSession(requests.Session):
     The timeout applies unless a call passes its own. ``verify`` is passed on every request,
     so ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` cannot silently replace a chosen CA bundle.
     Requests to loopback never go through a proxy from the environment: a plain-http
-    credential for this machine must not travel to a proxy on another.
+    credential for this machine must not travel to a proxy on another. Each attempt of a
+    request has the timeout for the whole answer (see :mod:`~pytest_tm_auth.http.bounded`);
+    a ``bounded`` session (a login's) reads at most a few KiB of any body.
     """
 
     def __init__(
@@ -110,8 +116,10 @@ class ApiSession(requests.Session):
         timeout: float = 10.0,
         verify: bool | str = True,
         follow_redirects: bool = True,
+        bounded: bool = False,
     ) -> None:
         super().__init__()
+        self.bounded = bounded
         self.follow_redirects = follow_redirects
         #: What the retries of this session did (see :class:`RetryLog`).
         self.retries = RetryLog()
@@ -132,7 +140,23 @@ class ApiSession(requests.Session):
         if is_loopback(urlsplit(full).hostname or ""):
             # None wins over the environment's proxies and is then dropped by requests.
             kwargs["proxies"] = {"http": None, "https": None, "all": None}
-        return super().request(method, full, *args, **kwargs)
+        timeout = kwargs["timeout"]
+        seconds = float(timeout) if isinstance(timeout, (int, float)) else None
+        if seconds is not None:  # the watch ends the attempt; a read's own timeout never first
+            kwargs["timeout"] = (seconds, seconds + 1.0)
+        bounded = self.bounded and not kwargs.get("stream")
+        if bounded:
+            kwargs["stream"] = True
+        with watching(seconds) as watch:
+            try:
+                response = super().request(method, full, *args, **kwargs)
+                if bounded:
+                    read_bounded(response)
+            except requests.RequestException:
+                if watch is not None and watch.expired and seconds is not None:
+                    raise AnswerTooSlow(seconds) from None
+                raise
+        return response
 
     def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
         if isinstance(request.url, str):

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import requests
 
+from pytest_tm_auth.core.errors import AuthError
 from pytest_tm_auth.core.provider import Login
 from pytest_tm_auth.core.token import Token
 from pytest_tm_auth.core.urls import join
@@ -35,6 +36,15 @@ def verify_token(
     by status, and ``advice`` for refusals only the provider understands.
     """
     url = join(login.target.api_url, path)
+    unsendable = token.unsendable()
+    if unsendable:
+        raise AuthError(
+            login.provider.title,
+            url,
+            f"the token holds {unsendable}, which cannot be sent in an HTTP header",
+            fix=f"copy {_named(login, token)} again from its source: keys and tokens are "
+            "plain ASCII",
+        )
     try:
         response = login.http.get(url, params=params, auth=TokenAuth(FixedToken(token)))
     except requests.RequestException as error:
@@ -51,3 +61,11 @@ def verify_token(
             advice=advice,
         )
     return token
+
+
+def _named(login: Login, token: Token) -> str:
+    """Which setting holds ``token`` and where it came from, or ``the token``."""
+    for name, item in login.values.resolved.items():
+        if item.setting.secret and item.value == str(token.value):
+            return login.values.describe(name)
+    return "the token"

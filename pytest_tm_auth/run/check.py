@@ -18,6 +18,7 @@ import pytest
 
 from pytest_tm_auth.core.errors import AuthError, MissingCredentials, TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
+from pytest_tm_auth.core.token import sane_time
 from pytest_tm_auth.run.state import ProviderRun
 
 COLUMNS = ("provider", "deployment", "URL", "result", "time", "token expiry")
@@ -87,7 +88,7 @@ def _failed(state: ProviderRun, result: str, problem: str, started: float) -> Ro
 
 
 def _expiry(expires_at: float | None) -> str:
-    if expires_at is None:
+    if expires_at is None or not sane_time(expires_at):
         return "-"
     return f"{datetime.fromtimestamp(expires_at, tz=timezone.utc):%Y-%m-%d %H:%M} UTC"
 

@@ -23,9 +23,32 @@ def check_transport(values: Values, *, allow_http: bool | None = None) -> None:
         if item.setting.url and isinstance(item.value, str) and item.value:
             checked_url(item.value, values.describe(item.setting.name), allow_http=allow_http)
     bundle = values.text(CA_BUNDLE.name)
-    if bundle and not Path(bundle).is_file():
+    if bundle:
+        check_ca_bundle(Path(bundle), values.describe(CA_BUNDLE.name))
+
+
+def check_ca_bundle(path: Path, where: str) -> None:
+    """The CA bundle is a file of PEM certificates, parsed now: not at the first handshake,
+    where a bad bundle would read as the server's certificate being refused."""
+    if path.is_dir():
+        raise ConfigError(f"CA bundle {str(path)!r} in {where} is a directory, not a file")
+    if not path.is_file():
+        raise ConfigError(f"CA bundle {str(path)!r} in {where} does not exist")
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        context.load_verify_locations(cafile=str(path))
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        why = getattr(exc, "reason", None) or type(exc).__name__
         raise ConfigError(
-            f"CA bundle {bundle!r} in {values.describe(CA_BUNDLE.name)} does not exist"
+            f"CA bundle {str(path)!r} in {where} holds no certificate that can be read "
+            f"({why}): pass a file of PEM certificates"
+        ) from None
+    if not context.get_ca_certs():
+        raise ConfigError(
+            f"CA bundle {str(path)!r} in {where} holds no CA certificate: pass a file of PEM "
+            "certificates of the CAs to trust"
         )
 
 

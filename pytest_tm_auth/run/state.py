@@ -12,6 +12,7 @@ from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.login import Configured, Connector, Hooks, LoginStep
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.run.outcomes import fail_test
+from pytest_tm_auth.run.warnings import warn_token_expiry
 
 if TYPE_CHECKING:
     import requests
@@ -50,7 +51,12 @@ class ProviderRun:
         self.configured = Configured(provider, values)
         connector: Callable[[], Connector] = transport
         self.login = LoginStep(
-            self.configured, hooks, connector, learn=scrubber.add, accounts=accounts
+            self.configured,
+            hooks,
+            connector,
+            learn=scrubber.add,
+            accounts=accounts,
+            warn=warn_token_expiry,
         )
         self._scrubber = scrubber
         self.cache = TokenCache(

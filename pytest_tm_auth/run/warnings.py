@@ -27,3 +27,14 @@ class ShortSecretWarning(TmAuthWarning):
 
 class DebugTraceWarning(TmAuthWarning):
     """``--debug`` writes pytest's hook trace, which no plugin can filter, with the secrets."""
+
+
+class TokenExpiryWarning(TmAuthWarning):
+    """A token's expiry cannot be read as a time: it is used, but never renewed ahead."""
+
+
+def warn_token_expiry(message: str) -> None:
+    """Issue a :class:`TokenExpiryWarning` (the login step's ``warn``)."""
+    import warnings
+
+    warnings.warn(TokenExpiryWarning(message), stacklevel=2)

@@ -15,13 +15,24 @@ from pytest_tm_auth.sandbox.server import Sandbox
 __all__ = ["main"]
 
 
+def _port(text: str) -> int:
+    """A TCP port, 0 (any free one) to 65535; argparse turns the error into a usage line."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0 to 65535, not {port}")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pytest_tm_auth.sandbox",
         description="Serve a local stand-in for Xray, Zephyr Scale and Jira with demo accounts.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
+    parser.add_argument("--port", type=_port, default=0, help="port (default 0: any free port)")
     parser.add_argument(
         "--deployment",
         choices=("cloud", "datacenter"),
@@ -37,7 +48,8 @@ def main(argv: Sequence[str] | None = None, *, stop: threading.Event | None = No
     try:
         sandbox = Sandbox(host=args.host, port=args.port)
         sandbox.start()
-    except (ValueError, OSError) as exc:
+    except (ValueError, OverflowError, OSError) as exc:
+        _parser().print_usage(sys.stderr)
         print(f"error: {exc}", file=sys.stderr)
         return 2
     stop = stop or threading.Event()

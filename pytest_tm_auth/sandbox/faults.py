@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import functools
+import json
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -22,27 +26,76 @@ class Fault:
 
     ``delay`` sleeps before answering (to trigger client timeouts); ``drop`` closes the TCP
     connection without a response; ``passthrough`` answers normally after the delay.
+    ``drip`` sends the whole answer (status line, headers, body) one byte every ``drip``
+    seconds; ``length`` declares a ``Content-Length`` other than the body's and closes the
+    connection after the body; ``gzip`` sends the body compressed (``Content-Encoding``).
     """
 
     status: int = 503
     headers: Mapping[str, str] = field(default_factory=dict, hash=False)
-    body: str = ""
+    body: str | bytes = ""
     content_type: str = "text/plain"
     delay: float = 0.0
     drop: bool = False
     passthrough: bool = False
+    drip: float = 0.0
+    length: int | None = None
+    gzip: bool = False
 
     def __post_init__(self) -> None:
         if not self.drop and not self.passthrough and not 100 <= self.status <= 599:
             raise ValueError(f"Fault status must be an HTTP status (100-599), not {self.status}")
-        if self.delay < 0:
-            raise ValueError("Fault delay must be 0 or more seconds")
+        if self.delay < 0 or self.drip < 0:
+            raise ValueError("Fault delay and drip must be 0 or more seconds")
+
+    @property
+    def payload(self) -> bytes:
+        """The body as sent (compressed when ``gzip``)."""
+        body = self.body.encode("utf-8") if isinstance(self.body, str) else self.body
+        return _gzipped(body) if self.gzip else body
+
+    @property
+    def raw(self) -> bool:
+        """Whether the answer is written byte by byte rather than by the HTTP server."""
+        return bool(self.drip or self.length is not None)
 
     @classmethod
-    def retry_after(cls, seconds: float, status: int = 429) -> Fault:
-        """A rate-limit answer carrying ``Retry-After`` (whole seconds when possible)."""
-        value = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+    def retry_after(cls, seconds: float | str, status: int = 429) -> Fault:
+        """A rate-limit answer carrying ``Retry-After``: a number of seconds (whole when
+        possible), or any text as it is (an HTTP-date, ``-5``, ``soon-ish``)."""
+        if isinstance(seconds, str):
+            value = seconds
+        else:
+            value = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
         return cls(status=status, headers={"Retry-After": value}, body="Too Many Requests")
+
+    @classmethod
+    def dripping(cls, seconds: float, status: int = 200, body: str = '"demo-token"') -> Fault:
+        """An answer sent one byte every ``seconds``, headers included."""
+        return cls(status=status, body=body, content_type="application/json", drip=seconds)
+
+    @classmethod
+    def gzip_bomb(cls, megabytes: int = 200, status: int = 500) -> Fault:
+        """A small gzip body that inflates to ``megabytes`` MB of zeros."""
+        headers = {"Content-Encoding": "gzip"}
+        return cls(status=status, body=_zeros_gzipped(megabytes), headers=headers)
+
+    @classmethod
+    def oversized(cls, megabytes: int = 10, status: int = 500) -> Fault:
+        """An error whose body is ``megabytes`` MB of text."""
+        return cls(status=status, body=b"x" * (megabytes << 20))
+
+    @classmethod
+    def cut_short(cls, declared: int = 1000, body: str = "0123456789") -> Fault:
+        """An answer that declares ``declared`` bytes, sends ``body`` and hangs up."""
+        return cls(status=200, body=body, content_type="application/json", length=declared)
+
+    @classmethod
+    def jwt(cls, exp: str, status: int = 200) -> Fault:
+        """A login answer whose JWT has ``exp`` written as this JSON text (``1e18``, ``NaN``)."""
+        claims = base64.urlsafe_b64encode(f'{{"sub":"demo","exp":{exp}}}'.encode())
+        token = f"eyJhbGciOiJIUzI1NiJ9.{claims.decode().rstrip('=')}.c2lnbmF0dXJlLW5vdC1yZWFs"
+        return cls(status=status, body=json.dumps(token), content_type="application/json")
 
     @classmethod
     def html_page(cls, status: int = 200) -> Fault:
@@ -58,3 +111,17 @@ class Fault:
     def slow(cls, seconds: float) -> Fault:
         """Answer normally, but only after ``seconds``."""
         return cls(delay=seconds, passthrough=True)
+
+
+def _gzipped(body: bytes) -> bytes:
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, 31)
+    return squeeze.compress(body) + squeeze.flush()
+
+
+@functools.lru_cache(maxsize=4)
+def _zeros_gzipped(megabytes: int) -> bytes:
+    """``megabytes`` MB of zeros, gzipped a megabyte at a time (never held inflated)."""
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = bytes(1 << 20)
+    parts = [squeeze.compress(block) for _ in range(megabytes)]
+    return b"".join(parts) + squeeze.flush()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
+import threading
 import time
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
@@ -83,9 +84,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 ),
             )
         elif not fault.drop:
-            response = Response(
-                fault.status, fault.body.encode("utf-8"), fault.content_type, dict(fault.headers)
-            )
+            headers = dict(fault.headers)
+            if fault.gzip:
+                headers["Content-Encoding"] = "gzip"
+            response = Response(fault.status, fault.payload, fault.content_type, headers)
         state.record(
             Recorded(
                 method=self.command,
@@ -106,6 +108,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
         )
         if response is None:
             self._drop()
+        elif fault is not None and fault.raw and not fault.passthrough:
+            self.close_connection = True
+            send_raw(self.connection, self.wfile, self.server.state.stopping, response, fault)
         else:
             self._send(response)
 
@@ -177,3 +182,29 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.close_connection = True
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
+
+
+def send_raw(
+    connection: socket.socket,
+    wfile: Any,
+    stopping: threading.Event,
+    response: Response,
+    fault: Fault,
+) -> None:
+    """Write an answer by hand: a byte at a time (``drip``), or with a false length; then
+    hang up."""
+    length = len(response.body) if fault.length is None else fault.length
+    lines = [f"HTTP/1.1 {response.status} Fault", f"Content-Type: {response.content_type}"]
+    lines += [f"Content-Length: {length}", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in response.headers.items()]
+    data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + response.body
+    with contextlib.suppress(OSError):
+        if not fault.drip:
+            wfile.write(data)
+            wfile.flush()
+        for index in range(len(data) if fault.drip else 0):
+            if stopping.wait(fault.drip):
+                break
+            wfile.write(data[index : index + 1])
+            wfile.flush()
+        connection.shutdown(socket.SHUT_RDWR)

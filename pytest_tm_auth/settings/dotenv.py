@@ -22,31 +22,55 @@ def env_files(root: Path, sources: Sources) -> list[Path]:
     if text:
         paths = [root / part.strip() for part in text.split(",") if part.strip()]
         for path in paths:
+            where = f"{ENV_FILE.option} from {chosen.source(ENV_FILE.name)}"
+            if path.is_dir():
+                raise ConfigError(f"{where} names {path}, a directory, not a file")
             if not path.is_file():
-                raise ConfigError(
-                    f"{ENV_FILE.option} from {chosen.source(ENV_FILE.name)} names {path}, "
-                    "which does not exist"
-                )
+                raise ConfigError(f"{where} names {path}, which does not exist")
     else:
         default = root / ".env"
+        if default.is_dir():
+            raise ConfigError(
+                f"{default} is a directory, not a .env file: rename it, or choose the file "
+                f"with {ENV_FILE.option}"
+            )
         paths = [default] if default.is_file() else []
     return paths
 
 
 def with_env_files(root: Path, sources: Sources, paths: Iterable[Path]) -> Sources:
     """``sources`` with every variable of the ``.env`` files ``paths``, later files winning."""
-    from dotenv import dotenv_values
-
     values: dict[str, str | None] = {}
     files: dict[str, str] = {}
     for path in paths:  # later files win, like a list of overrides
         try:
-            read = dotenv_values(path, interpolate=False, encoding="utf-8-sig")
+            text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"Cannot read {path}: {type(exc).__name__}") from None
+        read = _parsed(text, _shown(root, path))
         values.update(read)
         files.update(dict.fromkeys(read, _shown(root, path)))
     return sources.with_dotenv(values, files)
+
+
+def _parsed(text: str, shown: str) -> dict[str, str | None]:
+    """The variables of a ``.env`` file's ``text``, as ``dotenv_values`` reads them (no
+    interpolation); a line python-dotenv cannot parse is a warning naming file and line."""
+    import io
+    import logging
+    import warnings
+
+    from dotenv.parser import parse_stream
+
+    read: dict[str, str | None] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            said = f"{shown}:{binding.original.line}: python-dotenv could not parse this line"
+            logging.getLogger("pytest_tm_auth").warning("%s; it is ignored", said)
+            warnings.warn(f"{said}; it is ignored", UserWarning, stacklevel=2)
+        elif binding.key is not None:
+            read[binding.key] = binding.value
+    return read
 
 
 def _shown(root: Path, path: Path) -> str:

@@ -28,26 +28,32 @@ def parse_flag(text: str) -> bool:
     raise ValueError("expected one of 1/true/yes/on or 0/false/no/off")
 
 
+#: The longest timeout accepted: beyond it a hung service would stall CI for good.
+MAX_SECONDS = 600.0
+#: The most retries accepted: more would only hammer a service that is down.
+MAX_COUNT = 10
+
+
 def parse_seconds(text: str) -> float:
-    """A positive number of seconds."""
-    problem = "expected a positive number of seconds"
+    """A positive number of seconds, at most :data:`MAX_SECONDS`."""
+    problem = "expected a number of seconds above 0 and at most 600"  # MAX_SECONDS
     try:
         value = float(text)
     except ValueError:
         raise ValueError(problem) from None
-    if not 0 < value < float("inf"):  # also refuses nan
+    if not 0 < value <= MAX_SECONDS:  # also refuses nan and inf
         raise ValueError(problem)
     return value
 
 
 def parse_count(text: str) -> float:
-    """A whole number of zero or more (kept as float so every numeric value has one type)."""
-    problem = "expected a whole number, 0 or more"
+    """A whole number from 0 to :data:`MAX_COUNT` (a float, so every number has one type)."""
+    problem = "expected a whole number from 0 to 10"  # MAX_COUNT
     try:
         value = int(text)
     except ValueError:
         raise ValueError(problem) from None
-    if value < 0:
+    if not 0 <= value <= MAX_COUNT:
         raise ValueError(problem)
     return float(value)
 

@@ -17,14 +17,14 @@ ON_MISSING = Setting(
 )
 TIMEOUT = Setting(
     "tm_auth_timeout",
-    "Seconds to wait for a connection and for each response (default 10)",
+    "Seconds for a connection and a whole answer, per attempt (default 10, at most 600)",
     default="10",
     parse=parse_seconds,
     metavar="SECONDS",
 )
 RETRIES = Setting(
     "tm_auth_retries",
-    "Retries for 429, 502/503/504 and connection errors, with backoff (default 3)",
+    "Retries for 429, 502/503/504 and connection errors, with backoff (default 3, at most 10)",
     default="3",
     parse=parse_count,
     metavar="N",
