@@ -74,8 +74,7 @@ class ProviderRun:
         #: A test asked for this provider.
         self.used = False
         #: Tests skipped, or failed, because of this provider's missing credentials or failure.
-        self.skipped = 0
-        self.failed_tests = 0
+        self.skipped = self.failed_tests = 0
 
     @property
     def name(self) -> str:
