@@ -27,3 +27,7 @@ class ShortSecretWarning(TmAuthWarning):
 
 class DebugTraceWarning(TmAuthWarning):
     """``--debug`` writes pytest's hook trace, which no plugin can filter, with the secrets."""
+
+
+class ExpiringCredentialWarning(TmAuthWarning):
+    """A configured credential (a Zephyr Scale Cloud token) expires within 14 days."""

@@ -15,6 +15,18 @@ _LOGIN_PAGE = """<!DOCTYPE html>
 <button type="submit">Sign in</button></form></body></html>
 """
 
+_TOMCAT_429 = """<!doctype html><html lang="en"><head><title>HTTP Status 429 - Too Many Requests
+</title></head><body><h1>HTTP Status 429 - Too Many Requests</h1><hr class="line" />
+<p><b>Type</b> Status Report</p><hr class="line" /><h3>Apache Tomcat/9.0.75</h3></body></html>
+"""
+_RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit": "100",
+    "X-RateLimit-Remaining": "0",
+    "X-RateLimit-Interval-Seconds": "60",
+    "X-RateLimit-FillRate": "10",
+    "retry-after": "1",
+}
+
 
 @dataclass(frozen=True)
 class Fault:
@@ -43,6 +55,13 @@ class Fault:
         """A rate-limit answer carrying ``Retry-After`` (whole seconds when possible)."""
         value = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
         return cls(status=status, headers={"Retry-After": value}, body="Too Many Requests")
+
+    @classmethod
+    def rate_limited(cls) -> Fault:
+        """Jira Data Center's rate limiting: 429, ``X-RateLimit-*``, ``retry-after``, and
+        Tomcat's HTML error page as the body."""
+        html = "text/html;charset=utf-8"
+        return cls(status=429, headers=_RATE_LIMIT_HEADERS, body=_TOMCAT_429, content_type=html)
 
     @classmethod
     def html_page(cls, status: int = 200) -> Fault:
