@@ -36,11 +36,11 @@ from pytest_tm_auth.settings.site import site_url
 if TYPE_CHECKING:
     from pytest_tm_auth.core.token import Token
 
-API_TOKENS_PAGE = "https://id.atlassian.com/manage-profile/security/api-tokens"
 CLOUD_CREDENTIALS = "JIRA_USERNAME (your account email) and JIRA_TOKEN (an API token)"
 CLOUD_401 = (
-    f"check {CLOUD_CREDENTIALS}: API tokens expire (at most a year after they are made), "
-    f"so it may have expired; create a new one at {API_TOKENS_PAGE}"
+    "check JIRA_USERNAME (your account email) and JIRA_TOKEN (an API token): API tokens "
+    "expire (at most a year after they are made), so it may have expired; create a new one "
+    "at https://id.atlassian.com/manage-profile/security/api-tokens"
 )
 
 

@@ -29,12 +29,14 @@ CLOUD_TOKEN_URL = "https://auth.atlassian.com/oauth/token"
 DATACENTER_TOKEN_PATH = "rest/oauth2/latest/token"
 CREDENTIALS = "JIRA_CLIENT_ID and JIRA_CLIENT_SECRET"
 REFUSED_FIX = (
-    f"check {CREDENTIALS} (the OAuth 2.0 client of a service account, or of a Data Center "
-    "OAuth integration); a secret shown once at creation must be copied again if lost"
+    "check JIRA_CLIENT_ID and JIRA_CLIENT_SECRET (the OAuth 2.0 client of a service account, "
+    "or of a Data Center OAuth integration); a secret shown once at creation must be copied "
+    "again if lost"
 )
 BAD_REQUEST_FIX = (
-    f"the token endpoint refused the request itself, not only {CREDENTIALS}: if its words "
-    "name the body or audience, please report it; --jira-oauth-url sets another endpoint"
+    "the token endpoint refused the request itself, not only JIRA_CLIENT_ID and "
+    "JIRA_CLIENT_SECRET: if its words name the body or audience, please report it; "
+    "--jira-oauth-url sets another endpoint"
 )
 LIFETIME_FALLBACK = 3600.0  # "usually 1 hour" when an answer gives no expires_in
 
