@@ -170,3 +170,37 @@ def test_the_flows_variables_are_printed(sandbox: Sandbox) -> None:
         assert env["JIRA_URL"].startswith(sandbox.url)
         for name in ("JIRA_GATEWAY_URL", "JIRA_OAUTH_URL"):
             assert not env.get(name) or env[name].startswith(sandbox.url)
+
+
+class Revoker:
+    """A plugin for the in-process run: its ``revoke`` fixture revokes every issued token."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    @pytest.fixture
+    def revoke(self) -> None:
+        self.sandbox.revoke_tokens()
+
+
+def test_a_refused_access_token_is_replaced_once_for_the_run(
+    pytester: pytest.Pytester, datacenter_oauth_env: Sandbox
+) -> None:
+    """A 401 mid-run (the token revoked): one new token request, the request sent again."""
+    pytester.makepyfile(
+        """
+        def test_first(jira_session, zephyr_session):
+            assert jira_session.get("myself").status_code == 200
+
+        def test_after_revocation(jira_session, zephyr_session, revoke):
+            assert jira_session.get("myself").status_code == 200
+            assert zephyr_session.get("testcase/DEMO-T1").status_code == 200
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", plugins=[Revoker(datacenter_oauth_env)])
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["jira: authenticated * renewed 1 time"])
+    # the first login, then Jira's renewal after its 401; Zephyr Scale's 401 then gets the
+    # token Jira's renewal fetched
+    assert datacenter_oauth_env.count("jiradc.oauth", status=200) == 2
+    assert datacenter_oauth_env.count("zephyrdc.testcase", status=200) == 1
