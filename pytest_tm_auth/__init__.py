@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from pytest_tm_auth.run.registry import TmAuth
     from pytest_tm_auth.run.warnings import (
         DebugTraceWarning,
+        ExpiringCredentialWarning,
         InsecureTransportWarning,
         SecretInIniWarning,
         ShortSecretWarning,
@@ -51,6 +52,7 @@ _HOMES = {
     "TokenStoreWarning": "run.warnings",
     "ShortSecretWarning": "run.warnings",
     "DebugTraceWarning": "run.warnings",
+    "ExpiringCredentialWarning": "run.warnings",
     "Setting": "settings.model",
     "Values": "settings.model",
     "site_url": "settings.site",
@@ -60,6 +62,7 @@ __all__ = [
     "AuthError",
     "ConfigError",
     "DebugTraceWarning",
+    "ExpiringCredentialWarning",
     "InsecureTransportWarning",
     "Login",
     "MissingCredentials",

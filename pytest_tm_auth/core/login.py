@@ -180,14 +180,17 @@ class LoginStep:
         self.logins += 1
         connector = self._connector()
         started = time.perf_counter()
+        moved: list[Target] = []
         with connector.login_session(provider.title, target.url) as http:
-            token = self._hooks.authenticate(Login(provider, target, values, http))
+            token = self._hooks.authenticate(Login(provider, target, values, http, moved.append))
             retries = connector.retries_of(http)
         if token is None:
             raise AuthError(provider.title, target.url, "no authenticate hook returned a token")
         self._check(token, target)
         outcome = Outcome(LOGGED_IN, time.perf_counter() - started, retries)
-        if self.memory is not None:
+        if moved:  # found at login: a remembered token could not say where it works
+            self.configured.adopt(moved[-1])
+        elif self.memory is not None:
             self.memory.keep(provider, target, values, token)
         self._hooks.authenticated(provider, token)
         return Issued(token, outcome)

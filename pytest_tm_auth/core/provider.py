@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from pytest_tm_auth.core.errors import MissingCredentials
@@ -28,6 +28,10 @@ class Target(NamedTuple):
     credentials: tuple[str, ...] = ()
 
 
+def _stay(target: Target) -> None:
+    """The default of :attr:`Login.relocate`: the target does not move."""
+
+
 class Login(NamedTuple):
     """Everything an authenticate hook needs: the provider, its target, settings and HTTP.
 
@@ -35,12 +39,17 @@ class Login(NamedTuple):
     credentials; use it for the login call so that those settings apply. It follows no
     redirect: a redirected login would carry the credentials to wherever the answer points,
     so a ``3xx`` reaches the caller (``check_login_answer`` makes it an error).
+
+    ``relocate(target)`` tells the run that the token works at another target than the one
+    decided without network (Jira Cloud's API gateway, found at login): sessions, the header
+    and summary then use it. It takes effect only if the login succeeds.
     """
 
     provider: Provider
     target: Target
     values: Values
     http: requests.Session
+    relocate: Callable[[Target], None] = _stay
 
 
 @runtime_checkable

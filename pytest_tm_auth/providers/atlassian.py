@@ -7,6 +7,7 @@ headers, passwords on Cloud), and the one-refused-account policy these providers
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -44,6 +45,40 @@ PASSWORD = Setting(
     label="password",
     allow_spaces=True,
 )
+
+CLIENT_ID = Setting(
+    "jira_client_id",
+    "OAuth 2.0 client id of a Cloud service account or a Data Center OAuth client",
+    label="client id",
+)
+CLIENT_SECRET = Setting(
+    "jira_client_secret",
+    "The matching OAuth 2.0 client secret (client-credentials grant)",
+    secret=True,
+    label="client secret",
+)
+CLOUD_ID = Setting(
+    "jira_cloud_id",
+    "Jira Cloud site's cloud id; set, requests go through the API gateway",
+    label="cloud id",
+)
+GATEWAY_URL = Setting(
+    "jira_gateway_url",
+    "Atlassian's API gateway (default https://api.atlassian.com)",
+    default="https://api.atlassian.com",
+    metavar="URL",
+    url=True,
+)
+OAUTH_URL = Setting(
+    "jira_oauth_url",
+    "OAuth 2.0 token endpoint (default Cloud https://auth.atlassian.com/oauth/token, "
+    "Data Center {jira_url}/rest/oauth2/latest/token)",
+    metavar="URL",
+    url=True,
+)
+#: The Jira settings that the Jira provider declares (Xray and Zephyr Scale read them too).
+SETTINGS: tuple[Setting, ...] = (URL, DEPLOYMENT, USERNAME, TOKEN, PASSWORD)
+SETTINGS += (CLIENT_ID, CLIENT_SECRET, CLOUD_ID, GATEWAY_URL, OAUTH_URL)
 
 CLOUD_HOSTS = (".atlassian.net", ".jira.com", ".jira-dev.com")
 
@@ -86,7 +121,10 @@ def datacenter_alternative(values: Values, label: str) -> list[tuple[str, list[S
 
 
 def datacenter_credentials(values: Values) -> tuple[str, ...]:
-    """The settings a Data Center login uses: a PAT, else username and password; else none."""
+    """The settings a Data Center login uses: an OAuth client, a PAT, else username and
+    password; else none."""
+    if values.text(CLIENT_ID.name) and values.text(CLIENT_SECRET.name):
+        return (CLIENT_ID.name, CLIENT_SECRET.name)
     if values.text(TOKEN.name):
         return (TOKEN.name,)
     if values.text(USERNAME.name) and values.text(PASSWORD.name):
@@ -123,21 +161,60 @@ DATACENTER_SERVER_FIX = (
 )
 
 
+CAPTCHA_LOGIN_FIX = (
+    "Jira asks for a CAPTCHA after failed logins: log in once through the browser at "
+    "{login_url} as this user, then run again"
+)
+RATE_LIMIT_FIX = (
+    "Jira is rate-limiting this account (HTTP 429{limit}): wait and run again, or ask a "
+    "Jira admin to raise its limit or exempt it"
+)
+
+
+def seraph_reasons(headers: Mapping[str, str]) -> set[str]:
+    """``X-Seraph-LoginReason``'s values: the header may hold several (``OUT, OK``)."""
+    text = headers.get("X-Seraph-LoginReason", "")
+    return {part.strip().upper() for part in text.split(",") if part.strip()}
+
+
+def captcha_login_url(headers: Mapping[str, str]) -> str | None:
+    """The login URL of ``X-Authentication-Denied-Reason: CAPTCHA_CHALLENGE; login-url=...``,
+    or ``""`` for a CAPTCHA without one, or ``None`` when no CAPTCHA is asked for."""
+    text = headers.get("X-Authentication-Denied-Reason", "")
+    if "CAPTCHA_CHALLENGE" not in text.upper():
+        return None
+    for part in text.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name.strip().lower() == "login-url" and value.strip():
+            return " ".join(value.split())[:200]
+    return ""
+
+
 def advice(deployment: str, option: str) -> Adviser:
     """Jira's refusals explained, for a provider of ``deployment`` set by ``option``.
 
-    ``X-Seraph-LoginReason`` (Data Center) says the login was refused; its
-    ``AUTHENTICATION_DENIED`` most often means a CAPTCHA. A Cloud provider answered with
-    Seraph headers is talking to a Data Center.
+    A CAPTCHA (``403`` with ``X-Authentication-Denied-Reason``, naming the login URL), or
+    ``X-Seraph-LoginReason`` (Data Center, possibly several values) saying the login was
+    refused, whose ``AUTHENTICATION_DENIED`` most often means a CAPTCHA; Data Center's rate
+    limiting (a 429 with a Tomcat HTML page). A Cloud provider answered with Seraph headers
+    is talking to a Data Center.
     """
 
     def explain(refusal: Refusal) -> Advice | None:
         from pytest_tm_auth.http.diagnose import Advice
 
-        seraph = refusal.headers.get("X-Seraph-LoginReason", "")
-        denied = "AUTHENTICATION_DENIED" in seraph or "AUTHENTICATED_FAILED" in seraph
+        login_url = captcha_login_url(refusal.headers)
+        if login_url is not None:
+            where = login_url or "the Jira login page"
+            return Advice(CAPTCHA_LOGIN_FIX.format(login_url=where), refused=True)
+        seraph = seraph_reasons(refusal.headers)
+        denied = bool(seraph & {"AUTHENTICATION_DENIED", "AUTHENTICATED_FAILED"})
         if "AUTHENTICATION_DENIED" in seraph:
             return Advice(CAPTCHA_FIX, refused=True)
+        if refusal.status == 429:
+            limit = refusal.headers.get("X-RateLimit-Limit", "")
+            shown = f", X-RateLimit-Limit {limit[:20]}" if limit.strip().isdigit() else ""
+            return Advice(RATE_LIMIT_FIX.format(limit=shown), refused=False)
         if refusal.status == 401 and "passwords is deprecated" in refusal.reason.lower():
             return Advice(PASSWORD_FIX)
         if refusal.status == 401 and seraph and deployment == "cloud":

@@ -1,30 +1,47 @@
-"""Jira: Cloud (email + API token, basic) or Data Center (PAT as Bearer, or basic)."""
+"""Jira: Cloud (email + API token, or a service account's OAuth client) or Data Center.
+
+On Cloud a classic API token works on the site; a scoped token is refused there (401) and
+works through the API gateway, which a run then uses throughout; an OAuth client's access
+token works only through the gateway. Data Center takes an OAuth client's access token, a
+PAT as Bearer, or basic auth.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pytest_tm_auth.core.errors import ConfigError
+from pytest_tm_auth.core.errors import AuthError, ConfigError
 from pytest_tm_auth.core.provider import Login, Target, missing
 from pytest_tm_auth.core.urls import api_base
+from pytest_tm_auth.providers import gateway
 from pytest_tm_auth.providers.atlassian import (
-    DATACENTER_401,
+    CLIENT_ID,
+    CLIENT_SECRET,
     DEPLOYMENT,
     PASSWORD,
+    SETTINGS,
     TOKEN,
     URL,
     USERNAME,
     JiraAccount,
     advice,
     datacenter_credentials,
-    datacenter_token,
     jira_deployment,
 )
+from pytest_tm_auth.providers.datacenter import datacenter_login
+from pytest_tm_auth.providers.oauth import Grants, token_url
 from pytest_tm_auth.settings.model import Values
 from pytest_tm_auth.settings.site import site_url
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.token import Token
+
+CLOUD_CREDENTIALS = "JIRA_USERNAME (your account email) and JIRA_TOKEN (an API token)"
+CLOUD_401 = (
+    "check JIRA_USERNAME (your account email) and JIRA_TOKEN (an API token): API tokens "
+    "expire (at most a year after they are made), so it may have expired; create a new one "
+    "at https://id.atlassian.com/manage-profile/security/api-tokens"
+)
 
 
 class Jira(JiraAccount):
@@ -32,56 +49,124 @@ class Jira(JiraAccount):
 
     name = "jira"
     title = "Jira"
-    settings = (URL, DEPLOYMENT, USERNAME, TOKEN, PASSWORD)
+    settings = SETTINGS
+
+    def __init__(self, grants: Grants | None = None) -> None:
+        self.grants = Grants() if grants is None else grants
 
     def target(self, values: Values) -> Target:
         if not values.text(URL.name):
             raise missing(
                 self.title,
                 ("Jira Cloud", [URL, USERNAME, TOKEN]),
+                ("a service account", [URL, CLIENT_ID, CLIENT_SECRET]),
                 ("Jira Data Center", [URL, TOKEN]),
             )
         url = site_url(values, URL.name)
         api = api_base(url, "rest/api/2")
-        if jira_deployment(values) == "cloud":
-            if values.text(PASSWORD.name) and not values.text(TOKEN.name):
-                raise ConfigError(
-                    f"Jira Cloud refuses passwords, but {values.describe(PASSWORD.name)} is set: "
-                    "set JIRA_TOKEN to an API token (id.atlassian.com → Security → API tokens)"
+        client = [s for s in (CLIENT_ID, CLIENT_SECRET) if values.text(s.name)]
+        if client and len(client) < 2:
+            absent = [s for s in (CLIENT_ID, CLIENT_SECRET) if s not in client]
+            raise missing(self.title, ("an OAuth 2.0 client", absent))
+        if jira_deployment(values) == "datacenter":
+            credentials = datacenter_credentials(values)
+            if not credentials:
+                raise missing(
+                    self.title, ("Jira Data Center", [TOKEN]), ("basic auth", [USERNAME, PASSWORD])
                 )
-            absent = [s for s in (USERNAME, TOKEN) if not values.text(s.name)]
-            if absent:
-                raise missing(self.title, ("Jira Cloud", absent))
-            return Target("cloud", url, api, (USERNAME.name, TOKEN.name))
-        credentials = datacenter_credentials(values)
-        if not credentials:
-            raise missing(
-                self.title, ("Jira Data Center", [TOKEN]), ("basic auth", [USERNAME, PASSWORD])
+            return Target("datacenter", url, api, credentials)
+        if client:
+            target = Target("cloud", url, api, (CLIENT_ID.name, CLIENT_SECRET.name))
+            return gateway.configured_gateway(target, values)
+        if values.text(PASSWORD.name) and not values.text(TOKEN.name):
+            raise ConfigError(
+                f"Jira Cloud refuses passwords, but {values.describe(PASSWORD.name)} is set: "
+                "set JIRA_TOKEN to an API token (id.atlassian.com → Security → API tokens)"
             )
-        return Target("datacenter", url, api, credentials)
+        absent = [s for s in (USERNAME, TOKEN) if not values.text(s.name)]
+        if absent:
+            raise missing(self.title, ("Jira Cloud", absent))
+        target = Target("cloud", url, api, (USERNAME.name, TOKEN.name))
+        return gateway.configured_gateway(target, values)
 
     def authenticate(self, login: Login) -> Token:
+        target = login.target
+        if target.deployment == "datacenter":
+            return datacenter_login(login, self.grants, "myself", DEPLOYMENT.option)
+        if target.credentials[:1] == (CLIENT_ID.name,):
+            return self._service_account(login)
         from pytest_tm_auth.core.token import Token
-        from pytest_tm_auth.http.verify import verify_token
 
         values = login.values
-        deployment = login.target.deployment
-        explain = advice(deployment, DEPLOYMENT.option)
-        if deployment == "cloud":
-            token = Token.basic(
-                self.name, values.text(USERNAME.name) or "", values.text(TOKEN.name) or ""
-            )
-            return verify_token(
-                login,
-                token,
-                "myself",
-                credentials="JIRA_USERNAME (your account email) and JIRA_TOKEN (an API token)",
-                advice=explain,
-            )
-        return verify_token(
-            login,
-            datacenter_token(self.name, values),
-            "myself",
-            fixes={401: DATACENTER_401},
-            advice=explain,
+        token = Token.basic(
+            self.name, values.text(USERNAME.name) or "", values.text(TOKEN.name) or ""
         )
+        if target.deployment == gateway.VIA_GATEWAY:
+            return _check(login, token)
+        try:
+            return _check(login, token)
+        except AuthError as refused:
+            if refused.status != 401 or not gateway.may_try(login.values, target.url):
+                raise
+            site_refusal = refused
+        return self._scoped(login, token, site_refusal)
+
+    def _scoped(self, login: Login, token: Token, site_refusal: AuthError) -> Token:
+        """The site refused the API token: a scoped token works through the gateway only."""
+        try:
+            cloud_id = gateway.cloud_id_of(login)
+        except AuthError as unknown:
+            raise AuthError(
+                site_refusal.provider,
+                site_refusal.url,
+                f"{site_refusal.problem}; the API gateway was not tried ({unknown.url} "
+                f"answered {unknown.problem})",
+                fix=site_refusal.fix,
+                status=401,
+            ) from None
+        moved = gateway.through_gateway(login.target, login.values, cloud_id)
+        try:
+            _check(login._replace(target=moved), token)
+        except AuthError as refused:
+            raise AuthError(
+                site_refusal.provider,
+                site_refusal.url,
+                f"{site_refusal.problem}; through the API gateway too ({refused.problem})",
+                fix=refused.fix,
+                status=refused.status,
+            ) from None
+        login.relocate(moved)
+        return token
+
+    def _service_account(self, login: Login) -> Token:
+        """A Cloud service account's OAuth client: a Bearer access token, through the gateway."""
+        url = token_url(login.values, login.target.url, cloud=True)
+        token = self.grants.token(login, url, cloud=True)
+        if login.target.deployment == gateway.VIA_GATEWAY:
+            moved = None
+        else:
+            moved = gateway.through_gateway(login.target, login.values, gateway.cloud_id_of(login))
+            login = login._replace(target=moved)
+        _check(login, token, fix=SERVICE_ACCOUNT_401)
+        if moved is not None:
+            login.relocate(moved)
+        return token
+
+
+SERVICE_ACCOUNT_401 = (
+    "the service account's access token was refused: check its scopes for Jira "
+    "(read:jira-user at least) and that the account has access to this site"
+)
+
+
+def _check(login: Login, token: Token, *, fix: str = CLOUD_401) -> Token:
+    from pytest_tm_auth.http.verify import verify_token
+
+    return verify_token(
+        login,
+        token,
+        "myself",
+        credentials=CLOUD_CREDENTIALS,
+        fixes={401: fix},
+        advice=advice("cloud", DEPLOYMENT.option),
+    )

@@ -9,6 +9,8 @@ from pytest_tm_auth.core.errors import AuthError, ConfigError
 from pytest_tm_auth.core.provider import Login, Target, missing
 from pytest_tm_auth.core.urls import api_base, join
 from pytest_tm_auth.providers import atlassian
+from pytest_tm_auth.providers.datacenter import datacenter_login
+from pytest_tm_auth.providers.oauth import Grants
 from pytest_tm_auth.settings.model import Setting, Values
 from pytest_tm_auth.settings.site import site_url
 
@@ -63,6 +65,9 @@ class Xray(atlassian.JiraAccount):
     name = "xray"
     title = "Xray"
     settings = (DEPLOYMENT, REGION, URL, CLIENT_ID, CLIENT_SECRET)
+
+    def __init__(self, grants: Grants | None = None) -> None:
+        self.grants = Grants() if grants is None else grants
 
     def target(self, values: Values) -> Target:
         deployment = values.text(DEPLOYMENT.name) or "auto"
@@ -120,15 +125,8 @@ class Xray(atlassian.JiraAccount):
     def authenticate(self, login: Login) -> Token:
         if login.target.deployment == "cloud":
             return self._exchange(login)
-        from pytest_tm_auth.http.verify import verify_token
-
-        return verify_token(
-            login,
-            atlassian.datacenter_token(self.name, login.values),
-            join(login.target.url + "/", "rest/api/2/myself"),
-            fixes={401: atlassian.DATACENTER_401},
-            advice=atlassian.advice("datacenter", DEPLOYMENT.option),
-        )
+        myself = join(login.target.url + "/", "rest/api/2/myself")
+        return datacenter_login(login, self.grants, myself, DEPLOYMENT.option)
 
     def _exchange(self, login: Login) -> Token:
         """POST the API key to ``/api/v2/authenticate``; the answer is the JWT as a JSON string."""

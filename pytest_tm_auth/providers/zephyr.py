@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from pytest_tm_auth.core.errors import ConfigError
 from pytest_tm_auth.core.provider import Login, Target, missing
 from pytest_tm_auth.core.urls import api_base
 from pytest_tm_auth.providers import atlassian
+from pytest_tm_auth.providers.datacenter import datacenter_login
+from pytest_tm_auth.providers.oauth import Grants
 from pytest_tm_auth.settings.model import Setting, Values
 from pytest_tm_auth.settings.site import site_url
 
@@ -41,6 +45,10 @@ URL = Setting(
 TOKEN = Setting("zephyr_token", "Zephyr Scale Cloud API access token", secret=True, label="token")
 
 CLOUD_401 = "check ZEPHYR_TOKEN: generate an API access token in Jira (Zephyr Scale → API keys)"
+EXPIRED_401 = (
+    "ZEPHYR_TOKEN expired on {when}: generate a new API access token in Jira "
+    "(Zephyr Scale → API keys)"
+)
 CLOUD_404 = "no Zephyr Scale Cloud API at this URL: check ZEPHYR_URL or ZEPHYR_REGION"
 
 
@@ -50,6 +58,9 @@ class Zephyr(atlassian.JiraAccount):
     name = "zephyr"
     title = "Zephyr Scale"
     settings = (DEPLOYMENT, REGION, URL, TOKEN)
+
+    def __init__(self, grants: Grants | None = None) -> None:
+        self.grants = Grants() if grants is None else grants
 
     def target(self, values: Values) -> Target:
         deployment = values.text(DEPLOYMENT.name) or "auto"
@@ -92,6 +103,13 @@ class Zephyr(atlassian.JiraAccount):
             api = api_base(site, "rest/atm/1.0")
         return Target("datacenter", site, api, credentials)
 
+    def credential_expiry(self, values: Values) -> float | None:
+        """When the Zephyr Scale Cloud token lapses: its JWT ``exp``, if it can be read."""
+        from pytest_tm_auth.core.token import jwt_expiry
+
+        token = values.text(TOKEN.name)
+        return jwt_expiry(token) if token else None
+
     def authenticate(self, login: Login) -> Token:
         from pytest_tm_auth.core.token import Token
         from pytest_tm_auth.http.verify import verify_token
@@ -99,15 +117,21 @@ class Zephyr(atlassian.JiraAccount):
         explain = atlassian.advice(login.target.deployment, DEPLOYMENT.option)
         if login.target.deployment == "cloud":
             token = Token.bearer(self.name, login.values.text(TOKEN.name) or "", static=True)
+            expires_at = self.credential_expiry(login.values)
+            fix = CLOUD_401
+            if expires_at is not None and expires_at <= time.time():
+                fix = EXPIRED_401.format(when=when(expires_at))
             return verify_token(
                 login,
                 token,
                 "projects",
                 params={"maxResults": "1"},
-                fixes={401: CLOUD_401, 404: CLOUD_404},
+                fixes={401: fix, 404: CLOUD_404},
                 advice=explain,
             )
-        token = atlassian.datacenter_token(self.name, login.values)
-        return verify_token(
-            login, token, "healthcheck/", fixes={401: atlassian.DATACENTER_401}, advice=explain
-        )
+        return datacenter_login(login, self.grants, "healthcheck/", DEPLOYMENT.option)
+
+
+def when(expires_at: float) -> str:
+    """``2026-12-10 14:02 UTC``."""
+    return f"{datetime.fromtimestamp(expires_at, tz=timezone.utc):%Y-%m-%d %H:%M} UTC"

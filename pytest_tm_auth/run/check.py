@@ -19,6 +19,7 @@ import pytest
 from pytest_tm_auth.core.errors import AuthError, MissingCredentials, TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.token import sane_time
+from pytest_tm_auth.run.expiry import soon_expiry
 from pytest_tm_auth.run.state import ProviderRun
 
 COLUMNS = ("provider", "deployment", "URL", "result", "time", "token expiry")
@@ -69,7 +70,7 @@ def check(state: ProviderRun) -> Row:
         target.url if target else "-",
         "ok",
         time.perf_counter() - started,
-        _expiry(token.expires_at),
+        _expiry(token.expires_at or soon_expiry(state.provider, state.values)),
         configured=True,
     )
 

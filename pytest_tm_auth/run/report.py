@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pytest_tm_auth.core.cache import FAILED, LOGGED_IN
 from pytest_tm_auth.core.secret import mask
+from pytest_tm_auth.run.expiry import credential_expiry, expiry_note
 from pytest_tm_auth.run.state import ProviderRun
 
 
@@ -25,6 +26,9 @@ def header_line(state: ProviderRun, hooked: bool = False) -> str:
         value = state.values.text(setting_name) or ""
         shown = "" if setting.secret else f" {mask(value)}"
         parts.append(f"{setting.title}{shown} from {state.values.source(setting_name).kind}")
+    note = expiry_note(credential_expiry(state.provider, state.values))
+    if note:
+        parts.append(note)
     sources = f" ({', '.join(parts)})" if parts else ""
     return f"{name} {target.deployment} {target.url}{sources}"
 
@@ -50,6 +54,9 @@ def summary_line(state: ProviderRun) -> str | None:
         line = f"{name}: authenticated in {outcome.seconds:.2f} s"
     else:
         line = f"{name}: {outcome.how}"
+    target = state.target
+    if target is not None and target.deployment.endswith(" via gateway"):
+        line += " via gateway"
     if expiry:
         line += f" ({expiry})"
     if outcome.retries:

@@ -11,6 +11,7 @@ from pytest_tm_auth.core.cache import Issued, Outcome, TokenCache
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.login import Configured, Connector, Hooks, LoginStep
 from pytest_tm_auth.core.scrub import Scrubber
+from pytest_tm_auth.run.expiry import warn_if_expiring
 from pytest_tm_auth.run.outcomes import fail_test
 from pytest_tm_auth.run.warnings import warn_token_expiry
 
@@ -85,7 +86,9 @@ class ProviderRun:
         from pytest_tm_auth.run.quiet import scrubbed_output
 
         with scrubbed_output(self._scrubber):
-            return self.login(renewal)
+            issued = self.login(renewal)
+        warn_if_expiring(self.provider, self.values, renewal)  # a Zephyr Scale JWT, say
+        return issued
 
     @property
     def values(self) -> Values:

@@ -38,3 +38,7 @@ def warn_token_expiry(message: str) -> None:
     import warnings
 
     warnings.warn(TokenExpiryWarning(message), stacklevel=2)
+
+
+class ExpiringCredentialWarning(TmAuthWarning):
+    """A configured credential (a Zephyr Scale Cloud token) expires within 14 days."""

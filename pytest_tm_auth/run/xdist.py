@@ -153,7 +153,7 @@ def adopt(config: pytest.Config, states: Mapping[str, ProviderRun]) -> None:
         failure = outcome.get("failure")
         if token is not None:
             target = decode_target(outcome.get("target"))
-            if state.target is None and target is not None:
+            if target is not None and state.target != target:  # a hook, or the gateway
                 state.configured.adopt(target)
             state.cache.seed(token, SHARED)
         elif isinstance(failure, dict):

@@ -10,9 +10,18 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from pytest_tm_auth.sandbox.demo import FLOWS
 from pytest_tm_auth.sandbox.server import Sandbox
 
 __all__ = ["main"]
+
+FLOW_TITLES = {
+    "cloud": "Xray, Zephyr Scale and Jira Cloud (classic API token)",
+    "datacenter": "Xray, Zephyr Scale and Jira Data Center (personal access token)",
+    "cloud-scoped": "Jira Cloud with a scoped API token, through the API gateway",
+    "cloud-oauth": "Jira Cloud with a service account's OAuth 2.0 client credentials",
+    "datacenter-oauth": "Data Center with an OAuth 2.0 client, one token for all three",
+}
 
 
 def _port(text: str) -> int:
@@ -35,9 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=_port, default=0, help="port (default 0: any free port)")
     parser.add_argument(
         "--deployment",
-        choices=("cloud", "datacenter"),
+        choices=FLOWS,
         default="cloud",
-        help="which deployment's variables to print (default cloud)",
+        help="which flow's variables to export (default cloud); the others are listed too",
     )
     return parser
 
@@ -67,6 +76,11 @@ def main(argv: Sequence[str] | None = None, *, stop: threading.Event | None = No
         print("# demo credentials only: nothing here is a real secret")
         for name, value in sandbox.env(args.deployment).items():
             print(f"export {name}={shlex.quote(value)}")
+        for flow in FLOWS:
+            if flow != args.deployment:
+                print(f"# --deployment {flow}: {FLOW_TITLES[flow]}")
+                for name, value in sandbox.env(flow).items():
+                    print(f"#   export {name}={shlex.quote(value)}")
         print("# press Ctrl-C (or send SIGTERM) to stop", flush=True)
         while not stop.wait(0.2):
             pass

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 
+from pytest_tm_auth.sandbox import oauth
 from pytest_tm_auth.sandbox.demo import DEMO
 from pytest_tm_auth.sandbox.jira import NOT_AUTHENTICATED
 from pytest_tm_auth.sandbox.messages import (
@@ -42,7 +43,8 @@ def _login(request: Request, state: State) -> Response | str:
     if credentials.scheme == "bearer":
         if same_secret(credentials.secret, DEMO.jira_pat):
             return DEMO.jira_username
-        return _failed()
+        client = oauth.accepts(state, credentials.secret, DEMO.dc_client_id)
+        return client if client is not None else _failed()
     if credentials.scheme == "basic" and credentials.user is not None:
         user = credentials.user
         if state.login_denied(user):

@@ -7,9 +7,27 @@ from typing import Literal
 
 from pytest_tm_auth.sandbox import jwt
 
-__all__ = ["DEMO", "JIRA_DC_PATH", "ZEPHYR_KEY", "DemoCredentials", "Deployment", "demo_settings"]
+__all__ = [
+    "DEMO",
+    "FLOWS",
+    "GATEWAY_PATH",
+    "JIRA_DC_PATH",
+    "ZEPHYR_KEY",
+    "DemoCredentials",
+    "Deployment",
+    "demo_settings",
+]
 
-Deployment = Literal["cloud", "datacenter"]
+Deployment = Literal["cloud", "datacenter", "cloud-scoped", "cloud-oauth", "datacenter-oauth"]
+#: Every flow the stand-in serves, as ``settings(flow)`` and ``python -m ...sandbox`` name them.
+FLOWS: tuple[Deployment, ...] = (
+    "cloud",
+    "datacenter",
+    "cloud-scoped",
+    "cloud-oauth",
+    "datacenter-oauth",
+)
+GATEWAY_PATH = "/gateway"  # the stand-in's API gateway, as api.atlassian.com is Atlassian's
 
 JIRA_DC_PATH = "/jira"  # Jira Data Center's context path, which Xray and Zephyr Scale DC share
 
@@ -45,6 +63,12 @@ class DemoCredentials:
     jira_pat: str = field(default="demo-jira-pat-not-real", repr=False)
     jira_display_name: str = "Demo User"
     jira_account_id: str = "557058:00000000-0000-0000-0000-000000000000"
+    jira_scoped_token: str = field(default="demo-jira-scoped-token-not-real", repr=False)
+    jira_cloud_id: str = "00000000-demo-c10d-1d00-000000000000"
+    cloud_client_id: str = "demo-service-account-client-id"
+    cloud_client_secret: str = field(default="demo-service-account-secret-not-real", repr=False)
+    dc_client_id: str = "demo-jira-dc-oauth-client-id"
+    dc_client_secret: str = field(default="demo-jira-dc-oauth-secret-not-real", repr=False)
 
 
 DEMO = DemoCredentials()
@@ -66,6 +90,32 @@ def demo_settings(url: str, deployment: Deployment) -> dict[str, str]:
             "jira_username": DEMO.jira_email,
             "jira_token": DEMO.jira_api_token,
         }
+    if deployment == "cloud-scoped":  # Jira only: the token the site refuses
+        return {
+            "jira_deployment": "cloud",
+            "jira_url": url,
+            "jira_username": DEMO.jira_email,
+            "jira_token": DEMO.jira_scoped_token,
+            "jira_gateway_url": url + GATEWAY_PATH,
+        }
+    if deployment == "cloud-oauth":  # Jira only: a service account's OAuth client
+        return {
+            "jira_deployment": "cloud",
+            "jira_url": url,
+            "jira_client_id": DEMO.cloud_client_id,
+            "jira_client_secret": DEMO.cloud_client_secret,
+            "jira_gateway_url": url + GATEWAY_PATH,
+            "jira_oauth_url": url + "/oauth/token",
+        }
+    if deployment == "datacenter-oauth":
+        return {
+            "xray_deployment": "datacenter",
+            "zephyr_deployment": "datacenter",
+            "jira_deployment": "datacenter",
+            "jira_url": url + JIRA_DC_PATH,
+            "jira_client_id": DEMO.dc_client_id,
+            "jira_client_secret": DEMO.dc_client_secret,
+        }
     if deployment == "datacenter":
         return {
             "xray_deployment": "datacenter",
@@ -74,4 +124,4 @@ def demo_settings(url: str, deployment: Deployment) -> dict[str, str]:
             "jira_url": url + JIRA_DC_PATH,
             "jira_token": DEMO.jira_pat,
         }
-    raise ValueError(f"deployment must be 'cloud' or 'datacenter', not {deployment!r}")
+    raise ValueError(f"deployment must be one of {', '.join(FLOWS)}, not {deployment!r}")

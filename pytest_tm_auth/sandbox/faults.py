@@ -19,6 +19,18 @@ _LOGIN_PAGE = """<!DOCTYPE html>
 <button type="submit">Sign in</button></form></body></html>
 """
 
+_TOMCAT_429 = """<!doctype html><html lang="en"><head><title>HTTP Status 429 - Too Many Requests
+</title></head><body><h1>HTTP Status 429 - Too Many Requests</h1><hr class="line" />
+<p><b>Type</b> Status Report</p><hr class="line" /><h3>Apache Tomcat/9.0.75</h3></body></html>
+"""
+_RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit": "100",
+    "X-RateLimit-Remaining": "0",
+    "X-RateLimit-Interval-Seconds": "60",
+    "X-RateLimit-FillRate": "10",
+    "retry-after": "1",
+}
+
 
 @dataclass(frozen=True)
 class Fault:
@@ -96,6 +108,13 @@ class Fault:
         claims = base64.urlsafe_b64encode(f'{{"sub":"demo","exp":{exp}}}'.encode())
         token = f"eyJhbGciOiJIUzI1NiJ9.{claims.decode().rstrip('=')}.c2lnbmF0dXJlLW5vdC1yZWFs"
         return cls(status=status, body=json.dumps(token), content_type="application/json")
+
+    @classmethod
+    def rate_limited(cls) -> Fault:
+        """Jira Data Center's rate limiting: 429, ``X-RateLimit-*``, ``retry-after``, and
+        Tomcat's HTML error page as the body."""
+        html = "text/html;charset=utf-8"
+        return cls(status=429, headers=_RATE_LIMIT_HEADERS, body=_TOMCAT_429, content_type=html)
 
     @classmethod
     def html_page(cls, status: int = 200) -> Fault:

@@ -14,7 +14,7 @@ from pytest_tm_auth.sandbox.messages import (
 )
 from pytest_tm_auth.sandbox.state import State
 
-__all__ = ["NOT_AUTHENTICATED", "PASSWORD_DEPRECATED", "myself"]
+__all__ = ["NOT_AUTHENTICATED", "PASSWORD_DEPRECATED", "myself", "user_answer"]
 
 NOT_AUTHENTICATED = {
     "message": "Client must be authenticated to access this resource.",
@@ -26,6 +26,22 @@ PASSWORD_DEPRECATED = (
 )
 
 
+def user_answer(request: Request, who: str) -> Response:
+    """``/myself``'s 200: the demo user (``who`` is recorded as the caller)."""
+    user = {
+        "self": f"{request.base_url}/rest/api/2/user?accountId={DEMO.jira_account_id}",
+        "accountId": DEMO.jira_account_id,
+        "accountType": "atlassian" if "@" in who else "app",
+        "emailAddress": DEMO.jira_email,
+        "displayName": DEMO.jira_display_name,
+        "active": True,
+        "timeZone": "Etc/UTC",
+    }
+    response = json_response(200, user)
+    response.user = who
+    return response
+
+
 def myself(request: Request, state: State, params: Mapping[str, str]) -> Response:
     """``GET /rest/api/{2,3}/myself`` on Jira Cloud."""
     credentials = request.credentials
@@ -33,18 +49,7 @@ def myself(request: Request, state: State, params: Mapping[str, str]) -> Respons
         if credentials.user == DEMO.jira_email and same_secret(
             credentials.secret, DEMO.jira_api_token
         ):
-            user = {
-                "self": f"{request.base_url}/rest/api/2/user?accountId={DEMO.jira_account_id}",
-                "accountId": DEMO.jira_account_id,
-                "accountType": "atlassian",
-                "emailAddress": DEMO.jira_email,
-                "displayName": DEMO.jira_display_name,
-                "active": True,
-                "timeZone": "Etc/UTC",
-            }
-            response = json_response(200, user)
-            response.user = DEMO.jira_email
-            return response
+            return user_answer(request, DEMO.jira_email)
         if credentials.user in {DEMO.jira_email, DEMO.jira_username} and same_secret(
             credentials.secret, DEMO.jira_password
         ):

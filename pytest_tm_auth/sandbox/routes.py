@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING
 
 from pytest_tm_auth.sandbox import (
     datacenter,
+    gateway,
     jira,
+    oauth,
     xray,
     xray_dc,
     zephyr,
@@ -61,6 +63,7 @@ def _route(name: str, method: str, pattern: str, handler: Handler) -> Route:
     return Route(name, method, re.compile(pattern), handler)
 
 
+_GATEWAY = r"/gateway/ex/jira/(?P<cloud>[^/]+)"
 _RAVEN = r"/jira/rest/raven/(?:1\.0|2\.0)"
 _ATM = r"/jira/rest/atm/1\.0"
 _KEY = r"(?P<key>[A-Za-z][A-Za-z0-9_]*-T[0-9]+)"
@@ -75,6 +78,12 @@ ROUTES: tuple[Route, ...] = (
         xray.import_execution,
     ),
     _route("jira.myself", "GET", r"/rest/api/[23]/myself", jira.myself),
+    _route("jira.tenant_info", "GET", r"/_edge/tenant_info", gateway.tenant_info),
+    _route("jira.serverinfo", "GET", r"/rest/api/2/serverInfo", gateway.cloud_server_info),
+    _route("gateway.myself", "GET", _GATEWAY + r"/rest/api/[23]/myself", gateway.gateway_myself),
+    _route("oauth.token", "POST", r"/oauth/token", oauth.cloud_token),
+    _route("jiradc.oauth", "POST", r"/jira/rest/oauth2/latest/token", oauth.dc_token),
+    _route("jiradc.serverinfo", "GET", r"/jira/rest/api/2/serverInfo", gateway.dc_server_info),
     _route("jiradc.myself", "GET", r"/jira/rest/api/(?:2|latest)/myself", datacenter.myself),
     _route("xraydc.test", "GET", _RAVEN + r"/api/test", xray_dc.tests),
     _route(

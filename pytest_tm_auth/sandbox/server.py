@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 import ssl
 
-from pytest_tm_auth.sandbox.demo import DEMO, JIRA_DC_PATH, Deployment, demo_settings
+from pytest_tm_auth.sandbox.demo import DEMO, FLOWS, JIRA_DC_PATH, Deployment, demo_settings
 from pytest_tm_auth.sandbox.faults import Fault
 from pytest_tm_auth.sandbox.lifecycle import LoopbackServing
+from pytest_tm_auth.sandbox.oauth import issue_zephyr
 from pytest_tm_auth.sandbox.records import Recorded
 from pytest_tm_auth.sandbox.routes import BUILT_IN_NAMES
 from pytest_tm_auth.sandbox.services import Service
@@ -53,9 +54,7 @@ class Sandbox(LoopbackServing):
         for a service ignores its settings.
         """
         built_in = demo_settings(self.url, deployment)
-        reserved = set(demo_settings(self.url, "cloud")) | set(
-            demo_settings(self.url, "datacenter")
-        )
+        reserved = set().union(*(demo_settings(self.url, flow) for flow in FLOWS))
         added: dict[str, str] = {}
         for service in self._routes.services:
             for name, value in service.settings(self).items():
@@ -128,6 +127,21 @@ class Sandbox(LoopbackServing):
     ) -> str:
         """A token as ``/authenticate`` would issue it (negative ``lifetime``: already expired)."""
         return self._state.issue_xray_token(client_id, lifetime)
+
+    def issue_zephyr_token(self, *, lifetime: float) -> str:
+        """A Zephyr Scale Cloud API token the stand-in accepts until ``exp = now + lifetime``."""
+        return issue_zephyr(lifetime)
+
+    @property
+    def oauth_lifetime(self) -> int:
+        """The ``expires_in`` of the OAuth 2.0 access tokens it issues (default 3600 s)."""
+        return self._state.oauth_lifetime
+
+    @oauth_lifetime.setter
+    def oauth_lifetime(self, seconds: int) -> None:
+        if seconds <= 0:
+            raise ValueError("oauth_lifetime must be a positive number of seconds")
+        self._state.oauth_lifetime = int(seconds)
 
     @property
     def captcha(self) -> bool:

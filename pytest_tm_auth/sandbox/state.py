@@ -36,6 +36,9 @@ class TokenRejected(Exception):
         self.reason = reason
 
 
+OAUTH_LIFETIME = 3600  # Atlassian: "usually 1 hour"
+
+
 class State:
     """Issued tokens, revocations, failed logins, pending faults, records and counters."""
 
@@ -50,6 +53,7 @@ class State:
         self._revoked: set[str] = set()
         self._failed_logins: dict[str, int] = {}
         self._captcha = False
+        self.oauth_lifetime = OAUTH_LIFETIME
         self._faults: list[tuple[str | None, Fault]] = []
         self._records: list[Recorded] = []
         self._connections = 0
@@ -176,3 +180,4 @@ class State:
             self._revoked.clear()
             self._failed_logins.clear()
             self._captcha = False
+            self.oauth_lifetime = OAUTH_LIFETIME

@@ -181,3 +181,31 @@ def test_providers_that_do_not_share_accounts_never_consult_the_ledger() -> None
     again = FakeHooks()
     step(again, DemoProvider("other"), accounts=accounts)(False)
     assert "authenticate" in again.calls
+
+
+def test_a_login_that_relocates_moves_the_target_and_is_not_remembered() -> None:
+    def relocating(login: Login) -> Token:
+        login.relocate(login.target._replace(api_url="https://gateway.invalid/api/"))
+        return Token.bearer("demo", "t-moved", 4102444800.0)
+
+    memory = FakeMemory()
+    login = step(FakeHooks(issue=relocating), memory=memory)
+
+    login(False)
+
+    assert login.configured.target is not None
+    assert login.configured.target.api_url == "https://gateway.invalid/api/"
+    assert memory.kept == []  # a remembered token could not say where it works
+
+
+def test_a_relocation_of_a_failed_login_is_not_taken() -> None:
+    def failing(login: Login) -> Token:
+        login.relocate(login.target._replace(api_url="https://gateway.invalid/api/"))
+        raise AuthError("Demo", login.target.url, "HTTP 401", status=401)
+
+    login = step(FakeHooks(issue=failing))
+
+    with pytest.raises(AuthError):
+        login(False)
+    assert login.configured.target is not None
+    assert login.configured.target.api_url == "https://demo.invalid/api/"
