@@ -29,11 +29,7 @@ SessionHook = Callable[["Provider", "requests.Session"], None]
 
 
 class ProviderRun:
-    """A provider's login (once per run), its session (once per process), its usage.
-
-    The session's auth renews through this object, so that a renewal that fails ends the
-    test with the provider's message rather than a traceback from inside requests.
-    """
+    """A provider's login (once per run), its session (once per process), its usage."""
 
     def __init__(
         self,
@@ -140,18 +136,6 @@ class ProviderRun:
     def scrub(self, text: str) -> str:
         return self._scrub(text)
 
-    # The token cache as the session's auth renews through it.
-
-    def current(self) -> Token:
-        __tracebackhide__ = True
-        return self.token_for_test("fail")
-
-    def renew(self, refused: str) -> Token | None:
-        return self.cache.renew(refused)
-
-    def futile(self, header: str) -> None:
-        self.cache.futile(header)
-
     def session(self) -> ApiSession:
         """The provider's session, built once; logs in first so failures surface here."""
         session = self._session
@@ -165,7 +149,7 @@ class ProviderRun:
                 target = self.target
                 assert target is not None
                 session = self._transport().session(target.api_url)
-                session.auth = TokenAuth(self, origin=target.api_url)
+                session.auth = TokenAuth(SessionTokens(self), origin=target.api_url)
                 self._session_hook(self.provider, session)
                 self._session = session
             return self._session
@@ -180,3 +164,21 @@ class ProviderRun:
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
+
+
+class SessionTokens:
+    """The token cache as a test's session renews through it (``TokenAuth``): a failure to
+    renew ends the test with the provider's message, not a traceback from inside requests."""
+
+    def __init__(self, state: ProviderRun) -> None:
+        self._state = state
+
+    def current(self) -> Token:
+        __tracebackhide__ = True
+        return self._state.token_for_test("fail")
+
+    def renew(self, refused: str) -> Token | None:
+        return self._state.cache.renew(refused)
+
+    def futile(self, header: str) -> None:
+        self._state.cache.futile(header)
