@@ -55,9 +55,12 @@ def mask_parametrize(metafunc: pytest.Metafunc, scrub: Callable[[str], str]) -> 
 
     calls = metafunc._calls
     for index, callspec in enumerate(calls):
-        for name, value in callspec.params.items():
-            if isinstance(value, str) and not isinstance(value, Secret) and scrub(value) != value:
-                callspec.params[name] = Secret(value)
+        # pytest 8 keeps every value in ``params``; pytest 7 direct ones in ``funcargs``.
+        for values in (callspec.params, getattr(callspec, "funcargs", {})):
+            for name, value in values.items():
+                plain = isinstance(value, str) and not isinstance(value, Secret)
+                if plain and scrub(value) != value:
+                    values[name] = Secret(value)
         ids = [scrub(part) if isinstance(part, str) else part for part in callspec._idlist]
         if ids != list(callspec._idlist):
             calls[index] = dataclasses.replace(callspec, _idlist=ids)
