@@ -19,3 +19,7 @@ class InsecureTransportWarning(TmAuthWarning):
 
 class TokenStoreWarning(TmAuthWarning):
     """The remembered-token store could not be used; the run logs in normally."""
+
+
+class UnencryptedGatewayWarning(TmAuthWarning):
+    """An xdist worker behind an unencrypted ``--tx socket=`` gateway logs in itself."""
