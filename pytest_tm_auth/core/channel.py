@@ -16,6 +16,7 @@ import json
 import os
 import secrets
 import shutil
+import socket
 import sys
 import tempfile
 import threading
@@ -78,13 +79,22 @@ class Server:
         if self._closed.is_set():
             return
         self._closed.set()
-        # Wake the accepting thread, which cannot be interrupted otherwise.
-        with contextlib.suppress(OSError, EOFError, AuthenticationError):
-            Client(self.address, self.family, authkey=self.key).close()
+        self._wake()
         self._thread.join(timeout=5)
         self._listener.close()
         if self._directory is not None:
             shutil.rmtree(self._directory, ignore_errors=True)
+
+    def _wake(self) -> None:
+        """Wake the accepting thread, which nothing else interrupts, without a handshake
+        that could wait on it: a bare connection it finds closed at once."""
+        with contextlib.suppress(OSError, EOFError, AuthenticationError):
+            if self.family == "AF_UNIX":
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as bare:
+                    bare.settimeout(5)
+                    bare.connect(self.address)
+            else:
+                Client(self.address, self.family, authkey=self.key).close()
 
 
 def connect(contact: Message) -> Connection:

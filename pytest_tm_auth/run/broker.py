@@ -178,12 +178,16 @@ class Broker:
             finally:
                 if answer.get("lease"):
                     desk.publish(published, held)
+            if published is not None:
+                with contextlib.suppress(OSError):
+                    send(connection, {"kept": True})  # the holder returns once all can see it
 
 
 def _tell(connection: Connection, answer: Message) -> None:
     """Publish through the lease's connection; a broker gone away changes nothing here."""
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, EOFError):
         send(connection, answer)
+        receive(connection)  # the broker has it: every later question gets it
 
 
 class BrokeredLogin:
