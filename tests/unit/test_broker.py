@@ -179,3 +179,66 @@ class Spec:
 )
 def test_how_each_kind_of_worker_gets_its_tokens(spec: object, how: str) -> None:
     assert route(spec) == how
+
+
+class FakeConfig:
+    """The controller's config, as far as the fallbacks use it: its warnings."""
+
+    def __init__(self) -> None:
+        self.warnings: list[Warning] = []
+
+    def issue_config_time_warning(self, warning: Warning, stacklevel: int) -> None:
+        self.warnings.append(warning)
+
+
+class Node:
+    """An xdist ``WorkerController`` as far as ``pytest_configure_node`` reads it."""
+
+    def __init__(self, spec: Spec, workerid: str) -> None:
+        self.gateway = type("Gateway", (), {"spec": spec})()
+        self.workerinput: dict[str, Any] = {"workerid": workerid}
+
+
+def configure(*specs: Spec) -> tuple[list[dict[str, Any]], FakeConfig, FakeHooks, Any]:
+    from pytest_tm_auth.run.xdist import KEY, SharedLogin
+
+    hooks = FakeHooks()
+    controller = provider_run(hooks, **CONFIGURED)
+    config = FakeConfig()
+    sharing = SharedLogin(config, {"demo": controller}, values(**CONFIGURED))  # type: ignore[arg-type]
+    nodes = [Node(spec, f"gw{number}") for number, spec in enumerate(specs)]
+    try:
+        for node in nodes:
+            sharing.pytest_configure_node(node)
+    finally:
+        sharing.pytest_unconfigure()
+    return [node.workerinput[KEY] for node in nodes], config, hooks, sharing
+
+
+def test_local_workers_get_the_broker_and_no_login_is_made() -> None:
+    given, config, hooks, _ = configure(Spec(popen=True), Spec(popen=True))
+
+    assert [set(each) for each in given] == [{"broker", "sandbox"}] * 2
+    assert given[0]["broker"] == given[1]["broker"]
+    assert hooks.calls == []  # nothing asked, nothing logged in to
+    assert config.warnings == []
+
+
+def test_ssh_workers_get_the_outcome_logged_in_before_they_start() -> None:
+    given, _, hooks, sharing = configure(Spec(ssh="ci@build-host"))
+
+    (remote,) = given
+    assert set(remote["providers"]["demo"]) == {"token", "target"}
+    assert hooks.calls == ["credentials", "authenticate", "authenticated"]
+    assert sharing.note("demo") == (
+        ", shared with 1 worker (remote workers: logged in before they started)"
+    )
+
+
+def test_socket_workers_get_no_token_and_a_warning() -> None:
+    given, config, hooks, _ = configure(Spec(socket="192.168.1.5:8888"), Spec(socket="x:1"))
+
+    assert [set(each) for each in given] == [{"sandbox"}] * 2
+    assert hooks.calls == []
+    (warning,) = config.warnings  # once per run
+    assert "unencrypted" in str(warning)
