@@ -58,8 +58,9 @@ def mask_parametrize(metafunc: pytest.Metafunc, scrub: Callable[[str], str]) -> 
         # pytest 8 keeps every value in ``params``; pytest 7 direct ones in ``funcargs``.
         for values in (callspec.params, getattr(callspec, "funcargs", {})):
             for name, value in values.items():
-                plain = isinstance(value, str) and not isinstance(value, Secret)
-                if plain and scrub(value) != value:
+                if not isinstance(value, str) or isinstance(value, Secret):
+                    continue
+                if scrub(value) != value:
                     values[name] = Secret(value)
         ids = [scrub(part) if isinstance(part, str) else part for part in callspec._idlist]
         if ids != list(callspec._idlist):

@@ -64,9 +64,10 @@ def pytest_tm_auth_credentials(
 
     **When:** on the provider's first use (the first test that asks for its token or
     session), before its login: at most once per provider per run, never for a provider no
-    test uses. Under xdist, the controller logs in to every provider before the workers
-    start (it cannot know which tests they will run), so it asks this hook then, once per
-    provider; workers ask again only for a provider that was still not configured.
+    test uses. Under xdist too: the controller's login broker asks it, in the controller,
+    when the first worker's test needs the provider, once for the whole run; workers never
+    ask it (the worker that logs in gets what it supplied). Only remote workers over ssh,
+    which a login on first use cannot reach, make the controller ask it before they start.
 
     **Returns:** a mapping of setting names to text, e.g.
     ``{"xray_client_secret": vault.read("ci/xray")}``. Those values win over every other
@@ -90,8 +91,9 @@ def pytest_tm_auth_authenticate(login: Login) -> Token | None:
     """Log in for ``login.provider`` and return the :class:`~pytest_tm_auth.Token` sessions send.
 
     **When:** on the provider's first use, after :func:`pytest_tm_auth_credentials`; once
-    per provider per run (under xdist, once for the whole run), and again only when a
-    session must renew an expired or refused token.
+    per provider per run (under xdist, once for the whole run, in the worker whose test
+    first needed the provider), and again only when a session must renew an expired or
+    refused token (under xdist, once per refused token for the whole run).
 
     ``login`` carries ``provider``, ``target`` (deployment, ``url``, ``api_url``),
     ``values`` (the resolved settings, each with its source) and ``http``, a
@@ -124,9 +126,9 @@ def pytest_tm_auth_authenticated(provider: Provider, token: Token) -> None:
     """Observe a successful login: for audit logs and metrics.
 
     **When:** after each successful :func:`pytest_tm_auth_authenticate`: once per provider
-    per run, plus once per renewal. Under xdist, once for the whole run, where the login
-    ran (workers reuse its token). Not called when no login happens (a token remembered
-    by ``--tm-auth-remember`` is reused).
+    per run, plus once per renewal. Under xdist, once for the whole run, in the worker
+    that logged in for all of them (the others reuse its token). Not called when no login
+    happens (a token remembered by ``--tm-auth-remember`` is reused).
 
     ``token`` is the :class:`~pytest_tm_auth.Token` object: its ``provider``, ``scheme``
     and ``expires_at`` are safe to record; its ``repr`` is redacted. Never write

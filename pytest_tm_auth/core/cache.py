@@ -135,16 +135,28 @@ class TokenCache:
         with self._lock:
             self._futile.add(header)
 
-    def seed(self, token: Token, how: str) -> None:
-        """Use a token obtained elsewhere (shared by the xdist controller)."""
+    def seed(self, token: Token, how: str | Outcome, *, renewal: bool = False) -> None:
+        """Use a token obtained elsewhere (an xdist worker's login, through the broker)."""
         with self._lock:
             self._on_first_use()
-            self._accept(Issued(token, Outcome(how)))
+            self._accept(Issued(token, how if isinstance(how, Outcome) else Outcome(how)))
+            if renewal:
+                self.renewals += 1
 
-    def fail_with(self, failure: TmAuthError) -> None:
-        """Adopt a failure found elsewhere (by the xdist controller), without trying again."""
+    def fail_with(self, failure: TmAuthError, *, failed: bool = False) -> None:
+        """Adopt a failure found elsewhere (through the xdist broker), without trying again.
+
+        ``failed``: a login request failed (the summary says so), not missing credentials.
+        """
         with self._lock:
             self._failure = failure
+            if failed:
+                self.outcome = Outcome(FAILED)
+
+    def delegate(self, login: LoginStep) -> None:
+        """Log in through ``login`` from now on (an xdist worker asks the broker)."""
+        with self._lock:
+            self._login = login
 
     def _log_in(self, *, renewal: bool) -> Token:
         try:

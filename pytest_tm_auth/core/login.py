@@ -12,7 +12,7 @@ import time
 import warnings
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from pytest_tm_auth.core.accounts import Accounts, SharesAccount
 from pytest_tm_auth.core.cache import LOGGED_IN, REMEMBERED, Issued, Outcome
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
     from pytest_tm_auth.core.token import Token
     from pytest_tm_auth.settings.model import Values
+
+_T = TypeVar("_T")
 
 #: Names the source of values a credentials hook supplied (in the header and messages).
 HOOK_SOURCE = ("hook", "pytest_tm_auth_credentials")
@@ -69,13 +71,15 @@ class Memory(Protocol):
 class Configured:
     """A provider's settings and where they lead: changed at most once, by the hook."""
 
-    __slots__ = ("_asked", "missing", "provider", "target", "values")
+    __slots__ = ("_asked", "missing", "provider", "supplied", "target", "values")
 
     def __init__(self, provider: Provider, values: Values) -> None:
         self.provider = provider
         self.values = values
         self.target: Target | None = None
         self.missing: MissingCredentials | None = None
+        #: What the credentials hook supplied (plain data: the xdist broker hands it on).
+        self.supplied: dict[str, str | None] = {}
         self._asked = False
         try:
             self.target = provider.target(values)
@@ -86,9 +90,14 @@ class Configured:
         """Ask the credentials hook once per run, also after a token shared by xdist."""
         if self._asked:
             return
+        self.supply(hooks.credentials(self.provider), learn)
+
+    def supply(self, supplied: Mapping[str, str | None] | None, learn: Callable[..., None]) -> None:
+        """Use what a credentials hook supplied, here or in the xdist controller; the hook
+        is not asked again."""
         self._asked = True
-        supplied = hooks.credentials(self.provider)
         if supplied:
+            self.supplied = dict(supplied)
             self.values = self.values.overridden(supplied, *HOOK_SOURCE)
             learn(*self.values.secrets())
             self.target, self.missing = self.provider.target(self.values), None
@@ -127,8 +136,36 @@ class LoginStep:
         self.logins = 0
 
     def __call__(self, renewal: bool) -> Issued:
+        return self._guarded(lambda: self._step(renewal))
+
+    def before_login(self) -> Issued | None:
+        """What a login does before its request (the xdist broker's part, in the controller):
+        ask the credentials hook, stop if credentials are missing, recall a remembered token.
+        """
+        return self._guarded(self._before)
+
+    def keep(self, token: Token) -> None:
+        """Remember a token another process logged in for (``--tm-auth-remember``)."""
+        configured = self.configured
+        if self.memory is not None and configured.target is not None:
+            self.memory.keep(configured.provider, configured.target, configured.values, token)
+
+    def _before(self) -> Issued | None:
+        configured = self.configured
+        configured.ask(self._hooks, self._learn)
+        if configured.missing is not None:
+            raise configured.missing
+        target = configured.target
+        assert target is not None
+        if self.memory is not None:
+            remembered = self.memory.recall(configured.provider, target, configured.values)
+            if remembered is not None:
+                return Issued(remembered, Outcome(REMEMBERED))
+        return None
+
+    def _guarded(self, step: Callable[[], _T]) -> _T:
         try:
-            return self._step(renewal)
+            return step()
         except TmAuthError:
             raise
         except self._hooks.stops_run:
@@ -155,13 +192,7 @@ class LoginStep:
         with self._accounts.lock(key):
             refused = self._accounts.refusal(key)
             if refused is not None:
-                raise AuthError(
-                    provider.title,
-                    target.url,
-                    f"not tried: the same credentials were just refused ({refused.problem})",
-                    fix=refused.fix,
-                    status=refused.status,
-                )
+                raise not_tried(provider, target, refused)
             try:
                 issued = self._try(target, recall=not renewal)
             except AuthError as exc:
@@ -219,3 +250,14 @@ class LoginStep:
         problem = "" if token.static else jwt_exp_problem(str(token.value))
         if problem:
             self._warn(f"{title}: the token's expiry is unknown ({problem}); it is not renewed")
+
+
+def not_tried(provider: Provider, target: Target, refused: AuthError) -> AuthError:
+    """The failure of a provider whose account another provider just had refused."""
+    return AuthError(
+        provider.title,
+        target.url,
+        f"not tried: the same credentials were just refused ({refused.problem})",
+        fix=refused.fix,
+        status=refused.status,
+    )

@@ -107,19 +107,23 @@ def wire(
     """
     notes: list[SummaryNote] = []
     worker = hasattr(config, "workerinput")
-    if values.flag(REMEMBER.name) or values.flag(RESET.name):
+    if worker:
+        from pytest_tm_auth.run import xdist
+
+        brokered = xdist.brokered(config)  # the controller's broker keeps the token memory
+    else:
+        brokered = False
+    if (values.flag(REMEMBER.name) or values.flag(RESET.name)) and not brokered:
         from pytest_tm_auth.run.remember import attach_memory
 
         attach_memory(config, values, states, reset=values.flag(RESET.name) and not worker)
     if worker:
-        from pytest_tm_auth.run import xdist
-
-        xdist.adopt(config, states)
-        config.pluginmanager.register(xdist.WorkerReport(config, states))
+        xdist.adopt(config, states, scrubber.add)
+        config.pluginmanager.register(xdist.WorkerReport(config, states, brokered=brokered))
     elif distributing(config):
         from pytest_tm_auth.run import xdist
 
-        sharing = xdist.SharedLogin(states, values)
+        sharing = xdist.SharedLogin(config, states, values)
         config.pluginmanager.register(sharing, XDIST_PLUGIN)
         notes.append(sharing.note)
     if values.flag(CHECK.name) and not worker:

@@ -42,3 +42,7 @@ def warn_token_expiry(message: str) -> None:
 
 class ExpiringCredentialWarning(TmAuthWarning):
     """A configured credential (a Zephyr Scale Cloud token) expires within 14 days."""
+
+
+class UnencryptedGatewayWarning(TmAuthWarning):
+    """An xdist worker behind an unencrypted ``--tx socket=`` gateway logs in itself."""

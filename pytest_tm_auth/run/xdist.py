@@ -1,39 +1,44 @@
-"""One login per run under pytest-xdist: the controller logs in, workers get its token.
+"""One login per run under pytest-xdist, on first use: a login broker in the controller.
 
-The controller logs in (or recalls a remembered token) once per provider just before it
-starts the first worker, and hands every worker plain data through ``workerinput``: the
-token, or the failure each test should report without trying again. Nothing is written to
-disk for this. Workers renew on their own when a shared token lapses or is refused, and
-report back through ``workeroutput`` which providers their tests used, what they renewed,
-and how many tests each provider skipped or failed, for the controller's summary.
+The controller starts a broker (:mod:`.broker`) before its first local worker and hands
+each worker its contact (an address and a random key) through ``workerinput``; it logs in
+to nothing up front. A worker asks the broker on a provider's first use; the first to ask
+logs in for everyone. Where a worker cannot reach the broker (:func:`route`):
 
-This module never imports xdist: the controller's hooks live in :class:`SharedLogin`, which
-the plugin registers only when xdist is active, and are marked optional besides.
+- an ssh gateway (or another encrypted remote one): the controller logs in to every
+  configured provider before such a worker starts and shares the outcome through
+  ``workerinput``, as a login on first use cannot reach that worker;
+- an unencrypted ``--tx socket=`` gateway: nothing is shared (a token would cross the
+  network in clear); each such worker logs in itself, with a warning.
+
+Each worker reports through ``workeroutput`` which providers its tests used and how many
+tests each ended. This module never imports xdist: the controller's hooks live in
+:class:`SharedLogin`, registered only when xdist distributes, and are optional hooks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import pytest
 
-from pytest_tm_auth.core.codec import (
-    decode_failure,
-    decode_target,
-    decode_token,
-    encode_failure,
-    encode_target,
-    encode_token,
-)
-from pytest_tm_auth.core.errors import MissingCredentials, TmAuthError
+from pytest_tm_auth.core.codec import decode_failure, decode_target, decode_token
+from pytest_tm_auth.core.errors import TmAuthError
+from pytest_tm_auth.run.broker import SHARED, Broker, BrokeredLogin, failed, shared
 from pytest_tm_auth.run.standin import standin_settings
 from pytest_tm_auth.run.state import ProviderRun
+from pytest_tm_auth.run.warnings import UnencryptedGatewayWarning
 from pytest_tm_auth.settings.model import Values
 
 #: The key of this plugin's data in ``workerinput`` and ``workeroutput``.
 KEY = "tm_auth"
-SHARED = "shared from the controller"
+#: How a worker gets its tokens (:func:`route`).
+BROKER, WORKERINPUT, ALONE = "broker", "workerinput", "alone"
+UNENCRYPTED = (
+    "tm-auth: a --tx socket= worker is not sent tokens over an unencrypted gateway; "
+    "each such worker logs in itself"
+)
 
 
 class WorkerNode(Protocol):
@@ -42,31 +47,54 @@ class WorkerNode(Protocol):
     workerinput: dict[str, Any]
 
 
-class SharedLogin:
-    """The controller's side: log in once, give each worker the outcome, count the workers."""
+def route(spec: object) -> str:
+    """How a worker started from the execnet ``spec`` gets its tokens.
 
-    def __init__(self, states: Mapping[str, ProviderRun], values: Values) -> None:
+    A local ``popen`` worker reaches the broker; a ``socket`` gateway (or one ``via``
+    another gateway, which may be one) is unencrypted: the worker logs in alone;
+    anything else (``ssh``, ``vagrant_ssh``) gets the controller's outcome up front.
+    """
+    if getattr(spec, "socket", None) or getattr(spec, "via", None):
+        return ALONE
+    if getattr(spec, "popen", False):
+        return BROKER
+    return WORKERINPUT
+
+
+class SharedLogin:
+    """The controller's side: the broker, the fallbacks, and the workers' reports."""
+
+    def __init__(
+        self, config: pytest.Config, states: Mapping[str, ProviderRun], values: Values
+    ) -> None:
+        self._config = config
         self._states = states
         self._values = values
+        self.broker = Broker(states)
         self.workers: set[str] = set()
+        self.routes: set[str] = set()
         self.worker_renewals: dict[str, int] = {}
-        self.used_by_workers: set[str] = set()
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_xdist_setupnodes(self) -> None:
-        """Log in before the first worker starts, so that all of them get the same token."""
-        self.outcomes()
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: WorkerNode) -> None:
-        """Give the worker the tokens or failures (also a worker replacing a crashed one)."""
-        sandbox = standin_settings(self._values)
-        node.workerinput[KEY] = {"providers": self.outcomes(), "sandbox": sandbox}
+        """Tell the worker how to get tokens (also a worker replacing a crashed one)."""
+        how = route(getattr(getattr(node, "gateway", None), "spec", None))
+        self.routes.add(how)
+        given: dict[str, Any] = {"sandbox": standin_settings(self._values)}
+        if how == BROKER:
+            given["broker"] = self.broker.contact()
+        elif how == WORKERINPUT:
+            given["providers"] = self.outcomes()
+        elif UNENCRYPTED not in self.routes:
+            self.routes.add(UNENCRYPTED)
+            warning = UnencryptedGatewayWarning(UNENCRYPTED)
+            self._config.issue_config_time_warning(warning, stacklevel=2)
+        node.workerinput[KEY] = given
         self.workers.add(str(node.workerinput.get("workerid", len(self.workers))))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any) -> None:
-        """Add up which providers the worker's tests used, what it renewed, what it ended."""
+        """Add up which providers the worker's tests used and how many tests each ended."""
         output = getattr(node, "workeroutput", None)
         report = output.get(KEY) if isinstance(output, dict) else None
         if not isinstance(report, dict):
@@ -75,41 +103,40 @@ class SharedLogin:
             state = self._states.get(name)
             if state is None or not isinstance(seen, dict):
                 continue
-            if seen.get("used"):
-                self.used_by_workers.add(name)
-            self.worker_renewals[name] = self.worker_renewals.get(name, 0) + _count(
-                seen, "renewals"
-            )
+            state.used = state.used or seen.get("used") is True
+            renewals = _count(seen, "renewals")
+            self.worker_renewals[name] = self.worker_renewals.get(name, 0) + renewals
             state.skipped += _count(seen, "skipped")
             state.failed_tests += _count(seen, "failed_tests")
 
+    def pytest_unconfigure(self) -> None:
+        """The broker stops with the run; its socket and directory go with it."""
+        self.broker.stop()
+
     def outcomes(self) -> dict[str, dict[str, Any]]:
-        """Per provider, the token or failure to share; logs in on the first call only."""
-        shared = {}
+        """The ssh fallback: every provider's token or failure, logging in on first call."""
+        given = {}
         for name, state in self._states.items():
-            outcome = _outcome(state)
-            if outcome is not None:
-                shared[name] = outcome
-        return shared
+            try:
+                given[name] = shared(state.token(), state)
+            except TmAuthError as failure:
+                given[name] = failed(failure, state)
+            self.broker.desks[name].settle(given[name])
+        return given
 
     def note(self, name: str) -> str:
-        """``, shared with 3 workers, renewed 1 time by workers`` for the provider's summary.
-
-        The controller logs in before it knows which tests the workers run; a provider no
-        test used says so, so that an unused login (or its failure) is not mistaken for use.
-        """
+        """``, shared with 3 workers`` (or how else) for the provider's summary line."""
+        desk = self.broker.desks[name]
         state = self._states[name]
-        if not self.workers:
+        if state.peek() is None or state.failure is not None:
             return ""
-        note = ""
-        if state.peek() is not None and state.failure is None:
-            count = len(self.workers)
-            note = f", shared with {count} worker{'s' * (count != 1)}"
-            renewals = self.worker_renewals.get(name, 0)
-            if renewals:
-                note += f", renewed {renewals} time{'s' * (renewals != 1)} by workers"
-        if name not in self.used_by_workers:
-            note += " (no test used it)"
+        count = len(desk.workers) if BROKER in self.routes else len(self.workers)
+        note = f", shared with {count} worker{'s' * (count != 1)}" if count else ""
+        if WORKERINPUT in self.routes:
+            note += " (remote workers: logged in before they started)"
+        renewals = self.worker_renewals.get(name, 0)
+        if renewals:
+            note += f", renewed {renewals} time{'s' * (renewals != 1)} by workers"
         return note
 
 
@@ -119,33 +146,22 @@ def _count(seen: Mapping[str, Any], name: str) -> int:
     return number if type(number) is int and number > 0 else 0
 
 
-def _outcome(state: ProviderRun) -> dict[str, Any] | None:
-    """The state's token or failure as plain data, or ``None`` to let workers decide.
+def adopt(
+    config: pytest.Config, states: Mapping[str, ProviderRun], learn: Callable[..., None]
+) -> bool:
+    """In a worker: log in through the broker, or seed the controller's outcomes.
 
-    Workers decide alone when no credentials were found at all: a ``conftest.py`` that only
-    workers load may still supply them. (A hook's skip or fail arrives as a failure.)
+    Returns whether the worker reaches a broker (the controller keeps the token memory).
     """
-    try:
-        token = state.token()
-    except MissingCredentials as missing:
-        if missing is state.missing:
-            return None
-        return {"failure": encode_failure(missing, state.scrub)}
-    except TmAuthError as failure:
-        return {"failure": encode_failure(failure, state.scrub)}
-    shared: dict[str, Any] = {"token": encode_token(token)}
-    target = state.target
-    if target is not None:  # a credentials hook may have decided it: workers did not ask it
-        shared["target"] = encode_target(target)
-    return shared
-
-
-def adopt(config: pytest.Config, states: Mapping[str, ProviderRun]) -> None:
-    """In a worker: seed each provider with the controller's token or failure."""
-    shared = _shared(config).get("providers")
-    if not isinstance(shared, dict):
-        return
-    for name, outcome in shared.items():
+    given = _shared(config)
+    contact = given.get("broker")
+    if isinstance(contact, dict):
+        worker = str(getattr(config, "workerinput", {}).get("workerid", "?"))
+        for run in states.values():
+            run.cache.delegate(BrokeredLogin(run, contact, worker, learn))
+        return True
+    outcomes = given.get("providers")
+    for name, outcome in (outcomes if isinstance(outcomes, dict) else {}).items():
         state = states.get(name)
         if state is None or not isinstance(outcome, dict):
             continue
@@ -158,6 +174,12 @@ def adopt(config: pytest.Config, states: Mapping[str, ProviderRun]) -> None:
             state.cache.seed(token, SHARED)
         elif isinstance(failure, dict):
             state.cache.fail_with(decode_failure(failure))
+    return False
+
+
+def brokered(config: pytest.Config) -> bool:
+    """In a worker: whether it gets its tokens from the broker."""
+    return isinstance(_shared(config).get("broker"), dict)
 
 
 def shared_sandbox(config: pytest.Config) -> dict[str, str] | None:
@@ -175,9 +197,12 @@ def _shared(config: pytest.Config) -> dict[str, Any]:
 class WorkerReport:
     """A worker's side: tell the controller what its tests did with each provider."""
 
-    def __init__(self, config: pytest.Config, states: Mapping[str, ProviderRun]) -> None:
+    def __init__(
+        self, config: pytest.Config, states: Mapping[str, ProviderRun], *, brokered: bool
+    ) -> None:
         self._config = config
         self._states = states
+        self._brokered = brokered  # the broker counts renewals itself
 
     def pytest_sessionfinish(self) -> None:
         output = getattr(self._config, "workeroutput", None)
@@ -185,7 +210,7 @@ class WorkerReport:
             output[KEY] = {
                 name: {
                     "used": state.used,
-                    "renewals": state.renewals,
+                    "renewals": 0 if self._brokered else state.renewals,
                     "skipped": state.skipped,
                     "failed_tests": state.failed_tests,
                 }

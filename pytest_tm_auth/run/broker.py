@@ -1,0 +1,260 @@
+"""The login broker under pytest-xdist: its desks in the controller, its clients in workers.
+
+The controller runs a :class:`Broker` (a :class:`~.core.lease.Desk` per provider behind a
+:class:`~.core.channel.Server`); it asks the credentials hook and the token memory, and
+holds every token and failure for the summary, but makes no network call itself. A worker
+logs in through :class:`BrokeredLogin`: it asks the broker, and logs in itself only when
+it holds the lease, inside the test set-up that first needed the provider.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Mapping
+from multiprocessing.connection import Connection
+from typing import Any
+
+from pytest_tm_auth.core.accounts import Accounts, SharesAccount
+from pytest_tm_auth.core.cache import LOGGED_IN, Issued, Outcome
+from pytest_tm_auth.core.channel import Message, Server, connect, receive, send
+from pytest_tm_auth.core.codec import (
+    Data,
+    decode_failure,
+    decode_target,
+    decode_token,
+    encode_failure,
+    encode_target,
+    encode_token,
+)
+from pytest_tm_auth.core.errors import AuthError, MissingCredentials, TmAuthError
+from pytest_tm_auth.core.lease import Desk, fingerprint
+from pytest_tm_auth.core.login import not_tried
+from pytest_tm_auth.core.token import Token
+from pytest_tm_auth.run.state import ProviderRun
+
+SHARED = "shared from the controller"
+
+
+def shared(token: Token, state: ProviderRun) -> Data:
+    """The token and where it leads, as plain data."""
+    answer: Data = {"token": encode_token(token)}
+    if state.target is not None:
+        answer["target"] = encode_target(state.target)
+    return answer
+
+
+def failed(failure: TmAuthError, state: ProviderRun) -> Data:
+    return {"failure": encode_failure(failure, state.scrub)}
+
+
+class ProviderOffice:
+    """A provider's controller side: hook, memory and summary (the desk's ``Office``)."""
+
+    def __init__(self, state: ProviderRun, accounts: Accounts) -> None:
+        self._state = state
+        self._accounts = accounts
+        self._account: tuple[str, threading.RLock] | None = None
+
+    def before_login(self) -> Data | None:
+        state = self._state
+        token = state.peek()
+        if token is not None:  # the ssh fallback logged in already
+            return shared(token, state)
+        if state.failure is not None:
+            return failed(state.failure, state)
+        try:
+            issued = state.login.before_login()
+        except TmAuthError as failure:
+            missing = isinstance(failure, MissingCredentials)
+            state.cache.fail_with(failure, failed=not missing)
+            return failed(failure, state)
+        if issued is None:
+            return None
+        state.cache.seed(issued.token, issued.outcome)
+        return shared(issued.token, state)
+
+    def supplied(self) -> dict[str, Any]:
+        return dict(self._state.configured.supplied)
+
+    def grant(self) -> Data | None:
+        """Hold the provider's Jira account for the lease: one refusal serves all three."""
+        state, target = self._state, self._state.target
+        if not isinstance(state.provider, SharesAccount) or target is None:
+            return None
+        key = state.provider.account(target, state.values)
+        lock = self._accounts.lock(key)
+        lock.acquire()  # released when the lease ends, in this same thread
+        refused = self._accounts.refusal(key)
+        if refused is None:
+            self._account = key, lock
+            return None
+        lock.release()
+        failure = not_tried(state.provider, target, refused)
+        state.cache.fail_with(failure, failed=True)
+        return failed(failure, state)
+
+    def published(self, answer: Data | None, *, renewal: bool) -> None:
+        try:
+            if answer is not None:
+                self._settle(answer, renewal=renewal)
+        finally:
+            self._release(answer)
+
+    def _release(self, answer: Data | None) -> None:
+        if self._account is None:
+            return
+        (key, lock), self._account = self._account, None
+        failure = None if answer is None else answer.get("failure")
+        if isinstance(failure, dict) and failure.get("kind") == "auth":
+            refusal = decode_failure(failure)
+            if isinstance(refusal, AuthError):
+                self._accounts.refused(key, refusal)
+        elif answer is not None:
+            self._accounts.accepted(key)
+        lock.release()
+
+    def _settle(self, answer: Data, *, renewal: bool) -> None:
+        state = self._state
+        token = decode_token(answer.get("token"), state.name)
+        if token is None:
+            failure = decode_failure(answer["failure"])
+            state.cache.fail_with(failure, failed=answer["failure"].get("kind") != "missing")
+            return
+        target = decode_target(answer.get("target"))
+        if state.target is None and target is not None:
+            state.configured.adopt(target)
+        seconds = answer.get("seconds")
+        retries = answer.get("retries")
+        outcome = Outcome(
+            LOGGED_IN,
+            float(seconds) if isinstance(seconds, (int, float)) else 0.0,
+            retries if isinstance(retries, str) else "",
+        )
+        state.cache.seed(token, outcome, renewal=renewal)
+        state.login.keep(token)
+
+
+class Broker:
+    """The controller's broker: started before the first local worker, stopped with the run."""
+
+    def __init__(self, states: Mapping[str, ProviderRun]) -> None:
+        accounts = Accounts()  # one refused Jira account is tried once, across workers
+        self.desks = {
+            name: Desk(name, ProviderOffice(state, accounts)) for name, state in states.items()
+        }
+        self.server: Server | None = None
+
+    def contact(self) -> Message:
+        """How a worker reaches the broker (starts it on the first call)."""
+        if self.server is None:
+            self.server = Server(self.serve)
+        return self.server.contact()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+    def serve(self, connection: Connection) -> None:
+        """One request: an answer, or a lease held until its token, failure or a close."""
+        with connection:
+            try:
+                request = receive(connection)
+            except (EOFError, OSError):
+                return
+            desk = self.desks.get(str(request.get("provider"))) if request else None
+            if request is None or desk is None:
+                return
+            held = request.get("held")
+            held = held if isinstance(held, str) else None
+            answer = desk.ask(str(request.get("worker", "?")), held)
+            published: Message | None = None
+            try:
+                send(connection, answer)
+                if answer.get("lease"):
+                    published = receive(connection)
+            except (EOFError, OSError):
+                pass  # the worker went away: its lease (if any) is free again
+            finally:
+                if answer.get("lease"):
+                    desk.publish(published, held)
+            if published is not None:
+                with contextlib.suppress(OSError):
+                    send(connection, {"kept": True})  # the holder returns once all can see it
+
+
+def _tell(connection: Connection, answer: Message) -> None:
+    """Publish through the lease's connection; a broker gone away changes nothing here."""
+    with contextlib.suppress(OSError, EOFError):
+        send(connection, answer)
+        receive(connection)  # the broker has it: every later question gets it
+
+
+class BrokeredLogin:
+    """A worker's login step: ask the broker; log in only when holding its lease."""
+
+    def __init__(
+        self, state: ProviderRun, contact: Message, worker: str, learn: Callable[..., None]
+    ) -> None:
+        self._state = state
+        self._own = state.login
+        self._contact = contact
+        self._worker = worker
+        self._learn = learn
+        #: Whether the broker answered (else this worker logged in alone).
+        self.reached = True
+
+    def __call__(self, renewal: bool) -> Issued:
+        held = self._state.peek() if renewal else None
+        request = {
+            "provider": self._state.name,
+            "worker": self._worker,
+            "held": None if held is None else fingerprint(str(held.header)),
+        }
+        try:
+            connection = connect(self._contact)
+        except OSError:
+            return self._alone(renewal)
+        with connection:
+            try:
+                send(connection, request)
+                answer = receive(connection)
+            except (EOFError, OSError):
+                answer = None
+            if answer is None:
+                return self._alone(renewal)
+            if answer.get("lease"):
+                return self._log_in(connection, answer, renewal)
+        return self._adopt(answer, renewal)
+
+    def _alone(self, renewal: bool) -> Issued:
+        self.reached = False
+        return self._own(renewal)
+
+    def _log_in(self, connection: Connection, lease: Message, renewal: bool) -> Issued:
+        """Log in for every worker; a crash closes the connection, which frees the lease."""
+        supplied = lease.get("supplied")
+        self._state.configured.supply(supplied if isinstance(supplied, dict) else None, self._learn)
+        try:
+            issued = self._own(renewal)
+        except TmAuthError as failure:
+            _tell(connection, failed(failure, self._state))
+            raise
+        outcome = issued.outcome
+        answer = shared(issued.token, self._state)
+        answer |= {"seconds": outcome.seconds, "retries": outcome.retries}
+        _tell(connection, answer)
+        return issued
+
+    def _adopt(self, answer: Message, renewal: bool) -> Issued:
+        state = self._state
+        token = decode_token(answer.get("token"), state.name)
+        failure = answer.get("failure")
+        if token is None:
+            if isinstance(failure, dict):
+                raise decode_failure(failure)
+            return self._alone(renewal)
+        target = decode_target(answer.get("target"))
+        if state.target is None and target is not None:
+            state.configured.adopt(target)
+        return Issued(token, Outcome(SHARED))
