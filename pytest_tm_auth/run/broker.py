@@ -122,7 +122,7 @@ class ProviderOffice:
             state.cache.fail_with(failure, failed=answer["failure"].get("kind") != "missing")
             return
         target = decode_target(answer.get("target"))
-        if state.target is None and target is not None:
+        if target is not None and state.target != target:  # a hook's, or the gateway
             state.configured.adopt(target)
         seconds = answer.get("seconds")
         retries = answer.get("retries")
@@ -255,6 +255,6 @@ class BrokeredLogin:
                 raise decode_failure(failure)
             return self._alone(renewal)
         target = decode_target(answer.get("target"))
-        if state.target is None and target is not None:
+        if target is not None and state.target != target:  # a hook's, or the gateway
             state.configured.adopt(target)
         return Issued(token, Outcome(SHARED))
