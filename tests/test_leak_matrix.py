@@ -176,10 +176,9 @@ def leaks(result: pytest.RunResult, root: Path, token: str) -> list[str]:
 
 
 def run_suite(
-    pytester: pytest.Pytester, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, *args: str
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *args: str
 ) -> tuple[pytest.RunResult, str]:
-    for name, value in sandbox.env("cloud").items():
-        monkeypatch.setenv(name, value)
+    """The suite against the stand-in that ``cloud_env`` configured; the issued token."""
     token_file = pytester.path.parent / f"{pytester.path.name}-token"
     monkeypatch.setenv("LEAK_TOKEN_FILE", str(token_file))
     pytester.makeconftest(CONFTEST)
@@ -193,7 +192,7 @@ def run_suite(
 def test_no_secret_in_any_output(
     pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
-    result, token = run_suite(pytester, cloud_env, monkeypatch, *MODES[mode])
+    result, token = run_suite(pytester, monkeypatch, *MODES[mode])
 
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) >= 4, result.stdout.str()  # the suite really ran
@@ -205,7 +204,7 @@ def test_no_secret_in_any_output(
 def test_the_matrix_finds_the_leaks_when_scrubbing_is_off(
     pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    result, token = run_suite(pytester, cloud_env, monkeypatch, "-p", "no:tm_auth_redaction")
+    result, token = run_suite(pytester, monkeypatch, "-p", "no:tm_auth_redaction")
 
     found = leaks(result, pytester.path, token)
 
@@ -215,10 +214,8 @@ def test_the_matrix_finds_the_leaks_when_scrubbing_is_off(
 
 
 def test_a_secret_in_a_parametrize_value_gives_an_id_with_stars_and_stays_out_of_the_cache(
-    pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, cloud_env: Sandbox
 ) -> None:
-    for name, value in cloud_env.env("cloud").items():
-        monkeypatch.setenv(name, value)
     pytester.makepyfile(
         test_ids="""
         import os
@@ -291,13 +288,10 @@ logging.basicConfig(level=logging.DEBUG)
 def test_logins_print_nothing_secret_even_with_http_debugging_on(
     pytester: pytest.Pytester,
     cloud_env: Sandbox,
-    monkeypatch: pytest.MonkeyPatch,
     workers: list[str],
 ) -> None:
     """With ``http.client`` printing every request and DEBUG logging to the terminal, a run
     under xdist shows no more than the same run without it: no secret, no token."""
-    for name, value in cloud_env.env("cloud").items():
-        monkeypatch.setenv(name, value)
     pytester.makeconftest(DEBUG_EVERYTHING)
     pytester.makepyfile(
         test_calls="""
