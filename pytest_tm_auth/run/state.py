@@ -61,7 +61,6 @@ class ProviderRun:
             on_token=lambda token: scrubber.add(token.value),
             on_first_use=on_first_use,
         )
-        self._scrub = scrubber.scrub
         self._transport = transport
         self._session_hook = session_hook
         #: Called before this provider first ends a test, so that the run counts such tests.
@@ -128,13 +127,13 @@ class ProviderRun:
             problem = exc
         # Outside the except block, so the report shows one message, not an exception chain.
         self._on_outcome()
-        fail_test(problem, scrub=self._scrub, on_missing=on_missing, provider=self.name)
+        fail_test(problem, scrub=self._scrubber.scrub, on_missing=on_missing, provider=self.name)
 
     def peek(self) -> Token | None:
         return self.cache.peek()
 
     def scrub(self, text: str) -> str:
-        return self._scrub(text)
+        return self._scrubber.scrub(text)
 
     def session(self) -> ApiSession:
         """The provider's session, built once; logs in first so failures surface here."""
