@@ -25,5 +25,5 @@ def test_graphql_lists_tests(xray_token: str, tm_auth: TmAuth) -> None:
 
     assert response.status_code == 200, response.text
     tests = response.json()["data"]["getTests"]
-    assert tests["total"] == 1
+    assert tests["total"] >= 1
     assert tests["results"][0]["jira"]["key"] == "DEMO-1"

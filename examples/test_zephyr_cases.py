@@ -11,7 +11,7 @@ def test_demo_case_is_readable(zephyr_session: requests.Session) -> None:
     assert response.status_code == 200
     case = response.json()
     assert case["key"] == "DEMO-T1"
-    assert case["name"] == "Demo test case"
+    assert case["name"] == "Demo test case 1"
     assert case["project"]["id"] == 10000
 
 

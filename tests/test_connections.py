@@ -43,7 +43,7 @@ class Flavour:
 CLOUD = Flavour("cloud", "testcycles?projectKey=DEMO", "zephyr.testcycles", "zephyr.projects")
 DATACENTER = Flavour(
     "datacenter",
-    "testcase/search?query=projectKey%20%3D%20DEMO",
+    "testcase/search?query=projectKey%20%3D%20DEMO&maxResults=1",
     "zephyrdc.search",
     "zephyrdc.healthcheck",
 )

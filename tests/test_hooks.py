@@ -47,7 +47,7 @@ import pytest
 
 @pytest.mark.parametrize("n", range(6))
 def test_all(xray_session, zephyr_session, jira_session, tm_auth, n):
-    assert xray_session.post("graphql", json={"query": "{ getTests { total } }"}).ok
+    assert xray_session.post("graphql", json={"query": "{ getTests(limit: 1) { total } }"}).ok
     assert zephyr_session.get("projects").ok
     assert jira_session.get("myself").ok
     assert tm_auth.token("xray").scheme == "Bearer"

@@ -173,10 +173,12 @@ def test_xray_graphql_and_import_accept_a_fresh_token(
 ) -> None:
     headers = bearer(login(http, sandbox))
     graphql = http.post(
-        f"{sandbox.url}/api/v2/graphql", json={"query": "{ getTests { total } }"}, headers=headers
+        f"{sandbox.url}/api/v2/graphql",
+        json={"query": "{ getTests(limit: 1) { total } }"},
+        headers=headers,
     )
     assert graphql.status_code == 200
-    assert graphql.json()["data"]["getTests"]["total"] == 1
+    assert graphql.json()["data"]["getTests"]["total"] == 250
     for suffix in ("", "/junit", "/multipart"):
         response = http.post(
             f"{sandbox.url}/api/v2/import/execution{suffix}", data=b"{}", headers=headers
@@ -347,9 +349,9 @@ def test_zephyr_cloud(sandbox: Sandbox, http: requests.Session) -> None:
     assert body["total"] >= 2
     assert body["isLast"] is False
     assert http.get(f"{base}/testcases/DEMO-T1", headers=headers).json()["key"] == "DEMO-T1"
-    assert http.get(f"{base}/testcases/DEMO-T99", headers=headers).status_code == 404
+    assert http.get(f"{base}/testcases/DEMO-T9999", headers=headers).status_code == 404
     cycles = http.get(f"{base}/testcycles", params={"projectKey": "DEMO"}, headers=headers)
-    assert [c["key"] for c in cycles.json()["values"]] == ["DEMO-R1"]
+    assert [c["key"] for c in cycles.json()["values"]] == [f"DEMO-R{n}" for n in range(1, 11)]
     execution = {
         "projectKey": "DEMO",
         "testCaseKey": "DEMO-T1",
@@ -408,7 +410,7 @@ def test_zephyr_datacenter(sandbox: Sandbox, http: requests.Session) -> None:
     found = http.get(
         f"{base}/testcase/search", params={"query": 'projectKey = "DEMO"'}, headers=pat
     )
-    assert [c["key"] for c in found.json()] == ["DEMO-T1"]
+    assert [c["key"] for c in found.json()] == [f"DEMO-T{n}" for n in range(1, 201)]
     case = http.get(f"{base}/testcase/DEMO-T1", auth=(DEMO.jira_username, DEMO.jira_password))
     assert case.json()["projectKey"] == "DEMO"
     run = http.post(f"{base}/testrun", json={"projectKey": "DEMO"}, headers=pat)

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pytest_tm_auth.sandbox import oauth
+from pytest_tm_auth.sandbox import jira_search, oauth
 from pytest_tm_auth.sandbox.demo import DEMO
 from pytest_tm_auth.sandbox.jira import NOT_AUTHENTICATED, user_answer
 from pytest_tm_auth.sandbox.messages import Request, Response, json_response, same_secret
 from pytest_tm_auth.sandbox.state import State
 
-__all__ = ["cloud_server_info", "dc_server_info", "gateway_myself", "tenant_info"]
+__all__ = [
+    "cloud_server_info",
+    "dc_server_info",
+    "gateway_myself",
+    "gateway_search_jql",
+    "gateway_user",
+    "tenant_info",
+]
 
 
 def tenant_info(request: Request, state: State, params: Mapping[str, str]) -> Response:
@@ -24,8 +31,8 @@ def tenant_info(request: Request, state: State, params: Mapping[str, str]) -> Re
     return json_response(200, {"cloudId": DEMO.jira_cloud_id})
 
 
-def gateway_myself(request: Request, state: State, params: Mapping[str, str]) -> Response:
-    """``GET /gateway/ex/jira/{cloudId}/rest/api/{2,3}/myself`` through the API gateway."""
+def gateway_user(request: Request, state: State, params: Mapping[str, str]) -> str | Response:
+    """Who the gateway lets in (classic or scoped token, or an access token), or its refusal."""
     if params.get("cloud") != DEMO.jira_cloud_id:
         return json_response(404, {"message": "Cannot find site for the cloud id"})
     credentials = request.credentials
@@ -35,12 +42,24 @@ def gateway_myself(request: Request, state: State, params: Mapping[str, str]) ->
         and credentials.user == DEMO.jira_email
         and any(same_secret(credentials.secret, token) for token in tokens)
     ):
-        return user_answer(request, DEMO.jira_email)
+        return DEMO.jira_email
     if credentials.scheme == "bearer":
         client = oauth.accepts(state, credentials.secret, DEMO.cloud_client_id)
         if client is not None:
-            return user_answer(request, client)
+            return client
     return json_response(401, NOT_AUTHENTICATED)
+
+
+def gateway_myself(request: Request, state: State, params: Mapping[str, str]) -> Response:
+    """``GET /gateway/ex/jira/{cloudId}/rest/api/{2,3}/myself`` through the API gateway."""
+    who = gateway_user(request, state, params)
+    return who if isinstance(who, Response) else user_answer(request, who)
+
+
+def gateway_search_jql(request: Request, state: State, params: Mapping[str, str]) -> Response:
+    """``GET|POST /gateway/ex/jira/{cloudId}/rest/api/{2,3}/search/jql``: as on the site."""
+    who = gateway_user(request, state, params)
+    return who if isinstance(who, Response) else jira_search.search_jql_as(request, state, who)
 
 
 def cloud_server_info(request: Request, state: State, params: Mapping[str, str]) -> Response:

@@ -14,7 +14,13 @@ from pytest_tm_auth.sandbox.messages import (
 )
 from pytest_tm_auth.sandbox.state import State
 
-__all__ = ["NOT_AUTHENTICATED", "PASSWORD_DEPRECATED", "myself", "user_answer"]
+__all__ = [
+    "NOT_AUTHENTICATED",
+    "PASSWORD_DEPRECATED",
+    "cloud_user",
+    "myself",
+    "user_answer",
+]
 
 NOT_AUTHENTICATED = {
     "message": "Client must be authenticated to access this resource.",
@@ -42,16 +48,22 @@ def user_answer(request: Request, who: str) -> Response:
     return response
 
 
-def myself(request: Request, state: State, params: Mapping[str, str]) -> Response:
-    """``GET /rest/api/{2,3}/myself`` on Jira Cloud."""
+def cloud_user(request: Request) -> str | Response:
+    """Who the site's Basic email:API-token identifies, or the refusal Jira Cloud sends."""
     credentials = request.credentials
     if credentials.scheme == "basic" and credentials.user is not None:
         if credentials.user == DEMO.jira_email and same_secret(
             credentials.secret, DEMO.jira_api_token
         ):
-            return user_answer(request, DEMO.jira_email)
+            return DEMO.jira_email
         if credentials.user in {DEMO.jira_email, DEMO.jira_username} and same_secret(
             credentials.secret, DEMO.jira_password
         ):
             return text_response(401, PASSWORD_DEPRECATED)
     return json_response(401, NOT_AUTHENTICATED)
+
+
+def myself(request: Request, state: State, params: Mapping[str, str]) -> Response:
+    """``GET /rest/api/{2,3}/myself`` on Jira Cloud."""
+    who = cloud_user(request)
+    return who if isinstance(who, Response) else user_answer(request, who)

@@ -19,6 +19,7 @@ from pytest_tm_auth.sandbox import (
     datacenter,
     gateway,
     jira,
+    jira_search,
     oauth,
     xray,
     xray_dc,
@@ -63,6 +64,11 @@ def _route(name: str, method: str, pattern: str, handler: Handler) -> Route:
     return Route(name, method, re.compile(pattern), handler)
 
 
+def _both(name: str, pattern: str, handler: Handler) -> tuple[Route, Route]:
+    """The same route by GET and by POST, as Jira's searches take either."""
+    return _route(name, "GET", pattern, handler), _route(name, "POST", pattern, handler)
+
+
 _GATEWAY = r"/gateway/ex/jira/(?P<cloud>[^/]+)"
 _RAVEN = r"/jira/rest/raven/(?:1\.0|2\.0)"
 _ATM = r"/jira/rest/atm/1\.0"
@@ -78,13 +84,20 @@ ROUTES: tuple[Route, ...] = (
         xray.import_execution,
     ),
     _route("jira.myself", "GET", r"/rest/api/[23]/myself", jira.myself),
+    *_both("jira.search", r"/rest/api/[23]/search", jira_search.removed),
+    *_both("jira.search_jql", r"/rest/api/[23]/search/jql", jira_search.search_jql),
     _route("jira.tenant_info", "GET", r"/_edge/tenant_info", gateway.tenant_info),
     _route("jira.serverinfo", "GET", r"/rest/api/2/serverInfo", gateway.cloud_server_info),
     _route("gateway.myself", "GET", _GATEWAY + r"/rest/api/[23]/myself", gateway.gateway_myself),
+    *_both("gateway.search", _GATEWAY + r"/rest/api/[23]/search", jira_search.removed),
+    *_both(
+        "gateway.search_jql", _GATEWAY + r"/rest/api/[23]/search/jql", gateway.gateway_search_jql
+    ),
     _route("oauth.token", "POST", r"/oauth/token", oauth.cloud_token),
     _route("jiradc.oauth", "POST", r"/jira/rest/oauth2/latest/token", oauth.dc_token),
     _route("jiradc.serverinfo", "GET", r"/jira/rest/api/2/serverInfo", gateway.dc_server_info),
     _route("jiradc.myself", "GET", r"/jira/rest/api/(?:2|latest)/myself", datacenter.myself),
+    *_both("jiradc.search", r"/jira/rest/api/(?:2|latest)/search", jira_search.dc_search),
     _route("xraydc.test", "GET", _RAVEN + r"/api/test", xray_dc.tests),
     _route(
         "xraydc.import",
@@ -94,8 +107,10 @@ ROUTES: tuple[Route, ...] = (
     ),
     _route("zephyr.healthcheck", "GET", r"/v2/healthcheck", zephyr.healthcheck),
     _route("zephyr.projects", "GET", r"/v2/projects", zephyr.projects),
+    _route("zephyr.testcases", "GET", r"/v2/testcases", zephyr.testcases),
     _route("zephyr.testcase", "GET", r"/v2/testcases/" + _KEY, zephyr.testcase),
     _route("zephyr.testcycles", "GET", r"/v2/testcycles", zephyr.testcycles),
+    _route("zephyr.testexecutions", "GET", r"/v2/testexecutions", zephyr.list_testexecutions),
     _route("zephyr.testexecutions", "POST", r"/v2/testexecutions", zephyr.testexecutions),
     _route("zephyrdc.healthcheck", "GET", _ATM + r"/healthcheck/?", zephyr_dc.healthcheck),
     _route("zephyrdc.search", "GET", _ATM + r"/testcase/search", zephyr_dc.search),

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pytest_tm_auth.sandbox import jwt
+from pytest_tm_auth.sandbox.created import Created
 from pytest_tm_auth.sandbox.faults import Fault
 from pytest_tm_auth.sandbox.records import Recorded
 
@@ -58,6 +59,7 @@ class State:
         self._records: list[Recorded] = []
         self._connections = 0
         self._next_connection = 0
+        self.created = Created()  # what requests made, such as Zephyr Scale executions
 
     # tokens
 
@@ -171,7 +173,7 @@ class State:
             return self._connections
 
     def reset(self) -> None:
-        """Forget records, counters, faults, revocations and login failures; keep issued tokens."""
+        """Forget records, counters, faults, revocations, logins, created data; keep tokens."""
         with self._lock:
             self._records.clear()
             self._connections = 0
@@ -180,4 +182,5 @@ class State:
             self._revoked.clear()
             self._failed_logins.clear()
             self._captcha = False
+            self.created.clear()
             self.oauth_lifetime = OAUTH_LIFETIME

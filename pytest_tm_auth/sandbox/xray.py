@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pytest_tm_auth.sandbox import xray_graphql
 from pytest_tm_auth.sandbox.demo import DEMO
 from pytest_tm_auth.sandbox.messages import (
     Handler,
@@ -82,7 +83,7 @@ def _bearer(handler: _Protected) -> Handler:
 def graphql(
     request: Request, state: State, params: Mapping[str, str], claims: dict[str, Any]
 ) -> Response:
-    """``POST /api/v2/graphql``: a tiny canned answer shaped like GraphQL's."""
+    """``POST /api/v2/graphql``: ``getTests``/``getTestExecutions`` paged, anything else echoed."""
     try:
         data = request.json()
     except ValueError:
@@ -90,9 +91,10 @@ def graphql(
     query = data.get("query") if isinstance(data, dict) else None
     if not isinstance(query, str) or not query.strip():
         return json_response(400, {"errors": [{"message": "Must provide query string."}]})
-    if "getTests" in query:
-        tests = [{"issueId": "10001", "jira": {"key": "DEMO-1", "summary": "Demo test"}}]
-        return json_response(200, {"data": {"getTests": {"total": 1, "results": tests}}})
+    variables = data.get("variables") if isinstance(data, dict) else None
+    paged = xray_graphql.answer(query, variables if isinstance(variables, dict) else {})
+    if paged is not None:
+        return paged
     return json_response(200, {"data": {"echo": {"query": query, "tenant": claims["tenant"]}}})
 
 

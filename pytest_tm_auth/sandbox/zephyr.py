@@ -1,36 +1,46 @@
-"""Zephyr Scale Cloud ``/v2/``: a long-lived bearer JWT, paged lists, a few resources."""
+"""Zephyr Scale Cloud ``/v2/``: a long-lived bearer JWT, lists paged by ``startAt``."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from pytest_tm_auth.sandbox import jwt
+from pytest_tm_auth.sandbox.catalog import (
+    PROJECTS,
+    ZEPHYR_CYCLES,
+    ZEPHYR_EXECUTIONS,
+    Case,
+    zephyr_cases,
+    zephyr_cycles,
+    zephyr_executions,
+)
 from pytest_tm_auth.sandbox.demo import ZEPHYR_KEY
 from pytest_tm_auth.sandbox.messages import Handler, Request, Response, json_response
+from pytest_tm_auth.sandbox.paging import BadPage, OffsetRule
 from pytest_tm_auth.sandbox.state import State
 
-__all__ = ["healthcheck", "projects", "testcase", "testcycles", "testexecutions"]
+__all__ = [
+    "PAGE",
+    "healthcheck",
+    "list_testexecutions",
+    "projects",
+    "testcase",
+    "testcases",
+    "testcycles",
+    "testexecutions",
+]
 
 _PROJECTS: list[dict[str, Any]] = [
-    {"id": 10000, "jiraProjectId": 10000, "key": "DEMO", "enabled": True},
-    {"id": 10001, "jiraProjectId": 10001, "key": "SBX", "enabled": True},
+    {"id": project_id, "jiraProjectId": project_id, "key": key, "enabled": True}
+    for project_id, key, _ in PROJECTS
 ]
-_TESTCASES: dict[str, dict[str, Any]] = {
-    "DEMO-T1": {
-        "id": 1,
-        "key": "DEMO-T1",
-        "name": "Demo test case",
-        "project": {"id": 10000},
-        "status": {"id": 1},
-        "priority": {"id": 2},
-    },
-}
-_TESTCYCLES: list[dict[str, Any]] = [
-    {"id": 1, "key": "DEMO-R1", "name": "Demo cycle", "project": {"id": 10000}},
-    {"id": 2, "key": "SBX-R1", "name": "Sandbox cycle", "project": {"id": 10001}},
-]
+_PROJECT_IDS = {key: project_id for project_id, key, _ in PROJECTS}
+#: Zephyr Scale Cloud: 10 a page unless asked; more than 1000 is answered with 1000 (the
+#: API "reserves the right" to cut maxResults, and says so in the answer's maxResults).
+PAGE = OffsetRule(default=10, maximum=1000)
 
 
 def _error(status: int, message: str) -> Response:
@@ -56,29 +66,63 @@ def _bearer(handler: Handler) -> Handler:
     return checked
 
 
-def _page(request: Request, path: str, values: list[dict[str, Any]]) -> Response:
-    """A Zephyr-style page honouring ``startAt`` and ``maxResults``."""
+def _page(request: Request, path: str, values: Sequence[dict[str, Any]]) -> Response:
+    """A Zephyr Scale page: ``startAt``/``maxResults`` in, ``isLast`` and ``next`` out."""
     try:
-        start = int(request.param("startAt") or 0)
-        size = int(request.param("maxResults") or 10)
-    except ValueError:
-        return _error(400, "startAt and maxResults must be whole numbers.")
-    if start < 0 or size < 1:
-        return _error(400, "startAt must be 0 or more and maxResults 1 or more.")
-    chunk = values[start : start + size]
-    is_last = start + size >= len(values)
-    next_url = None if is_last else f"{request.base_url}{path}?startAt={start + size}"
+        page = PAGE.page(values, request.param("startAt"), request.param("maxResults"))
+    except BadPage as bad:
+        return _error(400, str(bad))
+    next_url = None
+    if not page.is_last:
+        kept = [
+            (k, v) for k, v in parse_qsl(request.query, keep_blank_values=True) if k != "startAt"
+        ]
+        query = urlencode([*kept, ("startAt", str(page.next_start))])
+        next_url = f"{request.base_url}{path}?{query}"
     return json_response(
         200,
         {
             "next": next_url,
-            "startAt": start,
-            "maxResults": size,
-            "total": len(values),
-            "isLast": is_last,
-            "values": chunk,
+            "startAt": page.start,
+            "maxResults": page.size,
+            "total": page.total,
+            "isLast": page.is_last,
+            "values": list(page.items),
         },
     )
+
+
+def _in_project(request: Request, found: Iterable[Case]) -> list[Case]:
+    key = request.param("projectKey")
+    return [case for case in found if key is None or case.project == key]
+
+
+def _project(key: str) -> dict[str, Any]:
+    return {"id": _PROJECT_IDS.get(key, 0)}
+
+
+def _case(request: Request, case: Case) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "key": case.key,
+        "name": case.name,
+        "project": _project(case.project),
+        "status": {"id": 1},
+        "priority": {"id": 2},
+        "self": f"{request.base_url}/v2/testcases/{case.key}",
+    }
+
+
+def _execution(request: Request, case: Case) -> dict[str, Any]:
+    cycle = (case.id - 1) % ZEPHYR_CYCLES + 1
+    return {
+        "id": case.id,
+        "key": case.key,
+        "project": _project(case.project),
+        "testCase": {"self": f"{request.base_url}/v2/testcases/{case.name}/versions/1"},
+        "testCycle": {"id": cycle, "self": f"{request.base_url}/v2/testcycles/{cycle}"},
+        "testExecutionStatus": {"id": 1 + case.id % 3},
+    }
 
 
 @_bearer
@@ -88,20 +132,38 @@ def projects(request: Request, state: State, params: Mapping[str, str]) -> Respo
 
 
 @_bearer
+def testcases(request: Request, state: State, params: Mapping[str, str]) -> Response:
+    """``GET /v2/testcases?projectKey=DEMO``: the seeded test cases, paged."""
+    found = _in_project(request, zephyr_cases())
+    return _page(request, "/v2/testcases", [_case(request, case) for case in found])
+
+
+@_bearer
 def testcase(request: Request, state: State, params: Mapping[str, str]) -> Response:
     """``GET /v2/testcases/{key}``."""
-    found = _TESTCASES.get(params["key"])
-    if found is None:
-        return _error(404, f"Test case not found: {params['key']}")
-    return json_response(200, found)
+    for case in zephyr_cases():
+        if case.key == params["key"]:
+            return json_response(200, _case(request, case))
+    return _error(404, f"Test case not found: {params['key']}")
 
 
 @_bearer
 def testcycles(request: Request, state: State, params: Mapping[str, str]) -> Response:
     """``GET /v2/testcycles?projectKey=DEMO``."""
+    found = [
+        {"id": c.id, "key": c.key, "name": c.name, "project": _project(c.project)}
+        for c in _in_project(request, zephyr_cycles())
+    ]
+    return _page(request, "/v2/testcycles", found)
+
+
+@_bearer
+def list_testexecutions(request: Request, state: State, params: Mapping[str, str]) -> Response:
+    """``GET /v2/testexecutions?projectKey=DEMO``: the seeded ones, then those created."""
+    found = [_execution(request, case) for case in _in_project(request, zephyr_executions())]
     key = request.param("projectKey")
-    ids = {p["id"] for p in _PROJECTS if key is None or p["key"] == key}
-    return _page(request, "/v2/testcycles", [c for c in _TESTCYCLES if c["project"]["id"] in ids])
+    found += [e for e in state.created.executions if key is None or e["projectKey"] == key]
+    return _page(request, "/v2/testexecutions", found)
 
 
 _EXECUTION_FIELDS = ("projectKey", "testCaseKey", "testCycleKey", "statusName")
@@ -109,7 +171,7 @@ _EXECUTION_FIELDS = ("projectKey", "testCaseKey", "testCycleKey", "statusName")
 
 @_bearer
 def testexecutions(request: Request, state: State, params: Mapping[str, str]) -> Response:
-    """``POST /v2/testexecutions``: 201 with the new execution's id."""
+    """``POST /v2/testexecutions``: 201 with the new execution's id; listed from then on."""
     try:
         data = request.json()
     except ValueError:
@@ -117,7 +179,20 @@ def testexecutions(request: Request, state: State, params: Mapping[str, str]) ->
     missing = [f for f in _EXECUTION_FIELDS if not isinstance(data, dict) or not data.get(f)]
     if missing:
         return _error(400, "Missing required fields: " + ", ".join(missing))
-    return json_response(201, {"id": 1, "self": f"{request.base_url}/v2/testexecutions/1"})
+
+    def made(number: int) -> dict[str, Any]:
+        return {
+            "id": number,
+            "key": f"{data['projectKey']}-E{number}",
+            "project": _project(data["projectKey"]),
+            **{name: data[name] for name in _EXECUTION_FIELDS},
+        }
+
+    execution = state.created.add_execution(made, ZEPHYR_EXECUTIONS + 1)
+    number = execution["id"]
+    return json_response(
+        201, {"id": number, "self": f"{request.base_url}/v2/testexecutions/{number}"}
+    )
 
 
 def healthcheck(request: Request, state: State, params: Mapping[str, str]) -> Response:
