@@ -54,7 +54,7 @@ def test_xray_cloud_session_calls_graphql_and_import(
         pytester,
         """
         def test_graphql(xray_session):
-            answer = xray_session.post("graphql", json={"query": "{ getTests(limit: 1) { total } }"})
+            answer = xray_session.post("graphql", json={"query": "{ getTests(limit:1) { total } }"})
             assert answer.status_code == 200, answer.text
 
         def test_import(xray_session):

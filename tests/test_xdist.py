@@ -150,7 +150,7 @@ def test_workers_use_the_controllers_stand_in(pytester: pytest.Pytester) -> None
 
         @pytest.mark.parametrize("number", range(6))
         def test_shared(tm_auth, xray_session, number):
-            answer = xray_session.post("graphql", json={"query": "{ getTests(limit: 1) { total } }"})
+            answer = xray_session.post("graphql", json={"query": "{ getTests(limit:1) { total } }"})
             assert answer.status_code == 200, answer.text
             state = tm_auth.state("xray")
             with open(f"logins-{state.logins}-{state.outcome.how}.txt", "w"):
