@@ -7,6 +7,7 @@ vendor clamps. Random text in every paging parameter never gets a traceback (500
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -157,6 +158,29 @@ def test_zephyr_scale_lists_an_execution_once_created(
     assert listed["values"][-1]["testCaseKey"] == "DEMO-T3"
     server.reset()
     assert http.get(f"{server.url}/v2/testexecutions", headers=ZEPHYR).json()["total"] == 25
+
+
+@pytest.mark.parametrize(
+    "jql",
+    [" " * 9_000 + "x", "project = DEMO" + " " * 9_000 + "order", "(" * 9_000, "a" * 20_000],
+    ids=["spaces", "order", "brackets", "too-long"],
+)
+def test_hostile_jql_is_answered_at_once(server: Sandbox, http: requests.Session, jql: str) -> None:
+    started = time.monotonic()
+    answer = http.post(f"{server.url}/rest/api/3/search/jql", json={"jql": jql}, auth=JIRA_CLOUD)
+    assert answer.status_code == 400
+    assert answer.json()["errorMessages"]
+    assert time.monotonic() - started < 2
+
+
+def test_a_hostile_graphql_query_is_answered_at_once(
+    server: Sandbox, http: requests.Session, xray_bearer: dict[str, str]
+) -> None:
+    query = "{ getTests(limit: 1, jql: " + '"' + "\\" * 50_000 + " [" * 50_000 + ") { total } }"
+    started = time.monotonic()
+    answer = http.post(f"{server.url}/api/v2/graphql", json={"query": query}, headers=xray_bearer)
+    assert answer.status_code in (200, 400)
+    assert time.monotonic() - started < 2
 
 
 TEXT = st.one_of(st.text(max_size=30), st.integers(-(10**15), 10**15).map(str))
