@@ -202,3 +202,29 @@ def test_random_paging_text_never_gets_a_traceback(
     for answer in answers:
         assert answer.status_code in (200, 400), answer.text
         assert answer.headers["Content-Type"].startswith("application/json")
+
+
+JSON_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=False, allow_infinity=False),  # requests sends only valid JSON
+    st.text(max_size=20),
+    st.lists(st.integers(), max_size=3),
+)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(limit=JSON_VALUES, start=JSON_VALUES)
+def test_random_graphql_paging_values_never_get_a_traceback(
+    server: Sandbox, http: requests.Session, xray_bearer: dict[str, str], limit: Any, start: Any
+) -> None:
+    query = "query($l: Int!, $s: Int) { getTestExecutions(limit: $l, start: $s) { total } }"
+    body = {"query": query, "variables": {"l": limit, "s": start}}
+    answer = http.post(f"{server.url}/api/v2/graphql", json=body, headers=xray_bearer)
+    assert answer.status_code in (200, 400), answer.text
+    valid = isinstance(limit, int) and not isinstance(limit, bool) and 1 <= limit <= 100
+    valid = valid and (start is None or (type(start) is int and 0 <= start <= 10**9))
+    assert (answer.status_code == 200) == valid, answer.text
