@@ -12,6 +12,9 @@ from collections.abc import Callable
 
 import pytest
 
+# At the top, not in mask_parametrize: an import statement there runs for every test function.
+from pytest_tm_auth.core.secret import Secret
+
 #: pytest's log handlers: captured per test (caplog, report), ``--log-cli-level``, ``--log-file``.
 LOG_HANDLERS = ("caplog_handler", "report_handler", "log_cli_handler", "log_file_handler")
 
@@ -51,8 +54,6 @@ def mask_parametrize(metafunc: pytest.Metafunc, scrub: Callable[[str], str]) -> 
     ``--setup-show``, ``-l`` and allure-pytest show by their repr are reachable only through
     ``Metafunc._calls``, each a ``CallSpec`` with ``_idlist`` and ``params``.
     """
-    from pytest_tm_auth.core.secret import Secret
-
     calls = metafunc._calls
     for index, callspec in enumerate(calls):
         # pytest 8 keeps every value in ``params``; pytest 7 direct ones in ``funcargs``.

@@ -119,3 +119,20 @@ def test_using_a_fixture_is_what_loads_requests(
     assert {"requests", "urllib3", "pytest_tm_auth.http"} <= set(loaded)
     assert "pytest_tm_auth.sandbox" not in loaded
     assert cloud_env.count("zephyr.projects") == 1
+
+
+def test_login_time_and_reporter_modules_wait_for_their_use(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    """The Data Center login waits for a Data Center login, the allure-pytest redaction for
+    allure-pytest: a Cloud run without allure imports neither, though a secret is set."""
+    waiting = ("pytest_tm_auth.providers.datacenter", "pytest_tm_auth.run.allure")
+    pytester.makepyfile(
+        test_inner=REPORT_HEAVY_MODULES.replace(f"HEAVY = {HEAVY!r}", f"HEAVY = {waiting!r}")
+    )
+    blocked = ("-p", "no:allure_pytest", "-p", "no:xdist", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-s", *blocked)
+    assert heavy_modules_at_test_time(result) == []
+    # With allure-pytest loaded, its redaction joins (what the leak matrix relies on).
+    result = pytester.runpytest_subprocess("-s", "-p", "no:xdist", "-p", "no:cacheprovider")
+    assert heavy_modules_at_test_time(result) == ["pytest_tm_auth.run.allure"]

@@ -28,7 +28,6 @@ from pytest_tm_auth.providers.atlassian import (
     datacenter_credentials,
     jira_deployment,
 )
-from pytest_tm_auth.providers.datacenter import datacenter_login
 from pytest_tm_auth.providers.oauth import Grants, token_url
 from pytest_tm_auth.settings.model import Values
 from pytest_tm_auth.settings.site import site_url
@@ -92,6 +91,8 @@ class Jira(JiraAccount):
     def authenticate(self, login: Login) -> Token:
         target = login.target
         if target.deployment == "datacenter":
+            from pytest_tm_auth.providers.datacenter import datacenter_login  # at login only
+
             return datacenter_login(login, self.grants, "myself", DEPLOYMENT.option)
         if target.credentials[:1] == (CLIENT_ID.name,):
             return self._service_account(login)

@@ -9,7 +9,6 @@ from pytest_tm_auth.core.errors import AuthError, ConfigError
 from pytest_tm_auth.core.provider import Login, Target, missing
 from pytest_tm_auth.core.urls import api_base, join
 from pytest_tm_auth.providers import atlassian
-from pytest_tm_auth.providers.datacenter import datacenter_login
 from pytest_tm_auth.providers.oauth import Grants
 from pytest_tm_auth.settings.model import Setting, Values
 from pytest_tm_auth.settings.site import site_url
@@ -126,6 +125,8 @@ class Xray(atlassian.JiraAccount):
         if login.target.deployment == "cloud":
             return self._exchange(login)
         myself = join(login.target.url + "/", "rest/api/2/myself")
+        from pytest_tm_auth.providers.datacenter import datacenter_login  # at login only
+
         return datacenter_login(login, self.grants, myself, DEPLOYMENT.option)
 
     def _exchange(self, login: Login) -> Token:

@@ -10,7 +10,6 @@ from pytest_tm_auth.core.errors import ConfigError
 from pytest_tm_auth.core.provider import Login, Target, missing
 from pytest_tm_auth.core.urls import api_base
 from pytest_tm_auth.providers import atlassian
-from pytest_tm_auth.providers.datacenter import datacenter_login
 from pytest_tm_auth.providers.oauth import Grants
 from pytest_tm_auth.settings.model import Setting, Values
 from pytest_tm_auth.settings.site import site_url
@@ -129,6 +128,8 @@ class Zephyr(atlassian.JiraAccount):
                 fixes={401: fix, 404: CLOUD_404},
                 advice=explain,
             )
+        from pytest_tm_auth.providers.datacenter import datacenter_login  # at login only
+
         return datacenter_login(login, self.grants, "healthcheck/", DEPLOYMENT.option)
 
 

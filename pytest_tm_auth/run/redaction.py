@@ -37,9 +37,10 @@ class Redaction:
         if call.excinfo is not None and self.scrubber:
             scrub_exception(call.excinfo.value, self.scrubber.scrub)
         report = yield
-        if self.scrubber and (report.longrepr is not None or report.sections or _loud(report)):
-            scrub_report(report, self.scrubber)
-            _compat.scrub_report_sections(item, self.scrubber.scrub)
+        if _quiet(report) or not self.scrubber:
+            return report  # a quiet pass, as most are (3 calls per test): nothing to read
+        scrub_report(report, self.scrubber)
+        _compat.scrub_report_sections(item, self.scrubber.scrub)
         return report
 
     @pytest.hookimpl(wrapper=True, trylast=True)
@@ -57,16 +58,10 @@ class Redaction:
         """Before the terminal, ``--junitxml`` or pytest-html read a report: what a worker
         could not know (a controller's secrets) and what was added after it was made
         (pytest-html's ``extras``)."""
-        if (
-            report.longrepr is None
-            and not report.sections
-            and not report.user_properties
-            and "wasxfail" not in report.__dict__
-            and not getattr(report, "extras", None)
-        ):
-            return  # a quiet pass, as most are: nothing to read (called 3 times per test)
+        extras = report.__dict__.get("extras")
+        if _quiet(report) and not extras:
+            return
         scrub_report(report, self.scrubber)
-        extras = getattr(report, "extras", None)
         if extras:
             scrub_inside(extras, self.scrubber.scrub)
 
@@ -122,6 +117,11 @@ class Redaction:
         ]
 
 
-def _loud(report: pytest.TestReport) -> bool:
-    """Anything to read in a report that holds no failure and no captured output."""
-    return bool(report.user_properties) or "wasxfail" in report.__dict__
+def _quiet(report: pytest.TestReport) -> bool:
+    """Nothing to read: no failure or skip, no captured output, no property, no xfail."""
+    return (
+        report.longrepr is None
+        and not report.sections
+        and not report.user_properties
+        and "wasxfail" not in report.__dict__
+    )
