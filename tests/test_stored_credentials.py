@@ -241,3 +241,35 @@ def test_without_keyring_installed_login_says_what_to_install(xray_settings_only
         "pip install 'pytest-tm-auth[keyring]'\n"
     )
     assert xray_settings_only.count() == 0
+
+
+def test_the_page_shows_what_login_prints(xray_settings_only: Sandbox) -> None:
+    """docs/credentials.md's output block, with the stand-in's URL, id and backend."""
+    from tests.test_docs import code_blocks
+
+    (block,) = [b for b in code_blocks("docs/credentials.md") if b.language == "text"]
+    done = command("login", "xray", stdin=SECRET + "\n")
+    assert done.returncode == 0, output(done)
+    shown = (
+        block.code.replace("https://xray.cloud.getxray.app", os.environ["XRAY_URL"])
+        .replace("32A2…E8E7", "demo…t-id")
+        .replace("(Keyring)", "(PlaintextKeyring)")
+    )
+    assert done.stdout.splitlines() == shown.strip().splitlines()
+
+
+def test_under_xdist_the_stored_secret_logs_in_once(
+    logged_in: Sandbox, pytester: pytest.Pytester
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.parametrize("n", range(4))
+        def test_xray(xray_session, n):
+            assert xray_session.post("graphql", json={"query": "{ x }"}).status_code == 200
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(passed=4)
+    assert logged_in.count("xray.authenticate", status=200) == 2  # the command's, the run's
