@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
@@ -97,6 +96,8 @@ class StoredIndex:
 
     def _write(self, entries: list[Stored]) -> None:
         """A private temporary file beside the index, renamed over it."""
+        import secrets  # only the command writes: a run never pays for it
+
         rows = [entry._asdict() for entry in entries]
         data = {"format": FORMAT, "entries": rows}
         try:
