@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import select
 import stat
 import subprocess
 import sys
@@ -12,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pytest_tm_auth.sandbox import Sandbox
-from tests.stored import XRAY_SECRET, command, index, output, xray_settings
+from tests.stored import SCRIPT, XRAY_SECRET, command, index, output, xray_settings
 
 SECRET = "demo-xray-client-secret-not-real"  # the stand-in's, as a user would type it
 USES_XRAY = """
@@ -273,3 +275,52 @@ def test_under_xdist_the_stored_secret_logs_in_once(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
     result.assert_outcomes(passed=4)
     assert logged_in.count("xray.authenticate", status=200) == 2  # the command's, the run's
+
+
+def test_at_a_terminal_the_secret_is_asked_for_without_echo(xray_settings_only: Sandbox) -> None:
+    """A pseudo-terminal as standard input: getpass prompts on it and echoes nothing."""
+    pty = pytest.importorskip("pty")
+    leader, follower = pty.openpty()
+    with subprocess.Popen(
+        [str(SCRIPT), "login", "xray"],
+        stdin=follower,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        start_new_session=True,  # no controlling terminal: getpass uses the one it is given
+    ) as process:
+        os.close(follower)
+        seen = b""
+        while b"XRAY_CLIENT_SECRET" not in seen:
+            ready, _, _ = select.select([leader], [], [], 30)
+            assert ready, f"no prompt in 30 s: {seen!r}"
+            seen += os.read(leader, 1024)
+        os.write(leader, SECRET.encode() + b"\n")
+        stdout, _ = process.communicate(timeout=60)
+        with contextlib.suppress(OSError):  # the terminal closes with the process
+            seen += os.read(leader, 4096)
+    os.close(leader)
+    assert process.returncode == 0
+    assert b"XRAY_CLIENT_SECRET (client secret for http://127.0.0.1:" in seen
+    assert SECRET.encode() not in seen + stdout
+    assert b"stored XRAY_CLIENT_SECRET" in stdout
+
+
+def test_the_command_takes_settings_as_options(sandbox: Sandbox, stored_home: Path) -> None:
+    cloud = sandbox.env("cloud")
+    done = command(
+        "login",
+        "xray",
+        f"--xray-url={cloud['XRAY_URL']}",
+        f"--xray-client-id={cloud['XRAY_CLIENT_ID']}",
+        stdin=SECRET + "\n",
+    )
+    assert done.returncode == 0, output(done)
+    assert "client id demo…t-id from option, client secret from keyring" in done.stdout
+
+
+def test_a_provider_with_nothing_configured_is_a_usage_error(stored_home: Path) -> None:
+    done = command("login", "xray", stdin=SECRET + "\n")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith("pytest-tm-auth: Xray credentials not set: set XRAY_CLIENT_ID")
+    assert len(done.stderr.splitlines()) == 1
+    assert index() == []
