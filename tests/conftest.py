@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 # hypothesis and requests are imported here, before any pytester run: in-process runs drop
 # the modules they import, so a second run would import them again: requests then mixes two
@@ -25,6 +26,10 @@ from pytest_tm_auth.sandbox import Sandbox
 #: Variable prefixes the plugin reads; a developer's real credentials must never reach a test.
 OWN_PREFIXES = ("XRAY_", "ZEPHYR_", "JIRA_", "TM_AUTH_", "TESTRAIL_")
 FOREIGN = ("PYTEST_ADDOPTS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "NETRC")
+#: keyring's "no backend": with keyrings.alt installed (the test extra), keyring would pick its
+#: plaintext file in the real home; a test that wants a keyring chooses one (``stored_home``).
+NO_KEYRING = "keyring.backends.fail.Keyring"
+PLAINTEXT_KEYRING = "keyrings.alt.file.PlaintextKeyring"
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +42,8 @@ def bytecode_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
 def clean_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory, bytecode_cache: str
 ) -> None:
-    """Remove credential variables and options inherited from the developer's shell or CI.
+    """Remove credential variables and options inherited from the developer's shell or CI,
+    and keep the index of stored secrets and any keyring file out of the developer's home.
 
     The subprocesses the tests start (pytester, xdist workers) compile each module once and
     reuse it, even where the environment says not to write bytecode (as CI machines may):
@@ -48,6 +54,10 @@ def clean_environment(
         if name.startswith(OWN_PREFIXES) or name in FOREIGN:
             monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    # Where pytest-tm-auth login keeps its index, and where keyrings.alt keeps its file.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", NO_KEYRING)
     monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
     monkeypatch.setenv("PYTHONPYCACHEPREFIX", bytecode_cache)
 
@@ -89,3 +99,13 @@ def datacenter_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox
     for name, value in sandbox.env("datacenter").items():
         monkeypatch.setenv(name, value)
     return sandbox
+
+
+@pytest.fixture
+def stored_home(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real keyring backend for ``pytest-tm-auth login`` (keyrings.alt's plaintext file, in
+    ``$XDG_DATA_HOME``) and a home of its own; the index lands in ``$XDG_CONFIG_HOME``."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", PLAINTEXT_KEYRING)
+    return home

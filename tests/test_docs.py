@@ -40,6 +40,7 @@ TROUBLESHOOTING_COLUMNS = ["message you see", "what it means", "what to do"]
 OUTPUT_BLOCKS = {
     "README.md": 2,
     "docs/check.md": 1,
+    "docs/credentials.md": 1,
     "docs/fixtures.md": 1,
     "docs/providers.md": 1,
     "docs/sandbox.md": 1,
@@ -224,7 +225,7 @@ def test_settings_table_lists_nothing_undeclared() -> None:
 def test_precedence_is_listed_highest_first() -> None:
     text = section(read("docs/settings.md"), "Precedence")
     order = ["**command-line option**", "**process environment**", "**`.env` file**"]
-    order += ["**ini key**", "**default**"]
+    order += ["**OS keyring**", "**ini key**", "**default**"]
     positions = [text.index(item) for item in order]
     assert positions == sorted(positions)
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import re
 import sys
+from pathlib import Path
 
 import pytest
 
 from pytest_tm_auth.sandbox import Sandbox
+from tests.stored import command, output, xray_settings
 
 #: Modules that cost tens of milliseconds each, or start a server: loaded on first use only.
 HEAVY = (
@@ -136,3 +138,28 @@ def test_login_time_and_reporter_modules_wait_for_their_use(
     # With allure-pytest loaded, its redaction joins (what the leak matrix relies on).
     result = pytester.runpytest_subprocess("-s", "-p", "no:xdist", "-p", "no:cacheprovider")
     assert heavy_modules_at_test_time(result) == ["pytest_tm_auth.run.allure"]
+
+
+def test_a_secret_in_the_keyring_is_read_only_by_a_login(
+    pytester: pytest.Pytester,
+    sandbox: Sandbox,
+    stored_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A secret ``pytest-tm-auth login`` stored: the header names the keyring (from the
+    index), but a run that uses no fixture never imports keyring; one that does, does."""
+    for name, value in xray_settings(sandbox).items():
+        monkeypatch.setenv(name, value)
+    stored = command("login", "xray", stdin=sandbox.settings("cloud")["xray_client_secret"] + "\n")
+    assert stored.returncode == 0, output(stored)
+    pytester.makepyfile(test_inner=REPORT_HEAVY_MODULES)
+    result = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider", "-p", "no:xdist")
+    assert heavy_modules_at_test_time(result) == []
+    result.stdout.fnmatch_lines(["tm-auth: xray cloud * (*client secret from keyring)"])
+
+    pytester.makepyfile(
+        test_inner=REPORT_HEAVY_MODULES.replace("modules():", "modules(xray_token):")
+    )
+    result = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider", "-p", "no:xdist")
+    assert "keyring" in heavy_modules_at_test_time(result)
+    assert sandbox.count("xray.authenticate", status=200) == 2  # the command's, the run's

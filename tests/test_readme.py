@@ -66,7 +66,7 @@ def test_readme_is_short() -> None:
 def test_precedence_is_one_sentence_highest_first() -> None:
     text = section(README, "Settings")
     order = ["**command-line option**", "**process environment**", "**`.env` file**"]
-    order += ["**ini key**", "**default**"]
+    order += ["**OS keyring**", "**ini key**", "**default**"]
     positions = [text.index(item) for item in order]
     assert positions == sorted(positions)
     sentence = text[positions[0] : positions[-1]]

@@ -32,6 +32,8 @@ ALLOWED = {
     "_compat": {"core"},
     "hookspecs": set(),
     "plugin": {"core", "settings", "run", "providers", "hookspecs", "_compat"},
+    "cli": {"core", "settings", "store", "providers", "run"},
+    "__main__": {"cli"},
     "__init__": {"core", "settings", "http", "run"},
 }
 #: Packages of the outside world that the rooms without pytest or HTTP must not import.

@@ -1,6 +1,7 @@
 """The login step: from a provider's settings to a token, through the team's hooks.
 
-In order: ask the credentials hook (once per run), stop if credentials are missing, skip
+In order: ask the credentials hook (once per run), read the secrets the OS keyring holds
+(only now, and only those no higher source set), stop if credentials are missing, skip
 an account already refused, recall a remembered token, call the authenticate hook,
 remember the token, tell the authenticated hook. Every collaborator is a small protocol
 (hooks, HTTP, memory), so this runs the same under pytest and in a unit test with fakes.
@@ -68,6 +69,14 @@ class Memory(Protocol):
     def keep(self, provider: Provider, target: Target, values: Values, token: Token) -> None: ...
 
 
+class Vault(Protocol):
+    """The secrets ``pytest-tm-auth login`` stored, read when a login first needs them."""
+
+    def load(self, name: str, site: str) -> str | None:
+        """The secret ``name`` stored for ``site``; ``None`` (after a warning) if unreadable."""
+        ...
+
+
 class Configured:
     """A provider's settings and where they lead: changed at most once, by the hook."""
 
@@ -102,6 +111,19 @@ class Configured:
             learn(*self.values.secrets())
             self.target, self.missing = self.provider.target(self.values), None
 
+    def unlock(self, vault: Vault | None, learn: Callable[..., None]) -> None:
+        """Read the secrets the keyring holds (no vault: none can be read, so none is set)."""
+        pending = self.values.pending()
+        if not pending:
+            return
+        load = vault.load if vault is not None else lambda name, site: None
+        self.values = self.values.filled({name: load(name, site) for name, site in pending.items()})
+        learn(*self.values.secrets())
+        try:
+            self.target, self.missing = self.provider.target(self.values), None
+        except MissingCredentials as exc:
+            self.target, self.missing = None, exc
+
     def adopt(self, target: Target) -> None:
         """Use a target decided elsewhere (by the xdist controller's hook)."""
         self.target, self.missing = target, None
@@ -124,6 +146,7 @@ class LoginStep:
         accounts: Accounts | None = None,
         memory: Memory | None = None,
         warn: Callable[[str], None] | None = None,
+        vault: Vault | None = None,
     ) -> None:
         self.configured = configured
         self._hooks = hooks
@@ -132,6 +155,7 @@ class LoginStep:
         self._accounts = Accounts() if accounts is None else accounts
         self.memory = memory
         self._warn = warn if warn is not None else _warn
+        self._vault = vault
         #: Login requests made (not recalls of a remembered token).
         self.logins = 0
 
@@ -153,6 +177,7 @@ class LoginStep:
     def _before(self) -> Issued | None:
         configured = self.configured
         configured.ask(self._hooks, self._learn)
+        configured.unlock(self._vault, self._learn)
         if configured.missing is not None:
             raise configured.missing
         target = configured.target
@@ -182,6 +207,7 @@ class LoginStep:
     def _step(self, renewal: bool) -> Issued:
         configured = self.configured
         configured.ask(self._hooks, self._learn)
+        configured.unlock(self._vault, self._learn)
         if configured.missing is not None:
             raise configured.missing
         provider, target = configured.provider, configured.target

@@ -42,6 +42,7 @@ from pytest_tm_auth.settings.run_wide import (
 )
 
 if TYPE_CHECKING:
+    from pytest_tm_auth.core.login import Vault
     from pytest_tm_auth.http.session import Transport
     from pytest_tm_auth.run.registry import TmAuth
     from pytest_tm_auth.run.state import ProviderRun
@@ -140,10 +141,11 @@ class Startup:
         config = self._config
         values = self._settled_values() if self._values is None else self._values
         hooks = PytestHooks(config)
-        transport = _transport_factory(values)
+        transport = transport_factory(values)
         accounts = Accounts()
         session_hook = config.hook.pytest_tm_auth_session
         count = modes.outcome_counter(config)
+        vault = _vault(values)
         states = {
             name: ProviderRun(
                 provider,
@@ -155,6 +157,7 @@ class Startup:
                 accounts=accounts,
                 on_first_use=self._redact,
                 on_outcome=lambda: count(states),
+                vault=vault,
             )
             for name, provider in self._catalog.providers.items()
         }
@@ -192,7 +195,16 @@ class Startup:
         warn_about_exposure(self._config, values, self._warned)
 
 
-def _transport_factory(values: Values) -> Callable[[], Transport]:
+def _vault(values: Values) -> Vault | None:
+    """What reads the secrets the keyring holds, if any setting comes from it."""
+    if not values.pending():
+        return None
+    from pytest_tm_auth.run.stored import KeyringVault
+
+    return KeyringVault()
+
+
+def transport_factory(values: Values) -> Callable[[], Transport]:
     """Build the transport on first use, so that requests is imported only when needed."""
 
     @functools.cache

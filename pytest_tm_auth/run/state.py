@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from pytest_tm_auth.core.accounts import Accounts
 from pytest_tm_auth.core.cache import Issued, Outcome, TokenCache
 from pytest_tm_auth.core.errors import TmAuthError
-from pytest_tm_auth.core.login import Configured, Connector, Hooks, LoginStep
+from pytest_tm_auth.core.login import Configured, Connector, Hooks, LoginStep, Vault
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.run.expiry import warn_if_expiring
 from pytest_tm_auth.run.outcomes import fail_test
@@ -43,6 +43,7 @@ class ProviderRun:
         accounts: Accounts | None = None,
         on_first_use: Callable[[], None] = lambda: None,
         on_outcome: Callable[[], None] = lambda: None,
+        vault: Vault | None = None,
     ) -> None:
         self.provider = provider
         self.configured = Configured(provider, values)
@@ -54,6 +55,7 @@ class ProviderRun:
             learn=scrubber.add,
             accounts=accounts,
             warn=warn_token_expiry,
+            vault=vault,
         )
         self._scrubber = scrubber
         self.cache = TokenCache(

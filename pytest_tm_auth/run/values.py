@@ -77,7 +77,7 @@ class RunValues:
                     f"{action.option} is an action for one run, not a setting to keep: pass "
                     f"{action.option} on the command line instead"
                 )
-        values = start_sandbox(resolve(self._settings, sources))
+        values = start_sandbox(self._with_keyring(sources, providers))
         check_transport(values)
         for provider in providers:
             # Mixed deployments, a bad URL: a ConfigError. Missing credentials only skip tests.
@@ -86,6 +86,20 @@ class RunValues:
         # Also the secrets that lose to a higher source: a test can still read them.
         self._scrubber.add(*values.secrets(), *self._ini_secrets(), *self._env_file_secrets())
         return values
+
+    def _with_keyring(self, sources: Sources, providers: Sequence[Provider]) -> Values:
+        """The settings resolved, with the secrets the keyring holds for them (see
+        :mod:`.stored`): the index says which, so nothing imports keyring here."""
+        values = resolve(self._settings, sources)
+        from pytest_tm_auth.store.stored_index import StoredIndex
+
+        entries = StoredIndex.of().entries()
+        if not entries:
+            return values
+        from pytest_tm_auth.run.stored import keyring_sites
+
+        sites = keyring_sites(values, providers, entries)
+        return resolve(self._settings, sources.with_keyring(sites)) if sites else values
 
     def _with_env_files(self) -> Sources:
         """The sources with the ``.env`` files read, once, by whoever needs them first."""

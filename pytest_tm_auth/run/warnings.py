@@ -46,3 +46,8 @@ class ExpiringCredentialWarning(TmAuthWarning):
 
 class UnencryptedGatewayWarning(TmAuthWarning):
     """An xdist worker behind an unencrypted ``--tx socket=`` gateway logs in itself."""
+
+
+class StoredCredentialWarning(TmAuthWarning):
+    """A secret ``pytest-tm-auth login`` stored cannot be read: the keyring is missing, locked,
+    or the entry is gone. The provider is then not configured (its tests are skipped)."""

@@ -143,6 +143,21 @@ class Source(NamedTuple):
 
 
 DEFAULT = Source("default")
+#: The kind of :class:`Source` for a secret ``pytest-tm-auth login`` stored in the OS keyring.
+KEYRING = "keyring"
+
+
+class InKeyring(Secret):
+    """A secret the OS keyring holds, not read yet: a placeholder until a login needs it.
+
+    Resolution knows from the index of stored secrets that the keyring has it, so the header
+    can say ``from keyring`` without importing keyring; the login step reads the value
+    (:meth:`Values.pending`, :meth:`Values.filled`). Its text is a placeholder, never sent.
+    """
+
+    __slots__ = ()
+
+
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -205,8 +220,28 @@ class Values:
         return [
             item.value
             for item in self.resolved.values()
-            if item.setting.secret and isinstance(item.value, str) and item.value
+            if item.setting.secret
+            and isinstance(item.value, str)
+            and item.value
+            and not isinstance(item.value, InKeyring)
         ]
+
+    def pending(self) -> dict[str, str]:
+        """The secrets still in the keyring, not read yet: setting name -> site."""
+        return {
+            name: item.source.where
+            for name, item in self.resolved.items()
+            if isinstance(item.value, InKeyring)
+        }
+
+    def filled(self, texts: Mapping[str, str | None]) -> Values:
+        """A copy with the keyring's ``texts`` for pending secrets (``None``: not there)."""
+        merged = dict(self.resolved)
+        for name, text in texts.items():
+            item = merged[name]
+            value = None if not text else item.setting.convert(text, item.source)
+            merged[name] = Resolved(item.setting, value, item.source)
+        return Values(merged)
 
     def overridden(self, texts: Mapping[str, str | None], kind: str, where: str = "") -> Values:
         """A copy where ``texts`` win over every other source (the sandbox, a credentials hook).

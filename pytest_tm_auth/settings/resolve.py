@@ -1,22 +1,33 @@
 """Pick each setting's value from its sources by precedence, remembering the source.
 
-Precedence, highest first: CLI option > process environment > ``.env`` file > ini key >
-default. The raw text of each source is gathered elsewhere (the run layer reads pytest's
-config; :mod:`pytest_tm_auth.settings.dotenv` reads ``.env`` files); this module only
-decides.
+Precedence, highest first: CLI option > process environment > ``.env`` file > OS keyring
+(secrets ``pytest-tm-auth login`` stored) > ini key > default.
+
+The raw text of each source is gathered elsewhere (the run layer reads pytest's config and
+the index of stored secrets; :mod:`pytest_tm_auth.settings.dotenv` reads ``.env`` files);
+this module only decides.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from pytest_tm_auth.settings.model import DEFAULT, EMPTY, Resolved, Setting, Source, Values
+from pytest_tm_auth.settings.model import (
+    DEFAULT,
+    EMPTY,
+    KEYRING,
+    InKeyring,
+    Resolved,
+    Setting,
+    Source,
+    Values,
+)
 
 
 class Sources:
     """The raw text each source holds, keyed by setting name (options by dest)."""
 
-    __slots__ = ("dotenv", "dotenv_files", "environ", "ini", "ini_name", "options")
+    __slots__ = ("dotenv", "dotenv_files", "environ", "ini", "ini_name", "keyring", "options")
 
     def __init__(
         self,
@@ -27,6 +38,7 @@ class Sources:
         dotenv_files: Mapping[str, str] = EMPTY,
         ini: Mapping[str, str] = EMPTY,
         ini_name: str = "ini",
+        keyring: Mapping[str, str] = EMPTY,
     ) -> None:
         self.options = options
         self.environ = environ
@@ -35,6 +47,8 @@ class Sources:
         self.dotenv_files = dotenv_files
         self.ini = ini
         self.ini_name = ini_name
+        #: The secrets the OS keyring holds for this run's sites: setting name -> site.
+        self.keyring = keyring
 
     def with_dotenv(self, dotenv: Mapping[str, str | None], files: Mapping[str, str]) -> Sources:
         """These sources and the variables of ``.env`` files, each with its file's name."""
@@ -45,6 +59,19 @@ class Sources:
             dotenv_files=files,
             ini=self.ini,
             ini_name=self.ini_name,
+            keyring=self.keyring,
+        )
+
+    def with_keyring(self, keyring: Mapping[str, str]) -> Sources:
+        """These sources and the secrets the keyring holds (setting name -> site)."""
+        return Sources(
+            options=self.options,
+            environ=self.environ,
+            dotenv=self.dotenv,
+            dotenv_files=self.dotenv_files,
+            ini=self.ini,
+            ini_name=self.ini_name,
+            keyring=keyring,
         )
 
     def above_dotenv(self) -> Sources:
@@ -53,7 +80,7 @@ class Sources:
 
 
 def resolve(settings: Iterable[Setting], sources: Sources) -> Values:
-    """Pick each setting's value by precedence: option > env > .env > ini > default."""
+    """Pick each setting's value by precedence: option > env > .env > keyring > ini > default."""
     resolved: dict[str, Resolved] = {}
     for setting in settings:
         resolved[setting.name] = _resolve_one(setting, sources)
@@ -72,6 +99,9 @@ def _resolve_one(setting: Setting, sources: Sources) -> Resolved:
     raw = sources.dotenv.get(name)
     if raw is not None and raw.strip():
         return _converted(setting, raw, Source(".env", sources.dotenv_files.get(name, "")))
+    site = sources.keyring.get(setting.name)
+    if site is not None and setting.secret:  # read from the keyring only when a login needs it
+        return Resolved(setting, InKeyring(f"<{KEYRING}:{setting.name}>"), Source(KEYRING, site))
     raw = sources.ini.get(setting.ini)
     if raw is not None and raw.strip():
         return _converted(setting, raw, Source("ini", sources.ini_name))

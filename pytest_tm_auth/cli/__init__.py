@@ -1,0 +1,1 @@
+"""The ``pytest-tm-auth`` command: remembered credentials in the OS keyring."""

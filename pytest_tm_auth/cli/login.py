@@ -1,0 +1,143 @@
+"""``pytest-tm-auth login PROVIDER``: ask for the missing secrets, log in, then store them.
+
+The login is the run's own: the provider's code behind the same login step
+(:class:`~pytest_tm_auth.run.state.ProviderRun`), so a refusal is the same one line a test
+would get. Nothing is stored unless that login succeeded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from pytest_tm_auth.cli.main import fail, say
+from pytest_tm_auth.cli.settings import all_settings, command_values, providers
+from pytest_tm_auth.core.errors import MissingCredentials, TmAuthError
+from pytest_tm_auth.core.scrub import Scrubber
+from pytest_tm_auth.run.checks import check_transport
+from pytest_tm_auth.run.state import ProviderRun
+from pytest_tm_auth.settings.model import KEYRING, InKeyring, Resolved, Setting, Source, Values
+from pytest_tm_auth.store.keyring_secrets import KeyringSecrets, NoKeyring
+from pytest_tm_auth.store.stored_index import StoredIndex
+
+if TYPE_CHECKING:
+    from pytest_tm_auth.core.provider import Login, Provider, Target
+    from pytest_tm_auth.core.token import Token
+
+
+class CommandHooks:
+    """The login step's hooks outside pytest: the provider's own login, no team hook."""
+
+    stops_run: tuple[type[BaseException], ...] = (KeyboardInterrupt,)
+
+    def credentials(self, provider: Provider) -> Mapping[str, str | None] | None:
+        return None
+
+    def authenticate(self, login: Login) -> Token | None:
+        return login.provider.authenticate(login)
+
+    def authenticated(self, provider: Provider, token: Token) -> None:
+        return None
+
+
+def login(args: argparse.Namespace) -> int:
+    known = providers()
+    provider = known[args.provider]
+    try:
+        secrets = KeyringSecrets()  # before asking: a secret typed for nothing is worse
+    except NoKeyring as error:
+        return fail(f"cannot store secrets: {error}")
+    values = command_values(args, all_settings(list(known.values())))
+    check_transport(values)
+    try:
+        wanted, target = needed(provider, values)
+    except MissingCredentials as missing:
+        return fail(
+            f"{missing}; the settings that are not secret come from options "
+            f"(pytest-tm-auth login {provider.name} --help), the environment or a .env file",
+            status=2,
+        )
+    typed = {setting.name: ask(setting, target.url) for setting in wanted}
+    values = with_typed(values, typed, target.url)
+    state = _logged_in(provider, values)
+    if isinstance(state, str):
+        return fail(state)
+    index = StoredIndex.of()
+    for name, text in typed.items():
+        secrets.save(name, target.url, text)
+        index.add(provider.name, name, target.url)
+        say(f"stored {name.upper()} for {target.url} in {secrets.where}")
+    if not typed:
+        say(f"nothing stored: every secret {provider.name} needs is set already")
+    from pytest_tm_auth.run.report import header_line
+
+    say("tm-auth: " + header_line(state))
+    return 0
+
+
+def needed(provider: Provider, values: Values) -> tuple[list[Setting], Target]:
+    """The secrets to ask for and the target they lead to; MissingCredentials if none would do.
+
+    Tries each unset secret in turn (with a placeholder, no network): the first that makes
+    the provider configured, and that it logs in with, is the one to ask for.
+    """
+    try:
+        return [], provider.target(values)
+    except MissingCredentials as missing:
+        first = missing
+    for name, item in values.resolved.items():
+        if not item.setting.secret or values.text(name):
+            continue
+        trial = dict(values.resolved)
+        trial[name] = Resolved(item.setting, InKeyring("<trial>"), Source(KEYRING))
+        try:
+            target = provider.target(Values(trial))
+        except TmAuthError:
+            continue
+        if name in target.credentials:
+            return [item.setting], target
+    raise first
+
+
+def ask(setting: Setting, site: str) -> str:
+    """Hidden input at a terminal; otherwise one line of standard input."""
+    prompt = f"{setting.env} ({setting.title} for {site}): "
+    tty = sys.stdin.isatty()
+    text = getpass.getpass(prompt) if tty else sys.stdin.readline().rstrip("\r\n")
+    if not text.strip():
+        raise MissingCredentials(f"no {setting.env} given: nothing stored")
+    return text
+
+
+def with_typed(values: Values, typed: Mapping[str, str], site: str) -> Values:
+    """``values`` with the typed secrets, named as the keyring source they are about to be."""
+    merged = dict(values.resolved)
+    source = Source(KEYRING, site)
+    for name, text in typed.items():
+        setting = merged[name].setting
+        merged[name] = Resolved(setting, setting.convert(text, source), source)
+    return Values(merged)
+
+
+def _logged_in(provider: Provider, values: Values) -> ProviderRun | str:
+    """The provider's run state after a login, or the one-line refusal (scrubbed)."""
+    from pytest_tm_auth.run.startup import transport_factory
+
+    scrubber = Scrubber()
+    scrubber.add(*values.secrets())
+    state = ProviderRun(
+        provider,
+        values,
+        hooks=CommandHooks(),
+        transport=transport_factory(values),
+        scrubber=scrubber,
+        session_hook=lambda provider, session: None,
+    )
+    try:
+        state.token()
+    except TmAuthError as error:
+        return scrubber.scrub(str(error))
+    return state

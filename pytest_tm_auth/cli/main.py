@@ -1,0 +1,76 @@
+"""``pytest-tm-auth login|logout|status``: one argparse parser, one module per command.
+
+Every failure the command can explain is one line on standard error and a non-zero exit
+status, never a traceback: 1 when something was refused or cannot be used, 2 for usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pytest_tm_auth.cli.settings import PROVIDERS, add_setting_options
+from pytest_tm_auth.core.errors import ConfigError, TmAuthError
+from pytest_tm_auth.store.base import StoreError
+
+PROG = "pytest-tm-auth"
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog=PROG,
+        description="Keep the secrets of pytest-tm-auth's providers in the OS keyring.",
+    )
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    login = commands.add_parser(
+        "login",
+        help="ask for a provider's secrets, log in to verify them, store them in the keyring",
+        description="Asks for each secret PROVIDER needs that no option, environment variable "
+        "or .env file sets (standard input when it is not a terminal), logs in with it, and "
+        "stores it in the OS keyring only if the login succeeded.",
+    )
+    login.add_argument("provider", choices=PROVIDERS, metavar="PROVIDER", help="xray, zephyr, jira")
+    add_setting_options(login)
+    logout = commands.add_parser("logout", help="remove the secrets login stored")
+    logout.add_argument(
+        "provider", nargs="?", choices=PROVIDERS, metavar="PROVIDER", help="default: every one"
+    )
+    commands.add_parser("status", help="which secrets are stored for which site (never values)")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "login":
+            from pytest_tm_auth.cli.login import login
+
+            return login(args)
+        if args.command == "logout":
+            from pytest_tm_auth.cli.logout import logout
+
+            return logout(args.provider)
+        from pytest_tm_auth.cli.status import status
+
+        return status()
+    except ConfigError as error:
+        return fail(str(error), status=2)
+    except (TmAuthError, StoreError) as error:
+        return fail(str(error))
+    except KeyboardInterrupt:
+        return fail("interrupted: nothing stored", status=130)
+
+
+def fail(message: str, *, status: int = 1) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr)
+    return status
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def run() -> None:
+    """The console script's entry point."""
+    raise SystemExit(main())

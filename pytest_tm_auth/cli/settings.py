@@ -1,0 +1,75 @@
+"""The command's settings, resolved as a run resolves them: option > env > ``.env`` > default.
+
+The command reads no ini file (it runs outside pytest); the settings that are not secret
+have the same options as in pytest (``--xray-client-id``). Secrets are never options of the
+command: a shell's history would keep them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from pytest_tm_auth.core.provider import Provider
+from pytest_tm_auth.settings.dotenv import env_files, with_env_files
+from pytest_tm_auth.settings.model import Setting, Values
+from pytest_tm_auth.settings.resolve import Sources, resolve
+from pytest_tm_auth.settings.run_wide import (
+    ALLOW_HTTP,
+    CA_BUNDLE,
+    ENV_FILE,
+    INSECURE,
+    RETRIES,
+    TIMEOUT,
+)
+
+PROVIDERS = ("xray", "zephyr", "jira")
+#: The run-wide settings a login uses: where the .env files are, and how to connect.
+CONNECTION = (ENV_FILE, TIMEOUT, RETRIES, CA_BUNDLE, INSECURE, ALLOW_HTTP)
+
+
+def providers() -> dict[str, Provider]:
+    from pytest_tm_auth.providers import built_in
+
+    return {provider.name: provider for provider in built_in()}
+
+
+def all_settings(known: Sequence[Provider] | None = None) -> list[Setting]:
+    """Every provider's settings (each once, in header order), then the connection's."""
+    found: dict[str, Setting] = {}
+    for provider in providers().values() if known is None else known:
+        for setting in provider.settings:
+            found.setdefault(setting.name, setting)
+    return [*found.values(), *CONNECTION]
+
+
+def add_setting_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("settings (as in pytest; secrets are asked for instead)")
+    for setting in all_settings():
+        if setting.secret:
+            continue
+        if setting.flag:
+            group.add_argument(setting.option, dest=setting.name, action="store_true", default=None)
+        else:
+            group.add_argument(
+                setting.option,
+                dest=setting.name,
+                metavar=setting.metavar or setting.name.rpartition("_")[2].upper(),
+                help=f"{setting.help} [{setting.env}]",
+            )
+
+
+def command_values(args: argparse.Namespace, settings: Sequence[Setting]) -> Values:
+    """The settings from this command line, the environment and the ``.env`` files."""
+    environ = os.environ
+    sources = Sources(
+        options={s.name: getattr(args, s.name, None) for s in settings},
+        environ={s.env: environ[s.env] for s in settings if s.env in environ},
+    )
+    root = Path.cwd()
+    files = env_files(root, sources)
+    if files:
+        sources = with_env_files(root, sources, files)
+    return resolve(settings, sources)

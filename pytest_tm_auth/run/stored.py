@@ -1,0 +1,81 @@
+"""The secrets ``pytest-tm-auth login`` stored, in a run: which apply, and reading them.
+
+Which apply is decided at start from the index alone (no keyring): an entry counts when no
+higher source sets its setting and the provider that stored it, given that secret, logs in
+to the entry's site. The value is read from the keyring when that provider first logs in.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from pytest_tm_auth.core.errors import TmAuthError
+from pytest_tm_auth.run.warnings import StoredCredentialWarning
+from pytest_tm_auth.settings.model import KEYRING, InKeyring, Resolved, Source, Values
+from pytest_tm_auth.store.stored_index import Stored
+
+if TYPE_CHECKING:
+    from pytest_tm_auth.core.provider import Provider
+    from pytest_tm_auth.store.keyring_secrets import KeyringSecrets
+
+#: Sources above the keyring: what they set, the keyring never replaces.
+ABOVE = frozenset({"option", "env", ".env"})
+
+
+def keyring_sites(
+    values: Values, providers: Sequence[Provider], entries: Sequence[Stored]
+) -> dict[str, str]:
+    """The stored secrets this run's settings lead to: setting name -> site."""
+    found: dict[str, str] = {}
+    by_name = {provider.name: provider for provider in providers}
+    for entry in entries:
+        name = entry.setting
+        if name in found or name not in values or values.source(name).kind in ABOVE:
+            continue
+        setting = values.setting(name)
+        if not setting.secret:
+            continue
+        trial = dict(values.resolved)
+        trial[name] = Resolved(setting, InKeyring("<trial>"), Source(KEYRING, entry.site))
+        for provider in (by_name[p] for p in entry.providers if p in by_name):
+            try:
+                target = provider.target(Values(trial))
+            except TmAuthError:  # not configured, or not like this: the entry does not apply
+                continue
+            if target.url == entry.site and name in target.credentials:
+                found[name] = entry.site
+                break
+    return found
+
+
+class KeyringVault:
+    """Reads stored secrets on a provider's first login; a failure is a warning, then the
+    secret is simply not set (the usual skip)."""
+
+    def __init__(self) -> None:
+        self._secrets: KeyringSecrets | None = None
+
+    def load(self, name: str, site: str) -> str | None:
+        from pytest_tm_auth.store.base import StoreError
+        from pytest_tm_auth.store.keyring_secrets import KeyringSecrets
+
+        env = name.upper()
+        try:
+            if self._secrets is None:
+                self._secrets = KeyringSecrets()
+            text = self._secrets.load(name, site)
+        except StoreError as error:
+            _warn(f"{env} for {site} is stored in the keyring, but {error}; it is not set")
+            return None
+        if text is None:
+            _warn(
+                f"{env} for {site} is no longer in {self._secrets.where}; it is not set: "
+                "run pytest-tm-auth login again"
+            )
+        return text
+
+
+def _warn(message: str) -> None:
+    warnings.warn(StoredCredentialWarning(f"tm-auth: {message}"), stacklevel=3)

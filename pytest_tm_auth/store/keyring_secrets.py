@@ -1,0 +1,82 @@
+"""Secrets ``pytest-tm-auth login`` stored in the OS keyring, one entry per setting and site.
+
+Under the service ``pytest-tm-auth-credentials``, apart from the remembered tokens
+(``pytest-tm-auth``), with the user name ``{setting}@{site}``: two Jira sites never share an
+entry. keyring is imported only here, and only when called.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from pytest_tm_auth.store.base import StoreError
+
+SERVICE = "pytest-tm-auth-credentials"
+INSTALL = "keyring is not installed: pip install 'pytest-tm-auth[keyring]'"
+
+
+class NoKeyring(StoreError):
+    """keyring is missing, or it has no usable backend; the message says which."""
+
+
+def key(setting: str, site: str) -> str:
+    return f"{setting}@{site}"
+
+
+def backend() -> Any:
+    """keyring's chosen backend; :class:`NoKeyring` without keyring or a usable backend."""
+    try:
+        import keyring
+    except ImportError:
+        raise NoKeyring(INSTALL) from None
+    try:
+        chosen = keyring.get_keyring()
+        priority = float(chosen.priority)
+    except Exception as error:  # a broken keyring configuration
+        raise NoKeyring(f"keyring cannot choose a backend: {type(error).__name__}") from None
+    if priority <= 0:
+        raise NoKeyring(
+            f"no keyring backend is available (keyring chose {describe(chosen)}): install one "
+            "for this system, or set PYTHON_KEYRING_BACKEND"
+        )
+    return chosen
+
+
+def describe(chosen: Any) -> str:
+    kind = type(chosen)
+    return f"{kind.__name__} ({kind.__module__})"
+
+
+class KeyringSecrets:
+    """Read, store and delete the stored secrets; every failure is a :class:`StoreError`."""
+
+    def __init__(self, chosen: Any | None = None) -> None:
+        self._backend = backend() if chosen is None else chosen
+        self.backend = self._backend
+        self.where = f"the keyring ({type(self._backend).__name__})"
+
+    def load(self, setting: str, site: str) -> str | None:
+        with self._guard("read"):
+            text = self._backend.get_password(SERVICE, key(setting, site))
+        return text if isinstance(text, str) and text else None
+
+    def save(self, setting: str, site: str, value: str) -> None:
+        with self._guard("write to"):
+            self._backend.set_password(SERVICE, key(setting, site), value)
+
+    def delete(self, setting: str, site: str) -> bool:
+        """Delete the entry; whether there was one."""
+        if self.load(setting, site) is None:
+            return False
+        with self._guard("delete from"):
+            self._backend.delete_password(SERVICE, key(setting, site))
+        return True
+
+    @contextlib.contextmanager
+    def _guard(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except Exception as error:  # backends raise anything from D-Bus errors to OSError
+            raise StoreError(f"cannot {action} {self.where}: {type(error).__name__}") from None

@@ -1,0 +1,121 @@
+"""The index of secrets ``pytest-tm-auth login`` stored: names and sites, never values.
+
+A run reads it (one small JSON file) to know which secrets the keyring holds without
+importing keyring; the keyring is asked only when a provider logs in. ``0600`` in a ``0700``
+per-user config directory, replaced atomically; a missing or unreadable index means nothing
+is stored, never an error in a run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import NamedTuple
+
+from pytest_tm_auth.store.base import FORMAT, NAME, StoreError
+
+FILE_NAME = "credentials.json"
+
+
+class Stored(NamedTuple):
+    """One stored secret: its setting, the site it logs in to, the providers that stored it."""
+
+    setting: str
+    site: str
+    providers: tuple[str, ...]
+
+
+def config_directory(environ: Mapping[str, str]) -> Path:
+    """``$XDG_CONFIG_HOME/pytest-tm-auth`` (an absolute one), else ``~/.config/pytest-tm-auth``."""
+    base = environ.get("XDG_CONFIG_HOME", "")
+    if not os.path.isabs(base):
+        appdata = environ.get("APPDATA", "") if os.name == "nt" else ""
+        base = appdata if os.path.isabs(appdata) else str(Path.home() / ".config")
+    return Path(base) / NAME
+
+
+class StoredIndex:
+    """The index file: read whole, replaced whole."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.path = directory / FILE_NAME
+
+    @classmethod
+    def of(cls, environ: Mapping[str, str] | None = None) -> StoredIndex:
+        return cls(config_directory(os.environ if environ is None else environ))
+
+    def entries(self) -> list[Stored]:
+        """What is stored; ``[]`` when there is no index or it cannot be read."""
+        try:
+            raw = self.path.read_bytes()
+        except OSError:  # mostly: no file, nothing was ever stored
+            return []
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            rows = data["entries"] if data.get("format") == FORMAT else []
+            return [
+                Stored(str(row["setting"]), str(row["site"]), tuple(map(str, row["providers"])))
+                for row in rows
+            ]
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return []
+
+    def add(self, provider: str, setting: str, site: str) -> None:
+        """Note that ``provider``'s login stored ``setting`` for ``site``."""
+        kept = [entry for entry in self.entries() if (entry.setting, entry.site) != (setting, site)]
+        before = [e for e in self.entries() if (e.setting, e.site) == (setting, site)]
+        providers = set(before[0].providers if before else ()) | {provider}
+        self._write([*kept, Stored(setting, site, tuple(sorted(providers)))])
+
+    def remove(self, provider: str | None) -> tuple[list[Stored], list[Stored]]:
+        """Drop ``provider`` (``None``: every provider) from the entries.
+
+        Returns the entries no provider keeps any more (their keyring entries can go) and those
+        another provider's login still keeps.
+        """
+        gone: list[Stored] = []
+        kept: list[Stored] = []
+        shared: list[Stored] = []
+        for entry in self.entries():
+            if provider is None or provider in entry.providers:
+                rest = tuple(p for p in entry.providers if provider is not None and p != provider)
+                if rest:
+                    shared.append(entry)
+                    kept.append(entry._replace(providers=rest))
+                else:
+                    gone.append(entry)
+            else:
+                kept.append(entry)
+        if gone or shared:
+            self._write(kept)
+        return gone, shared
+
+    def _write(self, entries: list[Stored]) -> None:
+        """A private temporary file beside the index, renamed over it."""
+        import secrets  # only the command writes: a run never pays for it
+
+        rows = [entry._asdict() for entry in entries]
+        data = {"format": FORMAT, "entries": rows}
+        try:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if os.name != "nt" and self.directory.stat().st_mode & 0o077:
+                self.directory.chmod(0o700)
+            temporary = self.directory / f".{FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+            fd = os.open(temporary, flags, 0o600)
+        except OSError as error:
+            raise StoreError(f"cannot write {self.path}: {error.strerror or error}") from None
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, indent=1, sort_keys=True)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.path)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise StoreError(f"cannot write {self.path}: {error.strerror or error}") from None
