@@ -1,0 +1,54 @@
+"""The support matrix: the suite on the oldest and the newest supported combinations.
+
+``.ci/run`` runs every session here; on a laptop, ``nox`` (or ``nox -s lowest``) does too.
+
+- ``lowest``: the oldest Python with the lowest declared versions of every runtime
+  dependency (``.ci/lowest.txt``): the whole suite, where pytest 7's API differs.
+- ``fast``: the fast layer on the other supported Pythons, with the newest releases. The
+  whole suite on the newest Python with the newest releases is ``.ci/run``'s own coverage
+  run (its ``.venv`` is made from the newest Python).
+
+A Python the matrix names but the machine lacks is an error, never a skipped session.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+#: Every Python the project supports and tests; the classifiers in pyproject.toml list these.
+PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+OLDEST, NEWEST = PYTHONS[0], PYTHONS[-1]
+#: The fast layer: the core's unit tests and the checks of pytest's private parts.
+FAST_LAYER = ("tests/unit", "tests/test_compat.py", "tests/test_structure.py")
+
+nox.options.error_on_missing_interpreters = True
+nox.options.sessions = ["lowest", "fast"]
+nox.options.default_venv_backend = "venv"
+
+
+def pyenv_bin_directories() -> list[str]:
+    """The ``bin`` directories of pyenv's Pythons, so ``python3.10`` is found on PATH even
+    where pyenv's shims answer only for the global version."""
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    return [str(path / "bin") for path in sorted(root.glob("3.*")) if (path / "bin").is_dir()]
+
+
+os.environ["PATH"] = os.pathsep.join([*pyenv_bin_directories(), os.environ.get("PATH", "")])
+
+
+@nox.session(python=OLDEST)
+def lowest(session: nox.Session) -> None:
+    """The whole suite on the oldest Python with the lowest declared dependencies."""
+    session.install("-c", ".ci/lowest.txt", "-e", ".[test]")
+    session.run("python", "-m", "pip", "list", "--format=freeze", silent=False)
+    session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "-q", *session.posargs)
+
+
+@nox.session(python=[python for python in PYTHONS if python not in (OLDEST, NEWEST)])
+def fast(session: nox.Session) -> None:
+    """The fast layer on the Pythons between, with the newest releases."""
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "-q", *FAST_LAYER)
