@@ -216,7 +216,7 @@ def test_an_entry_gone_from_the_keyring_is_a_warning_and_a_skip(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist", "-rs")
     result.assert_outcomes(skipped=1, warnings=1)
     result.stdout.fnmatch_lines(
-        ["*StoredCredentialWarning: tm-auth: XRAY_CLIENT_SECRET for * is no longer in the keyring*"]
+        ["*StoredCredentialWarning: tm-auth: XRAY_CLIENT_SECRET for * is not in the keyring*"]
     )
     assert "missing from the keyring" in command("status").stdout
 
@@ -323,4 +323,44 @@ def test_a_provider_with_nothing_configured_is_a_usage_error(stored_home: Path) 
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.startswith("pytest-tm-auth: Xray credentials not set: set XRAY_CLIENT_ID")
     assert len(done.stderr.splitlines()) == 1
+    assert index() == []
+
+
+def test_a_hook_that_moves_the_provider_to_another_site_does_not_get_the_secret(
+    logged_in: Sandbox, pytester: pytest.Pytester
+) -> None:
+    """A secret is stored for a site: a credentials hook that points the provider elsewhere
+    makes the run look it up for that site, which holds none, so nothing is sent there."""
+    with Sandbox() as elsewhere:
+        pytester.makeconftest(
+            f"""
+            def pytest_tm_auth_credentials(provider):
+                if provider.name == "xray":
+                    return {{"xray_url": {elsewhere.settings("cloud")["xray_url"]!r}}}
+            """
+        )
+        pytester.makepyfile(USES_XRAY)
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist", "-rs")
+        assert elsewhere.count("xray.authenticate") == 0
+    result.assert_outcomes(skipped=1, warnings=1)
+    result.stdout.fnmatch_lines(["*XRAY_CLIENT_SECRET for http://127.0.0.1:* is not in the *"])
+    assert logged_in.count("xray.authenticate") == 1  # the command's login alone
+
+
+@pytest.mark.parametrize("closed", [False, True], ids=["end of input", "stdin closed"])
+def test_no_input_at_the_prompt_stores_nothing_and_says_so(
+    xray_settings_only: Sandbox, closed: bool
+) -> None:
+    close = "import os, sys; os.close(0); sys.stdin = None\n" if closed else ""
+    script = close + "from pytest_tm_auth.cli.main import run; run()"
+    done = subprocess.run(
+        [sys.executable, "-c", script, "login", "xray"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    expected = (1, "", "pytest-tm-auth: no XRAY_CLIENT_SECRET given: nothing stored\n")
+    assert (done.returncode, done.stdout, done.stderr) == expected
     assert index() == []

@@ -117,7 +117,10 @@ class Configured:
         if not pending:
             return
         load = vault.load if vault is not None else lambda name, site: None
-        self.values = self.values.filled({name: load(name, site) for name, site in pending.items()})
+        # A secret is read for the site the provider logs in to now: a credentials hook may
+        # have moved it from the site the secret was stored for, which then never gets it.
+        now = {name: self.target.url if self.target else site for name, site in pending.items()}
+        self.values = self.values.filled({name: load(name, site) for name, site in now.items()})
         learn(*self.values.secrets())
         try:
             self.target, self.missing = self.provider.target(self.values), None

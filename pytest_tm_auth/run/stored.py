@@ -71,7 +71,7 @@ class KeyringVault:
             return None
         if text is None:
             _warn(
-                f"{env} for {site} is no longer in {self._secrets.where}; it is not set: "
+                f"{env} for {site} is not in {self._secrets.where}; it is not set: "
                 "run pytest-tm-auth login again"
             )
         return text
