@@ -67,8 +67,10 @@ def login(args: argparse.Namespace) -> int:
         return fail(state)
     index = StoredIndex.of()
     for name, text in typed.items():
-        secrets.save(name, target.url, text)
+        # The index first: it holds no secret, and logout finds whatever it names, so an
+        # index that cannot be written never leaves a secret in the keyring unaccounted for.
         index.add(provider.name, name, target.url)
+        secrets.save(name, target.url, text)
         say(f"stored {name.upper()} for {target.url} in {secrets.where}")
     if not typed:
         say(f"nothing stored: every secret {provider.name} needs is set already")
@@ -105,8 +107,13 @@ def needed(provider: Provider, values: Values) -> tuple[list[Setting], Target]:
 def ask(setting: Setting, site: str) -> str:
     """Hidden input at a terminal; otherwise one line of standard input."""
     prompt = f"{setting.env} ({setting.title} for {site}): "
-    tty = sys.stdin.isatty()
-    text = getpass.getpass(prompt) if tty else sys.stdin.readline().rstrip("\r\n")
+    text = ""  # also when standard input is closed (sys.stdin is None)
+    if sys.stdin is not None:
+        try:
+            tty = sys.stdin.isatty()
+            text = getpass.getpass(prompt) if tty else sys.stdin.readline().rstrip("\r\n")
+        except EOFError:  # Ctrl-D at the hidden prompt
+            text = ""
     if not text.strip():
         raise MissingCredentials(f"no {setting.env} given: nothing stored")
     return text
