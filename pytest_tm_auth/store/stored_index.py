@@ -18,6 +18,8 @@ from typing import NamedTuple
 from pytest_tm_auth.store.base import FORMAT, NAME, StoreError
 
 FILE_NAME = "credentials.json"
+#: Far more than the entries of every setting and site a person has: a bigger file is not ours.
+MAX_BYTES = 1 << 20
 
 
 class Stored(NamedTuple):
@@ -54,20 +56,24 @@ class StoredIndex:
             raw = self.path.read_bytes()
         except OSError:  # mostly: no file, nothing was ever stored
             return []
+        if len(raw) > MAX_BYTES:  # not one the command wrote: read as nothing stored
+            return []
         try:
             data = json.loads(raw.decode("utf-8"))
             rows = data["entries"] if data.get("format") == FORMAT else []
             return [
                 Stored(str(row["setting"]), str(row["site"]), tuple(map(str, row["providers"])))
                 for row in rows
+                if isinstance(row["providers"], list)
             ]
-        except (ValueError, TypeError, KeyError, AttributeError):
-            return []
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            return []  # hand-edited or damaged: nothing stored, never an error in a run
 
     def add(self, provider: str, setting: str, site: str) -> None:
         """Note that ``provider``'s login stored ``setting`` for ``site``."""
-        kept = [entry for entry in self.entries() if (entry.setting, entry.site) != (setting, site)]
-        before = [e for e in self.entries() if (e.setting, e.site) == (setting, site)]
+        entries = self.entries()
+        kept = [entry for entry in entries if (entry.setting, entry.site) != (setting, site)]
+        before = [entry for entry in entries if (entry.setting, entry.site) == (setting, site)]
         providers = set(before[0].providers if before else ()) | {provider}
         self._write([*kept, Stored(setting, site, tuple(sorted(providers)))])
 

@@ -68,9 +68,18 @@ def test_a_provider_logging_out_keeps_what_another_still_uses(tmp_path: Path) ->
 
 def test_a_corrupt_or_foreign_index_means_nothing_is_stored(tmp_path: Path) -> None:
     index = StoredIndex(tmp_path)
-    for text in ("{", '{"format": 99, "entries": []}', '{"format": 1, "entries": [1]}', "[]"):
+    damaged = (
+        "{",
+        '{"format": 99, "entries": []}',
+        '{"format": 1, "entries": [1]}',
+        "[]",
+        "[" * 200_000,  # deeper than the JSON parser recurses
+        '{"format": 1, "entries": [{"setting": "s", "site": "x", "providers": "jira"}]}',
+        '{"format": 1, "entries": []}' + " " * (1 << 20),  # bigger than any index written
+    )
+    for text in damaged:
         index.path.write_text(text, encoding="utf-8")
-        assert index.entries() == []
+        assert index.entries() == [], text[:40]
 
 
 def test_an_entry_applies_only_where_its_provider_logs_in_to_its_site() -> None:
