@@ -75,6 +75,7 @@ def jira_cloud(http: requests.Session, server: Sandbox, **params: Any) -> reques
         (jira_dc, {"startAt": "1e3"}, "startAt must be a whole number"),
         (jira_dc, {"maxResults": -5}, "maxResults must be 0 or more"),
         (jira_cloud, {"nextPageToken": "garbage"}, "nextPageToken is invalid"),
+        (jira_cloud, {"nextPageToken": ""}, "nextPageToken is invalid"),  # not a fresh start
         (jira_cloud, {"maxResults": 0}, "maxResults must be 1 or more"),
         (jira_cloud, {"jql": "ORDER BY created"}, "Unbounded JQL"),
         (jira_cloud, {"jql": "project = NOPE"}, "'NOPE' does not exist for the field 'project'"),

@@ -120,7 +120,8 @@ def search_jql_as(request: Request, state: State, who: str) -> Response:
         if not catalog.bounded(asked.jql):
             raise BadPage(UNBOUNDED)
         found = catalog.matching(catalog.issues(), asked.jql)
-        offset = token_offset(state.key, asked.token, asked.jql) if asked.token else 0
+        # "" is a token too (a garbage one): only an absent token starts the listing anew.
+        offset = 0 if asked.token is None else token_offset(state.key, asked.token, asked.jql)
         _, size = CLOUD_PAGE.read(0, asked.size)
     except (BadPage, BadQuery) as bad:
         return _errors(400, str(bad))
