@@ -297,6 +297,12 @@ class Bench:
             imports=parse_imports(done.stderr) if importtime else {},
         )
 
+    def instructions(self, variant: Variant) -> int:
+        """The instructions one run of ``variant`` executes, after an ordinary run."""
+        self.run(variant)  # compiles bytecode, and checks that the tests pass
+        command = [self.python, "-m", "pytest", *COMMON_ARGS, *variant.args]
+        return count_instructions(command, variant.suite, variant.env)
+
     def compare(
         self, variants: Sequence[Variant], *, rounds: int | None = None, importtime: bool = False
     ) -> list[Measured]:
@@ -702,6 +708,79 @@ def hand_written_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
     ]
 
 
+#: What valgrind's callgrind prints at the end: the instructions the process executed.
+COLLECTED = re.compile(r"^==\d+== Collected : (\d+)$", re.MULTILINE)
+
+
+def count_instructions(command: Sequence[str], cwd: Path, env: Mapping[str, str]) -> int:
+    """The instructions ``command`` executes, counted by valgrind: the same on a busy machine.
+
+    Wall and CPU times of two configurations drift by several percent between runs on a
+    shared machine, more than the start-up goals allow; the instructions a process executes
+    do not depend on the load. With ``PYTHONHASHSEED=0`` a run repeats to about 0.1 %.
+    valgrind makes it about fifty times slower: only with ``--instructions``.
+    """
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+        cwd=cwd,
+        env={**env, "PYTHONHASHSEED": "0"},  # the same string hashes, the same dict orders
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    found = COLLECTED.search(done.stderr)
+    if done.returncode != 0 or found is None:
+        tail = (done.stdout + done.stderr)[-2000:]
+        raise SystemExit(f"valgrind could not count {' '.join(command)}:\n{tail}")
+    return int(found.group(1))
+
+
+def instruction_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
+    """The two start-up goals again, counted in instructions: what load does not change.
+
+    One run per variant under valgrind (see :mod:`instructions`), after an untimed one.
+    """
+    n = bench.plan.trivial
+    trivial = write_suite(root, "instructions_trivial", suite_of(n))
+    tests = suite_of(n, "xray_session")
+    hand = write_suite(root, "instructions_hand", tests, HAND_WRITTEN_CONFTEST)
+    plugin = write_suite(root, "instructions_plugin", tests, PLUGIN_CONFTEST)
+    pairs = [
+        (
+            f"instructions: unused, settings in env: {n} tests vs -p no:tm_auth",
+            Variant("-p no:tm_auth", trivial, setup.configured, n, NO_PLUGIN),
+            Variant("unused (env)", trivial, setup.configured, n),
+        ),
+        (
+            f"instructions: {n} tests with xray_session vs hand-written, -p no:tm_auth",
+            Variant("hand-written, -p no:tm_auth", hand, setup.configured, n, NO_PLUGIN),
+            Variant("xray_session", plugin, setup.configured, n),
+        ),
+        (
+            f"instructions: {n} tests with xray_session vs hand-written, not installed",
+            Variant("hand-written, not installed", hand, setup.uninstalled, n),
+            Variant("xray_session", plugin, setup.configured, n),
+        ),
+    ]
+    rows = []
+    for figure, base, used in pairs:
+        progress(f"{base.label} vs {used.label}: instructions (valgrind)")
+        before, after = bench.instructions(base), bench.instructions(used)
+        ratio = after / before
+        rows.append(
+            Row(
+                figure,
+                f"{before / 1e6:.0f} M",
+                f"{after / 1e6:.0f} M",
+                f"{ratio:.3f}",
+                goal=f"<= {UNUSED_GOAL:.2f}",
+                met=verdict(ratio <= UNUSED_GOAL),
+            )
+        )
+    return rows
+
+
 def xdist_args(workers: int) -> tuple[str, ...]:
     return ("-n", str(workers))
 
@@ -816,12 +895,13 @@ def naive_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
     return rows
 
 
-def benchmark(plan: Plan, root: Path, quick: bool) -> list[Row]:
+def benchmark(plan: Plan, root: Path, quick: bool, counted: bool = False) -> list[Row]:
     with Sandbox() as sandbox:
         setup = Setup.of(sandbox, root, quick)
         bench = Bench(sandbox, plan, setup.python)
         return [
             *startup_rows(bench, setup, root),
+            *(instruction_rows(bench, setup, root) if counted else []),
             *fixture_rows(bench, setup, root),
             *hand_written_rows(bench, setup, root),
             *connection_rows(bench, setup, root),
@@ -838,7 +918,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--rounds", type=int, help="timed runs per variant, the rest (default 5)")
     parser.add_argument("--workers", type=int, help="xdist workers for the -n row (default 4)")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count the start-up goals' instructions with valgrind (about 3 minutes)",
+    )
     options = parser.parse_args(argv)
+    if options.instructions and shutil.which("valgrind") is None:
+        parser.error("--instructions needs valgrind (Debian: apt install valgrind)")
     plan = QUICK if options.quick else Plan()
     if options.startup_rounds:
         plan = dataclasses.replace(plan, startup_rounds=options.startup_rounds)
@@ -848,7 +935,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         plan = dataclasses.replace(plan, workers=options.workers)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tm-auth-bench-") as tmp:
-        rows = benchmark(plan, Path(tmp), options.quick)
+        rows = benchmark(plan, Path(tmp), options.quick, options.instructions)
     elapsed = time.perf_counter() - started
     print(f"pytest-tm-auth benchmark · {machine()}")
     print(

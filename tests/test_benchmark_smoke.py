@@ -6,6 +6,8 @@ nothing, and the full run (``python benchmarks/run.py``) is where the figures co
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -59,3 +61,23 @@ def test_quick_benchmark_prints_every_row(pytester: pytest.Pytester) -> None:
     )
     # The heavy modules stay out of an unused run even in quick mode.
     result.stdout.fnmatch_lines(["| -X importtime: unused, settings in env *heavy: none *| yes *"])
+
+
+def test_instructions_are_counted_the_same_on_every_run(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--instructions`` counts with valgrind: a short command gives a repeatable figure."""
+    spec = importlib.util.spec_from_file_location("bench_run", BENCHMARK)
+    assert spec is not None
+    assert spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, bench)  # its dataclasses look their module up
+    spec.loader.exec_module(bench)
+    command = [sys.executable, "-c", "sum(range(100_000))"]
+    environ = {"PATH": os.environ["PATH"]}
+    small, again = (bench.count_instructions(command, pytester.path, environ) for _ in "12")
+    larger = bench.count_instructions(
+        [sys.executable, "-c", "sum(range(1_000_000))"], pytester.path, environ
+    )
+    assert abs(again - small) < small * 0.01
+    assert larger > small * 1.2  # it counts the work done, not a constant
