@@ -7,16 +7,15 @@ refused.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pytest_tm_auth.store.base import FORMAT, NAME, Entry, StoreError
+from pytest_tm_auth.store.base import FORMAT, Entry, StoreError
+from pytest_tm_auth.store.private import replace_privately, user_directory
 
 FILE_NAME = "tokens.json"
 #: How long a run waits for another run that is writing the file before giving up on it.
@@ -25,11 +24,7 @@ LOCK_TIMEOUT = 10.0
 
 def cache_directory(environ: Mapping[str, str]) -> Path:
     """``$XDG_CACHE_HOME/pytest-tm-auth`` (an absolute one), else ``~/.cache/pytest-tm-auth``."""
-    base = environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):
-        local = environ.get("LOCALAPPDATA", "") if os.name == "nt" else ""
-        base = local if os.path.isabs(local) else str(Path.home() / ".cache")
-    return Path(base) / NAME
+    return user_directory(environ, "XDG_CACHE_HOME", "LOCALAPPDATA", ".cache")
 
 
 class FileStore:
@@ -106,27 +101,11 @@ class FileStore:
                     and isinstance(entry.get("expires_at"), (int, float))
                     and entry["expires_at"] > now
                 }
-                self._write({"format": FORMAT, "tokens": fresh})
+                replace_privately(self.path, {"format": FORMAT, "tokens": fresh})
         except Timeout:
             raise StoreError(f"{self.path} stayed locked by another run") from None
         except OSError as error:
             raise StoreError(f"cannot write {self.path}: {error.strerror or error}") from None
-
-    def _write(self, data: dict[str, Any]) -> None:
-        """Write a private temporary file beside the store, then rename it over the store."""
-        temporary = self.directory / f".{FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-        fd = os.open(temporary, flags, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=1, sort_keys=True)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
-            raise
 
     def _make_directory(self) -> None:
         try:

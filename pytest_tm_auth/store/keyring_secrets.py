@@ -7,11 +7,10 @@ entry. keyring is imported only here, and only when called.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 from pytest_tm_auth.store.base import StoreError
+from pytest_tm_auth.store.keyring_store import backend_errors
 
 SERVICE = "pytest-tm-auth-credentials"
 INSTALL = "keyring is not installed: pip install 'pytest-tm-auth[keyring]'"
@@ -53,30 +52,22 @@ class KeyringSecrets:
     """Read, store and delete the stored secrets; every failure is a :class:`StoreError`."""
 
     def __init__(self, chosen: Any | None = None) -> None:
-        self._backend = backend() if chosen is None else chosen
-        self.backend = self._backend
-        self.where = f"the keyring ({type(self._backend).__name__})"
+        self.backend = backend() if chosen is None else chosen
+        self.where = f"the keyring ({type(self.backend).__name__})"
 
     def load(self, setting: str, site: str) -> str | None:
-        with self._guard("read"):
-            text = self._backend.get_password(SERVICE, key(setting, site))
+        with backend_errors("read", self.where):
+            text = self.backend.get_password(SERVICE, key(setting, site))
         return text if isinstance(text, str) and text else None
 
     def save(self, setting: str, site: str, value: str) -> None:
-        with self._guard("write to"):
-            self._backend.set_password(SERVICE, key(setting, site), value)
+        with backend_errors("write to", self.where):
+            self.backend.set_password(SERVICE, key(setting, site), value)
 
     def delete(self, setting: str, site: str) -> bool:
         """Delete the entry; whether there was one."""
         if self.load(setting, site) is None:
             return False
-        with self._guard("delete from"):
-            self._backend.delete_password(SERVICE, key(setting, site))
+        with backend_errors("delete from", self.where):
+            self.backend.delete_password(SERVICE, key(setting, site))
         return True
-
-    @contextlib.contextmanager
-    def _guard(self, action: str) -> Iterator[None]:
-        try:
-            yield
-        except Exception as error:  # backends raise anything from D-Bus errors to OSError
-            raise StoreError(f"cannot {action} {self.where}: {type(error).__name__}") from None

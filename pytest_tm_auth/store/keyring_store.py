@@ -24,6 +24,16 @@ def keyring_backend() -> Any | None:
     return backend if priority > 0 else None
 
 
+@contextlib.contextmanager
+def backend_errors(action: str, where: str) -> Iterator[None]:
+    """Whatever a keyring backend raises, as a :class:`StoreError` that names only its type:
+    backends raise anything from D-Bus errors to OSError, with texts that may hold a key."""
+    try:
+        yield
+    except Exception as error:
+        raise StoreError(f"cannot {action} {where}: {type(error).__name__}") from None
+
+
 class KeyringStore:
     """One keyring entry per key, under the service ``pytest-tm-auth``."""
 
@@ -32,7 +42,7 @@ class KeyringStore:
         self.where = f"the keyring ({type(backend).__name__})"
 
     def get(self, key: str) -> Entry | None:
-        with self._guard("read"):
+        with backend_errors("read", self.where):
             text = self._backend.get_password(NAME, key)
         if text is None:
             return None
@@ -43,20 +53,13 @@ class KeyringStore:
         return entry if isinstance(entry, dict) else None
 
     def put(self, key: str, entry: Entry) -> None:
-        with self._guard("write"):
+        with backend_errors("write", self.where):
             self._backend.set_password(NAME, key, json.dumps(entry))
 
     def forget(self, keys: Iterable[str]) -> None:
         for key in keys:
-            with self._guard("read"):
+            with backend_errors("read", self.where):
                 known = self._backend.get_password(NAME, key) is not None
             if known:
-                with self._guard("delete from"):
+                with backend_errors("delete from", self.where):
                     self._backend.delete_password(NAME, key)
-
-    @contextlib.contextmanager
-    def _guard(self, action: str) -> Iterator[None]:
-        try:
-            yield
-        except Exception as error:  # backends raise anything from D-Bus errors to OSError
-            raise StoreError(f"cannot {action} {self.where}: {type(error).__name__}") from None

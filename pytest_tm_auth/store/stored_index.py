@@ -8,14 +8,14 @@ is stored, never an error in a run.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-from pytest_tm_auth.store.base import FORMAT, NAME, StoreError
+from pytest_tm_auth.store.base import FORMAT, StoreError
+from pytest_tm_auth.store.private import replace_privately, user_directory
 
 FILE_NAME = "credentials.json"
 #: Far more than the entries of every setting and site a person has: a bigger file is not ours.
@@ -32,11 +32,7 @@ class Stored(NamedTuple):
 
 def config_directory(environ: Mapping[str, str]) -> Path:
     """``$XDG_CONFIG_HOME/pytest-tm-auth`` (an absolute one), else ``~/.config/pytest-tm-auth``."""
-    base = environ.get("XDG_CONFIG_HOME", "")
-    if not os.path.isabs(base):
-        appdata = environ.get("APPDATA", "") if os.name == "nt" else ""
-        base = appdata if os.path.isabs(appdata) else str(Path.home() / ".config")
-    return Path(base) / NAME
+    return user_directory(environ, "XDG_CONFIG_HOME", "APPDATA", ".config")
 
 
 class StoredIndex:
@@ -101,27 +97,11 @@ class StoredIndex:
         return gone, shared
 
     def _write(self, entries: list[Stored]) -> None:
-        """A private temporary file beside the index, renamed over it."""
-        import secrets  # only the command writes: a run never pays for it
-
         rows = [entry._asdict() for entry in entries]
-        data = {"format": FORMAT, "entries": rows}
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             if os.name != "nt" and self.directory.stat().st_mode & 0o077:
                 self.directory.chmod(0o700)
-            temporary = self.directory / f".{FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-            fd = os.open(temporary, flags, 0o600)
+            replace_privately(self.path, {"format": FORMAT, "entries": rows})
         except OSError as error:
-            raise StoreError(f"cannot write {self.path}: {error.strerror or error}") from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=1, sort_keys=True)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, self.path)
-        except OSError as error:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
             raise StoreError(f"cannot write {self.path}: {error.strerror or error}") from None
