@@ -43,7 +43,7 @@ os.environ["PATH"] = os.pathsep.join([*pyenv_bin_directories(), os.environ.get("
 def lowest(session: nox.Session) -> None:
     """The whole suite on the oldest Python with the lowest declared dependencies."""
     session.install("-c", ".ci/lowest.txt", "-e", ".[test]")
-    session.run("python", "-m", "pip", "list", "--format=freeze", silent=False)
+    session.run("python", ".ci/pins_installed.py", ".ci/lowest.txt")
     session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "-q", *session.posargs)
 
 
