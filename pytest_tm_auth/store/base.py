@@ -1,8 +1,11 @@
-"""What a place for remembered tokens must do, and the error it raises when it cannot."""
+"""What a place for remembered tokens must do, the error it raises when it cannot, and
+where the per-user files live."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, Protocol
 
 #: Bumped when the entries change meaning, so old entries are never misread.
@@ -34,3 +37,13 @@ class TokenStore(Protocol):
     def forget(self, keys: Iterable[str]) -> None:
         """Forget ``keys`` (the file store forgets everything); raises :class:`StoreError`."""
         ...
+
+
+def user_directory(environ: Mapping[str, str], xdg: str, windows: str, default: str) -> Path:
+    """``${xdg}/pytest-tm-auth`` (an absolute one), else Windows' ``%{windows}%``, else
+    ``~/{default}/pytest-tm-auth``: the XDG base directories, as every Linux tool reads them."""
+    base = environ.get(xdg, "")
+    if not os.path.isabs(base):
+        native = environ.get(windows, "") if os.name == "nt" else ""
+        base = native if os.path.isabs(native) else str(Path.home() / default)
+    return Path(base) / NAME

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pytest_tm_auth.store.base import FORMAT, Entry, StoreError
-from pytest_tm_auth.store.private import replace_privately, user_directory
+from pytest_tm_auth.store.base import FORMAT, Entry, StoreError, user_directory
+from pytest_tm_auth.store.private import replace_privately
 
 FILE_NAME = "tokens.json"
 #: How long a run waits for another run that is writing the file before giving up on it.

@@ -1,6 +1,6 @@
-"""Files only their user can read: where they live, and writing one whole or not at all.
+"""Writing a file only its user can read, whole or not at all.
 
-The remembered tokens' cache file and the index of stored secrets share both rules.
+The remembered tokens' cache file and the index of stored secrets are both written so.
 """
 
 from __future__ import annotations
@@ -11,18 +11,6 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-from pytest_tm_auth.store.base import NAME
-
-
-def user_directory(environ: Mapping[str, str], xdg: str, windows: str, default: str) -> Path:
-    """``${xdg}/pytest-tm-auth`` (an absolute one), else Windows' ``%{windows}%``, else
-    ``~/{default}/pytest-tm-auth``: the XDG base directories, as every Linux tool reads them."""
-    base = environ.get(xdg, "")
-    if not os.path.isabs(base):
-        native = environ.get(windows, "") if os.name == "nt" else ""
-        base = native if os.path.isabs(native) else str(Path.home() / default)
-    return Path(base) / NAME
 
 
 def replace_privately(path: Path, data: Mapping[str, Any]) -> None:

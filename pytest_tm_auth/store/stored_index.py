@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-from pytest_tm_auth.store.base import FORMAT, StoreError
-from pytest_tm_auth.store.private import replace_privately, user_directory
+from pytest_tm_auth.store.base import FORMAT, StoreError, user_directory
 
 FILE_NAME = "credentials.json"
 #: Far more than the entries of every setting and site a person has: a bigger file is not ours.
@@ -102,6 +101,8 @@ class StoredIndex:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             if os.name != "nt" and self.directory.stat().st_mode & 0o077:
                 self.directory.chmod(0o700)
+            from pytest_tm_auth.store.private import replace_privately  # writers only
+
             replace_privately(self.path, {"format": FORMAT, "entries": rows})
         except OSError as error:
             raise StoreError(f"cannot write {self.path}: {error.strerror or error}") from None
