@@ -15,6 +15,8 @@ import hypothesis.internal.observability  # noqa: F401
 import pytest
 import requests  # noqa: F401
 
+from tests.environment import export
+
 # keyring (--tm-auth-remember) imports the importlib_metadata backport, which switches off
 # the standard library's distribution finder and installs its own; a run that dropped the
 # backport again would leave every later pytest unable to find any plugin or version.
@@ -88,16 +90,14 @@ def sandbox(sandbox_server: Sandbox) -> Sandbox:
 @pytest.fixture
 def cloud_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     """Every built-in provider configured for Cloud against the stand-in, through env vars."""
-    for name, value in sandbox.env("cloud").items():
-        monkeypatch.setenv(name, value)
+    export(monkeypatch, sandbox, "cloud")
     return sandbox
 
 
 @pytest.fixture
 def datacenter_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     """Every built-in provider configured for Data Center against the stand-in's /jira."""
-    for name, value in sandbox.env("datacenter").items():
-        monkeypatch.setenv(name, value)
+    export(monkeypatch, sandbox, "datacenter")
     return sandbox
 
 

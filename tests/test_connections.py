@@ -12,6 +12,7 @@ import pytest
 
 from pytest_tm_auth.sandbox import Sandbox
 from pytest_tm_auth.sandbox.server import Deployment
+from tests.environment import export
 
 TESTS = 200
 
@@ -53,8 +54,7 @@ DATACENTER = Flavour(
 def test_200_sequential_requests_share_one_connection(
     pytester: pytest.Pytester, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, flavour: Flavour
 ) -> None:
-    for name, value in sandbox.env(flavour.deployment).items():
-        monkeypatch.setenv(name, value)
+    export(monkeypatch, sandbox, flavour.deployment)
     pytester.makepyfile(test_inner=one_request_per_test(flavour.request_path))
     result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:xdist")
     result.assert_outcomes(passed=TESTS)

@@ -6,6 +6,7 @@ import pytest
 
 from pytest_tm_auth.sandbox import Sandbox
 from pytest_tm_auth.sandbox.demo import DEMO
+from tests.environment import export
 
 FIVE_JIRA_TESTS = """
 import pytest
@@ -21,8 +22,7 @@ def test_myself(jira_session, n):
 @pytest.fixture
 def scoped_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     """Only JIRA_URL, JIRA_USERNAME, JIRA_TOKEN (a scoped token), and the stand-in's gateway."""
-    for name, value in sandbox.env("cloud-scoped").items():
-        monkeypatch.setenv(name, value)
+    export(monkeypatch, sandbox, "cloud-scoped")
     return sandbox
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from pytest_tm_auth.sandbox import DEMO, Sandbox
+from tests.environment import export
 from tests.test_leak_matrix import MODES, REPORTERS, forms
 
 CONFTEST = """
@@ -96,8 +97,7 @@ def run_suite(
     flow: str,
     *args: str,
 ) -> tuple[pytest.RunResult, str]:
-    for name, value in sandbox.env(flow).items():  # type: ignore[arg-type]
-        monkeypatch.setenv(name, value)
+    export(monkeypatch, sandbox, flow)  # type: ignore[arg-type]
     token_file = pytester.path.parent / f"{pytester.path.name}-token"
     monkeypatch.setenv("LEAK_TOKEN_FILE", str(token_file))
     pytester.makeconftest(CONFTEST)

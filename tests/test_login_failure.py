@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from pytest_tm_auth.sandbox import Fault, Sandbox
+from tests.environment import export
 
 WRONG = "wrong-secret-not-real"
 
@@ -89,8 +90,7 @@ REFUSALS = {
 
 
 def configure(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, refusal: Refusal) -> None:
-    for name, value in sandbox.env(refusal.deployment).items():  # type: ignore[arg-type]
-        monkeypatch.setenv(name, value)
+    export(monkeypatch, sandbox, refusal.deployment)  # type: ignore[arg-type]
     for name, change in refusal.changes.items():
         if change is None:
             monkeypatch.delenv(name)

@@ -24,6 +24,7 @@ from urllib3.exceptions import MaxRetryError, NameResolutionError
 from pytest_tm_auth.http.network import explain_exception
 from pytest_tm_auth.sandbox import DEMO, Fault, Sandbox
 from pytest_tm_auth.sandbox.server import Deployment
+from tests.environment import export
 
 
 @dataclass(frozen=True)
@@ -191,8 +192,7 @@ CASES = {
 def test_a_failed_login_says_what_happened_and_what_to_do(
     pytester: pytest.Pytester, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, case: Case
 ) -> None:
-    for name, value in sandbox.env(case.deployment).items():
-        monkeypatch.setenv(name, value)
+    export(monkeypatch, sandbox, case.deployment)
     for name, change in case.changes.items():
         if change is None:
             monkeypatch.delenv(name)

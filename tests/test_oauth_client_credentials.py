@@ -6,6 +6,7 @@ import pytest
 
 from pytest_tm_auth.sandbox import Sandbox
 from pytest_tm_auth.sandbox.demo import DEMO
+from tests.environment import export
 
 FIFTY_JIRA_TESTS = """
 import pytest
@@ -21,15 +22,13 @@ def test_myself(jira_session, n):
 
 @pytest.fixture
 def service_account_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
-    for name, value in sandbox.env("cloud-oauth").items():
-        monkeypatch.setenv(name, value)
+    export(monkeypatch, sandbox, "cloud-oauth")
     return sandbox
 
 
 @pytest.fixture
 def datacenter_oauth_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
-    for name, value in sandbox.env("datacenter-oauth").items():
-        monkeypatch.setenv(name, value)
+    export(monkeypatch, sandbox, "datacenter-oauth")
     return sandbox
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from pytest_tm_auth.sandbox import Sandbox
 from pytest_tm_auth.sandbox.catalog import ZEPHYR_CASES, issues
+from tests.environment import export
 
 ALL_ISSUES = len(issues())
 TESTS = sum(1 for issue in issues() if issue.type == "Test")
@@ -166,8 +167,7 @@ def test_datacenter_listings_page_to_their_end_once(
 def test_the_gateway_serves_search_jql_to_a_scoped_token(
     pytester: pytest.Pytester, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in sandbox.env("cloud-scoped").items():
-        monkeypatch.setenv(name, value)
+    export(monkeypatch, sandbox, "cloud-scoped")
     pytester.makepyfile(
         """
         def test_search(jira_session):

@@ -20,6 +20,7 @@ import requests
 
 from examples.recipes.testrail import standin
 from pytest_tm_auth.sandbox import DEMO, Sandbox
+from tests.environment import export
 
 RECIPES = Path(__file__).resolve().parent.parent / "examples" / "recipes"
 STALE = "demo-stale-value-not-real"
@@ -29,8 +30,7 @@ STALE = "demo-stale-value-not-real"
 def testrail_env(testrail_server: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     """A stand-in serving the recipe's TestRail too, all of it configured through env vars."""
     testrail_server.reset()
-    for name, value in testrail_server.env("cloud").items():
-        monkeypatch.setenv(name, value)
+    export(monkeypatch, testrail_server, "cloud")
     return testrail_server
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from pytest_tm_auth.core.token import RENEW_BEFORE_EXPIRY
 from pytest_tm_auth.sandbox import Fault, Sandbox
+from tests.environment import export
 
 INVALID_CLIENT = '{"error":"Authentication failed. Invalid client credentials!"}'
 
@@ -161,8 +162,7 @@ def test_static_credentials_are_never_checked_again_after_a_refusal(
 def short_lived(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
     """A stand-in whose tokens enter their renewal window one second after being issued."""
     with Sandbox(token_lifetime=RENEW_BEFORE_EXPIRY + 1) as sandbox:
-        for name, value in sandbox.env("cloud").items():
-            monkeypatch.setenv(name, value)
+        export(monkeypatch, sandbox, "cloud")
         yield sandbox
 
 

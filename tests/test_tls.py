@@ -16,6 +16,7 @@ import pytest
 import trustme
 
 from pytest_tm_auth.sandbox import Sandbox
+from tests.environment import export
 
 USES_TLS = """
 def test_login_and_call(xray_token, xray_session):
@@ -144,8 +145,7 @@ def test_a_certificate_for_another_host_is_named(
     server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     pki.ca.issue_cert("xray.example.test").configure_cert(server)
     with Sandbox(ssl_context=server) as wrong_name:
-        for name, value in wrong_name.env("cloud").items():
-            monkeypatch.setenv(name, value)
+        export(monkeypatch, wrong_name, "cloud")
 
         result = run(pytester, f"--tm-auth-ca-bundle={pki.ca_bundle}")
 
