@@ -19,7 +19,8 @@ from pytest_tm_auth.core.errors import MissingCredentials, TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.run.checks import check_transport
 from pytest_tm_auth.run.state import ProviderRun
-from pytest_tm_auth.settings.model import KEYRING, InKeyring, Resolved, Setting, Source, Values
+from pytest_tm_auth.run.stored import target_if_stored
+from pytest_tm_auth.settings.model import KEYRING, Resolved, Setting, Source, Values
 from pytest_tm_auth.store.keyring_secrets import KeyringSecrets, NoKeyring
 from pytest_tm_auth.store.stored_index import StoredIndex
 
@@ -93,13 +94,8 @@ def needed(provider: Provider, values: Values) -> tuple[list[Setting], Target]:
     for name, item in values.resolved.items():
         if not item.setting.secret or values.text(name):
             continue
-        trial = dict(values.resolved)
-        trial[name] = Resolved(item.setting, InKeyring("<trial>"), Source(KEYRING))
-        try:
-            target = provider.target(Values(trial))
-        except TmAuthError:
-            continue
-        if name in target.credentials:
+        target = target_if_stored(provider, values, name)
+        if target is not None:
             return [item.setting], target
     raise first
 

@@ -17,7 +17,7 @@ from pytest_tm_auth.settings.model import KEYRING, InKeyring, Resolved, Source, 
 from pytest_tm_auth.store.stored_index import Stored
 
 if TYPE_CHECKING:
-    from pytest_tm_auth.core.provider import Provider
+    from pytest_tm_auth.core.provider import Provider, Target
     from pytest_tm_auth.store.keyring_secrets import KeyringSecrets
 
 #: Sources above the keyring: what they set, the keyring never replaces.
@@ -34,20 +34,31 @@ def keyring_sites(
         name = entry.setting
         if name in found or name not in values or values.source(name).kind in ABOVE:
             continue
-        setting = values.setting(name)
-        if not setting.secret:
+        if not values.setting(name).secret:
             continue
-        trial = dict(values.resolved)
-        trial[name] = Resolved(setting, InKeyring("<trial>"), Source(KEYRING, entry.site))
         for provider in (by_name[p] for p in entry.providers if p in by_name):
-            try:
-                target = provider.target(Values(trial))
-            except TmAuthError:  # not configured, or not like this: the entry does not apply
-                continue
-            if target.url == entry.site and name in target.credentials:
+            target = target_if_stored(provider, values, name, entry.site)
+            if target is not None and target.url == entry.site:
                 found[name] = entry.site
                 break
     return found
+
+
+def target_if_stored(
+    provider: Provider, values: Values, name: str, site: str = ""
+) -> Target | None:
+    """Where ``provider`` would log in if the keyring held the secret ``name`` (a placeholder
+    stands in for it: no keyring, no network); ``None`` if it would not log in with it."""
+    item = values.resolved[name]
+    trial = {
+        **values.resolved,
+        name: Resolved(item.setting, InKeyring("<trial>"), Source(KEYRING, site)),
+    }
+    try:
+        target = provider.target(Values(trial))
+    except TmAuthError:  # not configured, or configured without this secret
+        return None
+    return target if name in target.credentials else None
 
 
 class KeyringVault:
