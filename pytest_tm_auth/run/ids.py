@@ -8,15 +8,14 @@ the only place that covers them all.
 
 from __future__ import annotations
 
-from collections.abc import Generator
-
 import pytest
 
 from pytest_tm_auth import _compat
 from pytest_tm_auth.core.scrub import Scrubber
+from pytest_tm_auth.run.hooks_only import HooksOnly
 
 
-class IdRedaction:
+class IdRedaction(HooksOnly):
     """Masks secrets in parametrize ids: made from values, and given by the test."""
 
     def __init__(self, scrubber: Scrubber) -> None:
@@ -31,10 +30,12 @@ class IdRedaction:
                 return scrubbed
         return None
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> Generator[None, None, None]:
+    @pytest.hookimpl(trylast=True)
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         """Ids a test gives itself (``ids=[...]``, ``pytest.param(id=...)``), once made, and
-        values whose repr ``--setup-show``, ``-l`` or a reporter would show."""
-        yield
-        if self.scrubber:
-            _compat.mask_parametrize(metafunc, self.scrubber.scrub)
+        values whose repr ``--setup-show``, ``-l`` or a reporter would show.
+
+        Last of the plain hooks, so after pytest's ``parametrize`` marks, the test module's
+        and every conftest's ``pytest_generate_tests``; not a wrapper, which would cost every
+        test function twice as much at collection for the few that are parametrized."""
+        _compat.mask_parametrize(metafunc, self.scrubber.scrub)
