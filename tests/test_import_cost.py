@@ -127,16 +127,18 @@ def test_login_time_and_reporter_modules_wait_for_their_use(
     pytester: pytest.Pytester, cloud_env: Sandbox
 ) -> None:
     """The Data Center login waits for a Data Center login, the allure-pytest redaction for
-    allure-pytest: a Cloud run without allure imports neither, though a secret is set."""
+    allure-pytest writing results: a Cloud run without ``--alluredir`` imports neither,
+    though a secret is set and allure-pytest is loaded."""
     waiting = ("pytest_tm_auth.providers.datacenter", "pytest_tm_auth.run.allure")
     pytester.makepyfile(
         test_inner=REPORT_HEAVY_MODULES.replace(f"HEAVY = {HEAVY!r}", f"HEAVY = {waiting!r}")
     )
-    blocked = ("-p", "no:allure_pytest", "-p", "no:xdist", "-p", "no:cacheprovider")
-    result = pytester.runpytest_subprocess("-s", *blocked)
-    assert heavy_modules_at_test_time(result) == []
-    # With allure-pytest loaded, its redaction joins (what the leak matrix relies on).
-    result = pytester.runpytest_subprocess("-s", "-p", "no:xdist", "-p", "no:cacheprovider")
+    quiet = ("-s", "-p", "no:xdist", "-p", "no:cacheprovider")
+    for blocked in (("-p", "no:allure_pytest"), ()):
+        result = pytester.runpytest_subprocess(*quiet, *blocked)
+        assert heavy_modules_at_test_time(result) == []
+    # Writing allure results, its redaction joins (what the leak matrix relies on).
+    result = pytester.runpytest_subprocess(*quiet, f"--alluredir={pytester.path / 'allure'}")
     assert heavy_modules_at_test_time(result) == ["pytest_tm_auth.run.allure"]
 
 

@@ -65,22 +65,30 @@ def redaction_starter(config: pytest.Config, scrubber: Scrubber) -> Callable[[],
                 return  # -p no:tm_auth_redaction turns it all off (the leak tests do)
             started.append(True)
             from pytest_tm_auth.run.ids import IdRedaction
-            from pytest_tm_auth.run.redaction import Redaction
+            from pytest_tm_auth.run.redaction import Redaction, scrub_made_reports
 
             redaction = Redaction(scrubber)
             redaction.watch_logs(config)
             manager.register(redaction, REDACTION_PLUGIN)
+            scrub_made_reports(config, scrubber)  # again once collected: see Redaction
             manager.register(IdRedaction(scrubber), REDACTION_PLUGIN + "_ids")
             if getattr(config.option, "xmlpath", None):
                 from pytest_tm_auth.run.junit import JunitRedaction
 
                 manager.register(JunitRedaction(scrubber, config), REDACTION_PLUGIN + "_junit")
-            if "allure_commons" in sys.modules:  # allure-pytest is loaded: scrub what it writes
+            if allure_writes(config):
                 from pytest_tm_auth.run.allure import join_allure
 
                 join_allure(config, scrubber)
 
     return start
+
+
+def allure_writes(config: pytest.Config) -> bool:
+    """allure-pytest is loaded and given ``--alluredir``: without one it writes no result."""
+    return "allure_commons" in sys.modules and bool(
+        getattr(config.option, "allure_report_dir", None)
+    )
 
 
 def outcome_counter(config: pytest.Config) -> Callable[[Mapping[str, ProviderRun]], None]:
