@@ -9,6 +9,7 @@ before it first scrubs any text.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ from pytest_tm_auth.settings.dotenv import env_files, with_env_files
 from pytest_tm_auth.settings.model import Setting, Values
 from pytest_tm_auth.settings.resolve import Sources, resolve
 from pytest_tm_auth.settings.run_wide import ACTIONS
+from pytest_tm_auth.store.base import config_directory
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Provider
@@ -91,9 +93,12 @@ class RunValues:
         """The settings resolved, with the secrets the keyring holds for them (see
         :mod:`.stored`): the index says which, so nothing imports keyring here."""
         values = resolve(self._settings, sources)
+        directory = config_directory(os.environ)
+        if not directory.is_dir():  # no login ever stored a secret: no index to import
+            return values
         from pytest_tm_auth.store.stored_index import StoredIndex
 
-        entries = StoredIndex.of().entries()
+        entries = StoredIndex(directory).entries()
         if not entries:
             return values
         from pytest_tm_auth.run.stored import keyring_sites

@@ -47,3 +47,9 @@ def user_directory(environ: Mapping[str, str], xdg: str, windows: str, default: 
         native = environ.get(windows, "") if os.name == "nt" else ""
         base = native if os.path.isabs(native) else str(Path.home() / default)
     return Path(base) / NAME
+
+
+def config_directory(environ: Mapping[str, str]) -> Path:
+    """``$XDG_CONFIG_HOME/pytest-tm-auth`` (an absolute one), else ``~/.config/pytest-tm-auth``:
+    where ``pytest-tm-auth login`` keeps its index, made by the first login that stores one."""
+    return user_directory(environ, "XDG_CONFIG_HOME", "APPDATA", ".config")

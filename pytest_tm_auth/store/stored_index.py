@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-from pytest_tm_auth.store.base import FORMAT, StoreError, user_directory
+from pytest_tm_auth.store.base import FORMAT, StoreError, config_directory
 
 FILE_NAME = "credentials.json"
 #: Far more than the entries of every setting and site a person has: a bigger file is not ours.
@@ -27,11 +27,6 @@ class Stored(NamedTuple):
     setting: str
     site: str
     providers: tuple[str, ...]
-
-
-def config_directory(environ: Mapping[str, str]) -> Path:
-    """``$XDG_CONFIG_HOME/pytest-tm-auth`` (an absolute one), else ``~/.config/pytest-tm-auth``."""
-    return user_directory(environ, "XDG_CONFIG_HOME", "APPDATA", ".config")
 
 
 class StoredIndex:
