@@ -7,6 +7,8 @@ down runs that never use it. Everything it raises goes through :mod:`.run.outcom
 from __future__ import annotations
 
 import os
+import types
+import weakref
 from collections.abc import Generator, Iterable
 from typing import TYPE_CHECKING
 
@@ -28,8 +30,11 @@ if TYPE_CHECKING:
     from pytest_tm_auth.run.registry import TmAuth
 
 STARTUP = pytest.StashKey[Startup]()
-#: The catalog is registered under this name, so that configure can find it again.
-CATALOG = "tm_auth_catalog"
+#: Each run's catalog, made when its options are added, by its plugin manager: not a plugin,
+#: which pluggy and pytest's fixture manager would each scan, name by name.
+CATALOGS: weakref.WeakKeyDictionary[pytest.PytestPluginManager, Catalog] = (
+    weakref.WeakKeyDictionary()
+)
 FIXTURES = "tm_auth_fixtures"
 #: The fixtures that need a provider: a selected test using one sets the providers up.
 PROVIDER_FIXTURES = frozenset(
@@ -46,7 +51,7 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     catalog = Catalog(parser)
     catalog.add_settings(RUN_WIDE_SETTINGS)
-    pluginmanager.register(catalog, CATALOG)
+    CATALOGS[pluginmanager] = catalog
     pluginmanager.hook.pytest_tm_auth_add_providers.call_historic(
         result_callback=catalog.add_providers, kwargs={}
     )
@@ -71,8 +76,8 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None
         return (yield)
     except Exception as error:
         cause = _compat.conftest_failure_cause(error)
-        catalog = early_config.pluginmanager.get_plugin(CATALOG)
-        if cause is not None and isinstance(catalog, Catalog):
+        catalog = CATALOGS.get(early_config.pluginmanager)
+        if cause is not None and catalog is not None:
             from pytest_tm_auth.core.scrub import Scrubber
             from pytest_tm_auth.run.scrubbed import scrub_exception
 
@@ -83,8 +88,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    catalog = config.pluginmanager.get_plugin(CATALOG)
-    assert isinstance(catalog, Catalog)
+    catalog = CATALOGS[config.pluginmanager]
     catalog.closed = True
     startup = Startup(config, catalog)
     config.stash[STARTUP] = startup
@@ -156,13 +160,13 @@ def pytest_terminal_summary(
             terminalreporter.write_line(run.scrubber.scrub(line))
 
 
-def fixtures_for(startup: Startup) -> type:
+def fixtures_for(startup: Startup) -> types.ModuleType:
     """The plugin's fixtures for one run, registered at configure.
 
     Each takes no argument: a test that uses one pays pytest for one fixture, as it does
     for a hand-written one (``request`` or a chain through ``tm_auth`` would cost a fixture
     lookup per link for every test). They are closures over this run's start-up, held by a
-    class made per run, so that nested and parallel runs never share them.
+    namespace made per run, so that nested and parallel runs never share them.
     """
 
     def registry() -> TmAuth:
@@ -202,8 +206,12 @@ def fixtures_for(startup: Startup) -> type:
         """A ``requests.Session`` for Jira REST (``/rest/api/2/``): relative paths join it."""
         return registry().session("jira")
 
-    fixtures = (tm_auth, xray_token, xray_session, zephyr_session, jira_session)
-    return type("TmAuthFixtures", (), {fixture.__name__: fixture for fixture in fixtures})
+    # A module, not a class: pytest reads a module's names as dict lookups, but walks a
+    # class's MRO for each of the thirty names it inherits from ``object``.
+    holder = types.ModuleType("pytest_tm_auth.fixtures", fixtures_for.__doc__)
+    for fixture in (tm_auth, xray_token, xray_session, zephyr_session, jira_session):
+        setattr(holder, fixture.__name__, fixture)
+    return holder
 
 
 BASIC_XRAY_TOKEN = (

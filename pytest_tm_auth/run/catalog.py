@@ -16,8 +16,6 @@ from pytest_tm_auth.settings.model import Setting
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Provider
 
-#: The catalog is registered under this name, so that configure can find it again.
-PLUGIN_NAME = "tm_auth_catalog"
 GROUP = "tm-auth"
 
 

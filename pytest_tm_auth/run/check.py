@@ -20,6 +20,7 @@ from pytest_tm_auth.core.errors import AuthError, MissingCredentials, TmAuthErro
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.token import sane_time
 from pytest_tm_auth.run.expiry import soon_expiry
+from pytest_tm_auth.run.hooks_only import HooksOnly
 from pytest_tm_auth.run.state import ProviderRun
 
 COLUMNS = ("provider", "deployment", "URL", "result", "time", "token expiry")
@@ -110,7 +111,7 @@ def table(rows: list[Row]) -> list[str]:
     ]
 
 
-class LoginCheck:
+class LoginCheck(HooksOnly):
     """Registered instead of running tests: collect nothing, log in, print, set the status."""
 
     def __init__(self, states: Mapping[str, ProviderRun], scrubber: Scrubber) -> None:

@@ -6,11 +6,12 @@ from collections.abc import Mapping
 
 import pytest
 
+from pytest_tm_auth.run.hooks_only import HooksOnly
 from pytest_tm_auth.run.outcomes import raised_by
 from pytest_tm_auth.run.state import ProviderRun
 
 
-class OutcomeCounter:
+class OutcomeCounter(HooksOnly):
     """Registered before a provider first ends a test (see ``modes.outcome_counter``).
 
     It reads the outcome's exception, which names its provider: pytest replays a session

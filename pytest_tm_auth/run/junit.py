@@ -11,9 +11,10 @@ import pytest
 
 from pytest_tm_auth import _compat
 from pytest_tm_auth.core.scrub import Scrubber
+from pytest_tm_auth.run.hooks_only import HooksOnly
 
 
-class JunitRedaction:
+class JunitRedaction(HooksOnly):
     """Scrubs the junit plugin's suite properties and test case attributes."""
 
     def __init__(self, scrubber: Scrubber, config: pytest.Config) -> None:

@@ -26,6 +26,7 @@ import pytest
 from pytest_tm_auth.core.codec import decode_failure, decode_target, decode_token
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.run.broker import SHARED, Broker, BrokeredLogin, failed, shared
+from pytest_tm_auth.run.hooks_only import HooksOnly
 from pytest_tm_auth.run.standin import standin_settings
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.warnings import UnencryptedGatewayWarning
@@ -61,7 +62,7 @@ def route(spec: object) -> str:
     return WORKERINPUT
 
 
-class SharedLogin:
+class SharedLogin(HooksOnly):
     """The controller's side: the broker, the fallbacks, and the workers' reports."""
 
     def __init__(
@@ -194,7 +195,7 @@ def _shared(config: pytest.Config) -> dict[str, Any]:
     return shared if isinstance(shared, dict) else {}
 
 
-class WorkerReport:
+class WorkerReport(HooksOnly):
     """A worker's side: tell the controller what its tests did with each provider."""
 
     def __init__(
