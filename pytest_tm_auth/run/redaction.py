@@ -2,9 +2,15 @@
 
 One object per run, registered as a plugin as soon as a test could read a secret (one is
 set in the environment, an ini file or a ``.env`` file), else when a provider is first used
-(a credentials hook's secrets). Its hooks run where each text is born: a report as it is
-made (innermost wrapper, before any reporter reads it), an exception before a reporter
-formats it, a warning as it is recorded, a log record before a handler writes it.
+(a credentials hook's secrets). Its hooks run where each text is born: a report before
+anyone reads it, an exception before a reporter formats it, a warning as it is recorded, a
+log record before a handler writes it.
+
+A report is read first when it is logged (the terminal, ``--junitxml``, pytest-html, xdist),
+unless another plugin wraps ``pytest_runtest_makereport`` and reads it there (allure-pytest,
+pytest-json-report, pytest-csv, a conftest's wrapper): then :class:`MadeReports` scrubs it
+as it is made too, innermost. Without such a wrapper each phase of each test costs one
+plain hook call, not a wrapper's generator as well.
 """
 
 from __future__ import annotations
@@ -17,11 +23,14 @@ import pytest
 from pytest_tm_auth import _compat
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.secret import Secret
+from pytest_tm_auth.run.hooks_only import HooksOnly
 from pytest_tm_auth.run.log_filter import ScrubbingFilter
-from pytest_tm_auth.run.scrubbed import scrub_exception, scrub_inside, scrub_report
+
+#: Registered under this name when other plugins read reports as they are made.
+MADE_REPORTS_PLUGIN = "tm_auth_redaction_made"
 
 
-class Redaction:
+class Redaction(HooksOnly):
     """Scrubs what pytest makes of each test and collector, before anyone reads it."""
 
     def __init__(self, scrubber: Scrubber) -> None:
@@ -29,27 +38,14 @@ class Redaction:
         self._watching_logs = False
 
     @pytest.hookimpl(wrapper=True, trylast=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        """Innermost: the exception before the report is made of it, the report before any
-        other wrapper (allure-pytest, pytest-csv, pytest-json-report) reads it."""
-        if call.excinfo is not None and self.scrubber:
-            scrub_exception(call.excinfo.value, self.scrubber.scrub)
-        report = yield
-        if _quiet(report) or not self.scrubber:
-            return report  # a quiet pass, as most are (3 calls per test): nothing to read
-        scrub_report(report, self.scrubber)
-        _compat.scrub_report_sections(item, self.scrubber.scrub)
-        return report
-
-    @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_make_collect_report(
         self, collector: pytest.Collector
     ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
         """A collection error (an import error, a conftest's), before it is shown."""
         report = yield
-        if report.longrepr is not None and self.scrubber:
+        if report.longrepr is not None:
+            from pytest_tm_auth.run.scrubbed import scrub_report
+
             scrub_report(report, self.scrubber)
         return report
 
@@ -59,8 +55,10 @@ class Redaction:
         could not know (a controller's secrets) and what was added after it was made
         (pytest-html's ``extras``)."""
         extras = report.__dict__.get("extras")
-        if _quiet(report) and not extras:
+        if not extras and _quiet(report):
             return
+        from pytest_tm_auth.run.scrubbed import scrub_inside, scrub_report
+
         scrub_report(report, self.scrubber)
         if extras:
             scrub_inside(extras, self.scrubber.scrub)
@@ -78,15 +76,24 @@ class Redaction:
     @pytest.hookimpl(tryfirst=True)
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         """``pytest.exit(reason)`` and Ctrl-C, before the terminal keeps their text."""
+        from pytest_tm_auth.run.scrubbed import scrub_exception
+
         scrub_exception(excinfo.value, self.scrubber.scrub)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_internalerror(self, excrepr: object) -> None:
         """An INTERNALERROR, before the terminal prints it line by line."""
+        from pytest_tm_auth.run.scrubbed import scrub_inside
+
         scrub_inside(excrepr, lambda text: self.scrubber.scrub(text, pieces=True))
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.watch_logs(session.config)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Every conftest is loaded now, and every reporter has registered its wrappers."""
+        scrub_made_reports(session.config, self.scrubber)
 
     def watch_logs(self, config: pytest.Config) -> None:
         """Scrub log records in pytest's own handlers: live logs and log files skip reports.
@@ -117,8 +124,56 @@ class Redaction:
         ]
 
 
+#: ``pytest_runtest_makereport`` wrappers that read no text of a report: pytest's own
+#: (``skipping`` sets the xfail reason, ``tmpdir`` reads the outcome) and pytest-html's
+#: (joins ``extras``, read when the report is logged).
+READ_NO_TEXT = frozenset({"skipping", "tmpdir", "html", MADE_REPORTS_PLUGIN})
+
+
+def scrub_made_reports(config: pytest.Config, scrubber: Scrubber) -> None:
+    """Register :class:`MadeReports` once another plugin's wrapper reads reports as made."""
+    manager = config.pluginmanager
+    if manager.has_plugin(MADE_REPORTS_PLUGIN):
+        return
+    hook = config.hook.pytest_runtest_makereport
+    if any(
+        (impl.wrapper or impl.hookwrapper) and impl.plugin_name not in READ_NO_TEXT
+        for impl in hook.get_hookimpls()
+    ):
+        manager.register(MadeReports(scrubber), MADE_REPORTS_PLUGIN)
+
+
+class MadeReports(HooksOnly):
+    """Scrubs each test report as it is made, for the wrappers that read it there."""
+
+    def __init__(self, scrubber: Scrubber) -> None:
+        self.scrubber = scrubber
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """Innermost: the exception before the report is made of it, the report before any
+        other wrapper (allure-pytest, pytest-csv, pytest-json-report) reads it."""
+        if call.excinfo is not None:
+            from pytest_tm_auth.run.scrubbed import scrub_exception
+
+            scrub_exception(call.excinfo.value, self.scrubber.scrub)
+        report = yield
+        if _quiet(report):
+            return report  # a quiet pass, as most are (3 calls per test): nothing to read
+        from pytest_tm_auth.run.scrubbed import scrub_report
+
+        scrub_report(report, self.scrubber)
+        _compat.scrub_report_sections(item, self.scrubber.scrub)
+        return report
+
+
 def _quiet(report: pytest.TestReport) -> bool:
-    """Nothing to read: no failure or skip, no captured output, no property, no xfail."""
+    """Nothing to read: no failure or skip, no captured output, no property, no xfail.
+
+    Asked at every phase of every test: four attribute reads, the cheapest form.
+    """
     return (
         report.longrepr is None
         and not report.sections
