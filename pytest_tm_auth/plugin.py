@@ -208,7 +208,7 @@ def fixtures_for(startup: Startup) -> types.ModuleType:
 
     # A module, not a class: pytest reads a module's names as dict lookups, but walks a
     # class's MRO for each of the thirty names it inherits from ``object``.
-    holder = types.ModuleType("pytest_tm_auth.fixtures", fixtures_for.__doc__)
+    holder = types.ModuleType(FIXTURES, fixtures_for.__doc__)
     for fixture in (tm_auth, xray_token, xray_session, zephyr_session, jira_session):
         setattr(holder, fixture.__name__, fixture)
     return holder

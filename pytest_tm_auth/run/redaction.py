@@ -51,9 +51,9 @@ class Redaction(HooksOnly):
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Before the terminal, ``--junitxml`` or pytest-html read a report: what a worker
-        could not know (a controller's secrets) and what was added after it was made
-        (pytest-html's ``extras``)."""
+        """Each report, before the terminal, ``--junitxml``, pytest-html or xdist reads it:
+        also what was added after it was made (the xfail reason, pytest-html's ``extras``)
+        and, in an xdist controller, what a worker could not know (a controller's secrets)."""
         extras = report.__dict__.get("extras")
         if not extras and _quiet(report):
             return
