@@ -15,20 +15,20 @@ import unicodedata
 QUOTE_LIMIT = 160
 
 # ESC [ ... final byte (CSI), ESC ] ... BEL or ESC \ (OSC), ESC P/X/^/_ ... ST, ESC + one byte;
-# and their one-byte C1 forms (U+009B CSI, U+009D OSC, ...).
-_ESCAPES = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+# and their one-byte C1 forms (U+009B CSI, U+009D OSC, ...). Compiled by ``re`` at the first
+# quote, not at import: a login that succeeds quotes nothing.
+_ESCAPES = (
+    r"(?s)(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
     r"|(?:\x1b[\]PX^_]|[\x9d\x90\x98\x9e\x9f]).*?(?:\x07|\x1b\\|\x9c|$)"
-    r"|\x1b.?",
-    re.DOTALL,
+    r"|\x1b.?"
 )
-_SPACE = re.compile(r"\s+")
+_SPACE = r"\s+"
 
 
 def inert(text: str, limit: int = QUOTE_LIMIT) -> str:
     """``text`` on one line, without escape sequences or control or format characters
     (each replaced by ``?``), cut to ``limit`` characters with an ellipsis."""
-    text = _ESCAPES.sub("?", text[: limit * 8])
-    text = _SPACE.sub(" ", text)
+    text = re.sub(_ESCAPES, "?", text[: limit * 8])
+    text = re.sub(_SPACE, " ", text)
     kept = "".join("?" if unicodedata.category(ch)[0] == "C" else ch for ch in text).strip()
     return kept if len(kept) <= limit else kept[: limit - 1] + "…"
