@@ -13,7 +13,6 @@ from pytest_tm_auth.core.login import Configured, Connector, Hooks, LoginStep, V
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.run.expiry import warn_if_expiring
 from pytest_tm_auth.run.outcomes import fail_test
-from pytest_tm_auth.run.warnings import warn_token_expiry
 
 if TYPE_CHECKING:
     import requests
@@ -54,7 +53,7 @@ class ProviderRun:
             connector,
             learn=scrubber.add,
             accounts=accounts,
-            warn=warn_token_expiry,
+            warn=_warn_token_expiry,
             vault=vault,
         )
         self._scrubber = scrubber
@@ -183,3 +182,10 @@ class SessionTokens:
 
     def futile(self, header: str) -> None:
         self._state.cache.futile(header)
+
+
+def _warn_token_expiry(message: str) -> None:
+    """The login step's ``warn``: the warning classes are loaded when one is due."""
+    from pytest_tm_auth.run.warnings import warn_token_expiry
+
+    warn_token_expiry(message)
