@@ -5,8 +5,8 @@ the HTTP auth renews through (``current``, ``renew``, ``futile``). The fast path
 already held, takes no lock.
 """
 
-from __future__ import annotations
-
+# Annotations are evaluated here (no ``from __future__ import annotations``): a
+# ``typing.NamedTuple`` compiles each field's annotation given as a string, at every import.
 import threading
 from collections.abc import Callable
 from typing import NamedTuple

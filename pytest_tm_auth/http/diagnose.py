@@ -6,8 +6,8 @@ Every message names the provider, the URL, the HTTP status and the server's own 
 :data:`Adviser` for what only it understands (Xray's region, Jira's CAPTCHA).
 """
 
-from __future__ import annotations
-
+# Annotations are evaluated here (no ``from __future__ import annotations``): a
+# ``typing.NamedTuple`` compiles each field's annotation given as a string, at every import.
 import json
 import re
 from collections.abc import Callable, Mapping

@@ -4,8 +4,8 @@ urllib3's ``Retry`` does the work; this adds bounded pauses, 429 for every metho
 record of what happened so that messages and the summary can tell it.
 """
 
-from __future__ import annotations
-
+# Annotations are evaluated here (no ``from __future__ import annotations``): a
+# ``typing.NamedTuple`` compiles each field's annotation given as a string, at every import.
 import threading
 import time
 from typing import Any, NamedTuple
@@ -99,7 +99,7 @@ class BoundedRetry(Retry):
         self.log = log
         self.waited = waited
 
-    def new(self, **kw: Any) -> BoundedRetry:
+    def new(self, **kw: Any) -> "BoundedRetry":
         retry = super().new(**kw)
         retry.log, retry.waited = self.log, self.waited
         return retry
@@ -124,7 +124,7 @@ class BoundedRetry(Retry):
         error: Exception | None = None,
         _pool: Any = None,
         _stacktrace: Any = None,
-    ) -> BoundedRetry:
+    ) -> "BoundedRetry":
         if isinstance(error, ReadTimeoutError):
             raise error
         watch = current()

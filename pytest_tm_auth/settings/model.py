@@ -5,8 +5,8 @@ A :class:`Setting` named ``xray_client_id`` is the option ``--xray-client-id``, 
 each resolved value with its :class:`Source` (see :mod:`pytest_tm_auth.settings.resolve`).
 """
 
-from __future__ import annotations
-
+# Annotations are evaluated here (no ``from __future__ import annotations``): a
+# ``typing.NamedTuple`` compiles each field's annotation given as a string, at every import.
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -96,7 +96,7 @@ class Setting(NamedTuple):
         """How messages name the setting's meaning, e.g. ``client id``."""
         return self.label or self.name.split("_", 1)[-1].replace("_", " ")
 
-    def convert(self, text: str, source: Source) -> object:
+    def convert(self, text: str, source: "Source") -> object:
         """Turn a source's text into the value, or say which source holds a bad one."""
         text = text.strip()  # stray blanks and the \r of a .env file written on Windows
         if self.secret and _stray_whitespace(text, allow_spaces=self.allow_spaces):
@@ -234,7 +234,7 @@ class Values:
             if isinstance(item.value, InKeyring)
         }
 
-    def filled(self, texts: Mapping[str, str | None]) -> Values:
+    def filled(self, texts: Mapping[str, str | None]) -> "Values":
         """A copy with the keyring's ``texts`` for pending secrets (``None``: not there)."""
         merged = dict(self.resolved)
         for name, text in texts.items():
@@ -243,7 +243,7 @@ class Values:
             merged[name] = Resolved(item.setting, value, item.source)
         return Values(merged)
 
-    def overridden(self, texts: Mapping[str, str | None], kind: str, where: str = "") -> Values:
+    def overridden(self, texts: Mapping[str, str | None], kind: str, where: str = "") -> "Values":
         """A copy where ``texts`` win over every other source (the sandbox, a credentials hook).
 
         ``kind`` and ``where`` name that source, as :class:`Source` does.
