@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from pytest_tm_auth.core.scrub import Scrubber
-from pytest_tm_auth.run.log_filter import ScrubbingFilter
+from pytest_tm_auth.run.redaction import ScrubbingFilter
 
 
 class ScrubbingStream:

@@ -15,6 +15,7 @@ plain hook call, not a wrapper's generator as well.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Generator
 
@@ -23,8 +24,7 @@ import pytest
 from pytest_tm_auth import _compat
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.secret import Secret
-from pytest_tm_auth.run.hooks_only import HooksOnly
-from pytest_tm_auth.run.log_filter import ScrubbingFilter
+from pytest_tm_auth.run.modes import HooksOnly
 
 #: Registered under this name when other plugins read reports as they are made.
 MADE_REPORTS_PLUGIN = "tm_auth_redaction_made"
@@ -174,6 +174,35 @@ class MadeReports(HooksOnly):
         scrub_report(report, self.scrubber)
         _compat.scrub_report_sections(item, self.scrubber.scrub)
         return report
+
+
+class ScrubbingFilter(logging.Filter):
+    """Hides known secrets in log records before a handler writes them anywhere.
+
+    Set on pytest's log handlers (captured, live and ``--log-file``), it covers records
+    that never pass through a test report. It changes the record, so every later handler
+    sees the scrubbed text too; it never drops a record and never raises.
+    """
+
+    def __init__(self, scrubber: Scrubber) -> None:
+        super().__init__()
+        self.scrubber = scrubber
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.scrubber:
+            return True
+        try:
+            message = record.getMessage()
+            scrubbed = self.scrubber.scrub(message)
+            if scrubbed != message:
+                record.msg, record.args = scrubbed, None
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = self.scrubber.scrub(record.exc_text)
+        except Exception:  # a malformed record: logging reports it itself, later
+            pass
+        return True
 
 
 def _quiet(report: pytest.TestReport) -> bool:

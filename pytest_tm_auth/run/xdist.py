@@ -26,7 +26,7 @@ import pytest
 from pytest_tm_auth.core.codec import decode_failure, decode_target, decode_token
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.run.broker import SHARED, Broker, BrokeredLogin, failed, shared
-from pytest_tm_auth.run.hooks_only import HooksOnly
+from pytest_tm_auth.run.modes import HooksOnly
 from pytest_tm_auth.run.standin import standin_settings
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.warnings import UnencryptedGatewayWarning
