@@ -20,7 +20,7 @@ from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.run.checks import check_transport
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.stored import target_if_stored
-from pytest_tm_auth.settings.model import KEYRING, Resolved, Setting, Source, Values
+from pytest_tm_auth.settings.model import KEYRING, Setting, Values
 from pytest_tm_auth.store.keyring_secrets import KeyringSecrets, NoKeyring
 from pytest_tm_auth.store.stored_index import StoredIndex
 
@@ -62,7 +62,8 @@ def login(args: argparse.Namespace) -> int:
             status=2,
         )
     typed = {setting.name: ask(setting, target.url) for setting in wanted}
-    values = with_typed(values, typed, target.url)
+    # The typed secrets, named as the keyring source they are about to be.
+    values = values.overridden(typed, KEYRING, target.url)
     state = _logged_in(provider, values)
     if isinstance(state, str):
         return fail(state)
@@ -113,16 +114,6 @@ def ask(setting: Setting, site: str) -> str:
     if not text.strip():
         raise MissingCredentials(f"no {setting.env} given: nothing stored")
     return text
-
-
-def with_typed(values: Values, typed: Mapping[str, str], site: str) -> Values:
-    """``values`` with the typed secrets, named as the keyring source they are about to be."""
-    merged = dict(values.resolved)
-    source = Source(KEYRING, site)
-    for name, text in typed.items():
-        setting = merged[name].setting
-        merged[name] = Resolved(setting, setting.convert(text, source), source)
-    return Values(merged)
 
 
 def _logged_in(provider: Provider, values: Values) -> ProviderRun | str:
