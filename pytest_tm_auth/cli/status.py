@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pytest_tm_auth.cli.main import say
 from pytest_tm_auth.store.base import StoreError
-from pytest_tm_auth.store.keyring_secrets import KeyringSecrets, describe
+from pytest_tm_auth.store.keyring_secrets import KeyringSecrets
+from pytest_tm_auth.store.keyring_store import describe
 
 
 def status() -> int:

@@ -2,57 +2,27 @@
 
 Under the service ``pytest-tm-auth-credentials``, apart from the remembered tokens
 (``pytest-tm-auth``), with the user name ``{setting}@{site}``: two Jira sites never share an
-entry. keyring is imported only here, and only when called.
+entry. keyring is imported only when called (its backend is chosen in :mod:`.keyring_store`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pytest_tm_auth.store.base import StoreError
-from pytest_tm_auth.store.keyring_store import backend_errors
+from pytest_tm_auth.store.keyring_store import backend_errors, chosen_backend
 
 SERVICE = "pytest-tm-auth-credentials"
-INSTALL = "keyring is not installed: pip install 'pytest-tm-auth[keyring]'"
-
-
-class NoKeyring(StoreError):
-    """keyring is missing, or it has no usable backend; the message says which."""
 
 
 def key(setting: str, site: str) -> str:
     return f"{setting}@{site}"
 
 
-def backend() -> Any:
-    """keyring's chosen backend; :class:`NoKeyring` without keyring or a usable backend."""
-    try:
-        import keyring
-    except ImportError:
-        raise NoKeyring(INSTALL) from None
-    try:
-        chosen = keyring.get_keyring()
-        priority = float(chosen.priority)
-    except Exception as error:  # a broken keyring configuration
-        raise NoKeyring(f"keyring cannot choose a backend: {type(error).__name__}") from None
-    if priority <= 0:
-        raise NoKeyring(
-            f"no keyring backend is available (keyring chose {describe(chosen)}): install one "
-            "for this system, or set PYTHON_KEYRING_BACKEND"
-        )
-    return chosen
-
-
-def describe(chosen: Any) -> str:
-    kind = type(chosen)
-    return f"{kind.__name__} ({kind.__module__})"
-
-
 class KeyringSecrets:
     """Read, store and delete the stored secrets; every failure is a :class:`StoreError`."""
 
     def __init__(self, chosen: Any | None = None) -> None:
-        self.backend = backend() if chosen is None else chosen
+        self.backend = chosen_backend() if chosen is None else chosen
         self.where = f"the keyring ({type(self.backend).__name__})"
 
     def load(self, setting: str, site: str) -> str | None:

@@ -1,4 +1,7 @@
-"""Remembered tokens in the OS keyring: one entry per key, under the service ``pytest-tm-auth``."""
+"""Remembered tokens in the OS keyring: one entry per key, under the service ``pytest-tm-auth``.
+
+Also how a backend is chosen and its errors reported, for the stored secrets as well.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +12,45 @@ from typing import Any
 
 from pytest_tm_auth.store.base import NAME, Entry, StoreError
 
+#: What :class:`NoKeyring` says when the package itself is missing.
+INSTALL = "keyring is not installed: pip install 'pytest-tm-auth[keyring]'"
 
-def keyring_backend() -> Any | None:
-    """keyring's chosen backend, or ``None`` without keyring or with its fail/null backend."""
+
+class NoKeyring(StoreError):
+    """keyring is missing, or it has no usable backend; the message says which."""
+
+
+def chosen_backend() -> Any:
+    """keyring's chosen backend; :class:`NoKeyring` without keyring, with a broken
+    configuration, or with only its fail/null backend."""
     try:
         import keyring
     except ImportError:
-        return None
+        raise NoKeyring(INSTALL) from None
     try:
         backend = keyring.get_keyring()
         priority = float(backend.priority)
-    except Exception:  # a broken keyring configuration: fall back to the file
+    except Exception as error:  # a broken keyring configuration
+        raise NoKeyring(f"keyring cannot choose a backend: {type(error).__name__}") from None
+    if priority <= 0:
+        raise NoKeyring(
+            f"no keyring backend is available (keyring chose {describe(backend)}): install one "
+            "for this system, or set PYTHON_KEYRING_BACKEND"
+        )
+    return backend
+
+
+def keyring_backend() -> Any | None:
+    """keyring's chosen backend, or ``None`` (remembered tokens then go to the file)."""
+    try:
+        return chosen_backend()
+    except NoKeyring:
         return None
-    return backend if priority > 0 else None
+
+
+def describe(backend: Any) -> str:
+    kind = type(backend)
+    return f"{kind.__name__} ({kind.__module__})"
 
 
 @contextlib.contextmanager
