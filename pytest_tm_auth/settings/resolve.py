@@ -11,6 +11,7 @@ this module only decides.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from pytest_tm_auth.settings.model import (
     DEFAULT,
@@ -52,27 +53,14 @@ class Sources:
 
     def with_dotenv(self, dotenv: Mapping[str, str | None], files: Mapping[str, str]) -> Sources:
         """These sources and the variables of ``.env`` files, each with its file's name."""
-        return Sources(
-            options=self.options,
-            environ=self.environ,
-            dotenv=dotenv,
-            dotenv_files=files,
-            ini=self.ini,
-            ini_name=self.ini_name,
-            keyring=self.keyring,
-        )
+        return self._replaced(dotenv=dotenv, dotenv_files=files)
 
     def with_keyring(self, keyring: Mapping[str, str]) -> Sources:
         """These sources and the secrets the keyring holds (setting name -> site)."""
-        return Sources(
-            options=self.options,
-            environ=self.environ,
-            dotenv=self.dotenv,
-            dotenv_files=self.dotenv_files,
-            ini=self.ini,
-            ini_name=self.ini_name,
-            keyring=keyring,
-        )
+        return self._replaced(keyring=keyring)
+
+    def _replaced(self, **changed: Any) -> Sources:
+        return Sources(**{**{name: getattr(self, name) for name in self.__slots__}, **changed})
 
     def above_dotenv(self) -> Sources:
         """The command line and the environment: the sources a ``.env`` file never overrides."""
