@@ -16,13 +16,11 @@ __all__ = ["MISSING", "arguments"]
 
 MISSING = object()  # a ``$variable`` the request did not define
 
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _VALUE = re.compile(
-    r'(?P<name>[A-Za-z_]\w*)\s*:\s*(?:(?P<string>"(?:[^"\\]|\\.)*")|\$(?P<var>[A-Za-z_]\w*)'
+    rf"(?P<name>[A-Za-z_]\w*)\s*:\s*(?:(?P<string>{_STRING.pattern})|\$(?P<var>[A-Za-z_]\w*)"
     r"|(?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(?P<word>[A-Za-z_]\w*))"
 )
-
-
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 def _closing(text: str, opening: int) -> int:
