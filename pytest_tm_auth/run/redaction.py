@@ -54,15 +54,8 @@ class Redaction(HooksOnly):
         """Each report, before the terminal, ``--junitxml``, pytest-html or xdist reads it:
         also what was added after it was made (the xfail reason, pytest-html's ``extras``)
         and, in an xdist controller, what a worker could not know (a controller's secrets)."""
-        attributes = report.__dict__
-        extras = attributes.get("extras")
-        if (  # what _quiet() asks, inline: this runs at every phase of every test
-            not extras
-            and report.longrepr is None
-            and not report.sections
-            and not report.user_properties
-            and "wasxfail" not in attributes
-        ):
+        extras = report.__dict__.get("extras")
+        if not extras and _quiet(report):
             return
         from pytest_tm_auth.run.scrubbed import scrub_inside, scrub_report
 
