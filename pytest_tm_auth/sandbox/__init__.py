@@ -21,8 +21,7 @@ from pytest_tm_auth.sandbox.messages import (
     text_response,
 )
 from pytest_tm_auth.sandbox.records import Recorded
-from pytest_tm_auth.sandbox.server import Sandbox
-from pytest_tm_auth.sandbox.services import RouteSpec, Service
+from pytest_tm_auth.sandbox.server import RouteSpec, Sandbox, Service
 from pytest_tm_auth.sandbox.state import State
 
 __all__ = [
