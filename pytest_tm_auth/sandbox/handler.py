@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_tm_auth.sandbox.faults import Fault
 from pytest_tm_auth.sandbox.messages import Request, Response, parse_authorization, text_response
-from pytest_tm_auth.sandbox.records import RECORDED_HEADERS, Recorded
+from pytest_tm_auth.sandbox.state import RECORDED_HEADERS, Recorded
 from pytest_tm_auth.sandbox.table import Resolution, not_found
 
 if TYPE_CHECKING:

@@ -25,9 +25,8 @@ from pytest_tm_auth.sandbox.demo import (
 from pytest_tm_auth.sandbox.faults import Fault
 from pytest_tm_auth.sandbox.lifecycle import LoopbackServing
 from pytest_tm_auth.sandbox.messages import Handler
-from pytest_tm_auth.sandbox.records import Recorded
 from pytest_tm_auth.sandbox.routes import ROUTES
-from pytest_tm_auth.sandbox.state import State, route_matches
+from pytest_tm_auth.sandbox.state import Recorded, State, route_matches
 from pytest_tm_auth.sandbox.table import METHODS, Route, RouteTable
 
 __all__ = ["Deployment", "RouteSpec", "Sandbox", "Service"]
