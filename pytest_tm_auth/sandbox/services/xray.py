@@ -113,7 +113,7 @@ def graphql(
         data = None
     query = data.get("query") if isinstance(data, dict) else None
     if not isinstance(query, str) or not query.strip():
-        return json_response(400, {"errors": [{"message": "Must provide query string."}]})
+        return _graphql_errors("Must provide query string.")
     variables = data.get("variables") if isinstance(data, dict) else None
     paged = _paged(query, variables if isinstance(variables, dict) else {})
     if paged is not None:
@@ -145,7 +145,7 @@ GRAPHQL_LIMIT = OffsetRule(
 CONNECTIONS = {"getTests": "Test", "getTestExecutions": "Test Execution"}
 
 
-def _errors(message: str) -> Response:
+def _graphql_errors(message: str) -> Response:
     return json_response(400, {"errors": [{"message": message}]})
 
 
@@ -203,7 +203,7 @@ def _paged(query: str, variables: Mapping[str, Any]) -> Response | None:
             if given is not None:
                 data[field] = _connection(field, given)
     except (BadPage, BadQuery) as bad:
-        return _errors(str(bad))
+        return _graphql_errors(str(bad))
     return json_response(200, {"data": data}) if data else None
 
 
