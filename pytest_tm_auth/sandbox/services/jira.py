@@ -51,19 +51,15 @@ __all__ = [
     "REMOVED",
     "cloud_myself",
     "cloud_server_info",
-    "cloud_user",
     "dc_myself",
     "dc_search",
     "dc_server_info",
     "gateway_myself",
     "gateway_search_jql",
-    "gateway_user",
     "removed",
     "search_jql",
-    "search_jql_as",
     "signed_in",
     "tenant_info",
-    "user_answer",
 ]
 
 NOT_AUTHENTICATED = {
@@ -76,7 +72,7 @@ PASSWORD_DEPRECATED = (
 )
 
 
-def user_answer(request: Request, who: str) -> Response:
+def _user_answer(request: Request, who: str) -> Response:
     """``/myself``'s 200: the demo user (``who`` is recorded as the caller)."""
     user = {
         "self": f"{request.base_url}/rest/api/2/user?accountId={DEMO.jira_account_id}",
@@ -92,7 +88,7 @@ def user_answer(request: Request, who: str) -> Response:
     return response
 
 
-def cloud_user(request: Request) -> str | Response:
+def _cloud_user(request: Request) -> str | Response:
     """Who the site's Basic email:API-token identifies, or the refusal Jira Cloud sends."""
     credentials = request.credentials
     if credentials.scheme == "basic" and credentials.user is not None:
@@ -109,8 +105,8 @@ def cloud_user(request: Request) -> str | Response:
 
 def cloud_myself(request: Request, state: State, params: Mapping[str, str]) -> Response:
     """``GET /rest/api/{2,3}/myself`` on Jira Cloud."""
-    who = cloud_user(request)
-    return who if isinstance(who, Response) else user_answer(request, who)
+    who = _cloud_user(request)
+    return who if isinstance(who, Response) else _user_answer(request, who)
 
 
 # Data Center's login
@@ -198,7 +194,7 @@ def tenant_info(request: Request, state: State, params: Mapping[str, str]) -> Re
     return json_response(200, {"cloudId": DEMO.jira_cloud_id})
 
 
-def gateway_user(request: Request, state: State, params: Mapping[str, str]) -> str | Response:
+def _gateway_user(request: Request, state: State, params: Mapping[str, str]) -> str | Response:
     """Who the gateway lets in (classic or scoped token, or an access token), or its refusal."""
     if params.get("cloud") != DEMO.jira_cloud_id:
         return json_response(404, {"message": "Cannot find site for the cloud id"})
@@ -219,14 +215,14 @@ def gateway_user(request: Request, state: State, params: Mapping[str, str]) -> s
 
 def gateway_myself(request: Request, state: State, params: Mapping[str, str]) -> Response:
     """``GET /gateway/ex/jira/{cloudId}/rest/api/{2,3}/myself`` through the API gateway."""
-    who = gateway_user(request, state, params)
-    return who if isinstance(who, Response) else user_answer(request, who)
+    who = _gateway_user(request, state, params)
+    return who if isinstance(who, Response) else _user_answer(request, who)
 
 
 def gateway_search_jql(request: Request, state: State, params: Mapping[str, str]) -> Response:
     """``GET|POST /gateway/ex/jira/{cloudId}/rest/api/{2,3}/search/jql``: as on the site."""
-    who = gateway_user(request, state, params)
-    return who if isinstance(who, Response) else search_jql_as(request, state, who)
+    who = _gateway_user(request, state, params)
+    return who if isinstance(who, Response) else _search_jql_as(request, state, who)
 
 
 def cloud_server_info(request: Request, state: State, params: Mapping[str, str]) -> Response:
@@ -326,7 +322,7 @@ def removed(request: Request, state: State, params: Mapping[str, str]) -> Respon
     return _errors(410, REMOVED)
 
 
-def search_jql_as(request: Request, state: State, who: str) -> Response:
+def _search_jql_as(request: Request, state: State, who: str) -> Response:
     """The enhanced search's answer for a caller already let in as ``who``."""
     try:
         asked = _asked(request)
@@ -352,8 +348,8 @@ def search_jql_as(request: Request, state: State, who: str) -> Response:
 
 def search_jql(request: Request, state: State, params: Mapping[str, str]) -> Response:
     """``GET|POST /rest/api/{2,3}/search/jql`` on the Jira Cloud site."""
-    who = cloud_user(request)
-    return who if isinstance(who, Response) else search_jql_as(request, state, who)
+    who = _cloud_user(request)
+    return who if isinstance(who, Response) else _search_jql_as(request, state, who)
 
 
 @signed_in
