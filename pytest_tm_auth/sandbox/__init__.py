@@ -20,10 +20,8 @@ from pytest_tm_auth.sandbox.messages import (
     same_secret,
     text_response,
 )
-from pytest_tm_auth.sandbox.records import Recorded
-from pytest_tm_auth.sandbox.server import Sandbox
-from pytest_tm_auth.sandbox.services import RouteSpec, Service
-from pytest_tm_auth.sandbox.state import State
+from pytest_tm_auth.sandbox.server import RouteSpec, Sandbox, Service
+from pytest_tm_auth.sandbox.state import Recorded, State
 
 __all__ = [
     "DEMO",

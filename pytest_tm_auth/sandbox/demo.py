@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -16,6 +18,7 @@ __all__ = [
     "DemoCredentials",
     "Deployment",
     "demo_settings",
+    "zephyr_token",
 ]
 
 Deployment = Literal["cloud", "datacenter", "cloud-scoped", "cloud-oauth", "datacenter-oauth"]
@@ -72,6 +75,13 @@ class DemoCredentials:
 
 
 DEMO = DemoCredentials()
+
+
+def zephyr_token(lifetime: float) -> str:
+    """A Zephyr Scale Cloud token like the demo one, expiring ``lifetime`` seconds from now."""
+    claims = dict(_ZEPHYR_CLAIMS, iat=math.floor(time.time()))
+    claims["exp"] = math.floor(time.time() + lifetime)
+    return jwt.encode(claims, ZEPHYR_KEY)
 
 
 def demo_settings(url: str, deployment: Deployment) -> dict[str, str]:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_tm_auth.sandbox.faults import Fault
 from pytest_tm_auth.sandbox.messages import Request, Response, parse_authorization, text_response
-from pytest_tm_auth.sandbox.records import RECORDED_HEADERS, Recorded
-from pytest_tm_auth.sandbox.routes import Resolution, not_found
+from pytest_tm_auth.sandbox.state import RECORDED_HEADERS, Recorded
+from pytest_tm_auth.sandbox.table import Resolution, not_found
 
 if TYPE_CHECKING:
     from pytest_tm_auth.sandbox.httpserver import LoopbackHTTPServer

@@ -10,8 +10,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from pytest_tm_auth.sandbox.routes import RouteTable
 from pytest_tm_auth.sandbox.state import State
+from pytest_tm_auth.sandbox.table import RouteTable
 
 __all__ = ["LoopbackHTTPServer"]
 
@@ -30,7 +30,7 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         handler: type[BaseHTTPRequestHandler],
         state: State,
         *,
-        routes: RouteTable,
+        routes: RouteTable[Any],
         ssl_context: ssl.SSLContext | None,
     ) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET

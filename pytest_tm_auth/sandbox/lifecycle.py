@@ -10,18 +10,18 @@ import ipaddress
 import ssl
 import threading
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 from pytest_tm_auth.sandbox.handler import SandboxHandler
 from pytest_tm_auth.sandbox.httpserver import LoopbackHTTPServer
-from pytest_tm_auth.sandbox.routes import RouteTable
 from pytest_tm_auth.sandbox.state import State
+from pytest_tm_auth.sandbox.table import AddedT, RouteTable
 
 __all__ = ["POLL_INTERVAL", "LoopbackServing", "loopback"]
 
 POLL_INTERVAL = 0.05  # how fast stop() is noticed by the accept loop
 
-_Self = TypeVar("_Self", bound="LoopbackServing")
+_Self = TypeVar("_Self", bound="LoopbackServing[Any]")
 
 
 def loopback(host: str) -> str:
@@ -37,7 +37,7 @@ def loopback(host: str) -> str:
     return str(address)
 
 
-class LoopbackServing:
+class LoopbackServing(Generic[AddedT]):
     """One loopback HTTP(S) server over a state and a route table, started and stopped at will.
 
     Both outlive the server, so services added before :meth:`start` are served from the first
@@ -45,13 +45,19 @@ class LoopbackServing:
     """
 
     def __init__(
-        self, *, host: str, port: int, ssl_context: ssl.SSLContext | None, state: State
+        self,
+        *,
+        host: str,
+        port: int,
+        ssl_context: ssl.SSLContext | None,
+        state: State,
+        routes: RouteTable[AddedT],
     ) -> None:
         self._host = loopback(host)
         self._port = port
         self._ssl_context = ssl_context
         self._state = state
-        self._routes = RouteTable()
+        self._routes = routes
         self._server: LoopbackHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._lifecycle = threading.Lock()

@@ -1,26 +1,112 @@
-"""``Sandbox``: start a local stand-in for Xray, Zephyr Scale and Jira, steer it, observe it."""
+"""``Sandbox``: start a local stand-in for Xray, Zephyr Scale and Jira, steer it, observe it.
+
+A :class:`Service` of your own is plain data that a recipe defines at import time and hands
+to :meth:`Sandbox.add_service`. Its routes are checked when it is made, so a typo fails
+where it was written, not as a silent 404 later.
+"""
 
 from __future__ import annotations
 
 import math
+import re
 import ssl
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TypeAlias
 
-from pytest_tm_auth.sandbox.demo import DEMO, FLOWS, JIRA_DC_PATH, Deployment, demo_settings
+from pytest_tm_auth.sandbox.demo import (
+    DEMO,
+    FLOWS,
+    JIRA_DC_PATH,
+    Deployment,
+    demo_settings,
+    zephyr_token,
+)
 from pytest_tm_auth.sandbox.faults import Fault
 from pytest_tm_auth.sandbox.lifecycle import LoopbackServing
-from pytest_tm_auth.sandbox.oauth import issue_zephyr
-from pytest_tm_auth.sandbox.records import Recorded
-from pytest_tm_auth.sandbox.routes import BUILT_IN_NAMES
-from pytest_tm_auth.sandbox.services import Service
-from pytest_tm_auth.sandbox.state import State, route_matches
+from pytest_tm_auth.sandbox.messages import Handler
+from pytest_tm_auth.sandbox.routes import ROUTES
+from pytest_tm_auth.sandbox.state import Recorded, State, route_matches
+from pytest_tm_auth.sandbox.table import METHODS, Route, RouteTable
 
-__all__ = ["ROUTE_NAMES", "Deployment", "Sandbox"]
+__all__ = ["Deployment", "RouteSpec", "Sandbox", "Service"]
 
-#: The built-in route names; :meth:`Sandbox.add_service` adds a service's to that sandbox only.
-ROUTE_NAMES = BUILT_IN_NAMES
+RouteSpec: TypeAlias = tuple[str, str, str, Handler]
+"""``(name, method, path_regex, handler)``, as a :class:`Service` lists its routes."""
+
+_SERVICE_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_ROUTE_TAIL = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)*")
 
 
-class Sandbox(LoopbackServing):
+def path_only(path: str, query: str) -> str:
+    """The default target: routes match the path alone, as the built-in ones do."""
+    return path
+
+
+def no_settings(sandbox: Sandbox) -> Mapping[str, str]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Service:
+    """Routes the stand-in serves under the dotted prefix ``name``, and the settings they need.
+
+    ``routes`` are ``(name, method, path_regex, handler)``. Each name sits under the prefix
+    (``notes.list``), so ``count("notes")`` and ``add_faults(route="notes")`` reach the whole
+    service. The regex must match all of ``target(path, query)`` (the path, unless the
+    service's API travels in the query string); its named groups are the handler's
+    ``params``. Handlers take ``(Request, State, params)`` and return a ``Response``, like
+    the built-in ones. ``settings(sandbox)`` gives what points its provider at a running
+    stand-in, with obviously fake demo credentials.
+    """
+
+    name: str
+    routes: Sequence[RouteSpec]
+    target: Callable[[str, str], str] = path_only
+    settings: Callable[[Sandbox], Mapping[str, str]] = no_settings
+    compiled: tuple[Route, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not _SERVICE_NAME.fullmatch(self.name):
+            raise ValueError(
+                f"Service name must be lowercase letters, digits or _ (a route prefix), "
+                f"not {self.name!r}"
+            )
+        if not self.routes:
+            raise ValueError(f"Service {self.name!r} has no routes")
+        compiled = tuple(self._compile(spec) for spec in self.routes)
+        names = [route.name for route in compiled]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"Service {self.name!r} names more than one route {twice[0]!r}")
+        object.__setattr__(self, "routes", tuple(self.routes))
+        object.__setattr__(self, "compiled", compiled)
+
+    def _compile(self, spec: RouteSpec) -> Route:
+        name, method, pattern, handler = spec
+        prefix = self.name + "."
+        if not (name.startswith(prefix) and _ROUTE_TAIL.fullmatch(name[len(prefix) :])):
+            raise ValueError(
+                f"Service {self.name!r}: route name {name!r} must be dotted under its prefix, "
+                f"like {prefix + 'case'!r}"
+            )
+        if method not in METHODS:
+            raise ValueError(
+                f"Service {self.name!r}: route {name!r} has method {method!r}, "
+                f"not one of {', '.join(METHODS)}"
+            )
+        if not callable(handler):
+            raise TypeError(f"Service {self.name!r}: route {name!r} has no callable handler")
+        try:
+            compiled = re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(
+                f"Service {self.name!r}: route {name!r} has an invalid path regex: {exc}"
+            ) from None
+        return Route(name, method, compiled, handler)
+
+
+class Sandbox(LoopbackServing[Service]):
     """A local HTTP(S) server answering like Xray, Zephyr Scale and Jira, with demo accounts.
 
     Cloud services live at the root (Xray ``/api/v2``, Jira ``/rest/api``, Zephyr ``/v2/``);
@@ -38,7 +124,13 @@ class Sandbox(LoopbackServing):
     ) -> None:
         if not (token_lifetime > 0 and math.isfinite(token_lifetime)):
             raise ValueError("token_lifetime must be a positive number of seconds")
-        super().__init__(host=host, port=port, ssl_context=ssl_context, state=State(token_lifetime))
+        super().__init__(
+            host=host,
+            port=port,
+            ssl_context=ssl_context,
+            state=State(token_lifetime),
+            routes=RouteTable(ROUTES),
+        )
 
     # where it is
 
@@ -130,7 +222,7 @@ class Sandbox(LoopbackServing):
 
     def issue_zephyr_token(self, *, lifetime: float) -> str:
         """A Zephyr Scale Cloud API token the stand-in accepts until ``exp = now + lifetime``."""
-        return issue_zephyr(lifetime)
+        return zephyr_token(lifetime)
 
     @property
     def oauth_lifetime(self) -> int:

@@ -1,7 +1,9 @@
-"""Everything the sandbox remembers between requests, behind one lock.
+"""Everything the sandbox remembers between requests, behind locks.
 
 Handler threads and the test thread both touch it, so every read returns a copy and every
-change happens under the lock.
+change happens under a lock. :class:`Recorded` is what it keeps of each request (enough to
+assert on, never a credential); :class:`Created`, what requests made, so that the lists
+show it from then on (``Sandbox.reset()`` forgets it: the seeded data alone is left).
 """
 
 from __future__ import annotations
@@ -11,15 +13,22 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_tm_auth.sandbox import jwt
-from pytest_tm_auth.sandbox.created import Created
 from pytest_tm_auth.sandbox.faults import Fault
-from pytest_tm_auth.sandbox.records import Recorded
 
-__all__ = ["CAPTCHA_AFTER", "State", "TokenRejected", "route_matches"]
+__all__ = [
+    "CAPTCHA_AFTER",
+    "RECORDED_HEADERS",
+    "Created",
+    "Recorded",
+    "State",
+    "TokenRejected",
+    "route_matches",
+]
 
 CAPTCHA_AFTER = 3  # failed basic logins before Jira Data Center asks for a CAPTCHA
 
@@ -35,6 +44,56 @@ class TokenRejected(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+#: Request headers kept by name (lower-cased): informative ones that never carry a credential.
+RECORDED_HEADERS = ("user-agent", "x-request-source")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One request as seen by the sandbox.
+
+    ``auth`` is only the scheme (``"bearer"``, ``"basic"``, another lower-cased word, or
+    ``None``) and ``user`` the user name it identified; ``status`` is 0 for a dropped
+    connection; ``connection`` identifies the TCP connection; ``at`` is ``time.monotonic()``;
+    ``headers`` holds those of :data:`RECORDED_HEADERS` the request sent, by lower-cased name.
+    """
+
+    method: str
+    path: str
+    query: str
+    route: str
+    status: int
+    auth: str | None
+    user: str | None
+    connection: int
+    at: float
+    headers: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+
+class Created:
+    """Zephyr Scale test executions made by ``POST /v2/testexecutions``, oldest first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executions: list[dict[str, Any]] = []
+
+    def add_execution(self, make: Callable[[int], dict[str, Any]], first_id: int) -> dict[str, Any]:
+        """Store ``make(id)``, numbered on from ``first_id`` (the first id after the seeded)."""
+        with self._lock:
+            execution = make(first_id + len(self._executions))
+            self._executions.append(execution)
+            return execution
+
+    @property
+    def executions(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._executions)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._executions.clear()
 
 
 OAUTH_LIFETIME = 3600  # Atlassian: "usually 1 hour"

@@ -7,7 +7,6 @@ import pytest
 from pytest_tm_auth.sandbox import catalog
 from pytest_tm_auth.sandbox.catalog import BadQuery, matching
 from pytest_tm_auth.sandbox.graphql import MISSING, arguments
-from pytest_tm_auth.sandbox.jira_search import CLOUD_PAGE, DC_PAGE
 from pytest_tm_auth.sandbox.paging import (
     BadPage,
     OffsetRule,
@@ -16,10 +15,11 @@ from pytest_tm_auth.sandbox.paging import (
     whole_number,
     window,
 )
-from pytest_tm_auth.sandbox.xray_dc import PAGE as XRAY_DC_PAGE
-from pytest_tm_auth.sandbox.xray_graphql import LIMIT
-from pytest_tm_auth.sandbox.zephyr import PAGE as ZEPHYR_PAGE
-from pytest_tm_auth.sandbox.zephyr_dc import PAGE as ZEPHYR_DC_PAGE
+from pytest_tm_auth.sandbox.services.jira import CLOUD_PAGE, DC_PAGE
+from pytest_tm_auth.sandbox.services.xray import DC_PAGE as XRAY_DC_PAGE
+from pytest_tm_auth.sandbox.services.xray import GRAPHQL_LIMIT as LIMIT
+from pytest_tm_auth.sandbox.services.zephyr import CLOUD_PAGE as ZEPHYR_PAGE
+from pytest_tm_auth.sandbox.services.zephyr import DC_PAGE as ZEPHYR_DC_PAGE
 
 KEY = b"k" * 32
 RULE = OffsetRule(default=10, maximum=100)

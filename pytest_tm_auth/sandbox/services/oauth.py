@@ -8,18 +8,15 @@ client as OAuth 2.0 says: ``{"error": ..., "error_description": ...}``.
 
 from __future__ import annotations
 
-import math
-import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
-from pytest_tm_auth.sandbox import jwt
-from pytest_tm_auth.sandbox.demo import _ZEPHYR_CLAIMS, DEMO, ZEPHYR_KEY
+from pytest_tm_auth.sandbox.demo import DEMO
 from pytest_tm_auth.sandbox.messages import Request, Response, json_response, same_secret
 from pytest_tm_auth.sandbox.state import State, TokenRejected
 
-__all__ = ["accepts", "cloud_token", "dc_token", "issue_zephyr"]
+__all__ = ["accepts", "cloud_token", "dc_token"]
 
 
 def _error(status: int, error: str, description: str) -> Response:
@@ -80,10 +77,3 @@ def accepts(state: State, token: str, client_id: str) -> str | None:
     except TokenRejected:
         return None
     return client_id if claims.get("aud") == client_id else None
-
-
-def issue_zephyr(lifetime: float) -> str:
-    """A Zephyr Scale Cloud token like the demo one, expiring ``lifetime`` seconds from now."""
-    claims = dict(_ZEPHYR_CLAIMS, iat=math.floor(time.time()))
-    claims["exp"] = math.floor(time.time() + lifetime)
-    return jwt.encode(claims, ZEPHYR_KEY)

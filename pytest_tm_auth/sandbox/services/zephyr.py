@@ -1,8 +1,13 @@
-"""Zephyr Scale Cloud ``/v2/``: a long-lived bearer JWT, lists paged by ``startAt``."""
+"""Zephyr Scale, Cloud and Data Center.
+
+Cloud ``/v2/``: a long-lived bearer JWT, lists paged by ``startAt``. Data Center
+``{jira}/rest/atm/1.0/``: behind Jira's login.
+"""
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -19,11 +24,17 @@ from pytest_tm_auth.sandbox.catalog import (
 )
 from pytest_tm_auth.sandbox.demo import ZEPHYR_KEY
 from pytest_tm_auth.sandbox.messages import Handler, Request, Response, json_response
-from pytest_tm_auth.sandbox.paging import BadPage, OffsetRule
+from pytest_tm_auth.sandbox.paging import MAX_OFFSET, BadPage, OffsetRule
+from pytest_tm_auth.sandbox.services.jira import signed_in
 from pytest_tm_auth.sandbox.state import State
 
 __all__ = [
-    "PAGE",
+    "CLOUD_PAGE",
+    "DC_PAGE",
+    "dc_healthcheck",
+    "dc_search",
+    "dc_testcase",
+    "dc_testrun",
     "healthcheck",
     "list_testexecutions",
     "projects",
@@ -40,7 +51,7 @@ _PROJECTS: list[dict[str, Any]] = [
 _PROJECT_IDS = {key: project_id for project_id, key, _ in PROJECTS}
 #: Zephyr Scale Cloud: 10 a page unless asked; more than 1000 is answered with 1000 (the
 #: API "reserves the right" to cut maxResults, and says so in the answer's maxResults).
-PAGE = OffsetRule(default=10, maximum=1000)
+CLOUD_PAGE = OffsetRule(default=10, maximum=1000)
 
 
 def _error(status: int, message: str) -> Response:
@@ -69,7 +80,7 @@ def _bearer(handler: Handler) -> Handler:
 def _page(request: Request, path: str, values: Sequence[dict[str, Any]]) -> Response:
     """A Zephyr Scale page: ``startAt``/``maxResults`` in, ``isLast`` and ``next`` out."""
     try:
-        page = PAGE.page(values, request.param("startAt"), request.param("maxResults"))
+        page = CLOUD_PAGE.page(values, request.param("startAt"), request.param("maxResults"))
     except BadPage as bad:
         return _error(400, str(bad))
     next_url = None
@@ -198,3 +209,70 @@ def testexecutions(request: Request, state: State, params: Mapping[str, str]) ->
 def healthcheck(request: Request, state: State, params: Mapping[str, str]) -> Response:
     """``GET /v2/healthcheck``: answers without checking the token, like the real one may."""
     return json_response(200, {"status": "UP"})
+
+
+# Data Center
+
+#: Zephyr Scale Data Center search: 200 a page unless asked (the vendor's default), and no
+#: known upper limit. The answer is a bare list: a client pages by moving
+#: startAt on by what it got, until a page comes back short or empty.
+DC_PAGE = OffsetRule(default=200, maximum=MAX_OFFSET)
+_PROJECT_KEY = re.compile(r"projectKey\s*=\s*[\"']?([A-Za-z][A-Za-z0-9_]*)", re.IGNORECASE)
+
+
+def _dc_case(case: Case) -> dict[str, Any]:
+    return {
+        "key": case.key,
+        "name": case.name,
+        "projectKey": case.project,
+        "status": "Approved",
+        "priority": "Normal",
+    }
+
+
+def _dc_error(status: int, message: str) -> Response:
+    return json_response(status, {"errorMessages": [message]})
+
+
+@signed_in
+def dc_healthcheck(
+    request: Request, state: State, params: Mapping[str, str], user: str
+) -> Response:
+    """``GET .../rest/atm/1.0/healthcheck/``: the vendor CI plugin's credential check."""
+    return json_response(200, {"status": "ok"})
+
+
+@signed_in
+def dc_testcase(request: Request, state: State, params: Mapping[str, str], user: str) -> Response:
+    """``GET .../testcase/{key}``."""
+    for case in zephyr_cases():
+        if case.key == params["key"]:
+            return json_response(200, _dc_case(case))
+    return _dc_error(404, f"Test case {params['key']} not found")
+
+
+@signed_in
+def dc_search(request: Request, state: State, params: Mapping[str, str], user: str) -> Response:
+    """``GET .../testcase/search?query=projectKey = "DEMO"&startAt=0&maxResults=200``."""
+    query = request.param("query")
+    if not query:
+        return _dc_error(400, "The query parameter is required")
+    wanted = _PROJECT_KEY.search(query)
+    found = [c for c in zephyr_cases() if wanted is None or c.project == wanted[1]]
+    try:
+        page = DC_PAGE.page(found, request.param("startAt"), request.param("maxResults"))
+    except BadPage as bad:
+        return _dc_error(400, str(bad))
+    return json_response(200, [_dc_case(case) for case in page.items])
+
+
+@signed_in
+def dc_testrun(request: Request, state: State, params: Mapping[str, str], user: str) -> Response:
+    """``POST .../testrun``: 201 with the new test run's key."""
+    try:
+        data = request.json()
+    except ValueError:
+        return _dc_error(400, "The request body is not valid JSON")
+    if not isinstance(data, dict) or not data.get("projectKey"):
+        return _dc_error(400, "projectKey is required")
+    return json_response(201, {"id": 1, "key": f"{data['projectKey']}-C1"})
