@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pytest_tm_auth.core.secret import Secret
     from pytest_tm_auth.core.token import Token
     from pytest_tm_auth.core.urls import api_base
+    from pytest_tm_auth.core.values import Setting, Values
     from pytest_tm_auth.http.verify import verify_token
     from pytest_tm_auth.run.registry import TmAuth
     from pytest_tm_auth.run.warnings import (
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
         TokenExpiryWarning,
         TokenStoreWarning,
     )
-    from pytest_tm_auth.settings.model import Setting, Values
     from pytest_tm_auth.settings.site import site_url
 
 #: Where each public name lives.
@@ -53,8 +53,8 @@ _HOMES = {
     "ShortSecretWarning": "run.warnings",
     "DebugTraceWarning": "run.warnings",
     "ExpiringCredentialWarning": "run.warnings",
-    "Setting": "settings.model",
-    "Values": "settings.model",
+    "Setting": "core.values",
+    "Values": "core.values",
     "site_url": "settings.site",
 }
 

@@ -204,7 +204,7 @@ def test_credentials_hook_runs_once_in_the_controller(
 def test_plugin_imports_without_xdist() -> None:
     code = (
         "import sys; sys.modules['xdist'] = None; "
-        "import pytest_tm_auth.plugin, pytest_tm_auth.run.xdist; print('ok')"
+        "import pytest_tm_auth.plugin, pytest_tm_auth.run.xdist.sharing; print('ok')"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stderr

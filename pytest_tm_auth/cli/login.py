@@ -17,10 +17,10 @@ from pytest_tm_auth.cli.main import fail, say
 from pytest_tm_auth.cli.settings import all_settings, command_values, providers
 from pytest_tm_auth.core.errors import MissingCredentials, TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
-from pytest_tm_auth.run.checks import check_transport
+from pytest_tm_auth.core.values import KEYRING, Setting, Values
+from pytest_tm_auth.run.preflight import check_transport
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.stored import target_if_stored
-from pytest_tm_auth.settings.model import KEYRING, Setting, Values
 from pytest_tm_auth.store.keyring_secrets import KeyringSecrets
 from pytest_tm_auth.store.keyring_store import NoKeyring
 from pytest_tm_auth.store.stored_index import StoredIndex

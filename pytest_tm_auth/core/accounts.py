@@ -14,7 +14,7 @@ from pytest_tm_auth.core.errors import AuthError
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Target
-    from pytest_tm_auth.settings.model import Values
+    from pytest_tm_auth.core.values import Values
 
 
 @runtime_checkable

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Provider, Target
-    from pytest_tm_auth.settings.model import Values
+    from pytest_tm_auth.core.values import Values
 
 #: Bumped when the store key changes meaning, so old entries are never misread.
 STORE_FORMAT = 1

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import requests
 
     from pytest_tm_auth.core.token import Token
-    from pytest_tm_auth.settings.model import Values
+    from pytest_tm_auth.core.values import Values
 
 _T = TypeVar("_T")
 

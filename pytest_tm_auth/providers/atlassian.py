@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pytest_tm_auth.core.provider import Target
-from pytest_tm_auth.settings.model import Setting, Values
+from pytest_tm_auth.core.values import Setting, Values
 
 if TYPE_CHECKING:  # the advice runs on a refused login, when http is loaded anyway
     from pytest_tm_auth.core.token import Token

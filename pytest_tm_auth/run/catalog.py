@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypeGuard
 
 import pytest
 
-from pytest_tm_auth.settings.model import Setting
+from pytest_tm_auth.core.values import Setting
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Provider

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Provider
-    from pytest_tm_auth.settings.model import Values
+    from pytest_tm_auth.core.values import Values
 
 SOON = 14 * 86400.0
 

@@ -9,8 +9,7 @@ import pytest
 
 from pytest_tm_auth.core.errors import ConfigError
 from pytest_tm_auth.core.urls import checked_url
-from pytest_tm_auth.run.sources import ini_text
-from pytest_tm_auth.settings.model import Setting, Values
+from pytest_tm_auth.core.values import Setting, Values
 from pytest_tm_auth.settings.run_wide import ALLOW_HTTP, CA_BUNDLE, INSECURE
 
 
@@ -121,3 +120,12 @@ def warn(config: pytest.Config, warning: Warning) -> None:
         config.issue_config_time_warning(warning, stacklevel=3)
     except Warning as raised:
         raise ConfigError(f"{type(raised).__name__}: {raised}") from None
+
+
+def ini_text(config: pytest.Config, setting: Setting) -> str:
+    """The raw ini value of ``setting``, or ``""`` when unset or unknown to the ini parser."""
+    try:
+        value = config.getini(setting.ini)
+    except ValueError:  # a provider registered after the ini keys were read
+        return ""
+    return value if isinstance(value, str) else ""

@@ -1,5 +1,6 @@
-"""The run's setting values: what the command line and environment say at start, and the
-whole picture, ``.env`` files included, once the run needs it.
+"""The run's setting values: their raw text in the options, environment and ini file, what
+the command line and environment say at start, and the whole picture, ``.env`` files
+included, once the run needs it.
 
 A ``.env`` file is read only when needed, so quiet runs and IDE discovery that never touch a
 service never open it. Its secrets are still hidden from the start: the scrubber learns them
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,16 +19,33 @@ import pytest
 
 from pytest_tm_auth.core.errors import ConfigError, MissingCredentials
 from pytest_tm_auth.core.scrub import Scrubber
-from pytest_tm_auth.run.checks import check_transport
-from pytest_tm_auth.run.sources import gather
+from pytest_tm_auth.core.values import Setting, Values
+from pytest_tm_auth.run.preflight import check_transport, ini_text
 from pytest_tm_auth.settings.dotenv import env_files, with_env_files
-from pytest_tm_auth.settings.model import Setting, Values
 from pytest_tm_auth.settings.resolve import Sources, resolve
 from pytest_tm_auth.settings.run_wide import ACTIONS
 from pytest_tm_auth.store.base import config_directory
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Provider
+
+
+def gather(
+    config: pytest.Config, settings: Iterable[Setting], environ: Mapping[str, str] | None = None
+) -> Sources:
+    """The raw text of ``settings`` in the options, the environment and the ini file.
+
+    Not the ``.env`` files: :mod:`pytest_tm_auth.settings.dotenv` finds and reads them.
+    """
+    settings = list(settings)
+    environ = os.environ if environ is None else environ
+    return Sources(
+        options={s.name: config.getoption(s.name, default=None) for s in settings},
+        # A copy, as at start: a test module changing os.environ later changes nothing.
+        environ={s.env: environ[s.env] for s in settings if s.env in environ},
+        ini={s.name: ini_text(config, s) for s in settings},
+        ini_name=config.inipath.name if config.inipath else "ini",
+    )
 
 
 class RunValues:

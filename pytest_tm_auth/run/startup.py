@@ -20,17 +20,17 @@ import pytest
 
 from pytest_tm_auth.core.errors import ConfigError
 from pytest_tm_auth.core.scrub import Scrubber
-from pytest_tm_auth.run import modes
+from pytest_tm_auth.core.values import Values
+from pytest_tm_auth.run import base, modes
 from pytest_tm_auth.run.catalog import Catalog
-from pytest_tm_auth.run.checks import (
+from pytest_tm_auth.run.preflight import (
     check_transport,
     insecure_warning,
     warn,
     warn_about_exposure,
     warn_about_ini_secrets,
 )
-from pytest_tm_auth.run.values import RunValues
-from pytest_tm_auth.settings.model import Values
+from pytest_tm_auth.run.sources import RunValues
 from pytest_tm_auth.settings.run_wide import (
     CA_BUNDLE,
     CHECK,
@@ -92,11 +92,11 @@ class Startup:
     def configure(self) -> None:
         """At ``pytest_configure``: check what is known now; set up if a mode needs it now."""
         config = self._config
-        if modes.prints_help_only(config):
+        if base.prints_help_only(config):
             return  # --help, --markers: no test runs, nothing to check or hide
         has_env_files = self._reader.find_env_files()
         warn_about_ini_secrets(config, list(self._catalog.settings.values()))
-        needed = modes.needed_at_start(config) or self._reader.actions_on()
+        needed = base.needed_at_start(config) or self._reader.actions_on()
         if has_env_files and not needed:
             # Checks that combine values (http to a remote host unless allowed, mixed
             # deployments) wait for the file; each value it cannot override is checked now.
@@ -183,9 +183,7 @@ class Startup:
         """``values`` pointed at a stand-in under ``--tm-auth-sandbox``."""
         if not values.flag(SANDBOX.name):
             return values
-        from pytest_tm_auth.run.standin import with_standin
-
-        return with_standin(self._config, values)
+        return modes.with_sandbox(self._config, values)
 
     def _warn_once(self, values: Values) -> None:
         """TLS off, short secrets, ``--debug``: each said once, when first known."""

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from pytest_tm_auth.core.errors import MissingCredentials
     from pytest_tm_auth.core.provider import Provider, Target
     from pytest_tm_auth.core.token import Token
+    from pytest_tm_auth.core.values import Values
     from pytest_tm_auth.http.session import ApiSession, Transport
-    from pytest_tm_auth.settings.model import Values
 
 #: Called with each provider's new session (``pytest_tm_auth_session``).
 SessionHook = Callable[["Provider", "requests.Session"], None]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pytest_tm_auth.settings.model import (
+from pytest_tm_auth.core.values import (
     DEFAULT,
     EMPTY,
     KEYRING,

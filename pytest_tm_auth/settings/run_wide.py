@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_tm_auth.settings.model import Setting, parse_count, parse_seconds
+from pytest_tm_auth.core.values import Setting, parse_count, parse_seconds
 
 ENV_FILE = Setting(
     "tm_auth_env_file",

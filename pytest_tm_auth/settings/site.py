@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pytest_tm_auth.core.urls import checked_url
-from pytest_tm_auth.settings.model import Values
+from pytest_tm_auth.core.values import Values
 from pytest_tm_auth.settings.run_wide import ALLOW_HTTP
 
 

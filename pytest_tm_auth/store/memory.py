@@ -25,7 +25,7 @@ from pytest_tm_auth.store.base import StoreError, TokenStore
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Provider, Target
     from pytest_tm_auth.core.token import Token
-    from pytest_tm_auth.settings.model import Values
+    from pytest_tm_auth.core.values import Values
 
 
 class TokenMemory:

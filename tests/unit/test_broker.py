@@ -14,9 +14,9 @@ import pytest
 from pytest_tm_auth.core.errors import AuthError, TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.token import Token
-from pytest_tm_auth.run.broker import SHARED, Broker, BrokeredLogin
 from pytest_tm_auth.run.state import ProviderRun
-from pytest_tm_auth.run.xdist import ALONE, BROKER, WORKERINPUT, route
+from pytest_tm_auth.run.xdist.broker import SHARED, Broker, BrokeredLogin
+from pytest_tm_auth.run.xdist.sharing import ALONE, BROKER, WORKERINPUT, route
 from tests.unit.fakes import DemoProvider, FakeConnector, FakeHooks, FakeMemory, values
 
 CONFIGURED = {"DEMO_URL": "https://demo.example", "DEMO_KEY": "demo-key-not-real"}
@@ -200,7 +200,8 @@ class Node:
 
 
 def configure(*specs: Spec) -> tuple[list[dict[str, Any]], FakeConfig, FakeHooks, Any]:
-    from pytest_tm_auth.run.xdist import KEY, SharedLogin
+    from pytest_tm_auth.run.base import KEY
+    from pytest_tm_auth.run.xdist.sharing import SharedLogin
 
     hooks = FakeHooks()
     controller = provider_run(hooks, **CONFIGURED)

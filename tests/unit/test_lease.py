@@ -7,8 +7,8 @@ from typing import Any
 
 from pytest_tm_auth.core.codec import Data, encode_failure, encode_token
 from pytest_tm_auth.core.errors import AuthError
-from pytest_tm_auth.core.lease import Desk, fingerprint
 from pytest_tm_auth.core.token import Token
+from pytest_tm_auth.run.xdist.lease import Desk, fingerprint
 
 
 class FakeOffice:

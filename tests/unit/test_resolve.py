@@ -6,7 +6,7 @@ import pytest
 
 from pytest_tm_auth.core.errors import ConfigError
 from pytest_tm_auth.core.secret import Secret
-from pytest_tm_auth.settings.model import Setting
+from pytest_tm_auth.core.values import Setting
 from pytest_tm_auth.settings.resolve import Sources, resolve
 from pytest_tm_auth.settings.run_wide import CHECK, ON_MISSING, TIMEOUT
 

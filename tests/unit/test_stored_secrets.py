@@ -11,8 +11,8 @@ import pytest
 
 from pytest_tm_auth.core.errors import MissingCredentials
 from pytest_tm_auth.core.login import Configured, LoginStep
+from pytest_tm_auth.core.values import InKeyring, Values
 from pytest_tm_auth.run.stored import keyring_sites
-from pytest_tm_auth.settings.model import InKeyring, Values
 from pytest_tm_auth.settings.resolve import Sources, resolve
 from pytest_tm_auth.store.stored_index import Stored, StoredIndex
 from tests.unit.fakes import KEY, URL, DemoProvider, FakeConnector, FakeHooks

@@ -15,7 +15,6 @@ plain hook call, not a wrapper's generator as well.
 
 from __future__ import annotations
 
-import logging
 import warnings
 from collections.abc import Generator
 
@@ -24,7 +23,8 @@ import pytest
 from pytest_tm_auth import _compat
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.secret import Secret
-from pytest_tm_auth.run.modes import HooksOnly
+from pytest_tm_auth.run.base import HooksOnly
+from pytest_tm_auth.run.quiet import ScrubbingFilter
 
 #: Registered under this name when other plugins read reports as they are made.
 MADE_REPORTS_PLUGIN = "tm_auth_redaction_made"
@@ -44,7 +44,7 @@ class Redaction(HooksOnly):
         """A collection error (an import error, a conftest's), before it is shown."""
         report = yield
         if report.longrepr is not None:
-            from pytest_tm_auth.run.scrubbed import scrub_report
+            from pytest_tm_auth.run.redaction.scrubbed import scrub_report
 
             scrub_report(report, self.scrubber)
         return report
@@ -57,7 +57,7 @@ class Redaction(HooksOnly):
         extras = report.__dict__.get("extras")
         if not extras and _quiet(report):
             return
-        from pytest_tm_auth.run.scrubbed import scrub_inside, scrub_report
+        from pytest_tm_auth.run.redaction.scrubbed import scrub_inside, scrub_report
 
         scrub_report(report, self.scrubber)
         if extras:
@@ -76,14 +76,14 @@ class Redaction(HooksOnly):
     @pytest.hookimpl(tryfirst=True)
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         """``pytest.exit(reason)`` and Ctrl-C, before the terminal keeps their text."""
-        from pytest_tm_auth.run.scrubbed import scrub_exception
+        from pytest_tm_auth.run.redaction.scrubbed import scrub_exception
 
         scrub_exception(excinfo.value, self.scrubber.scrub)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_internalerror(self, excrepr: object) -> None:
         """An INTERNALERROR, before the terminal prints it line by line."""
-        from pytest_tm_auth.run.scrubbed import scrub_inside
+        from pytest_tm_auth.run.redaction.scrubbed import scrub_inside
 
         scrub_inside(excrepr, lambda text: self.scrubber.scrub(text, pieces=True))
 
@@ -156,46 +156,17 @@ class MadeReports(HooksOnly):
         """Innermost: the exception before the report is made of it, the report before any
         other wrapper (allure-pytest, pytest-csv, pytest-json-report) reads it."""
         if call.excinfo is not None:
-            from pytest_tm_auth.run.scrubbed import scrub_exception
+            from pytest_tm_auth.run.redaction.scrubbed import scrub_exception
 
             scrub_exception(call.excinfo.value, self.scrubber.scrub)
         report = yield
         if _quiet(report):
             return report  # a quiet pass, as most are (3 calls per test): nothing to read
-        from pytest_tm_auth.run.scrubbed import scrub_report
+        from pytest_tm_auth.run.redaction.scrubbed import scrub_report
 
         scrub_report(report, self.scrubber)
         _compat.scrub_report_sections(item, self.scrubber.scrub)
         return report
-
-
-class ScrubbingFilter(logging.Filter):
-    """Hides known secrets in log records before a handler writes them anywhere.
-
-    Set on pytest's log handlers (captured, live and ``--log-file``), it covers records
-    that never pass through a test report. It changes the record, so every later handler
-    sees the scrubbed text too; it never drops a record and never raises.
-    """
-
-    def __init__(self, scrubber: Scrubber) -> None:
-        super().__init__()
-        self.scrubber = scrubber
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.scrubber:
-            return True
-        try:
-            message = record.getMessage()
-            scrubbed = self.scrubber.scrub(message)
-            if scrubbed != message:
-                record.msg, record.args = scrubbed, None
-            if record.exc_info and not record.exc_text:
-                record.exc_text = logging.Formatter().formatException(record.exc_info)
-            if record.exc_text:
-                record.exc_text = self.scrubber.scrub(record.exc_text)
-        except Exception:  # a malformed record: logging reports it itself, later
-            pass
-        return True
 
 
 def _quiet(report: pytest.TestReport) -> bool:
