@@ -79,11 +79,11 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None
         catalog = CATALOGS.get(early_config.pluginmanager)
         if cause is not None and catalog is not None:
             from pytest_tm_auth.core.scrub import Scrubber
-            from pytest_tm_auth.run.redaction.scrubbed import scrub_exception
+            from pytest_tm_auth.run import modes
 
             scrubber = Scrubber()
             scrubber.add(*(os.environ.get(s.env) for s in catalog.settings.values() if s.secret))
-            scrub_exception(cause, scrubber.scrub)
+            modes.scrub_early_failure(cause, scrubber)
         raise
 
 

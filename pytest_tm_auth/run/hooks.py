@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 class PytestHooks:
-    """Implements :class:`~pytest_tm_auth.core.login.Hooks` with the run's registered hooks."""
+    """Implements :class:`~pytest_tm_auth.core.login_step.Hooks` with the run's registered hooks."""
 
     #: A hook's ``pytest.exit`` ends the run: the login step lets it through.
     stops_run: tuple[type[BaseException], ...] = (pytest.exit.Exception,)

@@ -21,7 +21,7 @@ import pytest
 from pytest_tm_auth.core.errors import ConfigError
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.values import Values
-from pytest_tm_auth.run import base, modes
+from pytest_tm_auth.run import modes, plugin_base
 from pytest_tm_auth.run.catalog import Catalog
 from pytest_tm_auth.run.preflight import (
     check_transport,
@@ -42,7 +42,7 @@ from pytest_tm_auth.settings.run_wide import (
 )
 
 if TYPE_CHECKING:
-    from pytest_tm_auth.core.login import Vault
+    from pytest_tm_auth.core.login_step import Vault
     from pytest_tm_auth.http.session import Transport
     from pytest_tm_auth.run.registry import TmAuth
     from pytest_tm_auth.run.state import ProviderRun
@@ -92,11 +92,11 @@ class Startup:
     def configure(self) -> None:
         """At ``pytest_configure``: check what is known now; set up if a mode needs it now."""
         config = self._config
-        if base.prints_help_only(config):
+        if plugin_base.prints_help_only(config):
             return  # --help, --markers: no test runs, nothing to check or hide
         has_env_files = self._reader.find_env_files()
         warn_about_ini_secrets(config, list(self._catalog.settings.values()))
-        needed = base.needed_at_start(config) or self._reader.actions_on()
+        needed = plugin_base.needed_at_start(config) or self._reader.actions_on()
         if has_env_files and not needed:
             # Checks that combine values (http to a remote host unless allowed, mixed
             # deployments) wait for the file; each value it cannot override is checked now.

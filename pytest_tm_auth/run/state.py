@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from pytest_tm_auth.core.accounts import Accounts
 from pytest_tm_auth.core.cache import Issued, Outcome, TokenCache
 from pytest_tm_auth.core.errors import TmAuthError
-from pytest_tm_auth.core.login import Configured, Connector, Hooks, LoginStep, Vault
+from pytest_tm_auth.core.login_step import Configured, Connector, Hooks, LoginStep, Vault
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.run.expiry import warn_if_expiring
 from pytest_tm_auth.run.outcomes import fail_test

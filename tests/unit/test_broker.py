@@ -200,7 +200,7 @@ class Node:
 
 
 def configure(*specs: Spec) -> tuple[list[dict[str, Any]], FakeConfig, FakeHooks, Any]:
-    from pytest_tm_auth.run.base import KEY
+    from pytest_tm_auth.run.plugin_base import KEY
     from pytest_tm_auth.run.xdist.sharing import SharedLogin
 
     hooks = FakeHooks()

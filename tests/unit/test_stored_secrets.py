@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pytest_tm_auth.core.errors import MissingCredentials
-from pytest_tm_auth.core.login import Configured, LoginStep
+from pytest_tm_auth.core.login_step import Configured, LoginStep
 from pytest_tm_auth.core.values import InKeyring, Values
 from pytest_tm_auth.run.stored import keyring_sites
 from pytest_tm_auth.settings.resolve import Sources, resolve

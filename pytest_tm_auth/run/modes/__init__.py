@@ -19,7 +19,7 @@ import pytest
 
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.values import Values
-from pytest_tm_auth.run.base import distributing
+from pytest_tm_auth.run.plugin_base import distributing
 from pytest_tm_auth.settings.run_wide import CHECK, REMEMBER, RESET
 
 if TYPE_CHECKING:
@@ -132,3 +132,10 @@ def with_sandbox(config: pytest.Config, values: Values) -> Values:
     from pytest_tm_auth.run.modes.standin import with_standin
 
     return with_standin(config, values)
+
+
+def scrub_early_failure(error: BaseException, scrubber: Scrubber) -> None:
+    """A failure pytest prints before any report exists (a ``conftest.py`` that fails to load)."""
+    from pytest_tm_auth.run.redaction.scrubbed import scrub_exception
+
+    scrub_exception(error, scrubber.scrub)

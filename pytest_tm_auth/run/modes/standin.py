@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_tm_auth.core.values import Values
-from pytest_tm_auth.run.base import SANDBOX_SOURCE, from_controller
+from pytest_tm_auth.run.plugin_base import SANDBOX_SOURCE, from_controller
 
 
 def with_standin(config: pytest.Config, values: Values) -> Values:

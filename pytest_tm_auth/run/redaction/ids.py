@@ -12,7 +12,7 @@ import pytest
 
 from pytest_tm_auth import _compat
 from pytest_tm_auth.core.scrub import Scrubber
-from pytest_tm_auth.run.base import HooksOnly
+from pytest_tm_auth.run.plugin_base import HooksOnly
 
 
 class IdRedaction(HooksOnly):

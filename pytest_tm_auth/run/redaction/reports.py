@@ -23,7 +23,7 @@ import pytest
 from pytest_tm_auth import _compat
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.secret import Secret
-from pytest_tm_auth.run.base import HooksOnly
+from pytest_tm_auth.run.plugin_base import HooksOnly
 from pytest_tm_auth.run.quiet import ScrubbingFilter
 
 #: Registered under this name when other plugins read reports as they are made.

@@ -27,7 +27,7 @@ from pytest_tm_auth.core.codec import (
     encode_token,
 )
 from pytest_tm_auth.core.errors import AuthError, MissingCredentials, TmAuthError
-from pytest_tm_auth.core.login import not_tried
+from pytest_tm_auth.core.login_step import not_tried
 from pytest_tm_auth.core.token import Token
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.xdist.channel import Message, Server, connect, receive, send

@@ -26,7 +26,7 @@ import pytest
 from pytest_tm_auth.core.codec import decode_failure, decode_target, decode_token
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.values import Values
-from pytest_tm_auth.run.base import KEY, HooksOnly, from_controller, standin_settings
+from pytest_tm_auth.run.plugin_base import KEY, HooksOnly, from_controller, standin_settings
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.warnings import UnencryptedGatewayWarning
 from pytest_tm_auth.run.xdist.broker import SHARED, Broker, BrokeredLogin, failed, shared
