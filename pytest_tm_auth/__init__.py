@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pytest_tm_auth.core.errors import AuthError, ConfigError, MissingCredentials, TmAuthError
     from pytest_tm_auth.core.provider import Login, Provider, Target, missing
-    from pytest_tm_auth.core.secret import Secret
     from pytest_tm_auth.core.token import Token
     from pytest_tm_auth.core.urls import api_base
-    from pytest_tm_auth.core.values import Setting, Values
+    from pytest_tm_auth.core.values import Secret, Setting, Values
     from pytest_tm_auth.http.verify import verify_token
     from pytest_tm_auth.run.registry import TmAuth
     from pytest_tm_auth.run.warnings import (
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
         TokenExpiryWarning,
         TokenStoreWarning,
     )
-    from pytest_tm_auth.settings.site import site_url
+    from pytest_tm_auth.settings.run_wide import site_url
 
 #: Where each public name lives.
 _HOMES = {
@@ -40,7 +39,7 @@ _HOMES = {
     "Provider": "core.provider",
     "Target": "core.provider",
     "missing": "core.provider",
-    "Secret": "core.secret",
+    "Secret": "core.values",
     "Token": "core.token",
     "api_base": "core.urls",
     "verify_token": "http.verify",
@@ -55,7 +54,7 @@ _HOMES = {
     "ExpiringCredentialWarning": "run.warnings",
     "Setting": "core.values",
     "Values": "core.values",
-    "site_url": "settings.site",
+    "site_url": "settings.run_wide",
 }
 
 __all__ = [

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     import requests
 
     from pytest_tm_auth.core.provider import Login, Provider
-    from pytest_tm_auth.core.secret import Secret
     from pytest_tm_auth.core.token import Token
+    from pytest_tm_auth.core.values import Secret
     from pytest_tm_auth.run.registry import TmAuth
 
 STARTUP = pytest.StashKey[Startup]()

@@ -13,8 +13,8 @@ from typing import Any
 
 from pytest_tm_auth.core.errors import AuthError, ConfigError, MissingCredentials, TmAuthError
 from pytest_tm_auth.core.provider import Target
-from pytest_tm_auth.core.secret import Secret
 from pytest_tm_auth.core.token import Token
+from pytest_tm_auth.core.values import Secret
 
 Data = dict[str, Any]
 

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Iterable
 from urllib.parse import quote, quote_plus
 
-from pytest_tm_auth.core.secret import REDACTED
+from pytest_tm_auth.core.values import REDACTED
 
 #: Shorter values are not scrubbed: a 3-letter "secret" would blank out ordinary words.
 MIN_SCRUB_LENGTH = 4

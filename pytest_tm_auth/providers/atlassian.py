@@ -232,6 +232,6 @@ class JiraAccount:
     """
 
     def account(self, target: Target, values: Values) -> str:
-        from pytest_tm_auth.core.identity import account_key  # at the first login only
+        from pytest_tm_auth.core.accounts import account_key  # at the first login only
 
         return account_key(target.url, values, target.credentials)

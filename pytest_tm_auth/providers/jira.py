@@ -30,7 +30,7 @@ from pytest_tm_auth.providers.atlassian import (
     jira_deployment,
 )
 from pytest_tm_auth.providers.oauth import Grants, token_url
-from pytest_tm_auth.settings.site import site_url
+from pytest_tm_auth.settings.run_wide import site_url
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.token import Token

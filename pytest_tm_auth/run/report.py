@@ -7,7 +7,7 @@ are masked and secrets never appear.
 from __future__ import annotations
 
 from pytest_tm_auth.core.cache import FAILED, LOGGED_IN
-from pytest_tm_auth.core.secret import mask
+from pytest_tm_auth.core.values import mask
 from pytest_tm_auth.run.expiry import credential_expiry, expiry_note
 from pytest_tm_auth.run.state import ProviderRun
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import pytest
 
-from pytest_tm_auth.core.identity import store_key
+from pytest_tm_auth.core.accounts import store_key
 from pytest_tm_auth.core.values import Values
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.warnings import TokenStoreWarning

@@ -22,7 +22,7 @@ import pytest
 
 from pytest_tm_auth import _compat
 from pytest_tm_auth.core.scrub import Scrubber
-from pytest_tm_auth.core.secret import Secret
+from pytest_tm_auth.core.values import Secret
 from pytest_tm_auth.run.plugin_base import HooksOnly
 from pytest_tm_auth.run.quiet import ScrubbingFilter
 
