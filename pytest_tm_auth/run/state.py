@@ -1,10 +1,20 @@
-"""One provider in this run: its settings, token cache and session, and what tests saw."""
+"""One provider in this run: its settings, token cache and session, and what tests saw.
+
+A login's own output is scrubbed: what ``http.client``'s debug prints or a handler logs. A
+login inside a test is captured by pytest and scrubbed with the test's report; one outside
+any test (the xdist controller's, ``--tm-auth-check``'s) writes straight to the terminal.
+So every login runs with stdout and stderr passed through the scrubber, and the root
+logger's handlers filtered by it, wherever it runs (:func:`scrubbed_output`).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import sys
 import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TextIO
 
 from pytest_tm_auth.core.accounts import Accounts
 from pytest_tm_auth.core.cache import Issued, Outcome, TokenCache
@@ -78,9 +88,7 @@ class ProviderRun:
         return self.provider.name
 
     def _log_in(self, renewal: bool) -> Issued:
-        """The login step, its own output scrubbed wherever it runs (see :mod:`.quiet`)."""
-        from pytest_tm_auth.run.quiet import scrubbed_output
-
+        """The login step, its own output scrubbed wherever it runs."""
         with scrubbed_output(self._scrubber):
             issued = self.login(renewal)
         warn_if_expiring(self.provider, self.values, renewal)  # a Zephyr Scale JWT, say
@@ -189,3 +197,62 @@ def _warn_token_expiry(message: str) -> None:
     from pytest_tm_auth.run.warnings import warn_token_expiry
 
     warn_token_expiry(message)
+
+
+class ScrubbingFilter(logging.Filter):
+    """Hides known secrets in log records before a handler writes them anywhere.
+
+    Set on pytest's log handlers (captured, live and ``--log-file``), it covers records
+    that never pass through a test report. It changes the record, so every later handler
+    sees the scrubbed text too; it never drops a record and never raises.
+    """
+
+    def __init__(self, scrubber: Scrubber) -> None:
+        super().__init__()
+        self.scrubber = scrubber
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.scrubber:
+            return True
+        try:
+            message = record.getMessage()
+            scrubbed = self.scrubber.scrub(message)
+            if scrubbed != message:
+                record.msg, record.args = scrubbed, None
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = self.scrubber.scrub(record.exc_text)
+        except Exception:  # a malformed record: logging reports it itself, later
+            pass
+        return True
+
+
+class ScrubbingStream:
+    """A text stream that hides known secrets in what is written, then writes it on."""
+
+    def __init__(self, stream: TextIO, scrubber: Scrubber) -> None:
+        self._stream = stream
+        self._scrubber = scrubber
+
+    def write(self, text: str) -> int:
+        self._stream.write(self._scrubber.scrub(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def scrubbed_output(scrubber: Scrubber) -> Iterator[None]:
+    """Within: stdout and stderr scrubbed; and, from then on, the root logger's handlers."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(known, ScrubbingFilter) for known in handler.filters):
+            handler.addFilter(ScrubbingFilter(scrubber))
+    out, err = sys.stdout, sys.stderr
+    sys.stdout = ScrubbingStream(out, scrubber)
+    sys.stderr = ScrubbingStream(err, scrubber)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err

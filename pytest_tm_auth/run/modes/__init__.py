@@ -45,8 +45,12 @@ def redaction_starter(config: pytest.Config, scrubber: Scrubber) -> Callable[[],
             if started or manager.is_blocked(REDACTION_PLUGIN):
                 return  # -p no:tm_auth_redaction turns it all off (the leak tests do)
             started.append(True)
-            from pytest_tm_auth.run.redaction.ids import IdRedaction
-            from pytest_tm_auth.run.redaction.reports import Redaction, scrub_made_reports
+            from pytest_tm_auth.run.redaction.reports import (
+                IdRedaction,
+                JunitRedaction,
+                Redaction,
+                scrub_made_reports,
+            )
 
             redaction = Redaction(scrubber)
             redaction.watch_logs(config)
@@ -54,8 +58,6 @@ def redaction_starter(config: pytest.Config, scrubber: Scrubber) -> Callable[[],
             scrub_made_reports(config, scrubber)  # again once collected: see Redaction
             manager.register(IdRedaction(scrubber), REDACTION_PLUGIN + "_ids")
             if getattr(config.option, "xmlpath", None):
-                from pytest_tm_auth.run.redaction.junit import JunitRedaction
-
                 manager.register(JunitRedaction(scrubber, config), REDACTION_PLUGIN + "_junit")
             if allure_writes(config):
                 from pytest_tm_auth.run.redaction.allure import join_allure

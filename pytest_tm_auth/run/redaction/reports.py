@@ -11,6 +11,17 @@ unless another plugin wraps ``pytest_runtest_makereport`` and reads it there (al
 pytest-json-report, pytest-csv, a conftest's wrapper): then :class:`MadeReports` scrubs it
 as it is made too, innermost. Without such a wrapper each phase of each test costs one
 plain hook call, not a wrapper's generator as well.
+
+Test ids that hold a known secret show ``***`` instead, from the moment they are made
+(:class:`IdRedaction`); parameter values that hold one are shown by a hidden repr. A node
+id reaches the terminal, ``--collect-only``, live logs, junit, every reporter and the cache
+folder (``lastfailed``, ``nodeids``): hiding the secret where the id is generated is the
+only place that covers them all.
+
+``--junitxml``'s own values are scrubbed before its file is written (:class:`JunitRedaction`):
+``record_property`` values travel in the report, scrubbed as it is made, but suite
+properties (``record_testsuite_property``) and extra attributes (``record_xml_attribute``)
+go straight into the junit plugin's objects.
 """
 
 from __future__ import annotations
@@ -24,7 +35,7 @@ from pytest_tm_auth import _compat
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.values import Secret
 from pytest_tm_auth.run.plugin_base import HooksOnly
-from pytest_tm_auth.run.quiet import ScrubbingFilter
+from pytest_tm_auth.run.state import ScrubbingFilter
 
 #: Registered under this name when other plugins read reports as they are made.
 MADE_REPORTS_PLUGIN = "tm_auth_redaction_made"
@@ -180,3 +191,51 @@ def _quiet(report: pytest.TestReport) -> bool:
         and not report.user_properties
         and "wasxfail" not in report.__dict__
     )
+
+
+class IdRedaction(HooksOnly):
+    """Masks secrets in parametrize ids: made from values, and given by the test."""
+
+    def __init__(self, scrubber: Scrubber) -> None:
+        self.scrubber = scrubber
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_make_parametrize_id(self, val: object) -> str | None:
+        """An id pytest would make from a value holding a secret; ``None`` leaves the rest."""
+        if isinstance(val, str) and self.scrubber:
+            scrubbed = self.scrubber.scrub(val)
+            if scrubbed != val:
+                return scrubbed
+        return None
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        """Ids a test gives itself (``ids=[...]``, ``pytest.param(id=...)``), once made, and
+        values whose repr ``--setup-show``, ``-l`` or a reporter would show.
+
+        Last of the plain hooks, so after pytest's ``parametrize`` marks, the test module's
+        and every conftest's ``pytest_generate_tests``; not a wrapper, which would cost every
+        test function twice as much at collection for the few that are parametrized."""
+        _compat.mask_parametrize(metafunc, self.scrubber.scrub)
+
+
+class JunitRedaction(HooksOnly):
+    """Scrubs the junit plugin's suite properties and test case attributes."""
+
+    def __init__(self, scrubber: Scrubber, config: pytest.Config) -> None:
+        self.scrubber = scrubber
+        self._config = config
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self) -> None:
+        """Before junit writes a test case out (at its teardown report)."""
+        _, cases = _compat.junit_texts(self._config)
+        for attributes in cases:
+            for name, value in attributes.items():
+                attributes[name] = self.scrubber.scrub(value)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self) -> None:
+        """Before junit writes the suite's properties."""
+        properties, _ = _compat.junit_texts(self._config)
+        properties[:] = [(name, self.scrubber.scrub(value)) for name, value in properties]
