@@ -5,8 +5,9 @@ Reporters, all at once in every run: allure-pytest, pytest-json-report, pytest-c
 pytest-html, pytest-reportlog and ``--junitxml`` (with ``junit_logging=all``). Streams and
 every file under the run's directory are searched, the cache folder included, for each
 secret as it is, JSON-escaped, URL-encoded, in base64 and in a Basic header, and for the
-issued token's payload. The last test turns scrubbing off and shows the matrix then finds
-the leaks: it can fail.
+issued token's payload. The suite's subtests (pytest 9's ``subtests`` fixture, or
+pytest-subtests on pytest 7 and 8) carry secrets in their ``msg`` and keyword arguments.
+The last test turns scrubbing off and shows the matrix then finds the leaks: it can fail.
 """
 
 from __future__ import annotations
@@ -131,6 +132,15 @@ def test_records(secrets, record_property, record_testsuite_property, record_xml
 
 def test_teardown_error(broken_teardown):
     pass
+
+
+def test_subtests(secrets, subtests):
+    for index, value in enumerate(secrets):
+        with subtests.test(msg="tok " + value, sec=value, index=index):
+            print("in the subtest", value)
+            assert False, value
+    with subtests.test("passes with " + secrets[0], sec=secrets[1]):
+        pass
 """
 
 BROKEN_MODULE = """
@@ -211,6 +221,9 @@ def test_the_matrix_finds_the_leaks_when_scrubbing_is_off(
     for reporter in ("allure", "report.json", "report.csv", "report.html", "log.jsonl", "junit"):
         assert any(reporter in place for place in found), (reporter, found)
     assert any(place.startswith("issued token") for place in found)
+    subtest_name = f"tok {DEMO.zephyr_token}"  # a subtest's msg: only the subtest shows it
+    assert subtest_name in result.stdout.str()
+    assert subtest_name in (pytester.path / "out" / "log.jsonl").read_text("utf-8")
 
 
 def test_a_secret_in_a_parametrize_value_gives_an_id_with_stars_and_stays_out_of_the_cache(

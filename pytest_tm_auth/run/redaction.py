@@ -199,13 +199,15 @@ class ScrubbingFilter(logging.Filter):
 
 
 def _quiet(report: pytest.TestReport) -> bool:
-    """Nothing to read: no failure or skip, no captured output, no property, no xfail.
+    """Nothing to read: no failure or skip, no captured output, no property, no xfail, and
+    not a subtest's (whose name, its ``msg`` and arguments, is shown even when it passes).
 
-    Asked at every phase of every test: four attribute reads, the cheapest form.
+    Asked at every phase of every test: five attribute reads, the cheapest form.
     """
     return (
         report.longrepr is None
         and not report.sections
         and not report.user_properties
         and "wasxfail" not in report.__dict__
+        and "context" not in report.__dict__
     )
