@@ -185,14 +185,28 @@ def leaks(result: pytest.RunResult, root: Path, token: str) -> list[str]:
     return sorted(set(found))
 
 
+HUNG_SUITE = """
+import threading
+
+
+def test_hangs(secrets):
+    for value in secrets:
+        print("before the hang", value)
+    threading.Event().wait()
+"""
+#: pytest-timeout's thread method (its default where there is no SIGALRM): on a hung test it
+#: prints the test's captured output and stacks from its timer thread, then ends the process.
+HUNG_TEST_TIMEOUT = ("--timeout=2", "--timeout-method=thread", "-o", "timeout_func_only=true")
+
+
 def run_suite(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *args: str
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *args: str, suite: str = SUITE
 ) -> tuple[pytest.RunResult, str]:
     """The suite against the stand-in that ``cloud_env`` configured; the issued token."""
     token_file = pytester.path.parent / f"{pytester.path.name}-token"
     monkeypatch.setenv("LEAK_TOKEN_FILE", str(token_file))
     pytester.makeconftest(CONFTEST)
-    pytester.makepyfile(test_suite=SUITE, test_broken=BROKEN_MODULE)
+    pytester.makepyfile(test_suite=suite, test_broken=BROKEN_MODULE)
     (pytester.path / "out").mkdir()
     result = pytester.runpytest_subprocess(*REPORTERS, *args)
     return result, token_file.read_text(encoding="utf-8")
@@ -211,6 +225,29 @@ def test_no_secret_in_any_output(
     assert leaks(result, pytester.path, token) == []
 
 
+@pytest.mark.parametrize(
+    ("workers", "shown"),
+    [
+        ([], ["*+ Timeout +*", "before the hang ***"]),  # the output it printed, scrubbed
+        # An xdist worker's terminal goes nowhere: the controller tells of the crash.
+        (["-n", "2"], ["*crashed while running 'test_suite.py::test_hangs'*"]),
+    ],
+    ids=["no-xdist", "xdist"],
+)
+def test_a_hung_test_ended_by_pytest_timeouts_thread_prints_no_secret(
+    pytester: pytest.Pytester,
+    cloud_env: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    workers: list[str],
+    shown: list[str],
+) -> None:
+    result, token = run_suite(pytester, monkeypatch, *HUNG_TEST_TIMEOUT, *workers, suite=HUNG_SUITE)
+
+    result.stdout.fnmatch_lines(shown)  # pytest-timeout really ended the hung test
+    assert token.count(".") == 2
+    assert leaks(result, pytester.path, token) == []
+
+
 def test_the_matrix_finds_the_leaks_when_scrubbing_is_off(
     pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -224,6 +261,20 @@ def test_the_matrix_finds_the_leaks_when_scrubbing_is_off(
     subtest_name = f"tok {DEMO.zephyr_token}"  # a subtest's msg: only the subtest shows it
     assert subtest_name in result.stdout.str()
     assert subtest_name in (pytester.path / "out" / "log.jsonl").read_text("utf-8")
+
+
+def test_the_matrix_finds_a_hung_tests_leaks_when_scrubbing_is_off(
+    pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, token = run_suite(
+        pytester, monkeypatch, *HUNG_TEST_TIMEOUT, "-p", "no:tm_auth_redaction", suite=HUNG_SUITE
+    )
+
+    found = leaks(result, pytester.path, token)
+
+    assert "issued token (raw) in stdout" in found
+    assert "xray client secret (raw) in stdout" in found
+    result.stdout.fnmatch_lines([f"before the hang {DEMO.jira_api_token}"])
 
 
 def test_a_secret_in_a_parametrize_value_gives_an_id_with_stars_and_stays_out_of_the_cache(
