@@ -141,6 +141,12 @@ def test_subtests(secrets, subtests):
             assert False, value
     with subtests.test("passes with " + secrets[0], sec=secrets[1]):
         pass
+
+
+class TestUnittestSubtests(__import__("unittest").TestCase):
+    def test_subtest(self):
+        with self.subTest("unittest tok " + SECRET, sec=SECRET):
+            self.fail("failed with " + SECRET)
 """
 
 BROKEN_MODULE = """
@@ -258,9 +264,11 @@ def test_the_matrix_finds_the_leaks_when_scrubbing_is_off(
     for reporter in ("allure", "report.json", "report.csv", "report.html", "log.jsonl", "junit"):
         assert any(reporter in place for place in found), (reporter, found)
     assert any(place.startswith("issued token") for place in found)
-    subtest_name = f"tok {DEMO.zephyr_token}"  # a subtest's msg: only the subtest shows it
-    assert subtest_name in result.stdout.str()
-    assert subtest_name in (pytester.path / "out" / "log.jsonl").read_text("utf-8")
+    report_log = (pytester.path / "out" / "log.jsonl").read_text("utf-8")
+    # A subtest's msg, which only the subtest shows: the fixture's, and unittest's subTest.
+    for subtest_name in (f"tok {DEMO.zephyr_token}", f"unittest tok {DEMO.xray_client_secret}"):
+        assert subtest_name in result.stdout.str()
+        assert subtest_name in report_log
 
 
 def test_the_matrix_finds_a_hung_tests_leaks_when_scrubbing_is_off(
