@@ -136,7 +136,7 @@ def test_teardown_error(broken_teardown):
 
 def test_subtests(secrets, subtests):
     for index, value in enumerate(secrets):
-        with subtests.test(msg="tok " + value, sec=value, index=index):
+        with subtests.test(msg="tok " + value, sec=value, index=index, creds={"key": value}):
             print("in the subtest", value)
             assert False, value
     with subtests.test("passes with " + secrets[0], sec=secrets[1]):
