@@ -122,15 +122,15 @@ def scrub_subtest_context(context: object, scrub: Scrub) -> None:
     and shows their repr: a value whose repr holds a secret becomes that repr, scrubbed.
     """
     message = getattr(context, "msg", None)
-    if isinstance(message, str) and scrub(message) != message:
-        _set(context, "msg", scrub(message))
+    if isinstance(message, str) and (hidden := scrub(message)) != message:
+        _set(context, "msg", hidden)
     kwargs = getattr(context, "kwargs", None)
     if not isinstance(kwargs, dict):
         return
     for name, value in list(kwargs.items()):
         text = value if isinstance(value, str) else _repr_or_none(value)
-        if text is not None and scrub(text) != text:
-            kwargs[name] = scrub(text)
+        if text is not None and (hidden := scrub(text)) != text:
+            kwargs[name] = hidden
 
 
 def _repr_or_none(value: object) -> str | None:
