@@ -37,8 +37,11 @@ REPO = Path(__file__).resolve().parent.parent
 REPOSITORY = "https://github.com/pytest-tm-auth/pytest-tm-auth"
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 URL_NAMES = ["Documentation", "Changelog", "Issues", "Source"]
-#: Variables of the outer run (xdist workers, coverage of subprocesses) kept from inner runs.
+#: Variables of the outer run (xdist workers, coverage of subprocesses), kept out of inner runs.
 OUTER_PREFIXES = ("PYTEST_", "COVERAGE_")
+#: A developer's credentials in ``.env`` files of the tree, which a release must leave out
+#: (joined here, so that this file, which the sdist holds, does not hold the value).
+PLANTED = "-".join(["demo", "planted", "token", "not", "real"])
 
 
 class Dist(NamedTuple):
@@ -60,6 +63,8 @@ def clean_copy(destination: Path) -> Path:
     lines = (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
     ignored = [line.rstrip("/") for line in lines if line and not line.startswith("#")]
     shutil.copytree(REPO, destination, ignore=shutil.ignore_patterns(".git", *ignored))
+    for folder in (destination, destination / "examples", destination / "tests"):
+        (folder / ".env").write_text(f"JIRA_TOKEN={PLANTED}\n", encoding="utf-8")
     return destination
 
 
@@ -77,10 +82,10 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Dist:
     return Dist(sdist, wheel)
 
 
-def sdist_files(sdist: Path) -> dict[str, tarfile.TarInfo]:
-    """The sdist's files by their path below its one top folder."""
+def sdist_files(sdist: Path) -> set[str]:
+    """The sdist's files, each by its path below the sdist's one top folder."""
     with tarfile.open(sdist) as archive:
-        return {m.name.split("/", 1)[1]: m for m in archive.getmembers() if m.isfile()}
+        return {m.name.split("/", 1)[1] for m in archive.getmembers() if m.isfile()}
 
 
 def sdist_text(sdist: Path, name: str) -> str:
@@ -145,8 +150,17 @@ def tracked_files() -> set[str]:
 
 def test_the_sdist_holds_every_file_of_the_repository(dist: Dist) -> None:
     expected = tracked_files()
-    missing = expected - set(sdist_files(dist.sdist))
+    missing = expected - sdist_files(dist.sdist)
     assert not missing, f"MANIFEST.in leaves out {sorted(missing)}"
+
+
+def test_the_sdist_holds_no_env_file(dist: Dist) -> None:
+    env_files = {name for name in sdist_files(dist.sdist) if re.search(r"(^|/)\.env($|\.)", name)}
+    assert not env_files, f"credentials would be published: {sorted(env_files)}"
+    with tarfile.open(dist.sdist) as archive:
+        for member in archive.getmembers():
+            data = archive.extractfile(member) if member.isfile() else None
+            assert data is None or PLANTED.encode() not in data.read(), member.name
 
 
 def fast_layer() -> tuple[str, ...]:
