@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pytest_tm_auth.sandbox import Sandbox
-from tests.stored import XRAY_SECRET, command, index, output, xray_settings
+from tests.stored import SCRIPT, XRAY_SECRET, command, index, output, xray_settings
 
 SECRET = "demo-xray-client-secret-not-real"
 PROCESSES = 16
@@ -160,3 +160,24 @@ def test_a_run_reads_no_index_through_a_linked_folder_and_says_so(
             "*Xray credentials not set: set XRAY_CLIENT_SECRET*",
         ]
     )
+
+
+@pytest.mark.parametrize("entry", [[str(SCRIPT)], [sys.executable, "-m", "pytest_tm_auth"]])
+def test_status_into_a_closed_pipe_ends_without_a_traceback(
+    logged_in: str, entry: list[str]
+) -> None:
+    """``pytest-tm-auth status | head -1``, with the reader gone before the first line."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run(
+            [*entry, "status"],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+    assert (done.returncode, done.stderr) == (1, "")
