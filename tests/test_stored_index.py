@@ -181,3 +181,18 @@ def test_status_into_a_closed_pipe_ends_without_a_traceback(
     finally:
         os.close(writer)
     assert (done.returncode, done.stderr) == (1, "")
+
+
+def test_a_typed_secret_with_a_space_is_named_as_typed(
+    sandbox: Sandbox, stored_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in xray_settings(sandbox).items():
+        monkeypatch.setenv(name, value)
+    done = command("login", "xray", stdin="demo secret with spaces not real\n")
+    assert (done.returncode, done.stdout) == (2, ""), output(done)
+    assert done.stderr == (
+        "pytest-tm-auth: --xray-client-secret from the prompt contains a space or line break "
+        "inside it, which a pasted secret never does: copy it again without surrounding text\n"
+    )
+    assert index() == []
+    assert sandbox.count() == 0

@@ -20,7 +20,7 @@ from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.run.checks import check_transport
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.stored import target_if_stored
-from pytest_tm_auth.settings.model import KEYRING, Setting, Values
+from pytest_tm_auth.settings.model import KEYRING, Setting, Source, Values
 from pytest_tm_auth.store.keyring_secrets import KeyringSecrets
 from pytest_tm_auth.store.keyring_store import NoKeyring
 from pytest_tm_auth.store.stored_index import StoredIndex
@@ -28,6 +28,10 @@ from pytest_tm_auth.store.stored_index import StoredIndex
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Login, Provider, Target
     from pytest_tm_auth.core.token import Token
+
+
+#: Where a typed secret comes from, as its messages say before it is stored.
+PROMPT = Source("the prompt")
 
 
 class CommandHooks:
@@ -125,6 +129,7 @@ def ask(setting: Setting, site: str) -> str:
             text = ""
     if not text.strip():
         raise MissingCredentials(f"no {setting.env} given: nothing stored")
+    setting.convert(text, PROMPT)  # a bad one is named as typed, not as the keyring's
     return text
 
 
