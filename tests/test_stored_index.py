@@ -110,7 +110,11 @@ def test_status_names_every_provider_a_shared_entry_serves(
     alone = command("status").stdout.splitlines()[2]
     assert alone == f"xray: JIRA_TOKEN for {env['JIRA_URL']} (stored)"
     kept = command("logout", "jira", env=env)
-    assert kept.stdout == "nothing stored for jira\n"
+    assert kept.stdout.splitlines() == [
+        "nothing stored for jira",
+        f"JIRA_TOKEN for {env['JIRA_URL']}, which xray's login stored, is used by jira too: "
+        "pytest-tm-auth logout xray removes it",
+    ]
 
 
 @pytest.mark.skipif(os.name == "nt", reason="symbolic links need privileges on Windows")

@@ -18,6 +18,8 @@ def logout(provider: str | None) -> int:
         raise StoreError(index.refused())
     if not _mine(index, provider):  # nothing to do: not even the lock file is made
         say(f"nothing stored for {provider}" if provider else "nothing stored")
+        if provider:
+            _served_anyway(index, provider)
         return 0
     secrets = KeyringSecrets()  # NoKeyring: one line, and the index is left as it is
     deleted: dict[Stored, bool] = {}
@@ -36,6 +38,24 @@ def logout(provider: str | None) -> int:
         others = ", ".join(p for p in entry.providers if p != provider)
         say(f"kept {entry.setting.upper()} for {entry.site}: {others} also uses it")
     return 0
+
+
+def _served_anyway(index: StoredIndex, provider: str) -> None:
+    """Say which entries another provider's login stored that a run here still gives
+    ``provider`` (Jira uses the token ``login xray`` stored for the same Data Center site)."""
+    from pytest_tm_auth.cli.status import users_here
+
+    serving = users_here()
+    if serving is None:
+        return
+    for entry in index.entries():
+        if provider in serving(entry):
+            stored_by = " and ".join(entry.providers)
+            say(
+                f"{entry.setting.upper()} for {entry.site}, which {stored_by}'s login stored, "
+                f"is used by {provider} too: pytest-tm-auth logout {entry.providers[0]} "
+                "removes it"
+            )
 
 
 def _mine(index: StoredIndex, provider: str | None) -> list[Stored]:
