@@ -18,7 +18,7 @@ import pytest
 
 from pytest_tm_auth.core.errors import ConfigError, MissingCredentials
 from pytest_tm_auth.core.scrub import Scrubber
-from pytest_tm_auth.run.checks import check_transport
+from pytest_tm_auth.run.checks import check_transport, warn
 from pytest_tm_auth.run.sources import gather
 from pytest_tm_auth.settings.dotenv import env_files, with_env_files
 from pytest_tm_auth.settings.model import Setting, Values
@@ -98,8 +98,13 @@ class RunValues:
             return values
         from pytest_tm_auth.store.stored_index import StoredIndex
 
-        entries = StoredIndex(directory).entries()
+        index = StoredIndex(directory)
+        entries = index.entries()
         if not entries:
+            if index.refused():  # a planted link is never read: say why nothing is stored
+                from pytest_tm_auth.run.stored import refused_index
+
+                warn(self._config, refused_index(index.refused()))
             return values
         from pytest_tm_auth.run.stored import keyring_sites
 
