@@ -21,6 +21,9 @@ import nox
 #: Every Python the project supports and tests; the classifiers in pyproject.toml list these.
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 OLDEST, NEWEST = PYTHONS[0], PYTHONS[-1]
+#: pytest 9 has a ``subtests`` fixture of its own; the lowest session's pytest 7 gets it from
+#: this plugin, for the leak matrix. Never beside pytest 9, whose fixture replaces it.
+SUBTESTS_BEFORE_PYTEST_9 = "pytest-subtests==0.14.2"
 #: The fast layer: the core's unit tests and the checks of pytest's private parts.
 FAST_LAYER = ("tests/unit", "tests/test_compat.py", "tests/test_structure.py")
 
@@ -42,7 +45,7 @@ os.environ["PATH"] = os.pathsep.join([*pyenv_bin_directories(), os.environ.get("
 @nox.session(python=OLDEST)
 def lowest(session: nox.Session) -> None:
     """The whole suite on the oldest Python with the lowest declared dependencies."""
-    session.install("-c", ".ci/lowest.txt", "-e", ".[test]")
+    session.install("-c", ".ci/lowest.txt", "-e", ".[test]", SUBTESTS_BEFORE_PYTEST_9)
     session.run("python", ".ci/pins_installed.py", ".ci/lowest.txt")
     session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "-q", *session.posargs)
 

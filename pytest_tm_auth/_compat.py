@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
+from typing import TextIO
 
 import pytest
 
@@ -99,3 +100,18 @@ def conftest_failure_cause(error: BaseException) -> BaseException | None:
         return cause
     excinfo = getattr(error, "excinfo", None)
     return excinfo[1] if isinstance(excinfo, tuple) and len(excinfo) == 3 else None
+
+
+def replace_terminal_stream(config: pytest.Config, wrap: Callable[[TextIO], TextIO]) -> bool:
+    """The stream pytest's terminal writer writes to, replaced by ``wrap(stream)``; False
+    when there is no terminal reporter (``-p no:terminal``).
+
+    Why private: pytest-timeout's thread method writes a hung test's captured output through
+    ``config.get_terminal_writer()`` from its timer thread, then ends the process: no hook
+    sees that text. ``TerminalWriter`` keeps its stream in ``_file``, which it writes through.
+    """
+    if config.pluginmanager.get_plugin("terminalreporter") is None:
+        return False
+    writer = config.get_terminal_writer()
+    writer._file = wrap(writer._file)
+    return True

@@ -41,3 +41,32 @@ def test_the_handler_names_are_pytest_logging_plugin_attributes(
     assert plugin is not None, "pytest's logging plugin is no longer registered as logging-plugin"
     for name in _compat.LOG_HANDLERS:
         assert isinstance(getattr(plugin, name, None), logging.Handler), name
+
+
+REPLACE_TERMINAL_STREAM = """
+    from pytest_tm_auth import _compat
+
+    class Shouting:
+        def __init__(self, stream):
+            self.stream = stream
+
+        def write(self, text):
+            return self.stream.write(text.upper())
+
+        def __getattr__(self, name):
+            return getattr(self.stream, name)
+
+    def test_replace(pytestconfig):
+        assert _compat.replace_terminal_stream(pytestconfig, Shouting)
+        pytestconfig.get_terminal_writer().line("written through the terminal writer")
+"""
+
+
+def test_the_terminal_writer_writes_through_the_replaced_stream(pytester: pytest.Pytester) -> None:
+    """pytest-timeout's thread method prints through ``config.get_terminal_writer()``."""
+    pytester.makepyfile(test_inner=REPLACE_TERMINAL_STREAM)
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["*WRITTEN THROUGH THE TERMINAL WRITER*", "*1 PASSED*"])

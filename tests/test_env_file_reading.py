@@ -355,3 +355,21 @@ def test_a_line_it_cannot_parse_is_reported_once(
 
     result.assert_outcomes(passed=2)
     assert (pytester.path / "run.log").read_text().count("could not parse") == 1
+
+
+def test_a_file_that_is_not_utf8_is_named_with_its_line(
+    pytester: pytest.Pytester, sandbox: Sandbox
+) -> None:
+    write_env_file(pytester, sandbox)
+    path = pytester.path / ".env"
+    path.write_bytes(path.read_bytes() + b"JIRA_TOKEN=demo-caf\xe9-not-real\n")
+    line = path.read_bytes().count(b"\n")
+    pytester.makepyfile(NEEDS_XRAY)
+
+    error = the_usage_error(run(pytester))
+
+    assert (
+        error
+        == f"ERROR: Cannot read {path}:{line}: this line is not UTF-8 text; save the file as UTF-8"
+    )
+    assert sandbox.count() == 0

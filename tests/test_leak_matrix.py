@@ -5,8 +5,9 @@ Reporters, all at once in every run: allure-pytest, pytest-json-report, pytest-c
 pytest-html, pytest-reportlog and ``--junitxml`` (with ``junit_logging=all``). Streams and
 every file under the run's directory are searched, the cache folder included, for each
 secret as it is, JSON-escaped, URL-encoded, in base64 and in a Basic header, and for the
-issued token's payload. The last test turns scrubbing off and shows the matrix then finds
-the leaks: it can fail.
+issued token's payload. The suite's subtests (pytest 9's ``subtests`` fixture, or
+pytest-subtests on pytest 7 and 8) carry secrets in their ``msg`` and keyword arguments.
+The last test turns scrubbing off and shows the matrix then finds the leaks: it can fail.
 """
 
 from __future__ import annotations
@@ -131,6 +132,21 @@ def test_records(secrets, record_property, record_testsuite_property, record_xml
 
 def test_teardown_error(broken_teardown):
     pass
+
+
+def test_subtests(secrets, subtests):
+    for index, value in enumerate(secrets):
+        with subtests.test(msg="tok " + value, sec=value, index=index, creds={"key": value}):
+            print("in the subtest", value)
+            assert False, value
+    with subtests.test("passes with " + secrets[0], sec=secrets[1]):
+        pass
+
+
+class TestUnittestSubtests(__import__("unittest").TestCase):
+    def test_subtest(self):
+        with self.subTest("unittest tok " + SECRET, sec=SECRET):
+            self.fail("failed with " + SECRET)
 """
 
 BROKEN_MODULE = """
@@ -175,14 +191,28 @@ def leaks(result: pytest.RunResult, root: Path, token: str) -> list[str]:
     return sorted(set(found))
 
 
+HUNG_SUITE = """
+import threading
+
+
+def test_hangs(secrets):
+    for value in secrets:
+        print("before the hang", value)
+    threading.Event().wait()
+"""
+#: pytest-timeout's thread method (its default where there is no SIGALRM): on a hung test it
+#: prints the test's captured output and stacks from its timer thread, then ends the process.
+HUNG_TEST_TIMEOUT = ("--timeout=2", "--timeout-method=thread", "-o", "timeout_func_only=true")
+
+
 def run_suite(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *args: str
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *args: str, suite: str = SUITE
 ) -> tuple[pytest.RunResult, str]:
     """The suite against the stand-in that ``cloud_env`` configured; the issued token."""
     token_file = pytester.path.parent / f"{pytester.path.name}-token"
     monkeypatch.setenv("LEAK_TOKEN_FILE", str(token_file))
     pytester.makeconftest(CONFTEST)
-    pytester.makepyfile(test_suite=SUITE, test_broken=BROKEN_MODULE)
+    pytester.makepyfile(test_suite=suite, test_broken=BROKEN_MODULE)
     (pytester.path / "out").mkdir()
     result = pytester.runpytest_subprocess(*REPORTERS, *args)
     return result, token_file.read_text(encoding="utf-8")
@@ -201,6 +231,29 @@ def test_no_secret_in_any_output(
     assert leaks(result, pytester.path, token) == []
 
 
+@pytest.mark.parametrize(
+    ("workers", "shown"),
+    [
+        ([], ["*+ Timeout +*", "before the hang ***"]),  # the output it printed, scrubbed
+        # An xdist worker's terminal goes nowhere: the controller tells of the crash.
+        (["-n", "2"], ["*crashed while running 'test_suite.py::test_hangs'*"]),
+    ],
+    ids=["no-xdist", "xdist"],
+)
+def test_a_hung_test_ended_by_pytest_timeouts_thread_prints_no_secret(
+    pytester: pytest.Pytester,
+    cloud_env: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    workers: list[str],
+    shown: list[str],
+) -> None:
+    result, token = run_suite(pytester, monkeypatch, *HUNG_TEST_TIMEOUT, *workers, suite=HUNG_SUITE)
+
+    result.stdout.fnmatch_lines(shown)  # pytest-timeout really ended the hung test
+    assert token.count(".") == 2
+    assert leaks(result, pytester.path, token) == []
+
+
 def test_the_matrix_finds_the_leaks_when_scrubbing_is_off(
     pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -211,6 +264,25 @@ def test_the_matrix_finds_the_leaks_when_scrubbing_is_off(
     for reporter in ("allure", "report.json", "report.csv", "report.html", "log.jsonl", "junit"):
         assert any(reporter in place for place in found), (reporter, found)
     assert any(place.startswith("issued token") for place in found)
+    report_log = (pytester.path / "out" / "log.jsonl").read_text("utf-8")
+    # A subtest's msg, which only the subtest shows: the fixture's, and unittest's subTest.
+    for subtest_name in (f"tok {DEMO.zephyr_token}", f"unittest tok {DEMO.xray_client_secret}"):
+        assert subtest_name in result.stdout.str()
+        assert subtest_name in report_log
+
+
+def test_the_matrix_finds_a_hung_tests_leaks_when_scrubbing_is_off(
+    pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, token = run_suite(
+        pytester, monkeypatch, *HUNG_TEST_TIMEOUT, "-p", "no:tm_auth_redaction", suite=HUNG_SUITE
+    )
+
+    found = leaks(result, pytester.path, token)
+
+    assert "issued token (raw) in stdout" in found
+    assert "xray client secret (raw) in stdout" in found
+    result.stdout.fnmatch_lines([f"before the hang {DEMO.jira_api_token}"])
 
 
 def test_a_secret_in_a_parametrize_value_gives_an_id_with_stars_and_stays_out_of_the_cache(

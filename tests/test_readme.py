@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_docs import anchors
+
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
 FIXTURES_PAGE = "docs/fixtures.md"
@@ -26,6 +28,8 @@ TESTS_COMMAND = (
 #: Stands for each ``...`` of the quick start's exports; masked in the header as ``32A2…E8E7``.
 PLACEHOLDER = "32A2-demo-value-not-real-E8E7"
 MAX_LINES = 200
+#: Where the README's links to the repository's files point (pyproject.toml's Source URL).
+BLOB = "https://github.com/pytest-tm-auth/pytest-tm-auth/blob/main/"
 PLUGIN_FIXTURES = {"tm_auth", "xray_token", "xray_session", "zephyr_session", "jira_session"}
 
 
@@ -59,7 +63,8 @@ def test_the_two_commands_come_first() -> None:
 
 
 def test_readme_is_short() -> None:
-    lines = len(README.splitlines())
+    shown = [line for line in README.splitlines() if not re.match(r"\[[^\]]+\]: ", line)]
+    lines = len(shown)  # link definitions at the end are not shown
     assert lines <= MAX_LINES, f"README.md has {lines} lines: move detail to a page in docs/"
 
 
@@ -146,7 +151,26 @@ def test_fixtures_table_lists_every_fixture_of_the_plugin(
     assert set(declared) == PLUGIN_FIXTURES
 
 
+def links() -> list[str]:
+    """Every link target of the README, inline (``[text](url)``) or by reference (``[x]: url``)."""
+    prose = re.sub(r"^```.*?^```$", "", README, flags=re.DOTALL | re.MULTILINE)
+    used = set(re.findall(r"\]\[([^\]]+)\]", prose))
+    defined = dict(re.findall(r"^\[([^\]]+)\]: (\S+)$", prose, re.MULTILINE))
+    assert used <= set(defined), f"README.md uses undefined links {sorted(used - set(defined))}"
+    return [*re.findall(r"\]\(([^)\s]+)\)", prose), *defined.values()]
+
+
+def test_every_link_works_where_the_readme_is_read_outside_the_repository() -> None:
+    """PyPI shows the README without the repository: a relative link leads nowhere there."""
+    for link in links():
+        assert re.match(r"https://", link), f"README.md links to {link}: not an absolute URL"
+        if link.startswith(BLOB):
+            path, _, anchor = link.removeprefix(BLOB).partition("#")
+            assert (REPO / path).is_file(), f"README.md links to {link}: no such file"
+            assert not anchor or anchor in anchors(REPO / path), f"{link}: no such heading"
+
+
 def test_readme_links_to_every_page_of_the_docs() -> None:
-    linked = set(re.findall(r"\]\((docs/[\w-]+\.md)[#)]", README))
+    linked = {link.removeprefix(BLOB).partition("#")[0] for link in links()}
     pages = {f"docs/{path.name}" for path in (REPO / "docs").glob("*.md")}
     assert pages <= linked, f"README.md does not link to {sorted(pages - linked)}"

@@ -258,17 +258,38 @@ def test_store_owned_by_another_user_is_not_used(
 ) -> None:
     directory = store_path().parent
     directory.parent.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() == 0:
-        directory.mkdir(mode=0o700)
-        os.chown(directory, 65534, 65534)
-    else:
-        directory.symlink_to("/")  # a directory that root owns
+    if os.geteuid() != 0:
+        pytest.skip("only root can make a folder that another user owns")
+    directory.mkdir(mode=0o700)
+    os.chown(directory, 65534, 65534)
 
     result = run(graphql)
 
     result.assert_outcomes(passed=1, warnings=1)
     result.stdout.fnmatch_lines(["*TokenStoreWarning: *pytest-tm-auth belongs to another user*"])
     assert not (directory / "tokens.json").exists()
+    assert xray_env.count("xray.authenticate") == 1
+
+
+@pytest.mark.skipif(os.name == "nt", reason="symbolic links need privileges on Windows")
+def test_a_cache_folder_that_is_a_symbolic_link_is_not_followed(
+    graphql: pytest.Pytester, xray_env: Sandbox, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    elsewhere.chmod(0o755)
+    directory = store_path().parent
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    directory.symlink_to(elsewhere)
+
+    result = run(graphql)
+
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(
+        ["*TokenStoreWarning: *pytest-tm-auth is a symbolic link, which is never followed*"]
+    )
+    assert stat.S_IMODE(elsewhere.stat().st_mode) == 0o755
+    assert os.listdir(elsewhere) == []
     assert xray_env.count("xray.authenticate") == 1
 
 

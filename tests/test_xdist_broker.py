@@ -6,13 +6,21 @@ silent listener), never timed. xdist needs real processes: ``runpytest_subproces
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from pytest_tm_auth.run.xdist.channel import Server
 from pytest_tm_auth.sandbox import Sandbox
 
 USES_XRAY = """
@@ -203,3 +211,52 @@ def test_without_sharing_each_worker_logs_in_itself(
     result.assert_outcomes(passed=8)
     assert 1 <= cloud_env.count("xray.authenticate") <= 2  # one per worker that ran a test
     assert cloud_env.count("zephyr") == cloud_env.count("jira") == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a named pipe has no directory")
+def test_the_folder_of_a_killed_controller_goes_at_the_next_run(
+    pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGKILL leaves the controller no time to clean up; the next broker removes the folder
+    (its process is gone, its socket refuses), and leaves a live broker's and others' alone."""
+    temporary = Path(tempfile.mkdtemp(prefix="tm-"))  # short: a socket path has a limit
+    monkeypatch.setenv("TMPDIR", str(temporary))
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))  # for the live broker below
+    marker = temporary / "started"
+    pytester.makepyfile(
+        test_inner=f"""
+        import pathlib, time
+
+        def test_hangs(xray_session):
+            pathlib.Path({str(marker)!r}).touch()
+            time.sleep(120)
+        """
+    )
+    killed = pytester.popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2"],
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        for _ in range(600):
+            if marker.exists() or killed.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert marker.exists(), "the run never reached its test"
+    finally:
+        os.killpg(killed.pid, signal.SIGKILL)
+        killed.wait(timeout=60)
+    (left,) = [p.name for p in temporary.iterdir() if p.name.startswith("tm-auth-")]
+    live = Server(lambda connection: connection.close())
+    other = temporary / "tm-auth-notes"
+    other.mkdir()
+    try:
+        assert os.path.dirname(str(live.directory)) == str(temporary)
+        pytester.makepyfile(test_inner=USES_XRAY)
+        assert run_workers(pytester, "-n", "2").ret == 0
+        remaining = sorted(p.name for p in temporary.iterdir() if p.name.startswith("tm-auth-"))
+        assert left not in remaining
+        assert remaining == sorted([os.path.basename(str(live.directory)), other.name])
+    finally:
+        live.close()
+        shutil.rmtree(temporary, ignore_errors=True)

@@ -17,7 +17,7 @@ from pytest_tm_auth.cli.main import fail, say
 from pytest_tm_auth.cli.settings import all_settings, command_values, providers
 from pytest_tm_auth.core.errors import MissingCredentials, TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
-from pytest_tm_auth.core.values import KEYRING, Setting, Values
+from pytest_tm_auth.core.values import KEYRING, Setting, Source, Values
 from pytest_tm_auth.run.preflight import check_transport
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.stored import target_if_stored
@@ -28,6 +28,10 @@ from pytest_tm_auth.store.stored_index import StoredIndex
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Login, Provider, Target
     from pytest_tm_auth.core.token import Token
+
+
+#: Where a typed secret comes from, as its messages say before it is stored.
+PROMPT = Source("the prompt")
 
 
 class CommandHooks:
@@ -52,6 +56,9 @@ def login(args: argparse.Namespace) -> int:
         secrets = KeyringSecrets()  # before asking: a secret typed for nothing is worse
     except NoKeyring as error:
         return fail(f"cannot store secrets: {error}")
+    index = StoredIndex.of()
+    if index.refused():
+        return fail(f"cannot store secrets: {index.refused()}")
     values = command_values(args, all_settings(list(known.values())))
     check_transport(values)
     try:
@@ -68,19 +75,27 @@ def login(args: argparse.Namespace) -> int:
     state = _logged_in(provider, values)
     if isinstance(state, str):
         return fail(state)
-    index = StoredIndex.of()
-    for name, text in typed.items():
-        # The index first: it holds no secret, and logout finds whatever it names, so an
-        # index that cannot be written never leaves a secret in the keyring unaccounted for.
-        index.add(provider.name, name, target.url)
-        secrets.save(name, target.url, text)
-        say(f"stored {name.upper()} for {target.url} in {secrets.where}")
+    store_secrets(provider.name, typed, target.url, secrets, index)
     if not typed:
         say(f"nothing stored: every secret {provider.name} needs is set already")
     from pytest_tm_auth.run.report import header_line
 
     say("tm-auth: " + header_line(state))
     return 0
+
+
+def store_secrets(
+    provider: str, typed: Mapping[str, str], site: str, secrets: KeyringSecrets, index: StoredIndex
+) -> None:
+    """Store ``typed`` for ``site`` in the keyring and the index, under the index's lock:
+    concurrent logins and logouts never lose an entry or strand a secret in the keyring."""
+    with index.locked():
+        for name, text in typed.items():
+            # The index first: it holds no secret, and logout finds whatever it names, so an
+            # index that cannot be written never leaves a secret in the keyring unaccounted for.
+            index.add(provider, name, site)
+            secrets.save(name, site, text)
+            say(f"stored {name.upper()} for {site} in {secrets.where}")
 
 
 def needed(provider: Provider, values: Values) -> tuple[list[Setting], Target]:
@@ -114,6 +129,7 @@ def ask(setting: Setting, site: str) -> str:
             text = ""
     if not text.strip():
         raise MissingCredentials(f"no {setting.env} given: nothing stored")
+    setting.convert(text, PROMPT)  # a bad one is named as typed, not as the keyring's
     return text
 
 

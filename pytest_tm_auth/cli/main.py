@@ -7,6 +7,8 @@ status, never a traceback: 1 when something was refused or cannot be used, 2 for
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -60,6 +62,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(str(error))
     except KeyboardInterrupt:
         return fail("interrupted: nothing stored", status=130)
+    except BrokenPipeError:  # ``pytest-tm-auth status | head -1``: the reader has gone
+        reader_gone()
+        return 1
+
+
+def reader_gone() -> None:
+    """Point standard output at the null device: the interpreter's last flush of what is
+    still buffered would otherwise print a second BrokenPipeError as it exits."""
+    with contextlib.suppress(OSError, ValueError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
 
 
 def fail(message: str, *, status: int = 1) -> int:

@@ -1,17 +1,25 @@
-"""``pytest-tm-auth status``: which secrets are stored for which site, never their values."""
+"""``pytest-tm-auth status``: which secrets are stored for which site, never their values,
+and which providers a run with this shell's settings gives each one to."""
 
 from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
 
 from pytest_tm_auth.cli.main import say
 from pytest_tm_auth.store.base import StoreError
 from pytest_tm_auth.store.keyring_secrets import KeyringSecrets
 from pytest_tm_auth.store.keyring_store import describe
+from pytest_tm_auth.store.stored_index import Stored
 
 
 def status() -> int:
     from pytest_tm_auth.store.stored_index import StoredIndex
 
     index = StoredIndex.of()
+    refused = index.refused()
+    if refused:
+        raise StoreError(refused)
     secrets: KeyringSecrets | None = None
     try:
         secrets = KeyringSecrets()
@@ -22,11 +30,30 @@ def status() -> int:
     say(f"index: {index.path}")
     if not entries:
         say("nothing stored")
+    serving = users_here() if entries else None
     for entry in entries:
         found = state(secrets, entry.setting, entry.site)
         providers = ", ".join(entry.providers)
+        others = [name for name in serving(entry) if name not in entry.providers] if serving else []
+        if others:  # logout of those that stored it alone removes it: say who else uses it
+            found += f"; {' and '.join(others)} use{'s' * (len(others) == 1)} it too"
         say(f"{providers}: {entry.setting.upper()} for {entry.site} ({found})")
     return 0
+
+
+def users_here() -> Callable[[Stored], list[str]] | None:
+    """Which providers a run here (this environment, this folder's ``.env``) gives an entry
+    to; ``None`` when these settings cannot be read (then status says who stored it only)."""
+    from pytest_tm_auth.cli.settings import all_settings, command_values, providers
+    from pytest_tm_auth.core.errors import TmAuthError
+    from pytest_tm_auth.run.stored import users
+
+    known = list(providers().values())
+    try:
+        values = command_values(argparse.Namespace(), all_settings(known))
+    except TmAuthError:
+        return None
+    return lambda entry: users(entry, values, known)
 
 
 def state(secrets: KeyringSecrets | None, setting: str, site: str) -> str:

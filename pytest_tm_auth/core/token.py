@@ -103,8 +103,9 @@ class Token:
             return ""
         moment = datetime.fromtimestamp(self.expires_at, tz=timezone.utc)
         today = datetime.fromtimestamp(time.time() if now is None else now, tz=timezone.utc)
-        shown = f"{moment:%H:%M}" if moment.date() == today.date() else f"{moment:%Y-%m-%d %H:%M}"
-        return f"expires {shown} UTC"
+        if moment.date() != today.date():
+            return f"expires {utc_time(self.expires_at)}"
+        return f"expires {moment:%H:%M} UTC"
 
     def has_expired(self, now: float | None = None) -> bool:
         """True when the token's own expiry is already past."""
@@ -118,6 +119,22 @@ class Token:
         split or end the header, and other letters are encoded differently by each server.
         """
         return unsendable(str(self.value))
+
+
+def utc_time(moment: float) -> str:
+    """``2026-12-10 14:02 UTC``: how every message shows a moment."""
+    return f"{datetime.fromtimestamp(moment, tz=timezone.utc):%Y-%m-%d %H:%M} UTC"
+
+
+def time_left(seconds: float) -> str:
+    """``4 days 23 hours``, ``5 hours 10 minutes``, ``1 minute``: the two largest units,
+    rounded down, so it never promises more time than is left."""
+    minutes = max(0, int(seconds // 60))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    units = ((days, "day"), (hours, "hour")) if days else ((hours, "hour"), (minutes, "minute"))
+    shown = [f"{count} {unit}{'s' * (count != 1)}" for count, unit in units if count]
+    return " ".join(shown) or "less than a minute"
 
 
 #: The latest expiry taken as a time (the calendar's end): a later ``exp`` means "unknown".

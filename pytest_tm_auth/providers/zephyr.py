@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from pytest_tm_auth.core.errors import ConfigError
@@ -110,7 +109,7 @@ class Zephyr(atlassian.JiraAccount):
         return jwt_expiry(token) if token else None
 
     def authenticate(self, login: Login) -> Token:
-        from pytest_tm_auth.core.token import Token
+        from pytest_tm_auth.core.token import Token, utc_time
         from pytest_tm_auth.http.verify import verify_token
 
         explain = atlassian.advice(login.target.deployment, DEPLOYMENT.option)
@@ -119,7 +118,7 @@ class Zephyr(atlassian.JiraAccount):
             expires_at = self.credential_expiry(login.values)
             fix = CLOUD_401
             if expires_at is not None and expires_at <= time.time():
-                fix = EXPIRED_401.format(when=when(expires_at))
+                fix = EXPIRED_401.format(when=utc_time(expires_at))
             return verify_token(
                 login,
                 token,
@@ -131,8 +130,3 @@ class Zephyr(atlassian.JiraAccount):
         from pytest_tm_auth.providers.datacenter import datacenter_login  # at login only
 
         return datacenter_login(login, self.grants, "healthcheck/", DEPLOYMENT.option)
-
-
-def when(expires_at: float) -> str:
-    """``2026-12-10 14:02 UTC``."""
-    return f"{datetime.fromtimestamp(expires_at, tz=timezone.utc):%Y-%m-%d %H:%M} UTC"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import time
 import warnings
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
+
+from pytest_tm_auth.core.token import time_left, utc_time
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Provider
@@ -19,19 +20,15 @@ if TYPE_CHECKING:
 SOON = 14 * 86400.0
 
 
-def when(expires_at: float) -> str:
-    return f"{datetime.fromtimestamp(expires_at, tz=timezone.utc):%Y-%m-%d %H:%M} UTC"
-
-
 def expiry_note(expires_at: float | None, now: float | None = None) -> str:
     """``token expires 2026-12-10 14:02 UTC`` within 14 days, ``token expired ...`` after."""
     if expires_at is None:
         return ""
     now = time.time() if now is None else now
     if expires_at <= now:
-        return f"token expired {when(expires_at)}"
+        return f"token expired {utc_time(expires_at)}"
     if expires_at - now <= SOON:
-        return f"token expires {when(expires_at)}"
+        return f"token expires {utc_time(expires_at)}"
     return ""
 
 
@@ -58,10 +55,9 @@ def warn_if_expiring(provider: Provider, values: Values, renewal: bool = False) 
     if note and expires_at is not None and expires_at > time.time():
         from pytest_tm_auth.run.warnings import ExpiringCredentialWarning
 
-        days = max(0, int((expires_at - time.time()) // 86400))
         warnings.warn(
             ExpiringCredentialWarning(
-                f"{title}: the configured {note} (in {days} day{'s' * (days != 1)}): "
+                f"{title}: the configured {note} (in {time_left(expires_at - time.time())}): "
                 "make a new one before then"
             ),
             stacklevel=2,

@@ -91,14 +91,16 @@ def warn_about_exposure(config: pytest.Config, values: Values, said: set[str]) -
                     "where it stands alone, not inside other words; use a longer secret"
                 ),
             )
-    if getattr(config.option, "debug", None) and values.secrets() and "--debug" not in said:
+    trace = getattr(config.option, "debug", None)
+    if trace and values.secrets() and "--debug" not in said:
         said.add("--debug")
         from pytest_tm_auth.run.warnings import DebugTraceWarning
 
+        name = trace if isinstance(trace, str) else "pytestdebug.log"  # --debug=FILE
         warn(
             config,
             DebugTraceWarning(
-                "--debug writes pytest's hook trace to its log file (pytestdebug.log), and the "
+                f"--debug writes pytest's hook trace to its log file ({name}), and the "
                 "trace holds the configured secrets and issued tokens in clear: delete the "
                 "file after use and never publish it"
             ),

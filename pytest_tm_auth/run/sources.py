@@ -20,7 +20,7 @@ import pytest
 from pytest_tm_auth.core.errors import ConfigError, MissingCredentials
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.values import Setting, Values
-from pytest_tm_auth.run.preflight import check_transport, ini_text
+from pytest_tm_auth.run.preflight import check_transport, ini_text, warn
 from pytest_tm_auth.settings.dotenv import env_files, with_env_files
 from pytest_tm_auth.settings.resolve import Sources, resolve
 from pytest_tm_auth.settings.run_wide import ACTIONS
@@ -116,8 +116,13 @@ class RunValues:
             return values
         from pytest_tm_auth.store.stored_index import StoredIndex
 
-        entries = StoredIndex(directory).entries()
+        index = StoredIndex(directory)
+        entries = index.entries()
         if not entries:
+            if index.refused():  # a planted link is never read: say why nothing is stored
+                from pytest_tm_auth.run.stored import refused_index
+
+                warn(self._config, refused_index(index.refused()))
             return values
         from pytest_tm_auth.run.stored import keyring_sites
 

@@ -44,6 +44,20 @@ def keyring_sites(
     return found
 
 
+def users(entry: Stored, values: Values, providers: Sequence[Provider]) -> list[str]:
+    """The providers a run with ``values`` gives the stored secret ``entry`` to. An entry is
+    one setting's value for one site: every provider that logs in there with that setting
+    uses it, whichever provider's login stored it (Xray and Jira Data Center share a token)."""
+    if entry.setting not in keyring_sites(values, providers, [entry]):
+        return []
+    return [
+        provider.name
+        for provider in providers
+        if (target := target_if_stored(provider, values, entry.setting, entry.site)) is not None
+        and target.url == entry.site
+    ]
+
+
 def target_if_stored(
     provider: Provider, values: Values, name: str, site: str = ""
 ) -> Target | None:
@@ -86,6 +100,13 @@ class KeyringVault:
                 "run pytest-tm-auth login again"
             )
         return text
+
+
+def refused_index(reason: str) -> Warning:
+    """The warning of a run whose index is refused (its folder is a symbolic link)."""
+    return StoredCredentialWarning(
+        f"tm-auth: the secrets pytest-tm-auth login stored are not used: {reason}"
+    )
 
 
 def _warn(message: str) -> None:

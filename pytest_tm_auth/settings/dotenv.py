@@ -43,14 +43,26 @@ def with_env_files(root: Path, sources: Sources, paths: Iterable[Path]) -> Sourc
     values: dict[str, str | None] = {}
     files: dict[str, str] = {}
     for path in paths:  # later files win, like a list of overrides
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"Cannot read {path}: {type(exc).__name__}") from None
-        read = _parsed(text, _shown(root, path))
+        read = _parsed(_text(path), _shown(root, path))
         values.update(read)
         files.update(dict.fromkeys(read, _shown(root, path)))
     return sources.with_dotenv(values, files)
+
+
+def _text(path: Path) -> str:
+    """The file's text; a ConfigError naming the file, and the line that is not UTF-8."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+    body = raw.removeprefix(b"\xef\xbb\xbf")  # a byte order mark, as Windows editors write
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:  # never the bytes themselves: they may be a secret's
+        line = body[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"Cannot read {path}:{line}: this line is not UTF-8 text; save the file as UTF-8"
+        ) from None
 
 
 def _parsed(text: str, shown: str) -> dict[str, str | None]:

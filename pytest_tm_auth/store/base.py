@@ -21,6 +21,15 @@ class StoreError(Exception):
 Entry = dict[str, Any]
 
 
+def never_followed(path: Path) -> str:
+    """Why a per-user folder or lock that is a symbolic link is refused: whoever planted it
+    chose where our writes, our ``chmod`` and a lock's truncation would land."""
+    return (
+        f"{path} is a symbolic link, which is never followed: remove it (a private folder is "
+        "made in its place), or point the XDG variable at the real folder"
+    )
+
+
 class TokenStore(Protocol):
     """Where remembered tokens live. ``where`` names it in warnings."""
 

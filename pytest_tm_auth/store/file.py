@@ -2,7 +2,7 @@
 
 ``0600`` in a ``0700`` directory, replaced atomically under a lock so that concurrent runs
 and xdist workers cannot lose each other's writes; a file or directory another user owns is
-refused.
+refused, and so is a directory or lock that is a symbolic link.
 """
 
 from __future__ import annotations
@@ -15,11 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from pytest_tm_auth.store.base import FORMAT, Entry, StoreError, user_directory
-from pytest_tm_auth.store.private import replace_privately
+from pytest_tm_auth.store.private import foreign, locked, private_directory, replace_privately
 
 FILE_NAME = "tokens.json"
-#: How long a run waits for another run that is writing the file before giving up on it.
-LOCK_TIMEOUT = 10.0
 
 
 def cache_directory(environ: Mapping[str, str]) -> Path:
@@ -51,9 +49,8 @@ class FileStore:
 
     def _read(self, *, tolerate_corrupt: bool = False) -> dict[str, Any]:
         """The entries; ``{}`` when there is no file yet. Checks ownership first."""
-        if not self.directory.exists():
+        if not private_directory(self.directory, create=False):
             return {}
-        self._check_directory()
         try:
             fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         except FileNotFoundError:
@@ -85,12 +82,9 @@ class FileStore:
 
     def _update(self, change: Callable[[dict[str, Any]], None]) -> None:
         """Read, change and write back under a lock: concurrent writers never lose entries."""
-        from filelock import FileLock, Timeout
-
-        self._make_directory()
-        lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT, mode=0o600)
+        private_directory(self.directory, create=True)
         try:
-            with lock:
+            with locked(self.path):
                 entries = self._read(tolerate_corrupt=True)
                 change(entries)
                 now = time.time()
@@ -102,38 +96,13 @@ class FileStore:
                     and entry["expires_at"] > now
                 }
                 replace_privately(self.path, {"format": FORMAT, "tokens": fresh})
-        except Timeout:
-            raise StoreError(f"{self.path} stayed locked by another run") from None
         except OSError as error:
             raise StoreError(f"cannot write {self.path}: {error.strerror or error}") from None
-
-    def _make_directory(self) -> None:
-        try:
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as error:
-            raise StoreError(f"cannot create {self.directory}: {error.strerror or error}") from None
-        self._check_directory()
-
-    def _check_directory(self) -> None:
-        """Refuse a directory another user owns; make our own private if it is not."""
-        try:
-            status = self.directory.stat()
-            if _foreign(status.st_uid):
-                raise StoreError(f"{self.directory} belongs to another user")
-            if os.name != "nt" and status.st_mode & 0o077:
-                self.directory.chmod(0o700)
-        except OSError as error:
-            raise StoreError(f"cannot use {self.directory}: {error.strerror or error}") from None
 
 
 def _check_owner(fd: int, path: Path) -> None:
     status = os.fstat(fd)
-    if _foreign(status.st_uid):
+    if foreign(status.st_uid):
         raise StoreError(f"{path} belongs to another user")
     if os.name != "nt" and status.st_mode & 0o077:
         os.fchmod(fd, 0o600)
-
-
-def _foreign(uid: int) -> bool:
-    geteuid = getattr(os, "geteuid", None)
-    return geteuid is not None and uid != geteuid()

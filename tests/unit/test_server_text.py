@@ -7,7 +7,7 @@ import calendar
 import pytest
 
 from pytest_tm_auth.core.text import QUOTE_LIMIT, inert
-from pytest_tm_auth.core.token import Token, jwt_exp_problem, jwt_expiry
+from pytest_tm_auth.core.token import Token, jwt_exp_problem, jwt_expiry, time_left
 from pytest_tm_auth.http.retry import MAX_RETRY_AFTER, retry_after_seconds
 
 NOW = calendar.timegm((2026, 12, 1, 20, 0, 0))
@@ -90,6 +90,22 @@ def test_the_summary_shows_the_date_of_an_expiry_that_is_not_today() -> None:
     assert today.describe_expiry(now=NOW) == "expires 21:00 UTC"
     assert tomorrow.describe_expiry(now=NOW) == "expires 2026-12-02 20:00 UTC"
     assert Token.bearer("xray", "demo", 1e18).describe_expiry(now=NOW) == ""
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (5 * 86_400 - 1, "4 days 23 hours"),
+        (5 * 86_400 + 60, "5 days"),
+        (86_400 + 3600, "1 day 1 hour"),
+        (3 * 3600 + 5 * 60 + 59, "3 hours 5 minutes"),
+        (61, "1 minute"),
+        (59, "less than a minute"),
+        (-10, "less than a minute"),
+    ],
+)
+def test_time_left_never_rounds_up_and_keeps_two_units(seconds: float, shown: str) -> None:
+    assert time_left(seconds) == shown
 
 
 def test_an_expired_token_says_so() -> None:

@@ -54,6 +54,7 @@ def redaction_starter(config: pytest.Config, scrubber: Scrubber) -> Callable[[],
 
             redaction = Redaction(scrubber)
             redaction.watch_logs(config)
+            redaction.watch_hung_tests(config)
             manager.register(redaction, REDACTION_PLUGIN)
             scrub_made_reports(config, scrubber)  # again once collected: see Redaction
             manager.register(IdRedaction(scrubber), REDACTION_PLUGIN + "_ids")

@@ -12,13 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import pytest
 
 from pytest_tm_auth.core.errors import AuthError, MissingCredentials, TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
-from pytest_tm_auth.core.token import sane_time
+from pytest_tm_auth.core.token import sane_time, utc_time
 from pytest_tm_auth.run.expiry import soon_expiry
 from pytest_tm_auth.run.plugin_base import HooksOnly
 from pytest_tm_auth.run.state import ProviderRun
@@ -84,6 +83,8 @@ def _failed(state: ProviderRun, result: str, problem: str, started: float) -> Ro
         target.url if target else "-",
         result,
         time.perf_counter() - started,
+        # A credential that expired is often why the login failed: its expiry says so.
+        _expiry(soon_expiry(state.provider, state.values)),
         problem=problem,
         configured=True,
     )
@@ -92,7 +93,7 @@ def _failed(state: ProviderRun, result: str, problem: str, started: float) -> Ro
 def _expiry(expires_at: float | None) -> str:
     if expires_at is None or not sane_time(expires_at):
         return "-"
-    return f"{datetime.fromtimestamp(expires_at, tz=timezone.utc):%Y-%m-%d %H:%M} UTC"
+    return f"expired {utc_time(expires_at)}" if expires_at <= time.time() else utc_time(expires_at)
 
 
 def exit_status(rows: list[Row]) -> pytest.ExitCode:

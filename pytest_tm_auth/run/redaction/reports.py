@@ -39,6 +39,8 @@ from pytest_tm_auth.run.state import ScrubbingFilter
 
 #: Registered under this name when other plugins read reports as they are made.
 MADE_REPORTS_PLUGIN = "tm_auth_redaction_made"
+#: pytest-timeout's name as a plugin (its entry point); ``-p no:timeout`` unloads it.
+TIMEOUT_PLUGIN = "timeout"
 
 
 class Redaction(HooksOnly):
@@ -47,6 +49,7 @@ class Redaction(HooksOnly):
     def __init__(self, scrubber: Scrubber) -> None:
         self.scrubber = scrubber
         self._watching_logs = False
+        self._watching_terminal = False
 
     @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_make_collect_report(
@@ -100,6 +103,7 @@ class Redaction(HooksOnly):
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.watch_logs(session.config)
+        self.watch_hung_tests(session.config)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -119,6 +123,15 @@ class Redaction(HooksOnly):
             self._watching_logs = True
         for handler in handlers:
             handler.addFilter(ScrubbingFilter(self.scrubber))
+
+    def watch_hung_tests(self, config: pytest.Config) -> None:
+        """Scrub what pytest-timeout's thread method prints of a hung test past every hook
+        (see :mod:`pytest_tm_auth.run.redaction.terminal`). Like :meth:`watch_logs`, called again
+        once the terminal reporter is there."""
+        if not self._watching_terminal and config.pluginmanager.has_plugin(TIMEOUT_PLUGIN):
+            from pytest_tm_auth.run.redaction.terminal import scrub_hung_test_output
+
+            self._watching_terminal = scrub_hung_test_output(config, self.scrubber)
 
     def pytest_assertrepr_compare(self, op: str, left: object, right: object) -> list[str] | None:
         """No diff when a side is or contains a secret: the diff would print its value."""
@@ -181,15 +194,17 @@ class MadeReports(HooksOnly):
 
 
 def _quiet(report: pytest.TestReport) -> bool:
-    """Nothing to read: no failure or skip, no captured output, no property, no xfail.
+    """Nothing to read: no failure or skip, no captured output, no property, no xfail, and
+    not a subtest's (whose name, its ``msg`` and arguments, is shown even when it passes).
 
-    Asked at every phase of every test: four attribute reads, the cheapest form.
+    Asked at every phase of every test: five attribute reads, the cheapest form.
     """
     return (
         report.longrepr is None
         and not report.sections
         and not report.user_properties
         and "wasxfail" not in report.__dict__
+        and "context" not in report.__dict__
     )
 
 

@@ -108,6 +108,36 @@ def scrub_report(report: pytest.TestReport | pytest.CollectReport, scrubber: Scr
         report.user_properties = [  # record_property: --junitxml writes str(value)
             (name, _scrubbed_value(value, scrub)) for name, value in report.user_properties
         ]
+    context = report.__dict__.get("context")
+    if context is not None:
+        scrub_subtest_context(context, scrub_failure)
+
+
+def scrub_subtest_context(context: object, scrub: Scrub) -> None:
+    """A subtest's ``msg`` and keyword arguments (``subtests.test(msg, **kwargs)``), which
+    the terminal, xdist and pytest-reportlog show as the subtest's name, in place.
+
+    pytest 9 keeps each argument as its ``saferepr``, which may cut a long secret: ``scrub``
+    is the failure's, which hides pieces too. pytest-subtests keeps the values themselves
+    and shows their repr: a value whose repr holds a secret becomes that repr, scrubbed.
+    """
+    message = getattr(context, "msg", None)
+    if isinstance(message, str) and (hidden := scrub(message)) != message:
+        _set(context, "msg", hidden)
+    kwargs = getattr(context, "kwargs", None)
+    if not isinstance(kwargs, dict):
+        return
+    for name, value in list(kwargs.items()):
+        text = value if isinstance(value, str) else _repr_or_none(value)
+        if text is not None and (hidden := scrub(text)) != text:
+            kwargs[name] = hidden
+
+
+def _repr_or_none(value: object) -> str | None:
+    try:
+        return repr(value)
+    except Exception:  # a broken __repr__: the subtest's own report shows pytest's note
+        return None
 
 
 def _scrubbed_value(value: object, scrub: Scrub) -> object:

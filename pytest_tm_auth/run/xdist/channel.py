@@ -1,7 +1,9 @@
 """The broker's channel: ``multiprocessing.connection`` with a random key, local only.
 
 On POSIX the listener is a Unix socket in a private directory (``0700``, from
-``tempfile.mkdtemp``), removed with everything in it when the broker stops; on Windows a
+``tempfile.mkdtemp``, named with the controller's process id), removed with everything in
+it when the broker stops, or by the next broker when its controller was killed first (its
+process gone and its socket refusing connections); on Windows a
 named pipe with a random name. Each side proves it knows the key (an HMAC challenge)
 before any message; messages are JSON (the codec's plain data; never pickle), and nothing is
 written to disk but the socket itself. Each request opens its own connection, so threads
@@ -14,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -35,8 +38,46 @@ def _address() -> tuple[str | None, str, str | None]:
     """(address, family, private directory) for a new listener."""
     if sys.platform == "win32":
         return rf"\\.\pipe\tm-auth-{secrets.token_hex(16)}", "AF_PIPE", None
-    directory = tempfile.mkdtemp(prefix="tm-auth-")  # 0700: only this user can connect
+    _remove_stale(tempfile.gettempdir())
+    directory = tempfile.mkdtemp(prefix=f"tm-auth-{os.getpid()}-")  # 0700: only this user
     return os.path.join(directory, "broker"), "AF_UNIX", directory
+
+
+def _remove_stale(parent: str) -> None:
+    """Remove this user's broker directories whose controller was killed before it could
+    (SIGKILL, a power cut): its process is gone and nothing answers on its socket."""
+    with contextlib.suppress(OSError), os.scandir(parent) as entries:
+        for entry in entries:
+            found = re.fullmatch(r"tm-auth-(\d+)-\w+", entry.name)
+            if found is None or _alive(int(found[1])):
+                continue
+            with contextlib.suppress(OSError):
+                mine = entry.is_dir(follow_symlinks=False)
+                mine = mine and entry.stat(follow_symlinks=False).st_uid == os.geteuid()
+                if mine and not _listening(entry.path):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):  # another user's process, or no process id
+        return pid > 0
+    return True
+
+
+def _listening(directory: str) -> bool:
+    """Whether a broker still answers in ``directory`` (a process id can be reused, and
+    another PID namespace may share the temporary directory)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1)
+        try:
+            probe.connect(os.path.join(directory, "broker"))
+        except OSError:  # refused, or no socket at all
+            return False
+    return True
 
 
 class Server:
