@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from pytest_tm_auth.core.cache import FAILED, LOGGED_IN
 from pytest_tm_auth.core.values import mask
-from pytest_tm_auth.run.expiry import credential_expiry, expiry_note
-from pytest_tm_auth.run.state import ProviderRun
+from pytest_tm_auth.run.state import ProviderRun, credential_expiry, expiry_note
 
 
 def header_line(state: ProviderRun, hooked: bool = False) -> str:

@@ -5,6 +5,11 @@ login inside a test is captured by pytest and scrubbed with the test's report; o
 any test (the xdist controller's, ``--tm-auth-check``'s) writes straight to the terminal.
 So every login runs with stdout and stderr passed through the scrubber, and the root
 logger's handlers filtered by it, wherever it runs (:func:`scrubbed_output`).
+
+A configured credential that expires soon is said in the header, the check table and a
+warning at the first login: a provider tells when a credential it was given lapses with an
+optional ``credential_expiry(values) -> float | None`` (Zephyr Scale Cloud reads its token's
+JWT ``exp``, best effort). Within :data:`SOON` the header says when, and the first login warns.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import contextlib
 import logging
 import sys
 import threading
+import time
+import warnings
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -21,7 +28,7 @@ from pytest_tm_auth.core.cache import Issued, Outcome, TokenCache
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.login_step import Configured, Connector, Hooks, LoginStep, Vault
 from pytest_tm_auth.core.scrub import Scrubber
-from pytest_tm_auth.run.expiry import warn_if_expiring
+from pytest_tm_auth.core.token import time_left, utc_time
 from pytest_tm_auth.run.outcomes import fail_test
 
 if TYPE_CHECKING:
@@ -256,3 +263,50 @@ def scrubbed_output(scrubber: Scrubber) -> Iterator[None]:
         yield
     finally:
         sys.stdout, sys.stderr = out, err
+
+
+SOON = 14 * 86400.0
+
+
+def expiry_note(expires_at: float | None, now: float | None = None) -> str:
+    """``token expires 2026-12-10 14:02 UTC`` within 14 days, ``token expired ...`` after."""
+    if expires_at is None:
+        return ""
+    now = time.time() if now is None else now
+    if expires_at <= now:
+        return f"token expired {utc_time(expires_at)}"
+    if expires_at - now <= SOON:
+        return f"token expires {utc_time(expires_at)}"
+    return ""
+
+
+def credential_expiry(provider: Provider, values: Values) -> float | None:
+    """When a configured credential lapses, if its provider can tell, else ``None``."""
+    told = getattr(provider, "credential_expiry", None)
+    return told(values) if callable(told) else None
+
+
+def soon_expiry(provider: Provider, values: Values) -> float | None:
+    """:func:`credential_expiry`, only when it is within 14 days (or past)."""
+    expires_at = credential_expiry(provider, values)
+    return expires_at if expiry_note(expires_at) else None
+
+
+def warn_if_expiring(provider: Provider, values: Values, renewal: bool = False) -> None:
+    """An :class:`ExpiringCredentialWarning` when the credential lapses within 14 days
+    (at the first login, not at renewals)."""
+    if renewal:
+        return
+    title = provider.title
+    expires_at = credential_expiry(provider, values)
+    note = expiry_note(expires_at)
+    if note and expires_at is not None and expires_at > time.time():
+        from pytest_tm_auth.run.warnings import ExpiringCredentialWarning
+
+        warnings.warn(
+            ExpiringCredentialWarning(
+                f"{title}: the configured {note} (in {time_left(expires_at - time.time())}): "
+                "make a new one before then"
+            ),
+            stacklevel=2,
+        )

@@ -126,10 +126,10 @@ class Redaction(HooksOnly):
 
     def watch_hung_tests(self, config: pytest.Config) -> None:
         """Scrub what pytest-timeout's thread method prints of a hung test past every hook
-        (see :mod:`pytest_tm_auth.run.redaction.terminal`). Like :meth:`watch_logs`, called again
-        once the terminal reporter is there."""
+        (see :func:`.scrubbed.scrub_hung_test_output`). Like :meth:`watch_logs`, called
+        again once the terminal reporter is there."""
         if not self._watching_terminal and config.pluginmanager.has_plugin(TIMEOUT_PLUGIN):
-            from pytest_tm_auth.run.redaction.terminal import scrub_hung_test_output
+            from pytest_tm_auth.run.redaction.scrubbed import scrub_hung_test_output
 
             self._watching_terminal = scrub_hung_test_output(config, self.scrubber)
 
