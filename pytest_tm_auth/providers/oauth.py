@@ -113,14 +113,16 @@ def read_answer(title: str, url: str, response: requests.Response) -> Issued:
     """The access token and its expiry from a token endpoint's answer, or an AuthError."""
     from pytest_tm_auth.http.diagnose import check_login_answer
 
+    from pytest_tm_auth.core.text import inert
+
     status = response.status_code
     data = _json(response)
     error = data.get("error") if isinstance(data, dict) else None
     if not response.ok and isinstance(error, str) and isinstance(data, dict):
-        said = error
+        said = inert(error, 60)  # the endpoint's words, as a terminal shows them: inert
         description = data.get("error_description")
-        if isinstance(description, str) and description:
-            said += f": {' '.join(description.split())[:160]}"
+        if isinstance(description, str) and inert(description):
+            said += f": {inert(description)}"
         fix = BAD_REQUEST_FIX if status == 400 and error != "invalid_client" else REFUSED_FIX
         refused = status in (400, 401, 403)
         raise AuthError(
@@ -134,7 +136,7 @@ def read_answer(title: str, url: str, response: requests.Response) -> Issued:
     check_login_answer(title, url, response, expected="an access token", credentials=CREDENTIALS)
     value = data.get("access_token") if isinstance(data, dict) else None
     if not isinstance(value, str) or not value.strip():
-        keys = ", ".join(sorted(data)) if isinstance(data, dict) else "not a JSON object"
+        keys = inert(", ".join(sorted(data))) if isinstance(data, dict) else "not a JSON object"
         raise AuthError(
             title,
             url,
