@@ -111,9 +111,8 @@ class Grants:
 
 def read_answer(title: str, url: str, response: requests.Response) -> Issued:
     """The access token and its expiry from a token endpoint's answer, or an AuthError."""
-    from pytest_tm_auth.http.diagnose import check_login_answer
-
     from pytest_tm_auth.core.text import inert
+    from pytest_tm_auth.http.diagnose import check_login_answer
 
     status = response.status_code
     data = _json(response)
