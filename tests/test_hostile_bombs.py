@@ -26,7 +26,7 @@ def brotli_zeros(megabytes: int) -> bytes:
     """``megabytes`` MB of zeros in brotli, compressed a megabyte at a time."""
     squeeze = brotli.Compressor(quality=5)
     parts = [squeeze.process(bytes(1 << 20)) for _ in range(megabytes)]
-    return b"".join(parts) + squeeze.finish()
+    return b"".join(parts) + bytes(squeeze.finish())
 
 
 @pytest.fixture
