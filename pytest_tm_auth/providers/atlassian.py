@@ -192,14 +192,15 @@ def captcha_login_url(headers: Mapping[str, str]) -> str | None:
     return ""
 
 
-def advice(deployment: str, option: str) -> Adviser:
+def advice(deployment: str, option: str, *, jira: bool = True) -> Adviser:
     """Jira's refusals explained, for a provider of ``deployment`` set by ``option``.
 
     A CAPTCHA (``403`` with ``X-Authentication-Denied-Reason``, naming the login URL), or
     ``X-Seraph-LoginReason`` (Data Center, possibly several values) saying the login was
     refused, whose ``AUTHENTICATION_DENIED`` most often means a CAPTCHA; Data Center's rate
     limiting (a 429 with a Tomcat HTML page). A Cloud provider answered with Seraph headers
-    is talking to a Data Center.
+    is talking to a Data Center. ``jira``: the answer is Jira's own (not Xray or Zephyr
+    Scale Cloud's, whose rate limits are theirs, not a Jira admin's).
     """
 
     def explain(refusal: Refusal) -> Advice | None:
@@ -213,7 +214,7 @@ def advice(deployment: str, option: str) -> Adviser:
         denied = bool(seraph & {"AUTHENTICATION_DENIED", "AUTHENTICATED_FAILED"})
         if "AUTHENTICATION_DENIED" in seraph:
             return Advice(CAPTCHA_FIX, refused=True)
-        if refusal.status == 429:
+        if refusal.status == 429 and jira:
             limit = refusal.headers.get("X-RateLimit-Limit", "")
             shown = f", X-RateLimit-Limit {limit[:20]}" if limit.strip().isdigit() else ""
             return Advice(RATE_LIMIT_FIX.format(limit=shown), refused=False)

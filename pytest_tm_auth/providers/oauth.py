@@ -11,7 +11,6 @@ endpoint's own ``error`` and ``error_description``, so a wrong guess fails loudl
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -112,10 +111,10 @@ class Grants:
 def read_answer(title: str, url: str, response: requests.Response) -> Issued:
     """The access token and its expiry from a token endpoint's answer, or an AuthError."""
     from pytest_tm_auth.core.text import inert
-    from pytest_tm_auth.http.diagnose import check_login_answer
+    from pytest_tm_auth.http.diagnose import answer_json, check_login_answer
 
     status = response.status_code
-    data = _json(response)
+    data = answer_json(response)
     error = data.get("error") if isinstance(data, dict) else None
     if not response.ok and isinstance(error, str) and isinstance(data, dict):
         said = inert(error, 60)  # the endpoint's words, as a terminal shows them: inert
@@ -149,10 +148,3 @@ def read_answer(title: str, url: str, response: requests.Response) -> Issued:
     if isinstance(lifetime, bool) or not isinstance(lifetime, (int, float)) or lifetime <= 0:
         lifetime = LIFETIME_FALLBACK
     return Issued(value.strip(), time.time() + min(float(lifetime), 366 * 86400.0))
-
-
-def _json(response: requests.Response) -> object:
-    try:
-        return json.loads(response.text)
-    except ValueError:
-        return None
