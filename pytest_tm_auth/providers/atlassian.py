@@ -215,8 +215,9 @@ def advice(deployment: str, option: str, *, jira: bool = True) -> Adviser:
         if "AUTHENTICATION_DENIED" in seraph:
             return Advice(CAPTCHA_FIX, refused=True)
         if refusal.status == 429 and jira:
-            limit = refusal.headers.get("X-RateLimit-Limit", "")
-            shown = f", X-RateLimit-Limit {limit[:20]}" if limit.strip().isdigit() else ""
+            limit = refusal.headers.get("X-RateLimit-Limit", "").strip()
+            plain = limit.isascii() and limit.isdigit()  # a number, nothing a terminal acts on
+            shown = f", X-RateLimit-Limit {limit[:20]}" if plain else ""
             return Advice(RATE_LIMIT_FIX.format(limit=shown), refused=False)
         if refusal.status == 401 and "passwords is deprecated" in refusal.reason.lower():
             return Advice(PASSWORD_FIX)
