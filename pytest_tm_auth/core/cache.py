@@ -8,11 +8,18 @@ already held, takes no lock.
 # Annotations are evaluated here (no ``from __future__ import annotations``): a
 # ``typing.NamedTuple`` compiles each field's annotation given as a string, at every import.
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from typing import NamedTuple
 
 from pytest_tm_auth.core.errors import MissingCredentials, TmAuthError
 from pytest_tm_auth.core.token import Token
+
+#: Renewals after a refusal that one provider may make within :data:`RENEWAL_WINDOW`
+#: seconds: a service that accepts each token once would otherwise cost a login per request.
+RENEWAL_LIMIT = 3
+RENEWAL_WINDOW = 600.0
 
 LOGGED_IN = "logged in"
 REMEMBERED = "reused remembered token"
@@ -43,6 +50,20 @@ class Issued(NamedTuple):
 LoginStep = Callable[[bool], Issued]
 
 
+class RenewalsRefused(TmAuthError):
+    """The service refused every fresh token :data:`RENEWAL_LIMIT` times within
+    :data:`RENEWAL_WINDOW`: no more logins for it until the window moves on."""
+
+    def __init__(self, provider: str) -> None:
+        minutes = f"{RENEWAL_WINDOW / 60:g} minutes"
+        super().__init__(
+            f"{provider}: the service keeps refusing fresh tokens: it refused "
+            f"{RENEWAL_LIMIT} renewed tokens within {minutes}, so no more logins are made "
+            "for it for now — the service may accept each token only once, or something "
+            "between (a proxy, a gateway) may alter the Authorization header"
+        )
+
+
 def _nothing() -> None:
     return None
 
@@ -64,8 +85,11 @@ class TokenCache:
         *,
         on_token: Callable[[Token], None] = _ignore,
         on_first_use: Callable[[], None] = _nothing,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._login = login
+        self._clock = clock
+        self._renewed_at: deque[float] = deque()
         self._on_token = on_token
         self._on_first_use = on_first_use
         self._lock = threading.RLock()
@@ -109,6 +133,8 @@ class TokenCache:
         already replaced. A failed renewal is remembered like a failed login. A header that
         logging in again could not replace (static credentials), or whose replacement was
         refused at once (:meth:`futile`), is never renewed again: no login per request.
+        Past :data:`RENEWAL_LIMIT` renewals within :data:`RENEWAL_WINDOW`, raises
+        :class:`RenewalsRefused` instead of logging in again.
         """
         with self._lock:
             current = self._token
@@ -120,6 +146,7 @@ class TokenCache:
                 # A PAT, an API token, a password: logging in again cannot replace it, and
                 # one more refused try can lock a Jira account.
                 return None
+            self._spend_renewal(current)
             try:
                 fresh = self._log_in(renewal=True)
             except TmAuthError:
@@ -129,6 +156,15 @@ class TokenCache:
                 return None
             self.renewals += 1
             return fresh
+
+    def _spend_renewal(self, refused: Token | None) -> None:
+        """Count one renewal against the budget, or raise when it is spent."""
+        now = self._clock()
+        while self._renewed_at and now - self._renewed_at[0] >= RENEWAL_WINDOW:
+            self._renewed_at.popleft()
+        if len(self._renewed_at) >= RENEWAL_LIMIT:
+            raise RenewalsRefused(refused.provider if refused is not None else "the provider")
+        self._renewed_at.append(now)
 
     def futile(self, header: str) -> None:
         """A freshly renewed ``header`` was refused at once: renewing it again cannot help."""

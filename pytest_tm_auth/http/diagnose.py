@@ -51,6 +51,15 @@ class Advice(NamedTuple):
 Adviser = Callable[[Refusal], "Advice | None"]
 
 
+def answer_json(response: requests.Response) -> object:
+    """The body as JSON, or ``None`` when it is not JSON: a body nested deeper than Python's
+    parser goes (``[[[…]]]``) is not a usable answer either, and no hook's fault."""
+    try:
+        return json.loads(response.text)
+    except (ValueError, RecursionError):
+        return None
+
+
 def server_reason(response: requests.Response) -> str:
     """The server's own words, on one line: a JSON error field, an HTML title, or the text.
 
@@ -62,17 +71,17 @@ def server_reason(response: requests.Response) -> str:
         match = re.search(_TITLE, text)
         title = inert(match.group(1)) if match else ""
         return f"an HTML page{f' titled {title!r}' if title else ''}"
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = None
+    data = answer_json(response)
     if isinstance(data, dict):
         for key in ("error", "message", "errorMessage", "errorMessages", "errors"):
-            value = data.get(key)
-            if isinstance(value, list):
-                value = "; ".join(str(v) for v in value)
-            if value:
-                text = str(value)
+            try:  # a value nested deeper than repr goes is quoted as the server wrote it
+                value = data.get(key)
+                if isinstance(value, list):
+                    value = "; ".join(str(v) for v in value)
+                if value:
+                    text = str(value)
+                    break
+            except RecursionError:
                 break
     return inert(text, REASON_LIMIT)
 

@@ -16,12 +16,17 @@ from urllib3.exceptions import (
 
 from pytest_tm_auth.core.errors import AuthError
 from pytest_tm_auth.core.text import inert
-from pytest_tm_auth.http.bounded import AnswerTooSlow
+from pytest_tm_auth.http.bounded import AnswerTooSlow, BodyTaken
 from pytest_tm_auth.http.retry import GaveUp, attempts_note
 
 _INCOMPLETE = re.compile(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)")
 _TIMEOUT = re.compile(r"read timeout=([0-9.]+)")
 _CONNECT = re.compile(r"Failed to establish a new connection: (.*)")
+_TUNNEL = re.compile(r"Tunnel connection failed: (\d{3})([^'\"()]*)")
+PROXY_407_FIX = (
+    "the proxy asks for credentials: give them in HTTPS_PROXY "
+    "(http://user:password@host:port), or exempt the service's host with NO_PROXY"
+)
 
 
 def explain_exception(title: str, url: str, error: Exception) -> AuthError:
@@ -53,7 +58,14 @@ def _no_answer(error: Exception, cause: BaseException, detail: str, note: str) -
             "the service is slow, unreachable or sends its answer slowly; raise "
             "--tm-auth-timeout or check the URL",
         )
-    broken = _broken_answer(error, detail)
+    if isinstance(error, BodyTaken):
+        return (
+            f"HTTP {error.status}, but a response hook on the login session read the body "
+            "before the login could",
+            "a hook may read response.content or response.text, which the login reads "
+            "after it, but not response.raw",
+        )
+    broken = _broken_answer(error, detail) or _proxy_refused(error, detail)
     if broken is not None:
         return broken
     if isinstance(cause, (ReadTimeoutError, requests.exceptions.ReadTimeout)):
@@ -75,8 +87,24 @@ def _no_answer(error: Exception, cause: BaseException, detail: str, note: str) -
     return f"the request failed ({type(error).__name__}){note}", ""
 
 
+def _proxy_refused(error: Exception, detail: str) -> tuple[str, str] | None:
+    """The proxy from the environment answered the tunnel request with an error status."""
+    tunnel = _TUNNEL.search(detail)
+    if not isinstance(error, requests.exceptions.ProxyError) or tunnel is None:
+        return None
+    status = int(tunnel.group(1))
+    fix = PROXY_407_FIX if status == 407 else "check HTTPS_PROXY, NO_PROXY and the network"
+    return f"the proxy refused the connection: HTTP {status}{tunnel.group(2).rstrip()}", fix
+
+
 def _broken_answer(error: Exception, detail: str) -> tuple[str, str] | None:
     """An answer that began but was not HTTP, or ended early."""
+    if "got more than 100 headers" in detail:
+        return (
+            "the answer had more than 100 headers, more than any API sends",
+            "something in front of the service (a proxy, a load balancer) sends them; "
+            "check the URL and the network",
+        )
     if "BadStatusLine" in detail or "InvalidHeader" in detail or "LineTooLong" in detail:
         return (
             "the server did not answer in HTTP",

@@ -152,6 +152,11 @@ class ApiSession(requests.Session):
                 response = super().request(method, full, *args, **kwargs)
                 if bounded:
                     read_bounded(response)
+                if watch is not None and watch.expired and seconds is not None:
+                    # Headers cut at the deadline end like headers that ended: http.client
+                    # hands over what came, so the deadline is the cause, not the answer.
+                    response.close()
+                    raise AnswerTooSlow(seconds)
             except requests.RequestException:
                 if watch is not None and watch.expired and seconds is not None:
                     raise AnswerTooSlow(seconds) from None

@@ -180,24 +180,27 @@ def seraph_reasons(headers: Mapping[str, str]) -> set[str]:
 def captcha_login_url(headers: Mapping[str, str]) -> str | None:
     """The login URL of ``X-Authentication-Denied-Reason: CAPTCHA_CHALLENGE; login-url=...``,
     or ``""`` for a CAPTCHA without one, or ``None`` when no CAPTCHA is asked for."""
+    from pytest_tm_auth.core.text import inert  # a server's words, as a terminal shows them
+
     text = headers.get("X-Authentication-Denied-Reason", "")
     if "CAPTCHA_CHALLENGE" not in text.upper():
         return None
     for part in text.split(";"):
         name, _, value = part.strip().partition("=")
-        if name.strip().lower() == "login-url" and value.strip():
-            return " ".join(value.split())[:200]
+        if name.strip().lower() == "login-url" and inert(value):
+            return inert(value, 200)
     return ""
 
 
-def advice(deployment: str, option: str) -> Adviser:
+def advice(deployment: str, option: str, *, jira: bool = True) -> Adviser:
     """Jira's refusals explained, for a provider of ``deployment`` set by ``option``.
 
     A CAPTCHA (``403`` with ``X-Authentication-Denied-Reason``, naming the login URL), or
     ``X-Seraph-LoginReason`` (Data Center, possibly several values) saying the login was
     refused, whose ``AUTHENTICATION_DENIED`` most often means a CAPTCHA; Data Center's rate
     limiting (a 429 with a Tomcat HTML page). A Cloud provider answered with Seraph headers
-    is talking to a Data Center.
+    is talking to a Data Center. ``jira``: the answer is Jira's own (not Xray or Zephyr
+    Scale Cloud's, whose rate limits are theirs, not a Jira admin's).
     """
 
     def explain(refusal: Refusal) -> Advice | None:
@@ -211,9 +214,10 @@ def advice(deployment: str, option: str) -> Adviser:
         denied = bool(seraph & {"AUTHENTICATION_DENIED", "AUTHENTICATED_FAILED"})
         if "AUTHENTICATION_DENIED" in seraph:
             return Advice(CAPTCHA_FIX, refused=True)
-        if refusal.status == 429:
-            limit = refusal.headers.get("X-RateLimit-Limit", "")
-            shown = f", X-RateLimit-Limit {limit[:20]}" if limit.strip().isdigit() else ""
+        if refusal.status == 429 and jira:
+            limit = refusal.headers.get("X-RateLimit-Limit", "").strip()
+            plain = limit.isascii() and limit.isdigit()  # a number, nothing a terminal acts on
+            shown = f", X-RateLimit-Limit {limit[:20]}" if plain else ""
             return Advice(RATE_LIMIT_FIX.format(limit=shown), refused=False)
         if refusal.status == 401 and "passwords is deprecated" in refusal.reason.lower():
             return Advice(PASSWORD_FIX)

@@ -8,7 +8,6 @@ a known Cloud host asks the site's ``serverInfo`` once: a Jira Cloud site then s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -83,9 +82,11 @@ def _cloud_site(login: Login) -> bool:
     if "@" not in username or atlassian.is_cloud_site(site):
         return False
     url = f"{site.rstrip('/')}/rest/api/2/serverInfo"
+    from pytest_tm_auth.http.diagnose import answer_json
+
     try:
         with login.http.get(url) as response:
-            data = json.loads(response.text) if response.ok else None
-    except (requests.RequestException, ValueError):
+            data = answer_json(response) if response.ok else None
+    except requests.RequestException:
         return False
     return isinstance(data, dict) and data.get("deploymentType") == "Cloud"

@@ -7,7 +7,6 @@ site and accepted only here. The cloud id is the setting, or the site's
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from pytest_tm_auth.core.errors import AuthError
@@ -61,12 +60,11 @@ def cloud_id_of(login: Login) -> str:
         from pytest_tm_auth.http.network import explain_exception
 
         raise explain_exception(login.provider.title, url, error) from None
+    from pytest_tm_auth.http.diagnose import answer_json
+
     with response:
         status = response.status_code
-        try:
-            data = json.loads(response.text) if response.ok else None
-        except ValueError:
-            data = None
+        data = answer_json(response) if response.ok else None
     cloud_id = data.get("cloudId") if isinstance(data, dict) else None
     if not isinstance(cloud_id, str) or not cloud_id.strip() or "/" in cloud_id:
         raise AuthError(

@@ -11,7 +11,6 @@ endpoint's own ``error`` and ``error_description``, so a wrong guess fails loudl
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -111,16 +110,17 @@ class Grants:
 
 def read_answer(title: str, url: str, response: requests.Response) -> Issued:
     """The access token and its expiry from a token endpoint's answer, or an AuthError."""
-    from pytest_tm_auth.http.diagnose import check_login_answer
+    from pytest_tm_auth.core.text import inert
+    from pytest_tm_auth.http.diagnose import answer_json, check_login_answer
 
     status = response.status_code
-    data = _json(response)
+    data = answer_json(response)
     error = data.get("error") if isinstance(data, dict) else None
     if not response.ok and isinstance(error, str) and isinstance(data, dict):
-        said = error
+        said = inert(error, 60)  # the endpoint's words, as a terminal shows them: inert
         description = data.get("error_description")
-        if isinstance(description, str) and description:
-            said += f": {' '.join(description.split())[:160]}"
+        if isinstance(description, str) and inert(description):
+            said += f": {inert(description)}"
         fix = BAD_REQUEST_FIX if status == 400 and error != "invalid_client" else REFUSED_FIX
         refused = status in (400, 401, 403)
         raise AuthError(
@@ -134,7 +134,7 @@ def read_answer(title: str, url: str, response: requests.Response) -> Issued:
     check_login_answer(title, url, response, expected="an access token", credentials=CREDENTIALS)
     value = data.get("access_token") if isinstance(data, dict) else None
     if not isinstance(value, str) or not value.strip():
-        keys = ", ".join(sorted(data)) if isinstance(data, dict) else "not a JSON object"
+        keys = inert(", ".join(sorted(data))) if isinstance(data, dict) else "not a JSON object"
         raise AuthError(
             title,
             url,
@@ -148,10 +148,3 @@ def read_answer(title: str, url: str, response: requests.Response) -> Issued:
     if isinstance(lifetime, bool) or not isinstance(lifetime, (int, float)) or lifetime <= 0:
         lifetime = LIFETIME_FALLBACK
     return Issued(value.strip(), time.time() + min(float(lifetime), 366 * 86400.0))
-
-
-def _json(response: requests.Response) -> object:
-    try:
-        return json.loads(response.text)
-    except ValueError:
-        return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from pytest_tm_auth.core.errors import AuthError, ConfigError
@@ -52,6 +51,10 @@ REGION_FIX = (
     "your Xray data lives in another region: set --xray-region (XRAY_REGION) to us, eu or au"
 )
 LICENSE_FIX = "the Xray license of this Jira site is not valid: check the Xray subscription"
+RATE_LIMIT_FIX = (
+    "Xray Cloud is rate-limiting this site's API requests (about 300 per 5 minutes on "
+    "Standard, per Xray): wait and run again, or raise --tm-auth-retries to wait longer"
+)
 WRONG_SERVER_404 = (
     "no Xray Cloud API at this URL: for Xray Data Center set --xray-deployment=datacenter "
     "with JIRA_URL and JIRA_TOKEN; for Cloud, unset XRAY_URL or use XRAY_REGION"
@@ -134,7 +137,7 @@ class Xray(atlassian.JiraAccount):
         import requests
 
         from pytest_tm_auth.core.token import Token
-        from pytest_tm_auth.http.diagnose import check_login_answer
+        from pytest_tm_auth.http.diagnose import answer_json, check_login_answer
 
         url = join(login.target.api_url, "authenticate")
         body = {
@@ -158,10 +161,7 @@ class Xray(atlassian.JiraAccount):
                 credentials="XRAY_CLIENT_ID and XRAY_CLIENT_SECRET (an Xray API key)",
                 advice=cloud_advice,
             )
-            try:
-                value = json.loads(response.text)
-            except ValueError:
-                value = None
+            value = answer_json(response)
         if not isinstance(value, str):
             raise AuthError(
                 self.title,
@@ -186,4 +186,6 @@ def cloud_advice(refusal: Refusal) -> Advice | None:
         return Advice(REGION_FIX)
     if refusal.status == 401 and "license" in reason:
         return Advice(LICENSE_FIX)
-    return atlassian.advice("cloud", DEPLOYMENT.option)(refusal)
+    if refusal.status == 429:
+        return Advice(RATE_LIMIT_FIX, refused=False)
+    return atlassian.advice("cloud", DEPLOYMENT.option, jira=False)(refusal)

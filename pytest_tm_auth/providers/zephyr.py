@@ -112,7 +112,8 @@ class Zephyr(atlassian.JiraAccount):
         from pytest_tm_auth.core.token import Token, utc_time
         from pytest_tm_auth.http.verify import verify_token
 
-        explain = atlassian.advice(login.target.deployment, DEPLOYMENT.option)
+        cloud = login.target.deployment == "cloud"  # Zephyr Scale's own API, not Jira's
+        explain = atlassian.advice(login.target.deployment, DEPLOYMENT.option, jira=not cloud)
         if login.target.deployment == "cloud":
             token = Token.bearer(self.name, login.values.text(TOKEN.name) or "", static=True)
             expires_at = self.credential_expiry(login.values)

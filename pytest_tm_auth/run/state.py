@@ -193,7 +193,12 @@ class SessionTokens:
         return self._state.token_for_test("fail")
 
     def renew(self, refused: str) -> Token | None:
-        return self._state.cache.renew(refused)
+        __tracebackhide__ = True
+        try:
+            return self._state.cache.renew(refused)
+        except TmAuthError as exc:  # the renewal budget is spent: the request fails
+            problem = exc
+        fail_test(problem, scrub=self._state.scrub, on_missing="fail", provider=self._state.name)
 
     def futile(self, header: str) -> None:
         self._state.cache.futile(header)

@@ -37,7 +37,15 @@ def warn_token_expiry(message: str) -> None:
     """Issue a :class:`TokenExpiryWarning` (the login step's ``warn``)."""
     import warnings
 
-    warnings.warn(TokenExpiryWarning(message), stacklevel=2)
+    try:
+        warnings.warn(TokenExpiryWarning(message), stacklevel=2)
+    except TokenExpiryWarning:  # ``-W error``: the cause is the token's exp, not a hook
+        from pytest_tm_auth.core.errors import TmAuthError
+
+        raise TmAuthError(
+            f"{message}; -W error made this TokenExpiryWarning an error, so the login failed "
+            "— add -W default::pytest_tm_auth.TokenExpiryWarning after it to use the token"
+        ) from None
 
 
 class ExpiringCredentialWarning(TmAuthWarning):

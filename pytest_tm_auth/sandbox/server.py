@@ -244,6 +244,15 @@ class Sandbox(LoopbackServing[Service]):
     def captcha(self, value: bool) -> None:
         self._state.captcha = value
 
+    @property
+    def single_use_tokens(self) -> bool:
+        """When True, Xray accepts each token once and refuses it after (a renewal loop)."""
+        return self._state.single_use_tokens
+
+    @single_use_tokens.setter
+    def single_use_tokens(self, value: bool) -> None:
+        self._state.single_use_tokens = value
+
     def reset(self) -> None:
         """Clear records, connection count, faults, expiries, revocations and login failures."""
         self._state.reset()

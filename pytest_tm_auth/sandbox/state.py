@@ -113,6 +113,8 @@ class State:
         self._revoked: set[str] = set()
         self._failed_logins: dict[str, int] = {}
         self._captcha = False
+        #: When True, an Xray token is accepted once: its second use is refused.
+        self.single_use_tokens = False
         self.oauth_lifetime = OAUTH_LIFETIME
         self._faults: list[tuple[str | None, Fault]] = []
         self._records: list[Recorded] = []
@@ -158,6 +160,8 @@ class State:
                 raise TokenRejected("Authentication failed. Token expired!")
             if jti in self._revoked or jti not in self._issued:
                 raise TokenRejected("Authentication failed. Invalid token!")
+            if self.single_use_tokens:
+                self._revoked.add(jti)
         return claims
 
     def expire_tokens(self) -> None:
@@ -241,5 +245,6 @@ class State:
             self._revoked.clear()
             self._failed_logins.clear()
             self._captcha = False
+            self.single_use_tokens = False
             self.created.clear()
             self.oauth_lifetime = OAUTH_LIFETIME

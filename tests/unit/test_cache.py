@@ -8,7 +8,16 @@ import time
 import pytest
 
 from pytest_tm_auth.core import token as token_module
-from pytest_tm_auth.core.cache import FAILED, LOGGED_IN, Issued, Outcome, TokenCache
+from pytest_tm_auth.core.cache import (
+    FAILED,
+    LOGGED_IN,
+    RENEWAL_LIMIT,
+    RENEWAL_WINDOW,
+    Issued,
+    Outcome,
+    RenewalsRefused,
+    TokenCache,
+)
 from pytest_tm_auth.core.errors import AuthError, MissingCredentials
 from pytest_tm_auth.core.token import RENEW_BEFORE_EXPIRY, Token
 
@@ -207,3 +216,21 @@ def test_tokens_from_elsewhere_and_failures_from_elsewhere_are_adopted() -> None
     with pytest.raises(AuthError) as raised:
         failing.current()
     assert raised.value is failure
+
+
+def test_renewals_past_the_budget_raise_until_the_window_moves_on() -> None:
+    logins = Logins()
+    now = [1000.0]
+    cache = TokenCache(logins, clock=lambda: now[0])
+    cache.current()
+
+    for _ in range(RENEWAL_LIMIT):
+        renewed = cache.renew(cache.current().header)
+        assert renewed is not None
+    with pytest.raises(RenewalsRefused, match="demo: the service keeps refusing fresh tokens"):
+        cache.renew(cache.current().header)
+    assert len(logins.calls) == 1 + RENEWAL_LIMIT
+
+    now[0] += RENEWAL_WINDOW
+    assert cache.renew(cache.current().header) is not None
+    assert len(logins.calls) == 2 + RENEWAL_LIMIT

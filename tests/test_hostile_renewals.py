@@ -1,0 +1,38 @@
+"""A service that accepts each token once costs a few logins, not one per request."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_tm_auth.core.cache import RENEWAL_LIMIT
+from pytest_tm_auth.sandbox import Sandbox
+
+
+def test_a_service_that_accepts_each_token_once_costs_a_few_logins_not_one_per_request(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    cloud_env.single_use_tokens = True
+
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.parametrize("n", range(30))
+        def test_request(xray_session, n):
+            assert xray_session.post("graphql", json={"query": "{}"}).status_code == 200
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    # The first token's one use, then each of RENEWAL_LIMIT renewals buys one more request.
+    result.assert_outcomes(passed=1 + RENEWAL_LIMIT, failed=30 - 1 - RENEWAL_LIMIT)
+    assert cloud_env.count("xray.authenticate") == 1 + RENEWAL_LIMIT
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_request[[]4[]] _*",
+            "xray: the service keeps refusing fresh tokens: it refused 3 renewed tokens within "
+            "10 minutes, so no more logins are made for it for now — *",
+            f"xray: authenticated in *, renewed {RENEWAL_LIMIT} times",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
