@@ -100,3 +100,33 @@ def test_every_promised_form_is_hidden_in_captured_output_and_failures(
     assert "Qz7" not in output
     assert "Vk9" not in output
     result.stdout.fnmatch_lines(["value *= 'xxx*x***...yyy*", "value *= 'yyy*...***xxx*"])
+
+
+def test_a_secret_that_cannot_be_hidden_safely_is_warned_about_with_what_happens(
+    pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JIRA_TOKEN", "password")
+    monkeypatch.setenv("ZEPHYR_TOKEN", "abc")
+    pytester.makepyfile(
+        test_words="""
+        def test_words_password():
+            print("the password is", "password")
+            assert False
+        """
+    )
+
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rA")
+
+    result.assert_outcomes(failed=1, warnings=2)
+    assert "def test_words_password():" in result.stdout.str()
+    assert "the *** is ***" in result.stdout.str()
+    result.stdout.fnmatch_lines_random(
+        [
+            "*CommonWordSecretWarning: --jira-token from env (JIRA_TOKEN) is a common word: "
+            "it is hidden only where it stands alone, so ordinary text using that word shows "
+            "*** in its place, and inside other words it is shown; use a secret that is not a "
+            "word",
+            "*ShortSecretWarning: --zephyr-token from env (ZEPHYR_TOKEN) is shorter than 4 "
+            "characters: it is not hidden in output at all*",
+        ]
+    )
