@@ -233,30 +233,39 @@ def _hide_across_lines(text: str, secrets: list[str]) -> str:
 def _hide_cut_ends(text: str, secrets: list[str]) -> str:
     """A secret's start just before an ellipsis and a secret's end just after one, from
     :data:`CUT_END` characters on: what ``saferepr`` leaves of a secret it cuts."""
+    starts = {secret[:CUT_END] for secret in secrets}
+    ends = {secret[-CUT_END:] for secret in secrets}
     parts = re.split("(\\.\\.\\.|\u2026)", text)
     for index in range(0, len(parts) - 2, 2):
         before, after = parts[index], parts[index + 2]
-        shown = _longest(before[-_CUT_REACH:], secrets, str.startswith, lambda s, n: s[-n:])
-        if shown:
-            parts[index] = before[: len(before) - shown] + REDACTED
-        shown = _longest(after[:_CUT_REACH], secrets, str.endswith, lambda s, n: s[:n])
-        if shown:
-            parts[index + 2] = REDACTED + after[shown:]
+        near = before[-_CUT_REACH:]
+        cut = [
+            len(near) - at
+            for at in _found(near, starts)
+            if any(secret.startswith(near[at:]) for secret in secrets)
+        ]
+        if cut:
+            parts[index] = before[: len(before) - max(cut)] + REDACTED
+        near = after[:_CUT_REACH]
+        cut = [
+            at + CUT_END
+            for at in _found(near, ends)
+            if any(secret.endswith(near[: at + CUT_END]) for secret in secrets)
+        ]
+        if cut:
+            parts[index + 2] = REDACTED + after[max(cut) :]
     return "".join(parts)
 
 
-def _longest(
-    near: str,
-    secrets: list[str],
-    matches: Callable[[str, str], bool],
-    take: Callable[[str, int], str],
-) -> int:
-    """The longest part of ``near`` (its end, or its start) that a secret starts (or ends)
-    with, if at least :data:`CUT_END` long; else 0."""
-    for length in range(len(near), CUT_END - 1, -1):
-        if any(matches(secret, take(near, length)) for secret in secrets):
-            return length
-    return 0
+def _found(text: str, needles: set[str]) -> list[int]:
+    """Where each of ``needles`` occurs in ``text``."""
+    found = []
+    for needle in needles:
+        at = text.find(needle)
+        while at >= 0:
+            found.append(at)
+            at = text.find(needle, at + 1)
+    return found
 
 
 def is_short(secret: str) -> bool:
