@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from pytest_tm_auth.http.verify import verify_token
     from pytest_tm_auth.run.registry import TmAuth
     from pytest_tm_auth.run.warnings import (
+        CommonWordSecretWarning,
         DebugTraceWarning,
         ExpiringCredentialWarning,
         InsecureTransportWarning,
@@ -51,6 +52,7 @@ _HOMES = {
     "TokenExpiryWarning": "run.warnings",
     "TokenStoreWarning": "run.warnings",
     "ShortSecretWarning": "run.warnings",
+    "CommonWordSecretWarning": "run.warnings",
     "DebugTraceWarning": "run.warnings",
     "ExpiringCredentialWarning": "run.warnings",
     "Setting": "settings.model",
@@ -60,6 +62,7 @@ _HOMES = {
 
 __all__ = [
     "AuthError",
+    "CommonWordSecretWarning",
     "ConfigError",
     "DebugTraceWarning",
     "ExpiringCredentialWarning",
