@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from pytest_tm_auth.http.verify import verify_token
     from pytest_tm_auth.run.registry import TmAuth
     from pytest_tm_auth.run.warnings import (
+        CommonWordSecretWarning,
         DebugTraceWarning,
         ExpiringCredentialWarning,
         InsecureTransportWarning,
@@ -50,6 +51,7 @@ _HOMES = {
     "TokenExpiryWarning": "run.warnings",
     "TokenStoreWarning": "run.warnings",
     "ShortSecretWarning": "run.warnings",
+    "CommonWordSecretWarning": "run.warnings",
     "DebugTraceWarning": "run.warnings",
     "ExpiringCredentialWarning": "run.warnings",
     "Setting": "core.values",
@@ -59,6 +61,7 @@ _HOMES = {
 
 __all__ = [
     "AuthError",
+    "CommonWordSecretWarning",
     "ConfigError",
     "DebugTraceWarning",
     "ExpiringCredentialWarning",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 import threading
 from collections.abc import Callable, Iterable
-from urllib.parse import quote, quote_plus
 
+from pytest_tm_auth.core.forms import encoded_forms, forms
 from pytest_tm_auth.core.values import REDACTED
+
+__all__ = ["Scrubber", "forms", "how_hidden", "is_short"]
 
 #: Shorter values are not scrubbed: a 3-letter "secret" would blank out ordinary words.
 MIN_SCRUB_LENGTH = 4
@@ -22,9 +23,20 @@ _WORD = "A-Za-z0-9_"
 #: Pieces this long of a secret twice as long are hidden by ``scrub(..., pieces=True)``:
 #: pytest shortens long values in reports (``'eyJhbGci...Vw4'``), cutting a token in two.
 PIECE_LENGTH = 12
-#: Runs of base64 long enough to hold a secret: basic auth encodes ``user:password`` so.
-#: A pattern, not a compiled regex: ``re`` compiles it on first use, not at every start.
-_BASE64 = r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{8,}={0,2}"
+#: Longer secrets (a pasted file) get no pieces: they would cost ~100 bytes per character.
+#: Their ends cut at an ellipsis are still hidden (see :data:`CUT_END`).
+MAX_PIECED_LENGTH = 1024
+#: A secret's start right before an ellipsis, or its end right after one, is hidden from
+#: this length on (``scrub(..., pieces=True)``): pytest's ``saferepr`` cuts long reprs in the
+#: middle (``'demo-sec...not-real'``), and may cut a secret of any length so.
+CUT_END = 3
+#: How far from an ellipsis a cut secret is looked for: ``saferepr`` keeps 240 characters.
+_CUT_REACH = 256
+_ELLIPSES = ("...", "\u2026")
+#: Runs of base64 (standard or URL-safe, padded or not) long enough to hold a secret: basic
+#: auth encodes ``user:password`` so. A run may follow ``=`` (``?auth=``) or an escape
+#: (``%20``). A pattern, not a compiled regex: ``re`` compiles it on first use.
+_BASE64 = r"(?:(?<![A-Za-z0-9+/%_-])|(?<=%[0-9A-Fa-f]{2}))[A-Za-z0-9+/_-]{8,}={0,2}"
 
 
 class Scrubber:
@@ -32,8 +44,10 @@ class Scrubber:
 
     def __init__(self) -> None:
         self._secrets: frozenset[str] = frozenset()
-        #: Secrets (and their forms) shorter than :data:`SHORT_SECRET`: hidden as whole words.
+        #: Secrets (and forms) too short or too common to hide inside words: hidden standing alone.
         self._short: frozenset[str] = frozenset()
+        #: What the secrets always turn into inside base64, whatever surrounds them.
+        self._encoded: frozenset[str] = frozenset()
         self._pieces: frozenset[str] = frozenset()
         self._lock = threading.Lock()
         #: Finders of secrets not read yet, and the lock that makes every thread wait for them.
@@ -68,22 +82,36 @@ class Scrubber:
                 self._finding_now = False
 
     def add(self, *values: str | None) -> None:
-        """Know ``values`` from now on, in every form they may be printed (see :func:`forms`)."""
-        found = {
-            form for v in values if v for form in forms(str(v)) if len(form) >= MIN_SCRUB_LENGTH
-        }
-        short = {form for form in found if len(form) < SHORT_SECRET}
-        fresh = found - short
-        if not (fresh <= self._secrets and short <= self._short):
+        """Know ``values`` from now on, in every form they may be printed (see :func:`forms`).
+
+        A value too short or too common to hide inside other text (:func:`how_hidden`) is
+        hidden only where it stands alone; its longer forms (``%``-escaped) everywhere.
+        """
+        fresh: set[str] = set()
+        short: set[str] = set()
+        encoded: set[str] = set()
+        for value in (str(v) for v in values if v):
+            if len(value) < MIN_SCRUB_LENGTH:
+                continue
+            alone = how_hidden(value) is not None
+            for form in forms(value):
+                if len(form) < SHORT_SECRET or (alone and form == value):
+                    short.add(form)
+                else:
+                    fresh.add(form)
+            if not alone:
+                encoded |= encoded_forms(value)
+        if not (fresh <= self._secrets and short <= self._short and encoded <= self._encoded):
             with self._lock:
-                self._secrets = self._secrets | fresh
-                self._short = self._short | short
                 self._pieces = self._pieces | {
                     secret[start : start + PIECE_LENGTH]
-                    for secret in fresh
-                    if len(secret) >= 2 * PIECE_LENGTH
+                    for secret in fresh - self._secrets
+                    if 2 * PIECE_LENGTH <= len(secret) <= MAX_PIECED_LENGTH
                     for start in range(len(secret) - PIECE_LENGTH + 1)
                 }
+                self._secrets = self._secrets | fresh
+                self._short = self._short | short
+                self._encoded = self._encoded | encoded
 
     def scrub(self, text: str, *, pieces: bool = False) -> str:
         """``text`` with every known secret replaced; ``pieces`` also hides cut-off parts.
@@ -94,21 +122,36 @@ class Scrubber:
         if self._pending or self._finding_now:
             self.add_pending()  # waits while another thread finds them
         # Longest first, so a token containing a shorter secret is hidden whole.
-        for secret in sorted(self._secrets, key=len, reverse=True):
+        ordered = sorted(self._secrets, key=len, reverse=True)
+        for secret in ordered:
             if secret in text:
                 text = text.replace(secret, REDACTED)
         for secret in self._short:
             if secret in text:
                 text = re.sub(_alone(secret), REDACTED, text)
-        if self._secrets or self._short:
-            text = re.sub(_BASE64, self._hide_encoded, text)
+        if not (self._secrets or self._short):
+            return text
+        text = re.sub(_BASE64, self._hide_encoded, text)
+        for secret in self._encoded:  # what the whole runs above did not hold (URL-encoded)
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        if "\n" in text:
+            text = _hide_across_lines(text, ordered)
+        if pieces and any(ellipsis in text for ellipsis in _ELLIPSES):
+            text = _hide_cut_ends(text, ordered)
         return self._scrub_pieces(text) if pieces and self._pieces else text
 
     def _hide_encoded(self, match: re.Match[str]) -> str:
         """A base64 run that decodes to text holding a secret (``Basic user:secret``)."""
         run = match.group(0)
+        body = run.rstrip("=")
+        urlsafe = "-" in body or "_" in body
+        if len(body) % 4 == 1 or (urlsafe and ("+" in body or "/" in body)):
+            return run
         try:
-            decoded = base64.b64decode(run, validate=True).decode("utf-8")
+            decoded = base64.b64decode(
+                body + "=" * (-len(body) % 4), altchars=b"-_" if urlsafe else None, validate=True
+            ).decode("utf-8")
         except (binascii.Error, ValueError):
             return run
         if any(secret in decoded for secret in self._secrets):
@@ -137,22 +180,94 @@ def _alone(secret: str) -> str:
     return f"(?<![{_WORD}]){re.escape(secret)}(?![{_WORD}])"
 
 
+def how_hidden(secret: str) -> str | None:
+    """What happens to ``secret`` in output when it cannot be hidden safely, for a warning;
+    ``None`` for a secret hidden wherever it appears."""
+    from pytest_tm_auth.core.words import is_common_word  # the list loads only when asked
+
+    if len(secret) < MIN_SCRUB_LENGTH:
+        return (
+            f"is shorter than {MIN_SCRUB_LENGTH} characters: it is not hidden in output at "
+            "all, as hiding it would blank out ordinary text"
+        )
+    if len(secret) < SHORT_SECRET:
+        return (
+            f"is shorter than {SHORT_SECRET} characters: it cannot be reliably hidden in "
+            "output, so it is hidden only where it stands alone, not inside other words"
+        )
+    if is_common_word(secret):
+        return (
+            "is a common word: it is hidden only where it stands alone, so ordinary text "
+            "using that word shows *** in its place, and inside other words it is shown"
+        )
+    return None
+
+
+def _hide_across_lines(text: str, secrets: list[str]) -> str:
+    """Secrets a line break cut in two (a token printed in two halves, wrapped output):
+    each becomes ``***``, and the line breaks it held stay, so no line is lost."""
+    joined = text.replace("\r", "").replace("\n", "")
+    found = [secret for secret in secrets if secret in joined]
+    if not found:
+        return text
+    hidden = [False] * len(joined)
+    for secret in found:
+        start = joined.find(secret)
+        while start >= 0:
+            hidden[start : start + len(secret)] = [True] * len(secret)
+            start = joined.find(secret, start + 1)
+    kept: list[str] = []
+    position = 0
+    for char in text:
+        if char in "\r\n":
+            kept.append(char)
+            continue
+        if not hidden[position]:
+            kept.append(char)
+        elif not kept or kept[-1] != REDACTED:
+            kept.append(REDACTED)
+        position += 1
+    return "".join(kept)
+
+
+def _hide_cut_ends(text: str, secrets: list[str]) -> str:
+    """A secret's start just before an ellipsis and a secret's end just after one, from
+    :data:`CUT_END` characters on: what ``saferepr`` leaves of a secret it cuts."""
+    starts = {secret[:CUT_END] for secret in secrets}
+    ends = {secret[-CUT_END:] for secret in secrets}
+    parts = re.split("(\\.\\.\\.|\u2026)", text)
+    for index in range(0, len(parts) - 2, 2):
+        before, after = parts[index], parts[index + 2]
+        near = before[-_CUT_REACH:]
+        cut = [
+            len(near) - at
+            for at in _found(near, starts)
+            if any(secret.startswith(near[at:]) for secret in secrets)
+        ]
+        if cut:
+            parts[index] = before[: len(before) - max(cut)] + REDACTED
+        near = after[:_CUT_REACH]
+        cut = [
+            at + CUT_END
+            for at in _found(near, ends)
+            if any(secret.endswith(near[: at + CUT_END]) for secret in secrets)
+        ]
+        if cut:
+            parts[index + 2] = REDACTED + after[max(cut) :]
+    return "".join(parts)
+
+
+def _found(text: str, needles: set[str]) -> list[int]:
+    """Where each of ``needles`` occurs in ``text``."""
+    found = []
+    for needle in needles:
+        at = text.find(needle)
+        while at >= 0:
+            found.append(at)
+            at = text.find(needle, at + 1)
+    return found
+
+
 def is_short(secret: str) -> bool:
     """A secret too short to hide inside other text: only where it stands alone."""
     return MIN_SCRUB_LENGTH <= len(secret) < SHORT_SECRET
-
-
-def forms(value: str) -> set[str]:
-    """``value`` as output may show it: as is, escaped in JSON or a repr, or URL-encoded.
-
-    A server that echoes a request quotes it JSON-escaped; pytest shows strings as reprs
-    (a backslash doubled); query strings and form bodies carry it percent-encoded.
-    """
-    return {
-        value,
-        json.dumps(value)[1:-1],
-        json.dumps(value, ensure_ascii=False)[1:-1],
-        repr(value)[1:-1],
-        quote(value, safe=""),
-        quote_plus(value, safe=""),
-    }

@@ -74,23 +74,21 @@ def warn_about_exposure(config: pytest.Config, values: Values, said: set[str]) -
     ``said`` holds what was said already, so that a second look (once ``.env`` is read)
     adds only what is new.
     """
-    from pytest_tm_auth.core.scrub import SHORT_SECRET, is_short
+    from pytest_tm_auth.core.scrub import SHORT_SECRET, how_hidden
 
     for item in values.resolved.values():
-        value = item.value
-        short = item.setting.secret and isinstance(value, str) and is_short(value)
-        if short and item.setting.name not in said:
-            said.add(item.setting.name)
-            from pytest_tm_auth.run.warnings import ShortSecretWarning
+        value, name = item.value, item.setting.name
+        if not (item.setting.secret and isinstance(value, str) and value) or name in said:
+            continue
+        weak = how_hidden(value)
+        if weak is not None:
+            said.add(name)
+            from pytest_tm_auth.run.warnings import CommonWordSecretWarning, ShortSecretWarning
 
-            warn(
-                config,
-                ShortSecretWarning(
-                    f"{values.describe(item.setting.name)} is shorter than {SHORT_SECRET} "
-                    "characters: it cannot be reliably hidden in output, so it is hidden only "
-                    "where it stands alone, not inside other words; use a longer secret"
-                ),
-            )
+            short = len(value) < SHORT_SECRET  # else a common word
+            kind = ShortSecretWarning if short else CommonWordSecretWarning
+            advice = "use a longer secret" if short else "use a secret that is not a word"
+            warn(config, kind(f"{values.describe(name)} {weak}; {advice}"))
     trace = getattr(config.option, "debug", None)
     if trace and values.secrets() and "--debug" not in said:
         said.add("--debug")

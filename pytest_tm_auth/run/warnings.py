@@ -22,7 +22,13 @@ class TokenStoreWarning(TmAuthWarning):
 
 
 class ShortSecretWarning(TmAuthWarning):
-    """A secret is too short to hide inside other text; it is hidden only where it stands alone."""
+    """A secret cannot be hidden safely: under 4 characters it is not hidden at all, under 8
+    only where it stands alone."""
+
+
+class CommonWordSecretWarning(ShortSecretWarning):
+    """A secret is a common word (``password``): hidden only where it stands alone, so
+    ordinary text using the word shows ``***``."""
 
 
 class DebugTraceWarning(TmAuthWarning):

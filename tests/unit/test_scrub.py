@@ -1,12 +1,20 @@
-"""The scrubber: long secrets wherever they appear, short ones only where they stand alone."""
+"""The scrubber: long secrets wherever and in whatever form they appear, short ones and
+common words only where they stand alone."""
 
 from __future__ import annotations
 
 import base64
+import html
+import json
+import random
+import tracemalloc
+import unicodedata
+from urllib.parse import quote
 
 import pytest
+from _pytest._io.saferepr import saferepr
 
-from pytest_tm_auth.core.scrub import SHORT_SECRET, Scrubber, is_short
+from pytest_tm_auth.core.scrub import SHORT_SECRET, Scrubber, how_hidden, is_short
 
 
 def scrubber(*secrets: str) -> Scrubber:
@@ -52,3 +60,106 @@ def test_short_means_four_to_seven_characters() -> None:
         False,
     ]
     assert not scrubber("abc")  # too short to scrub at all: nothing is known
+
+
+TOKEN = "demo/t\u00ebken+value&not-real"
+USER_TOKEN = f"demo-user:{TOKEN}".encode()
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        pytest.param("GET /x?auth=" + base64.b64encode(USER_TOKEN).decode(), id="after-equals"),
+        pytest.param("creds=" + base64.b64encode(TOKEN.encode()).decode(), id="creds"),
+        pytest.param("Basic%20" + base64.b64encode(USER_TOKEN).decode(), id="after-escape"),
+        pytest.param(
+            base64.b64encode(b"\xff\xfe" + TOKEN.encode() + b"\xff").decode(),
+            id="inside-other-base64",
+        ),
+        pytest.param(  # "~~~" is "fn5-" in URL-safe base64, "fn5+" in the standard one
+            base64.urlsafe_b64encode(b"~~~" + USER_TOKEN).decode().rstrip("="), id="urlsafe"
+        ),
+        pytest.param(quote(TOKEN), id="quote-keeps-slash"),
+        pytest.param(quote(TOKEN, safe="").lower(), id="lowercase-escapes"),
+        pytest.param(json.dumps(json.dumps({"t": TOKEN})), id="json-twice"),
+        pytest.param(html.escape(f"<b>{TOKEN}</b>"), id="html"),
+        pytest.param(repr(TOKEN.encode()), id="utf8-bytes"),
+        pytest.param(unicodedata.normalize("NFD", TOKEN), id="nfd"),
+    ],
+)
+def test_every_promised_form_of_a_secret_is_hidden(shown: str) -> None:
+    hidden = scrubber(TOKEN).scrub(shown)
+
+    assert "***" in hidden
+    assert "ken+value" not in hidden
+    assert "not-real" not in hidden
+    assert base64.b64encode(b"real").decode()[:4] not in hidden
+
+
+def test_a_short_secret_in_base64_after_an_equals_sign_is_hidden() -> None:
+    shown = "?auth=" + base64.b64encode(b"demo-user:test").decode()
+
+    assert scrubber("test").scrub(shown) == "?auth=***"
+
+
+@pytest.mark.parametrize("length", [8, 12, 17, 23])
+def test_a_secret_saferepr_cuts_shows_neither_end(length: int) -> None:
+    """pytest's own ``saferepr`` (private, but the cut is what reports show) keeps 240
+    characters of a repr: the secret's start before its ``...``, or its end after it."""
+    secret = ("demo-" + "Qz7Vk9" * 4)[:length]
+    cut = scrubber(secret)
+    for before in range(100, 120):
+        shown = saferepr("x" * before + secret + "y" * 300)
+        assert "..." in shown
+        hidden = cut.scrub(shown, pieces=True)
+        start = shown.index("...")
+        assert hidden.count("***") == (start - 1 - before >= 3)
+    for after in range(100, 120):
+        hidden = cut.scrub(saferepr("y" * 300 + secret + "x" * after), pieces=True)
+        assert not any(secret[-n:] + "x" * after + "'" in hidden for n in range(3, length + 1))
+
+
+def test_a_token_printed_over_two_lines_is_hidden_and_the_lines_kept() -> None:
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.not-real-signature"
+    text = f"token:\n{token[:30]}\n{token[30:]}\ndone"
+
+    assert scrubber(token).scrub(text) == "token:\n***\n***\ndone"
+
+
+def test_a_common_word_is_hidden_only_where_it_stands_alone() -> None:
+    hide = scrubber("password").scrub
+
+    assert hide("def test_words_password(): pass") == "def test_words_password(): pass"
+    assert hide("the password is 'password'") == "the *** is '***'"
+
+
+@pytest.mark.parametrize(
+    ("secret", "said"),
+    [
+        ("abc", "is shorter than 4 characters: it is not hidden in output at all"),
+        ("test", "is shorter than 8 characters"),
+        ("Password", "is a common word"),
+        ("sunshine", "is a common word"),
+        ("demo-long-secret-not-real", None),
+    ],
+)
+def test_every_secret_that_cannot_be_hidden_safely_is_described(
+    secret: str, said: str | None
+) -> None:
+    described = how_hidden(secret)
+
+    assert described == said if said is None else (described or "").startswith(said)
+
+
+def test_the_scrubber_holds_a_small_multiple_of_a_large_secret() -> None:
+    """A pasted 1 MiB file as a secret: its forms are kept, not every piece of it."""
+    size = 1 << 20
+    secret = base64.b64encode(random.Random(0).randbytes(size * 3 // 4)).decode()
+    tracemalloc.start()
+    try:
+        scrubber(secret)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert peak < 16 * len(secret)
