@@ -239,8 +239,6 @@ def _alone(secret: str) -> str:
 def how_hidden(secret: str) -> str | None:
     """What happens to ``secret`` in output when it cannot be hidden safely, for a warning;
     ``None`` for a secret hidden wherever it appears."""
-    from pytest_tm_auth.core.words import is_common_word  # the list loads only when asked
-
     if len(secret) < MIN_SCRUB_LENGTH:
         return (
             f"is shorter than {MIN_SCRUB_LENGTH} characters: it is not hidden in output at "
@@ -327,3 +325,106 @@ def _found(text: str, needles: set[str]) -> list[int]:
 def is_short(secret: str) -> bool:
     """A secret too short to hide inside other text: only where it stands alone."""
     return MIN_SCRUB_LENGTH <= len(secret) < SHORT_SECRET
+
+
+#: Words too common to be hidden inside other text: a secret equal to one would blank them.
+#:
+#: Most-used passwords and the words a test run prints; compared in lower case. Small on
+#: purpose, and shipped here: nothing is downloaded.
+COMMON_WORDS = frozenset(
+    [
+        "abc123",
+        "access",
+        "account",
+        "admin",
+        "administrator",
+        "apikey",
+        "application",
+        "baseball",
+        "basketball",
+        "batman",
+        "changeme",
+        "charlie",
+        "client",
+        "config",
+        "connect",
+        "credential",
+        "credentials",
+        "database",
+        "default",
+        "demo",
+        "developer",
+        "dragon",
+        "example",
+        "failed",
+        "football",
+        "freedom",
+        "function",
+        "github",
+        "google",
+        "hello",
+        "iloveyou",
+        "internal",
+        "jenkins",
+        "jira",
+        "letmein",
+        "localhost",
+        "login",
+        "master",
+        "monkey",
+        "mustang",
+        "nothing",
+        "passed",
+        "passw0rd",
+        "password",
+        "password1",
+        "passwords",
+        "private",
+        "production",
+        "qwerty",
+        "qwertyuiop",
+        "request",
+        "response",
+        "secret",
+        "secrets",
+        "service",
+        "session",
+        "shadow",
+        "staging",
+        "starwars",
+        "summer",
+        "sunshine",
+        "superman",
+        "system",
+        "test",
+        "tester",
+        "testing",
+        "tests",
+        "token",
+        "tokens",
+        "trustno1",
+        "unknown",
+        "user",
+        "username",
+        "welcome",
+        "whatever",
+        "winter",
+        "xray",
+        "zephyr",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "11111111",
+        "00000000",
+        "qwerty123",
+        "password123",
+        "admin123",
+        "welcome1",
+        "test1234",
+    ]
+)
+
+
+def is_common_word(secret: str) -> bool:
+    """``secret`` is a word output uses anyway (``password``, ``session``): case ignored."""
+    return secret.lower() in COMMON_WORDS

@@ -22,12 +22,20 @@ only place that covers them all.
 ``record_property`` values travel in the report, scrubbed as it is made, but suite
 properties (``record_testsuite_property``) and extra attributes (``record_xml_attribute``)
 go straight into the junit plugin's objects.
+
+What reaches the terminal past every hook is scrubbed as it is written
+(:func:`scrub_hung_test_output`). pytest-timeout's thread method (``--timeout-method
+thread``, its default where there is no SIGALRM) ends a hung test from a timer thread: it
+prints the test's captured output and every thread's stack through pytest's terminal
+writer, then ends the process with ``os._exit``. No report is made and no hook runs, so the
+text is scrubbed in the terminal writer's stream. Only where pytest-timeout is loaded.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Generator
+from typing import TextIO, cast
 
 import pytest
 
@@ -35,7 +43,7 @@ from pytest_tm_auth import _compat
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.values import Secret
 from pytest_tm_auth.run.plugin_base import HooksOnly
-from pytest_tm_auth.run.state import ScrubbingFilter
+from pytest_tm_auth.run.state import ScrubbingFilter, ScrubbingStream
 
 #: Registered under this name when other plugins read reports as they are made.
 MADE_REPORTS_PLUGIN = "tm_auth_redaction_made"
@@ -126,11 +134,9 @@ class Redaction(HooksOnly):
 
     def watch_hung_tests(self, config: pytest.Config) -> None:
         """Scrub what pytest-timeout's thread method prints of a hung test past every hook
-        (see :func:`.scrubbed.scrub_hung_test_output`). Like :meth:`watch_logs`, called
+        (see :func:`scrub_hung_test_output`). Like :meth:`watch_logs`, called
         again once the terminal reporter is there."""
         if not self._watching_terminal and config.pluginmanager.has_plugin(TIMEOUT_PLUGIN):
-            from pytest_tm_auth.run.redaction.scrubbed import scrub_hung_test_output
-
             self._watching_terminal = scrub_hung_test_output(config, self.scrubber)
 
     def pytest_assertrepr_compare(self, op: str, left: object, right: object) -> list[str] | None:
@@ -254,3 +260,15 @@ class JunitRedaction(HooksOnly):
         """Before junit writes the suite's properties."""
         properties, _ = _compat.junit_texts(self._config)
         properties[:] = [(name, self.scrubber.scrub(value)) for name, value in properties]
+
+
+def scrub_hung_test_output(config: pytest.Config, scrubber: Scrubber) -> bool:
+    """Scrub all the terminal writer writes from now on; False while there is no terminal
+    reporter yet (before the end of configure) or none at all."""
+
+    def scrubbing(stream: TextIO) -> TextIO:
+        if isinstance(stream, ScrubbingStream):
+            return stream
+        return cast(TextIO, ScrubbingStream(stream, scrubber))
+
+    return _compat.replace_terminal_stream(config, scrubbing)

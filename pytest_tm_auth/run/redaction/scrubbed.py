@@ -4,26 +4,17 @@ Reports, exceptions and pytest's ``repr`` objects (a failure's traceback, a cras
 an INTERNALERROR) are scrubbed where they are made, so that every reader after that point
 (the terminal, junit, xdist's channel, reporters such as allure-pytest, pytest-json-report,
 pytest-csv, pytest-html and pytest-reportlog) sees the same hidden text.
-
-What reaches the terminal past every hook is scrubbed as it is written
-(:func:`scrub_hung_test_output`). pytest-timeout's thread method (``--timeout-method
-thread``, its default where there is no SIGALRM) ends a hung test from a timer thread: it
-prints the test's captured output and every thread's stack through pytest's terminal
-writer, then ends the process with ``os._exit``. No report is made and no hook runs, so the
-text is scrubbed in the terminal writer's stream. Only where pytest-timeout is loaded.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any, TextIO, cast
+from typing import Any
 
 import pytest
 
-from pytest_tm_auth import _compat
 from pytest_tm_auth.core.scrub import Scrubber
-from pytest_tm_auth.run.state import ScrubbingStream
 
 Scrub = Callable[[str], str]
 
@@ -153,15 +144,3 @@ def _scrubbed_value(value: object, scrub: Scrub) -> object:
     text = str(value)
     scrubbed = scrub(text)
     return value if scrubbed == text else scrubbed
-
-
-def scrub_hung_test_output(config: pytest.Config, scrubber: Scrubber) -> bool:
-    """Scrub all the terminal writer writes from now on; False while there is no terminal
-    reporter yet (before the end of configure) or none at all."""
-
-    def scrubbing(stream: TextIO) -> TextIO:
-        if isinstance(stream, ScrubbingStream):
-            return stream
-        return cast(TextIO, ScrubbingStream(stream, scrubber))
-
-    return _compat.replace_terminal_stream(config, scrubbing)
