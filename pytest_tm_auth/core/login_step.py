@@ -159,8 +159,6 @@ class LoginStep:
         self.memory = memory
         self._warn = warn if warn is not None else _warn
         self._vault = vault
-        #: Login requests made (not recalls of a remembered token).
-        self.logins = 0
 
     def __call__(self, renewal: bool) -> Issued:
         return self._guarded(lambda: self._step(renewal))
@@ -237,7 +235,6 @@ class LoginStep:
             remembered = self.memory.recall(provider, target, values)
             if remembered is not None:
                 return Issued(remembered, Outcome(REMEMBERED))
-        self.logins += 1
         connector = self._connector()
         started = time.perf_counter()
         moved: list[Target] = []

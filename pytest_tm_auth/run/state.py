@@ -125,11 +125,6 @@ class ProviderRun:
     def renewals(self) -> int:
         return self.cache.renewals
 
-    @property
-    def logins(self) -> int:
-        """Login requests this process made for the provider (not remembered tokens)."""
-        return self.login.logins
-
     def token(self) -> Token:
         """The current token: logs in on first call; raises the remembered failure after."""
         return self.cache.current()

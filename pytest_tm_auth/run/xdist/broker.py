@@ -201,8 +201,6 @@ class BrokeredLogin:
         self._contact = contact
         self._worker = worker
         self._learn = learn
-        #: Whether the broker answered (else this worker logged in alone).
-        self.reached = True
 
     def __call__(self, renewal: bool) -> Issued:
         held = self._state.peek() if renewal else None
@@ -228,7 +226,6 @@ class BrokeredLogin:
         return self._adopt(answer, renewal)
 
     def _alone(self, renewal: bool) -> Issued:
-        self.reached = False
         return self._own(renewal)
 
     def _log_in(self, connection: Connection, lease: Message, renewal: bool) -> Issued:
