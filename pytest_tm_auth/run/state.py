@@ -76,7 +76,7 @@ class ProviderRun:
         self._scrubber = scrubber
         self.cache = TokenCache(
             self._log_in,
-            on_token=lambda token: scrubber.add(token.value),
+            learn=scrubber.add,
             on_first_use=on_first_use,
         )
         self._transport = transport
