@@ -4,7 +4,8 @@ In order: ask the credentials hook (once per run), read the secrets the OS keyri
 (only now, and only those no higher source set), stop if credentials are missing, skip
 an account already refused, recall a remembered token, call the authenticate hook,
 remember the token, tell the authenticated hook. Every collaborator is a small protocol
-(hooks, HTTP, memory), so this runs the same under pytest and in a unit test with fakes.
+(hooks, HTTP, memory), gathered in one :class:`LoginEnvironment`, so this runs the same
+under pytest and in a unit test with fakes.
 """
 
 from __future__ import annotations
@@ -136,12 +137,20 @@ def _warn(message: str) -> None:
     warnings.warn(message, UserWarning, stacklevel=2)
 
 
-class LoginStep:
-    """One provider's login, as the token cache calls it (``step(renewal)``)."""
+class LoginEnvironment:
+    """Everything a login needs from the run around it, in one object.
+
+    The team's hooks, a fresh HTTP session (``connector``), where secrets go to be hidden
+    (``learn``, the scrubber's ``add``), the account ledger, the token memory of
+    ``--tm-auth-remember`` (set when that mode is on), where a warning goes, and the
+    secrets the keyring holds. The run builds one per provider; a unit test builds one
+    with fakes. The login step reaches nothing above the core but through it.
+    """
+
+    __slots__ = ("accounts", "connector", "hooks", "learn", "memory", "vault", "warn")
 
     def __init__(
         self,
-        configured: Configured,
         hooks: Hooks,
         connector: Callable[[], Connector],
         *,
@@ -151,14 +160,32 @@ class LoginStep:
         warn: Callable[[str], None] | None = None,
         vault: Vault | None = None,
     ) -> None:
-        self.configured = configured
-        self._hooks = hooks
-        self._connector = connector
-        self._learn = learn
-        self._accounts = Accounts() if accounts is None else accounts
+        self.hooks = hooks
+        self.connector = connector
+        self.learn = learn
+        self.accounts = Accounts() if accounts is None else accounts
         self.memory = memory
-        self._warn = warn if warn is not None else _warn
-        self._vault = vault
+        self.warn = warn if warn is not None else _warn
+        self.vault = vault
+
+
+class LoginStep:
+    """One provider's login, as the token cache calls it (``step(renewal)``)."""
+
+    def __init__(self, configured: Configured, environment: LoginEnvironment) -> None:
+        self.configured = configured
+        self.environment = environment
+        self._hooks = environment.hooks
+        self._connector = environment.connector
+        self._learn = environment.learn
+        self._accounts = environment.accounts
+        self._warn = environment.warn
+        self._vault = environment.vault
+
+    @property
+    def memory(self) -> Memory | None:
+        """The token memory, when ``--tm-auth-remember`` or ``--tm-auth-reset`` set one."""
+        return self.environment.memory
 
     def __call__(self, renewal: bool) -> Issued:
         return self._guarded(lambda: self._step(renewal))

@@ -134,9 +134,8 @@ class Startup:
 
     def _build(self) -> Run:
         from pytest_tm_auth.core.accounts import Accounts
-        from pytest_tm_auth.run.hooks import PytestHooks
         from pytest_tm_auth.run.registry import TmAuth
-        from pytest_tm_auth.run.state import ProviderRun
+        from pytest_tm_auth.run.state import ProviderRun, PytestHooks
 
         config = self._config
         values = self._settled_values() if self._values is None else self._values

@@ -1,4 +1,5 @@
-"""One provider in this run: its settings, token cache and session, and what tests saw.
+"""One provider in this run: its settings, token cache and session, and what tests saw;
+the team's hooks as its login calls them (:class:`PytestHooks`).
 
 A login's own output is scrubbed: what ``http.client``'s debug prints or a handler logs. A
 login inside a test is captured by pytest and scrubbed with the test's report; one outside
@@ -20,28 +21,67 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TextIO
+
+import pytest
 
 from pytest_tm_auth.core.accounts import Accounts
 from pytest_tm_auth.core.cache import Issued, Outcome, TokenCache
 from pytest_tm_auth.core.errors import TmAuthError
-from pytest_tm_auth.core.login_step import Configured, Connector, Hooks, LoginStep, Vault
+from pytest_tm_auth.core.login_step import (
+    Configured,
+    Connector,
+    Hooks,
+    LoginEnvironment,
+    LoginStep,
+    Vault,
+)
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.token import time_left, utc_time
-from pytest_tm_auth.run.outcomes import fail_test
+from pytest_tm_auth.run.outcomes import fail_test, from_hook
 
 if TYPE_CHECKING:
     import requests
 
     from pytest_tm_auth.core.errors import MissingCredentials
-    from pytest_tm_auth.core.provider import Provider, Target
+    from pytest_tm_auth.core.provider import Login, Provider, Target
     from pytest_tm_auth.core.token import Token
     from pytest_tm_auth.core.values import Values
     from pytest_tm_auth.http.session import ApiSession, Transport
 
 #: Called with each provider's new session (``pytest_tm_auth_session``).
 SessionHook = Callable[["Provider", "requests.Session"], None]
+
+
+class PytestHooks:
+    """Implements :class:`~pytest_tm_auth.core.login_step.Hooks` with the run's registered hooks."""
+
+    #: A hook's ``pytest.exit`` ends the run: the login step lets it through.
+    stops_run: tuple[type[BaseException], ...] = (pytest.exit.Exception,)
+
+    def __init__(self, config: pytest.Config) -> None:
+        self._config = config
+
+    def credentials(self, provider: Provider) -> Mapping[str, str | None] | None:
+        hook = self._config.hook.pytest_tm_auth_credentials
+        supplied: Mapping[str, str | None] | None = from_hook(
+            lambda: hook(provider=provider, config=self._config)
+        )
+        return supplied
+
+    def authenticate(self, login: Login) -> Token | None:
+        hook = self._config.hook.pytest_tm_auth_authenticate
+        token: Token | None = from_hook(lambda: hook(login=login))
+        return token
+
+    def authenticated(self, provider: Provider, token: Token) -> None:
+        hook = self._config.hook.pytest_tm_auth_authenticated
+        from_hook(lambda: hook(provider=provider, token=token))
+
+    def has_credentials_hook(self) -> bool:
+        """A credentials hook is registered: the header says settings may come from it."""
+        return bool(self._config.hook.pytest_tm_auth_credentials.get_hookimpls())
 
 
 class ProviderRun:
@@ -64,8 +104,7 @@ class ProviderRun:
         self.provider = provider
         self.configured = Configured(provider, values)
         connector: Callable[[], Connector] = transport
-        self.login = LoginStep(
-            self.configured,
+        environment = LoginEnvironment(
             hooks,
             connector,
             learn=scrubber.add,
@@ -73,6 +112,7 @@ class ProviderRun:
             warn=_warn_token_expiry,
             vault=vault,
         )
+        self.login = LoginStep(self.configured, environment)
         self._scrubber = scrubber
         self.cache = TokenCache(
             self._log_in,

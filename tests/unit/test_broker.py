@@ -125,7 +125,7 @@ def test_a_refused_token_is_renewed_once_for_all_workers(run: Run) -> None:
 def test_remembered_tokens_are_recalled_by_the_broker() -> None:
     remembered = Run(FakeHooks(), **CONFIGURED)
     memory = FakeMemory(Token.bearer("demo", "remembered"))
-    remembered.controller.login.memory = memory
+    remembered.controller.login.environment.memory = memory
     try:
         worker = remembered.worker(**CONFIGURED)
 
@@ -139,7 +139,7 @@ def test_remembered_tokens_are_recalled_by_the_broker() -> None:
 def test_a_new_token_is_stored_by_the_broker() -> None:
     remembering = Run(FakeHooks(), **CONFIGURED)
     memory = FakeMemory()
-    remembering.controller.login.memory = memory
+    remembering.controller.login.environment.memory = memory
     try:
         token = remembering.worker(**CONFIGURED).token()
         assert memory.kept == [token]

@@ -7,7 +7,7 @@ import pytest
 from pytest_tm_auth.core.accounts import Accounts
 from pytest_tm_auth.core.cache import LOGGED_IN, REMEMBERED
 from pytest_tm_auth.core.errors import AuthError, MissingCredentials
-from pytest_tm_auth.core.login_step import Configured, LoginStep
+from pytest_tm_auth.core.login_step import Configured, LoginEnvironment, LoginStep
 from pytest_tm_auth.core.provider import Login
 from pytest_tm_auth.core.token import Token
 from tests.unit.fakes import (
@@ -34,14 +34,14 @@ def step(
     configured = Configured(provider or DemoProvider(), values(**environ))
     connector = FakeConnector()
     sink = [] if learnt is None else learnt
-    return LoginStep(
-        configured,
+    environment = LoginEnvironment(
         hooks,
         lambda: connector,
         learn=lambda *secrets: sink.extend(secrets),
         accounts=accounts,
         memory=memory,
     )
+    return LoginStep(configured, environment)
 
 
 def test_a_login_asks_the_hooks_in_order_and_reports_how() -> None:
@@ -86,9 +86,8 @@ def test_values_from_the_credentials_hook_win_and_their_secrets_are_learnt() -> 
 def test_missing_credentials_stop_before_any_request() -> None:
     hooks = FakeHooks()
     connector = FakeConnector()
-    login = LoginStep(
-        Configured(DemoProvider(), values()), hooks, lambda: connector, learn=lambda *s: None
-    )
+    environment = LoginEnvironment(hooks, lambda: connector, learn=lambda *s: None)
+    login = LoginStep(Configured(DemoProvider(), values()), environment)
 
     with pytest.raises(MissingCredentials, match="DEMO_URL and DEMO_KEY"):
         login(False)

@@ -33,4 +33,4 @@ def attach_memory(
             if state.target is not None
         )
     for state in states.values():
-        state.login.memory = memory
+        state.login.environment.memory = memory
