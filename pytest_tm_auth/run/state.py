@@ -58,7 +58,7 @@ class ProviderRun:
         )
         self._scrubber = scrubber
         self.cache = TokenCache(
-            self._log_in,
+            self.log_in,
             on_token=lambda token: scrubber.add(token.value),
             on_first_use=on_first_use,
         )
@@ -72,13 +72,16 @@ class ProviderRun:
         self.used = False
         #: Tests skipped, or failed, because of this provider's missing credentials or failure.
         self.skipped = self.failed_tests = 0
+        #: An xdist worker's own outcome, in a controller that shared nothing with it.
+        self.reported: Outcome | None = None
 
     @property
     def name(self) -> str:
         return self.provider.name
 
-    def _log_in(self, renewal: bool) -> Issued:
-        """The login step, its own output scrubbed wherever it runs (see :mod:`.quiet`)."""
+    def log_in(self, renewal: bool) -> Issued:
+        """The one login path, here or for every xdist worker (the broker's lease holder):
+        the login step, its own output scrubbed (see :mod:`.quiet`), the expiry warning."""
         from pytest_tm_auth.run.quiet import scrubbed_output
 
         with scrubbed_output(self._scrubber):
@@ -104,7 +107,7 @@ class ProviderRun:
 
     @property
     def outcome(self) -> Outcome | None:
-        return self.cache.outcome
+        return self.cache.outcome or self.reported
 
     @property
     def renewals(self) -> int:
