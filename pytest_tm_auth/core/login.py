@@ -19,6 +19,7 @@ from pytest_tm_auth.core.accounts import Accounts, SharesAccount
 from pytest_tm_auth.core.cache import LOGGED_IN, REMEMBERED, Issued, Outcome
 from pytest_tm_auth.core.errors import AuthError, MissingCredentials, TmAuthError
 from pytest_tm_auth.core.provider import Login, Provider, Target
+from pytest_tm_auth.core.token import learning
 
 if TYPE_CHECKING:
     import requests
@@ -238,6 +239,11 @@ class LoginStep:
             if remembered is not None:
                 return Issued(remembered, Outcome(REMEMBERED))
         self.logins += 1
+        with learning(self._learn):  # a token is hidden as it is born: before hooks, checks
+            return self._log_in(target)
+
+    def _log_in(self, target: Target) -> Issued:
+        provider, values = self.configured.provider, self.configured.values
         connector = self._connector()
         started = time.perf_counter()
         moved: list[Target] = []
@@ -246,6 +252,7 @@ class LoginStep:
             retries = connector.retries_of(http)
         if token is None:
             raise AuthError(provider.title, target.url, "no authenticate hook returned a token")
+        self._learn(str(token.value))  # a token made before the login (a hook's own)
         self._check(token, target)
         outcome = Outcome(LOGGED_IN, time.perf_counter() - started, retries)
         if moved:  # found at login: a remembered token could not say where it works

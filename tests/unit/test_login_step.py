@@ -209,3 +209,40 @@ def test_a_relocation_of_a_failed_login_is_not_taken() -> None:
         login(False)
     assert login.configured.target is not None
     assert login.configured.target.api_url == "https://demo.invalid/api/"
+
+
+def test_a_token_is_learned_as_it_is_made_before_its_check_refuses_it() -> None:
+    learnt: list[str] = []
+    made_then: list[list[str]] = []
+
+    def issue(login: Login) -> Token:
+        token = Token.bearer("demo", "demo-expired-token-not-real", expires_at=1.0)
+        made_then.append(list(learnt))  # what was learned once the token existed
+        return token
+
+    with pytest.raises(AuthError, match="already expired when it arrived"):
+        step(FakeHooks(issue), learnt=learnt)(False)
+
+    assert "demo-expired-token-not-real" in made_then[0]
+
+
+@pytest.mark.parametrize(
+    ("answer", "learned"),
+    [
+        (b'"demo-jwt-not-real "', ["demo-jwt-not-real ", "demo-jwt-not-real"]),
+        (b'{"access_token": "demo-access-not-real", "expires_in": 3600}', ["demo-access-not-real"]),
+        (b'{"error": "invalid_client"}', []),
+        (b"[" * 5000, []),
+    ],
+)
+def test_what_a_login_answer_issues_is_learned_while_a_login_runs(
+    answer: bytes, learned: list[str]
+) -> None:
+    from pytest_tm_auth.core.token import learn_answer, learning
+
+    learnt: list[str] = []
+    learn_answer(b'"demo-outside-any-login-not-real"')  # no login: nobody to tell
+    with learning(lambda *values: learnt.extend(values)):
+        learn_answer(answer)
+
+    assert learnt == learned
