@@ -42,7 +42,7 @@ from pytest_tm_auth.settings.run_wide import (
 )
 
 if TYPE_CHECKING:
-    from pytest_tm_auth.core.login import Vault
+    from pytest_tm_auth.core.configured import Vault
     from pytest_tm_auth.http.session import Transport
     from pytest_tm_auth.run.registry import TmAuth
     from pytest_tm_auth.run.state import ProviderRun
@@ -59,7 +59,7 @@ class Run:
         tm_auth: TmAuth,
         scrubber: Scrubber,
         *,
-        hooked_credentials: bool,
+        hooked_credentials: str,
         checking: bool = False,
         notes: Sequence[modes.SummaryNote] = (),
     ) -> None:
@@ -167,7 +167,7 @@ class Startup:
             states,
             tm_auth,
             self.scrubber,
-            hooked_credentials=hooks.has_credentials_hook(),
+            hooked_credentials=hooks.credentials_where(),
             checking=values.flag(CHECK.name) and not hasattr(config, "workerinput"),
             notes=notes,
         )

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from pytest_tm_auth.core.accounts import Accounts
 from pytest_tm_auth.core.cache import Issued, Outcome, TokenCache
+from pytest_tm_auth.core.configured import Configured, Vault
 from pytest_tm_auth.core.errors import TmAuthError
-from pytest_tm_auth.core.login import Configured, Connector, Hooks, LoginStep, Vault
+from pytest_tm_auth.core.login import Connector, Hooks, LoginStep
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.run.expiry import warn_if_expiring
 from pytest_tm_auth.run.outcomes import fail_test
@@ -45,7 +46,7 @@ class ProviderRun:
         vault: Vault | None = None,
     ) -> None:
         self.provider = provider
-        self.configured = Configured(provider, values)
+        self.configured = Configured(provider, values, getattr(hooks, "credentials_where", str))
         connector: Callable[[], Connector] = transport
         self.login = LoginStep(
             self.configured,

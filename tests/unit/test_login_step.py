@@ -6,8 +6,9 @@ import pytest
 
 from pytest_tm_auth.core.accounts import Accounts
 from pytest_tm_auth.core.cache import LOGGED_IN, REMEMBERED
+from pytest_tm_auth.core.configured import Configured
 from pytest_tm_auth.core.errors import AuthError, MissingCredentials
-from pytest_tm_auth.core.login import Configured, LoginStep
+from pytest_tm_auth.core.login import LoginStep
 from pytest_tm_auth.core.provider import Login
 from pytest_tm_auth.core.token import Token
 from tests.unit.fakes import (
@@ -79,7 +80,7 @@ def test_values_from_the_credentials_hook_win_and_their_secrets_are_learnt() -> 
 
     assert login.configured.missing is None
     assert hooks.logins[0].values.text("demo_key") == "vault-key-not-real"
-    assert str(hooks.logins[0].values.source("demo_key")) == "hook (pytest_tm_auth_credentials)"
+    assert str(hooks.logins[0].values.source("demo_key")) == "the pytest_tm_auth_credentials hook"
     assert "vault-key-not-real" in learnt
 
 
@@ -246,3 +247,25 @@ def test_what_a_login_answer_issues_is_learned_while_a_login_runs(
         learn_answer(answer)
 
     assert learnt == learned
+
+
+@pytest.mark.parametrize(
+    ("fix", "said"),
+    [
+        ("check DEMO_KEY", "check demo_key from the pytest_tm_auth_credentials hook (conftest.py)"),
+        ("ask an admin", "ask an admin; demo_key came from the pytest_tm_auth_credentials hook"),
+    ],
+)
+def test_a_refusal_names_the_credentials_hook_that_supplied_the_values(fix: str, said: str) -> None:
+    def refuse(login: Login) -> Token:
+        raise AuthError("Demo", login.target.url, "HTTP 401", fix=fix, status=401)
+
+    hooks = FakeHooks(refuse, supplied={"demo_key": "demo-hook-key-not-real"})
+    configured = Configured(DemoProvider(), values(**CONFIGURED), lambda: "conftest.py")
+    login = LoginStep(configured, hooks, FakeConnector, learn=lambda *secrets: None)
+
+    with pytest.raises(AuthError) as refused:
+        login(False)
+
+    assert refused.value.fix.startswith(said)
+    assert "DEMO_KEY" not in str(refused.value)
