@@ -24,6 +24,7 @@ from pytest_tm_auth.run import modes
 from pytest_tm_auth.run.catalog import Catalog
 from pytest_tm_auth.run.checks import (
     check_transport,
+    ini_folder,
     insecure_warning,
     warn,
     warn_about_exposure,
@@ -191,7 +192,10 @@ class Startup:
         """TLS off, short secrets, ``--debug``: each said once, when first known."""
         if values.flag(INSECURE.name) and INSECURE.name not in self._warned:
             self._warned.add(INSECURE.name)
-            warn(self._config, insecure_warning(values))
+            from pytest_tm_auth.run.warnings import setting_place
+
+            place = setting_place(values, INSECURE.name, ini_folder(self._config))
+            warn(self._config, insecure_warning(values), place)
         warn_about_exposure(self._config, values, self._warned)
 
 

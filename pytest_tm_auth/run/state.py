@@ -54,7 +54,7 @@ class ProviderRun:
             connector,
             learn=scrubber.add,
             accounts=accounts,
-            warn=_warn_token_expiry,
+            warn=self._warn_token_expiry,
             vault=vault,
         )
         self._scrubber = scrubber
@@ -87,8 +87,24 @@ class ProviderRun:
 
         with scrubbed_output(self._scrubber):
             issued = self.login(renewal)
-        warn_if_expiring(self.provider, self.values, renewal)  # a Zephyr Scale JWT, say
+        warn_if_expiring(self.provider, self.values, self.place, renewal)  # a Zephyr JWT
         return issued
+
+    def place(self) -> tuple[str, int]:
+        """Where this provider's credentials were set: where its warnings point."""
+        from pytest_tm_auth.run.warnings import setting_place
+
+        target = self.target
+        names = target.credentials if target is not None else ()
+        secret = [name for name in names if self.values.setting(name).secret]
+        first = (secret or list(names) or [self.provider.settings[0].name])[0]
+        return setting_place(self.values, first)
+
+    def _warn_token_expiry(self, message: str) -> None:
+        """The login step's ``warn``: the warning classes are loaded when one is due."""
+        from pytest_tm_auth.run.warnings import TokenExpiryWarning, warn_at
+
+        warn_at(TokenExpiryWarning(message), self.place())
 
     @property
     def values(self) -> Values:
@@ -186,10 +202,3 @@ class SessionTokens:
 
     def futile(self, header: str) -> None:
         self._state.cache.futile(header)
-
-
-def _warn_token_expiry(message: str) -> None:
-    """The login step's ``warn``: the warning classes are loaded when one is due."""
-    from pytest_tm_auth.run.warnings import warn_token_expiry
-
-    warn_token_expiry(message)
