@@ -30,7 +30,7 @@ from pytest_tm_auth.run.broker import SHARED, Broker, BrokeredLogin, failed, sha
 from pytest_tm_auth.run.modes import HooksOnly
 from pytest_tm_auth.run.standin import standin_settings
 from pytest_tm_auth.run.state import ProviderRun
-from pytest_tm_auth.run.warnings import UnencryptedGatewayWarning
+from pytest_tm_auth.run.warnings import UnencryptedGatewayWarning, issue_at
 from pytest_tm_auth.settings.model import Values
 
 #: The key of this plugin's data in ``workerinput`` and ``workeroutput``.
@@ -90,7 +90,7 @@ class SharedLogin(HooksOnly):
         elif UNENCRYPTED not in self.routes:
             self.routes.add(UNENCRYPTED)
             warning = UnencryptedGatewayWarning(UNENCRYPTED)
-            self._config.issue_config_time_warning(warning, stacklevel=2)
+            issue_at(self._config, warning, ("--tx socket= (the command line)", 1))
         node.workerinput[KEY] = given
         self.workers.add(str(node.workerinput.get("workerid", len(self.workers))))
 
