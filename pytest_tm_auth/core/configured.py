@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Provider, Target
     from pytest_tm_auth.settings.model import Values
 
-__all__ = ["HOOK", "Configured", "CredentialsHook", "Vault", "hook_source"]
+__all__ = ["HOOK", "Configured", "CredentialsHook", "Vault"]
 
 
 class CredentialsHook(Protocol):
@@ -25,14 +25,9 @@ class CredentialsHook(Protocol):
     def credentials(self, provider: Provider) -> Mapping[str, str | None] | None: ...
 
 
-#: The kind of source of values a credentials hook supplied; its ``where`` is the hook's file.
-HOOK = "the pytest_tm_auth_credentials hook"
-
-
-def hook_source(where: str) -> str:
-    """``the pytest_tm_auth_credentials hook (conftest.py)``, in the header and messages
-    (as the hook's :class:`~pytest_tm_auth.settings.model.Source` says itself)."""
-    return f"{HOOK} ({where})" if where else HOOK
+#: The kind of source of values a credentials hook supplied; its ``where`` is the hook's file,
+#: and the source says itself ``the pytest_tm_auth_credentials hook (conftest.py)``.
+HOOK = "hook"
 
 
 class Vault(Protocol):
@@ -108,7 +103,7 @@ class Configured:
         ]
         if not hooked:
             return failure
-        said = f"from {hook_source(self.values.source(hooked[0]).where)}"
+        said = f"from {self.values.source(hooked[0])}"
         fix = failure.fix
         for name in hooked:
             fix = re.sub(rf"\b{self.values.setting(name).env}\b", f"{name} {said}", fix)

@@ -7,10 +7,11 @@ are masked and secrets never appear.
 from __future__ import annotations
 
 from pytest_tm_auth.core.cache import FAILED, LOGGED_IN
-from pytest_tm_auth.core.configured import HOOK, hook_source
+from pytest_tm_auth.core.configured import HOOK
 from pytest_tm_auth.core.secret import mask
 from pytest_tm_auth.run.expiry import credential_expiry, expiry_note
 from pytest_tm_auth.run.state import ProviderRun
+from pytest_tm_auth.settings.model import Source
 
 
 def header_line(state: ProviderRun, hooked: str = "") -> str:
@@ -22,7 +23,7 @@ def header_line(state: ProviderRun, hooked: str = "") -> str:
     target = state.target
     if target is None:
         if hooked:
-            return f"{name} credentials from {hook_source(hooked)} on first use"
+            return f"{name} credentials from {Source(HOOK, hooked)} on first use"
         return f"{name} not configured"
     parts = []
     for setting_name in target.credentials:
@@ -30,13 +31,13 @@ def header_line(state: ProviderRun, hooked: str = "") -> str:
         value = state.values.text(setting_name) or ""
         shown = "" if setting.secret else f" {mask(value)}"
         source = state.values.source(setting_name)
-        came = hook_source(source.where) if source.kind == HOOK else source.kind
+        came = str(source) if source.kind == HOOK else source.kind
         parts.append(f"{setting.title}{shown} from {came}")
     note = expiry_note(credential_expiry(state.provider, state.values))
     if note:
         parts.append(note)
     if hooked and not state.configured.supplied:
-        parts.append(f"or from {hook_source(hooked)} on first use")
+        parts.append(f"or from {Source(HOOK, hooked)} on first use")
     sources = f" ({', '.join(parts)})" if parts else ""
     return f"{name} {target.deployment} {target.url}{sources}"
 

@@ -54,7 +54,7 @@ class ProviderRun:
             connector,
             learn=scrubber.add,
             accounts=accounts,
-            warn=self._warn_token_expiry,
+            warn=lambda message: _warn_token_expiry(message, credentials_place(self)),
             vault=vault,
         )
         self._scrubber = scrubber
@@ -87,24 +87,10 @@ class ProviderRun:
 
         with scrubbed_output(self._scrubber):
             issued = self.login(renewal)
-        warn_if_expiring(self.provider, self.values, self.place, renewal)  # a Zephyr JWT
+        warn_if_expiring(
+            self.provider, self.values, lambda: credentials_place(self), renewal
+        )  # a Zephyr JWT
         return issued
-
-    def place(self) -> tuple[str, int]:
-        """Where this provider's credentials were set: where its warnings point."""
-        from pytest_tm_auth.run.warnings import setting_place
-
-        target = self.target
-        names = target.credentials if target is not None else ()
-        secret = [name for name in names if self.values.setting(name).secret]
-        first = (secret or list(names) or [self.provider.settings[0].name])[0]
-        return setting_place(self.values, first)
-
-    def _warn_token_expiry(self, message: str) -> None:
-        """The login step's ``warn``: the warning classes are loaded when one is due."""
-        from pytest_tm_auth.run.warnings import TokenExpiryWarning, warn_at
-
-        warn_at(TokenExpiryWarning(message), self.place())
 
     @property
     def values(self) -> Values:
@@ -202,3 +188,21 @@ class SessionTokens:
 
     def futile(self, header: str) -> None:
         self._state.cache.futile(header)
+
+
+def credentials_place(state: ProviderRun) -> tuple[str, int]:
+    """Where the provider's credentials were set: where its warnings point."""
+    from pytest_tm_auth.run.warnings import setting_place
+
+    target = state.target
+    names = target.credentials if target is not None else ()
+    secret = [name for name in names if state.values.setting(name).secret]
+    first = (secret or list(names) or [state.provider.settings[0].name])[0]
+    return setting_place(state.values, first)
+
+
+def _warn_token_expiry(message: str, place: tuple[str, int]) -> None:
+    """The login step's ``warn``: the warning classes are loaded when one is due."""
+    from pytest_tm_auth.run.warnings import TokenExpiryWarning, warn_at
+
+    warn_at(TokenExpiryWarning(message), place)
