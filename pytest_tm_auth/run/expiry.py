@@ -8,7 +8,7 @@ A provider tells when a credential it was given lapses with an optional
 from __future__ import annotations
 
 import time
-import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pytest_tm_auth.core.token import time_left, utc_time
@@ -44,21 +44,24 @@ def soon_expiry(provider: Provider, values: Values) -> float | None:
     return expires_at if expiry_note(expires_at) else None
 
 
-def warn_if_expiring(provider: Provider, values: Values, renewal: bool = False) -> None:
+def warn_if_expiring(
+    provider: Provider,
+    values: Values,
+    place: Callable[[], tuple[str, int]],
+    renewal: bool = False,
+) -> None:
     """An :class:`ExpiringCredentialWarning` when the credential lapses within 14 days
-    (at the first login, not at renewals)."""
+    (at the first login, not at renewals), pointing at ``place``: where it was set."""
     if renewal:
         return
     title = provider.title
     expires_at = credential_expiry(provider, values)
     note = expiry_note(expires_at)
     if note and expires_at is not None and expires_at > time.time():
-        from pytest_tm_auth.run.warnings import ExpiringCredentialWarning
+        from pytest_tm_auth.run.warnings import ExpiringCredentialWarning, warn_at
 
-        warnings.warn(
-            ExpiringCredentialWarning(
-                f"{title}: the configured {note} (in {time_left(expires_at - time.time())}): "
-                "make a new one before then"
-            ),
-            stacklevel=2,
+        warning = ExpiringCredentialWarning(
+            f"{title}: the configured {note} (in {time_left(expires_at - time.time())}): "
+            "make a new one before then"
         )
+        warn_at(warning, place())

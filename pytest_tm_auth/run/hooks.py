@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -39,6 +40,15 @@ class PytestHooks:
         hook = self._config.hook.pytest_tm_auth_authenticated
         from_hook(lambda: hook(provider=provider, token=token))
 
-    def has_credentials_hook(self) -> bool:
-        """A credentials hook is registered: the header says settings may come from it."""
-        return bool(self._config.hook.pytest_tm_auth_credentials.get_hookimpls())
+    def credentials_where(self) -> str:
+        """Where the credentials hooks are implemented: ``conftest.py``, a plugin's name."""
+        places = []
+        for impl in reversed(self._config.hook.pytest_tm_auth_credentials.get_hookimpls()):
+            file = getattr(impl.plugin, "__file__", None)
+            if isinstance(file, str):
+                path = Path(file)
+                root = self._config.rootpath
+                places.append(str(path.relative_to(root)) if path.is_relative_to(root) else file)
+            else:
+                places.append(impl.plugin_name)
+        return ", ".join(dict.fromkeys(places))

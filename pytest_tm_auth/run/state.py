@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from pytest_tm_auth.core.accounts import Accounts
 from pytest_tm_auth.core.cache import Issued, Outcome, TokenCache
+from pytest_tm_auth.core.configured import Configured, Vault
 from pytest_tm_auth.core.errors import TmAuthError
-from pytest_tm_auth.core.login import Configured, Connector, Hooks, LoginStep, Vault
+from pytest_tm_auth.core.login import Connector, Hooks, LoginStep
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.run.expiry import warn_if_expiring
 from pytest_tm_auth.run.outcomes import fail_test
@@ -45,7 +46,7 @@ class ProviderRun:
         vault: Vault | None = None,
     ) -> None:
         self.provider = provider
-        self.configured = Configured(provider, values)
+        self.configured = Configured(provider, values, getattr(hooks, "credentials_where", str))
         connector: Callable[[], Connector] = transport
         self.login = LoginStep(
             self.configured,
@@ -53,12 +54,12 @@ class ProviderRun:
             connector,
             learn=scrubber.add,
             accounts=accounts,
-            warn=_warn_token_expiry,
+            warn=lambda message: _warn_token_expiry(message, credentials_place(self)),
             vault=vault,
         )
         self._scrubber = scrubber
         self.cache = TokenCache(
-            self._log_in,
+            self.log_in,
             on_token=lambda token: scrubber.add(token.value),
             on_first_use=on_first_use,
         )
@@ -72,18 +73,23 @@ class ProviderRun:
         self.used = False
         #: Tests skipped, or failed, because of this provider's missing credentials or failure.
         self.skipped = self.failed_tests = 0
+        #: An xdist worker's own outcome, in a controller that shared nothing with it.
+        self.reported: Outcome | None = None
 
     @property
     def name(self) -> str:
         return self.provider.name
 
-    def _log_in(self, renewal: bool) -> Issued:
-        """The login step, its own output scrubbed wherever it runs (see :mod:`.quiet`)."""
+    def log_in(self, renewal: bool) -> Issued:
+        """The one login path, here or for every xdist worker (the broker's lease holder):
+        the login step, its own output scrubbed (see :mod:`.quiet`), the expiry warning."""
         from pytest_tm_auth.run.quiet import scrubbed_output
 
         with scrubbed_output(self._scrubber):
             issued = self.login(renewal)
-        warn_if_expiring(self.provider, self.values, renewal)  # a Zephyr Scale JWT, say
+        warn_if_expiring(
+            self.provider, self.values, lambda: credentials_place(self), renewal
+        )  # a Zephyr JWT
         return issued
 
     @property
@@ -104,7 +110,7 @@ class ProviderRun:
 
     @property
     def outcome(self) -> Outcome | None:
-        return self.cache.outcome
+        return self.cache.outcome or self.reported
 
     @property
     def renewals(self) -> int:
@@ -189,8 +195,19 @@ class SessionTokens:
         self._state.cache.futile(header)
 
 
-def _warn_token_expiry(message: str) -> None:
+def credentials_place(state: ProviderRun) -> tuple[str, int]:
+    """Where the provider's credentials were set: where its warnings point."""
+    from pytest_tm_auth.run.warnings import setting_place
+
+    target = state.target
+    names = target.credentials if target is not None else ()
+    secret = [name for name in names if state.values.setting(name).secret]
+    first = (secret or list(names) or [state.provider.settings[0].name])[0]
+    return setting_place(state.values, first)
+
+
+def _warn_token_expiry(message: str, place: tuple[str, int]) -> None:
     """The login step's ``warn``: the warning classes are loaded when one is due."""
     from pytest_tm_auth.run.warnings import warn_token_expiry
 
-    warn_token_expiry(message)
+    warn_token_expiry(message, place)
