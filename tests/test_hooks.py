@@ -110,7 +110,12 @@ def test_vault_can_configure_a_provider_the_settings_leave_unset(
     result = pytester.runpytest("-p", "no:cacheprovider")
 
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["tm-auth: xray credentials from a hook on first use"])
+    result.stdout.fnmatch_lines(
+        [
+            "tm-auth: xray credentials from the pytest_tm_auth_credentials hook (conftest.py) "
+            "on first use"
+        ]
+    )
     assert sandbox.count("xray.authenticate", status=200) == 1
 
 
@@ -124,7 +129,11 @@ def test_unknown_setting_from_the_hook_fails_naming_it_without_a_request(
 
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines(
-        ["*hook (pytest_tm_auth_credentials) supplied an unknown setting 'xray_client_secrett'"] * 2
+        [
+            "*the pytest_tm_auth_credentials hook (conftest.py) supplied an unknown setting "
+            "'xray_client_secrett'"
+        ]
+        * 2
     )
     assert lines(pytester.path / "asked.txt") == ["xray"]  # the failure is remembered
     assert cloud_env.count() == 0

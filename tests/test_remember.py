@@ -237,6 +237,7 @@ def test_corrupt_file_gives_a_warning_and_a_normal_login(
     result.stdout.fnmatch_lines(
         ["*TokenStoreWarning: tm-auth: remembered tokens not used: *tokens.json is corrupt*"]
     )
+    result.stdout.fnmatch_lines(["*--tm-auth-remember (*):1: TokenStoreWarning: *"])
     assert xray_env.count("xray.authenticate") == 1
     assert len(stored()) == 1  # written again, whole
 

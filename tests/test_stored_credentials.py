@@ -218,6 +218,7 @@ def test_an_entry_gone_from_the_keyring_is_a_warning_and_a_skip(
     result.stdout.fnmatch_lines(
         ["*StoredCredentialWarning: tm-auth: XRAY_CLIENT_SECRET for * is not in the keyring*"]
     )
+    result.stdout.fnmatch_lines(["*XRAY_CLIENT_SECRET (keyring):1: StoredCredentialWarning: *"])
     assert "missing from the keyring" in command("status").stdout
 
 

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from pytest_tm_auth.core.accounts import Accounts, SharesAccount
 from pytest_tm_auth.core.cache import LOGGED_IN, REMEMBERED, Issued, Outcome
-from pytest_tm_auth.core.errors import AuthError, MissingCredentials, TmAuthError
+from pytest_tm_auth.core.configured import Configured, Vault
+from pytest_tm_auth.core.errors import AuthError, TmAuthError
 from pytest_tm_auth.core.provider import Login, Provider, Target
+from pytest_tm_auth.core.token import learning
 
 if TYPE_CHECKING:
     import requests
@@ -28,9 +30,6 @@ if TYPE_CHECKING:
     from pytest_tm_auth.core.values import Values
 
 _T = TypeVar("_T")
-
-#: Names the source of values a credentials hook supplied (in the header and messages).
-HOOK_SOURCE = ("hook", "pytest_tm_auth_credentials")
 
 
 class Hooks(Protocol):
@@ -68,69 +67,6 @@ class Memory(Protocol):
     def recall(self, provider: Provider, target: Target, values: Values) -> Token | None: ...
 
     def keep(self, provider: Provider, target: Target, values: Values, token: Token) -> None: ...
-
-
-class Vault(Protocol):
-    """The secrets ``pytest-tm-auth login`` stored, read when a login first needs them."""
-
-    def load(self, name: str, site: str) -> str | None:
-        """The secret ``name`` stored for ``site``; ``None`` (after a warning) if unreadable."""
-        ...
-
-
-class Configured:
-    """A provider's settings and where they lead: changed at most once, by the hook."""
-
-    __slots__ = ("_asked", "missing", "provider", "supplied", "target", "values")
-
-    def __init__(self, provider: Provider, values: Values) -> None:
-        self.provider = provider
-        self.values = values
-        self.target: Target | None = None
-        self.missing: MissingCredentials | None = None
-        #: What the credentials hook supplied (plain data: the xdist broker hands it on).
-        self.supplied: dict[str, str | None] = {}
-        self._asked = False
-        try:
-            self.target = provider.target(values)
-        except MissingCredentials as exc:
-            self.missing = exc
-
-    def ask(self, hooks: Hooks, learn: Callable[..., None]) -> None:
-        """Ask the credentials hook once per run, also after a token shared by xdist."""
-        if self._asked:
-            return
-        self.supply(hooks.credentials(self.provider), learn)
-
-    def supply(self, supplied: Mapping[str, str | None] | None, learn: Callable[..., None]) -> None:
-        """Use what a credentials hook supplied, here or in the xdist controller; the hook
-        is not asked again."""
-        self._asked = True
-        if supplied:
-            self.supplied = dict(supplied)
-            self.values = self.values.overridden(supplied, *HOOK_SOURCE)
-            learn(*self.values.secrets())
-            self.target, self.missing = self.provider.target(self.values), None
-
-    def unlock(self, vault: Vault | None, learn: Callable[..., None]) -> None:
-        """Read the secrets the keyring holds (no vault: none can be read, so none is set)."""
-        pending = self.values.pending()
-        if not pending:
-            return
-        load = vault.load if vault is not None else lambda name, site: None
-        # A secret is read for the site the provider logs in to now: a credentials hook may
-        # have moved it from the site the secret was stored for, which then never gets it.
-        now = {name: self.target.url if self.target else site for name, site in pending.items()}
-        self.values = self.values.filled({name: load(name, site) for name, site in now.items()})
-        learn(*self.values.secrets())
-        try:
-            self.target, self.missing = self.provider.target(self.values), None
-        except MissingCredentials as exc:
-            self.target, self.missing = None, exc
-
-    def adopt(self, target: Target) -> None:
-        """Use a target decided elsewhere (by the xdist controller's hook)."""
-        self.target, self.missing = target, None
 
 
 def _warn(message: str) -> None:
@@ -188,7 +124,8 @@ class LoginStep:
         return self.environment.memory
 
     def __call__(self, renewal: bool) -> Issued:
-        return self._guarded(lambda: self._step(renewal))
+        with learning(self._learn):  # a token is hidden as it is born: before hooks, checks
+            return self._guarded(lambda: self._step(renewal))
 
     def before_login(self) -> Issued | None:
         """What a login does before its request (the xdist broker's part, in the controller):
@@ -219,6 +156,8 @@ class LoginStep:
     def _guarded(self, step: Callable[[], _T]) -> _T:
         try:
             return step()
+        except AuthError as failure:
+            raise self.configured.attributed(failure) from None
         except TmAuthError:
             raise
         except self._hooks.stops_run:
@@ -270,6 +209,7 @@ class LoginStep:
             retries = connector.retries_of(http)
         if token is None:
             raise AuthError(provider.title, target.url, "no authenticate hook returned a token")
+        self._learn(str(token.value))  # a token made before the login (a hook's own)
         self._check(token, target)
         outcome = Outcome(LOGGED_IN, time.perf_counter() - started, retries)
         if moved:  # found at login: a remembered token could not say where it works

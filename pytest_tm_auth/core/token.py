@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import math
 import time
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from datetime import datetime, timezone
 
 from pytest_tm_auth.core.values import Secret
@@ -14,6 +17,10 @@ from pytest_tm_auth.core.values import Secret
 #: Renew a token this many seconds before it lapses, so a request never carries a dying token.
 RENEW_BEFORE_EXPIRY = 60.0
 FIELDS = ("provider", "value", "scheme", "expires_at", "static")
+#: Who hides a token's value in output from the moment it exists: set around each login.
+_LEARNER: ContextVar[Callable[..., None] | None] = ContextVar("tm_auth_learner", default=None)
+#: Where a login answer holds what it issues (OAuth 2.0, OpenID Connect, most others).
+ISSUED_FIELDS = ("access_token", "refresh_token", "id_token", "token")
 
 
 class Token:
@@ -43,6 +50,9 @@ class Token:
         expires_at: float | None = None,
         static: bool = False,
     ) -> None:
+        learn = _LEARNER.get()
+        if learn is not None:  # born in a login: hidden before any hook or check sees it
+            learn(str(value))
         fields = (provider, Secret(value), scheme, expires_at, static)
         for name, field_value in zip(FIELDS, fields, strict=True):
             object.__setattr__(self, name, field_value)
@@ -135,6 +145,37 @@ def time_left(seconds: float) -> str:
     units = ((days, "day"), (hours, "hour")) if days else ((hours, "hour"), (minutes, "minute"))
     shown = [f"{count} {unit}{'s' * (count != 1)}" for count, unit in units if count]
     return " ".join(shown) or "less than a minute"
+
+
+@contextlib.contextmanager
+def learning(learn: Callable[..., None]) -> Iterator[None]:
+    """Within (a login, in this thread): every token made, and every token a login answer
+    holds (:func:`learn_answer`), is given to ``learn`` as it is born, before a hook sees it."""
+    reset = _LEARNER.set(learn)
+    try:
+        yield
+    finally:
+        _LEARNER.reset(reset)
+
+
+def learn_answer(body: bytes | str) -> None:
+    """Give what a login answer issues to the current learner, as the answer is read.
+
+    A JSON string (Xray's answer), or the :data:`ISSUED_FIELDS` of a JSON object: the values
+    a response hook or a logging handler could print before a provider reads them.
+    """
+    learn = _LEARNER.get()
+    if learn is None or not body or len(body) > 64 * 1024:
+        return
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return
+    found = [data] if isinstance(data, str) else []
+    if isinstance(data, dict):
+        found = [data[name] for name in ISSUED_FIELDS if isinstance(data.get(name), str)]
+    for value in found:
+        learn(*dict.fromkeys((value, value.strip())))
 
 
 #: The latest expiry taken as a time (the calendar's end): a later ``exp`` means "unknown".

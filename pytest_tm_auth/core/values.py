@@ -163,6 +163,9 @@ class Source(NamedTuple):
     def __str__(self) -> str:
         if self.kind == "option":
             return "the command line"
+        if self.kind == "hook":  # a credentials hook's values; ``where`` is its file
+            hook = "the pytest_tm_auth_credentials hook"
+            return f"{hook} ({self.where})" if self.where else hook
         if self.kind == "default" or not self.where:
             return self.where or self.kind
         return f"{self.kind} ({self.where})"

@@ -120,6 +120,7 @@ class ApiSession(requests.Session):
     ) -> None:
         super().__init__()
         self.bounded = bounded
+        self._reading = False  # this request's body is read bounded (a login's)
         self.follow_redirects = follow_redirects
         #: What the retries of this session did (see :class:`RetryLog`).
         self.retries = RetryLog()
@@ -147,10 +148,11 @@ class ApiSession(requests.Session):
         bounded = self.bounded and not kwargs.get("stream")
         if bounded:
             kwargs["stream"] = True
+        self._reading = bounded
         with watching(seconds) as watch:
             try:
                 response = super().request(method, full, *args, **kwargs)
-                if bounded:
+                if bounded and not response._content_consumed:  # type: ignore[attr-defined]
                     read_bounded(response)
                 if watch is not None and watch.expired and seconds is not None:
                     # Headers cut at the deadline end like headers that ended: http.client
@@ -162,6 +164,24 @@ class ApiSession(requests.Session):
                     raise AnswerTooSlow(seconds) from None
                 raise
         return response
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        """A login's answer is read, and the tokens it issues learned, before any response
+        hook of a team's sees it (a hook that logs the answer logs it scrubbed)."""
+        if self.bounded:
+            hooks = request.hooks.get("response", [])
+            request.hooks = {**request.hooks, "response": [self._learn_answer, *hooks]}
+        return super().send(request, **kwargs)
+
+    def _learn_answer(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        from pytest_tm_auth.core.token import learn_answer
+
+        if self._reading:
+            read_bounded(response)
+        elif not kwargs.get("stream"):
+            response.content  # noqa: B018 -- read now, as requests would right after the hooks
+        if 200 <= response.status_code < 300 and response._content_consumed:  # type: ignore[attr-defined]
+            learn_answer(response.content)
 
     def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
         if isinstance(request.url, str):

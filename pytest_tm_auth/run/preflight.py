@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -11,6 +12,9 @@ from pytest_tm_auth.core.errors import ConfigError
 from pytest_tm_auth.core.urls import checked_url
 from pytest_tm_auth.core.values import Setting, Values
 from pytest_tm_auth.settings.run_wide import ALLOW_HTTP, CA_BUNDLE, INSECURE
+
+if TYPE_CHECKING:
+    from pytest_tm_auth.run.warnings import Place
 
 
 def check_transport(values: Values, *, allow_http: bool | None = None) -> None:
@@ -53,6 +57,8 @@ def check_ca_bundle(path: Path, where: str) -> None:
 
 def warn_about_ini_secrets(config: pytest.Config, settings: Sequence[Setting]) -> None:
     ini_name = config.inipath.name if config.inipath else "the ini file"
+    from pytest_tm_auth.run.warnings import line_of
+
     for setting in settings:
         # Warn even when a higher source wins: the secret is still in a committed file.
         if setting.secret and ini_text(config, setting).strip():
@@ -65,6 +71,7 @@ def warn_about_ini_secrets(config: pytest.Config, settings: Sequence[Setting]) -
                     f"that is usually committed: set {setting.env} in the environment "
                     "or a .env file instead"
                 ),
+                (str(config.inipath), line_of(str(config.inipath), setting.ini)),
             )
 
 
@@ -75,6 +82,7 @@ def warn_about_exposure(config: pytest.Config, values: Values, said: set[str]) -
     adds only what is new.
     """
     from pytest_tm_auth.core.scrub import SHORT_SECRET, how_hidden
+    from pytest_tm_auth.run.warnings import setting_place
 
     for item in values.resolved.values():
         value, name = item.value, item.setting.name
@@ -88,7 +96,11 @@ def warn_about_exposure(config: pytest.Config, values: Values, said: set[str]) -
             short = len(value) < SHORT_SECRET  # else a common word
             kind = ShortSecretWarning if short else CommonWordSecretWarning
             advice = "use a longer secret" if short else "use a secret that is not a word"
-            warn(config, kind(f"{values.describe(name)} {weak}; {advice}"))
+            warn(
+                config,
+                kind(f"{values.describe(name)} {weak}; {advice}"),
+                setting_place(values, name, ini_folder(config)),
+            )
     trace = getattr(config.option, "debug", None)
     if trace and values.secrets() and "--debug" not in said:
         said.add("--debug")
@@ -102,6 +114,7 @@ def warn_about_exposure(config: pytest.Config, values: Values, said: set[str]) -
                 "trace holds the configured secrets and issued tokens in clear: delete the "
                 "file after use and never publish it"
             ),
+            ("--debug (command line)", 1),
         )
 
 
@@ -114,10 +127,18 @@ def insecure_warning(values: Values) -> Warning:
     )
 
 
-def warn(config: pytest.Config, warning: Warning) -> None:
-    """A configuration warning; one usage-error line where warnings are errors (``-W error``)."""
+def ini_folder(config: pytest.Config) -> str:
+    """The folder an ini file's name is relative to (the rootdir without one)."""
+    return str(config.inipath.parent if config.inipath else config.rootpath)
+
+
+def warn(config: pytest.Config, warning: Warning, place: Place) -> None:
+    """A configuration warning, pointing at ``place`` (the setting's line, or its name):
+    one usage-error line where warnings are errors (``-W error``)."""
+    from pytest_tm_auth.run.warnings import issue_at
+
     try:
-        config.issue_config_time_warning(warning, stacklevel=3)
+        issue_at(config, warning, place)
     except Warning as raised:
         raise ConfigError(f"{type(raised).__name__}: {raised}") from None
 

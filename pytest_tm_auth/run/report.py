@@ -7,27 +7,35 @@ are masked and secrets never appear.
 from __future__ import annotations
 
 from pytest_tm_auth.core.cache import FAILED, LOGGED_IN
-from pytest_tm_auth.core.values import mask
+from pytest_tm_auth.core.configured import HOOK
+from pytest_tm_auth.core.values import Source, mask
 from pytest_tm_auth.run.state import ProviderRun, credential_expiry, expiry_note
 
 
-def header_line(state: ProviderRun, hooked: bool = False) -> str:
-    """``xray cloud https://xray.cloud.getxray.app (client id 32A2…E8E7 from env, ...)``."""
+def header_line(state: ProviderRun, hooked: str = "") -> str:
+    """``xray cloud https://xray.cloud.getxray.app (client id 32A2…E8E7 from env, ...)``.
+
+    ``hooked`` says where a credentials hook is implemented (``conftest.py``), if any.
+    """
     name = state.name
     target = state.target
     if target is None:
         if hooked:
-            return f"{name} credentials from a hook on first use"
+            return f"{name} credentials from {Source(HOOK, hooked)} on first use"
         return f"{name} not configured"
     parts = []
     for setting_name in target.credentials:
         setting = state.values.setting(setting_name)
         value = state.values.text(setting_name) or ""
         shown = "" if setting.secret else f" {mask(value)}"
-        parts.append(f"{setting.title}{shown} from {state.values.source(setting_name).kind}")
+        source = state.values.source(setting_name)
+        came = str(source) if source.kind == HOOK else source.kind
+        parts.append(f"{setting.title}{shown} from {came}")
     note = expiry_note(credential_expiry(state.provider, state.values))
     if note:
         parts.append(note)
+    if hooked and not state.configured.supplied:
+        parts.append(f"or from {Source(HOOK, hooked)} on first use")
     sources = f" ({', '.join(parts)})" if parts else ""
     return f"{name} {target.deployment} {target.url}{sources}"
 

@@ -122,7 +122,7 @@ class RunValues:
             if index.refused():  # a planted link is never read: say why nothing is stored
                 from pytest_tm_auth.run.stored import refused_index
 
-                warn(self._config, refused_index(index.refused()))
+                warn(self._config, refused_index(index.refused()), (str(directory), 1))
             return values
         from pytest_tm_auth.run.stored import keyring_sites
 

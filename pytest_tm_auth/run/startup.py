@@ -25,6 +25,7 @@ from pytest_tm_auth.run import modes, plugin_base
 from pytest_tm_auth.run.catalog import Catalog
 from pytest_tm_auth.run.preflight import (
     check_transport,
+    ini_folder,
     insecure_warning,
     warn,
     warn_about_exposure,
@@ -42,7 +43,7 @@ from pytest_tm_auth.settings.run_wide import (
 )
 
 if TYPE_CHECKING:
-    from pytest_tm_auth.core.login_step import Vault
+    from pytest_tm_auth.core.configured import Vault
     from pytest_tm_auth.http.session import Transport
     from pytest_tm_auth.run.registry import TmAuth
     from pytest_tm_auth.run.state import ProviderRun
@@ -59,7 +60,7 @@ class Run:
         tm_auth: TmAuth,
         scrubber: Scrubber,
         *,
-        hooked_credentials: bool,
+        hooked_credentials: str,
         checking: bool = False,
         notes: Sequence[modes.SummaryNote] = (),
     ) -> None:
@@ -166,7 +167,7 @@ class Startup:
             states,
             tm_auth,
             self.scrubber,
-            hooked_credentials=hooks.has_credentials_hook(),
+            hooked_credentials=hooks.credentials_where(),
             checking=values.flag(CHECK.name) and not hasattr(config, "workerinput"),
             notes=notes,
         )
@@ -188,7 +189,10 @@ class Startup:
         """TLS off, short secrets, ``--debug``: each said once, when first known."""
         if values.flag(INSECURE.name) and INSECURE.name not in self._warned:
             self._warned.add(INSECURE.name)
-            warn(self._config, insecure_warning(values))
+            from pytest_tm_auth.run.warnings import setting_place
+
+            place = setting_place(values, INSECURE.name, ini_folder(self._config))
+            warn(self._config, insecure_warning(values), place)
         warn_about_exposure(self._config, values, self._warned)
 
 

@@ -20,23 +20,17 @@ import logging
 import sys
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import pytest
 
 from pytest_tm_auth.core.accounts import Accounts
 from pytest_tm_auth.core.cache import Issued, Outcome, TokenCache
+from pytest_tm_auth.core.configured import Configured, Vault
 from pytest_tm_auth.core.errors import TmAuthError
-from pytest_tm_auth.core.login_step import (
-    Configured,
-    Connector,
-    Hooks,
-    LoginEnvironment,
-    LoginStep,
-    Vault,
-)
+from pytest_tm_auth.core.login_step import Connector, Hooks, LoginEnvironment, LoginStep
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.token import time_left, utc_time
 from pytest_tm_auth.run.outcomes import fail_test, from_hook
@@ -79,9 +73,18 @@ class PytestHooks:
         hook = self._config.hook.pytest_tm_auth_authenticated
         from_hook(lambda: hook(provider=provider, token=token))
 
-    def has_credentials_hook(self) -> bool:
-        """A credentials hook is registered: the header says settings may come from it."""
-        return bool(self._config.hook.pytest_tm_auth_credentials.get_hookimpls())
+    def credentials_where(self) -> str:
+        """Where the credentials hooks are implemented: ``conftest.py``, a plugin's name."""
+        places = []
+        for impl in reversed(self._config.hook.pytest_tm_auth_credentials.get_hookimpls()):
+            file = getattr(impl.plugin, "__file__", None)
+            if isinstance(file, str):
+                path = Path(file)
+                root = self._config.rootpath
+                places.append(str(path.relative_to(root)) if path.is_relative_to(root) else file)
+            else:
+                places.append(impl.plugin_name)
+        return ", ".join(dict.fromkeys(places))
 
 
 class ProviderRun:
@@ -102,20 +105,20 @@ class ProviderRun:
         vault: Vault | None = None,
     ) -> None:
         self.provider = provider
-        self.configured = Configured(provider, values)
+        self.configured = Configured(provider, values, getattr(hooks, "credentials_where", str))
         connector: Callable[[], Connector] = transport
         environment = LoginEnvironment(
             hooks,
             connector,
             learn=scrubber.add,
             accounts=accounts,
-            warn=_warn_token_expiry,
+            warn=lambda message: _warn_token_expiry(message, credentials_place(self)),
             vault=vault,
         )
         self.login = LoginStep(self.configured, environment)
         self._scrubber = scrubber
         self.cache = TokenCache(
-            self._log_in,
+            self.log_in,
             learn=scrubber.add,
             on_first_use=on_first_use,
         )
@@ -129,16 +132,22 @@ class ProviderRun:
         self.used = False
         #: Tests skipped, or failed, because of this provider's missing credentials or failure.
         self.skipped = self.failed_tests = 0
+        #: An xdist worker's own outcome, in a controller that shared nothing with it.
+        self.reported: Outcome | None = None
 
     @property
     def name(self) -> str:
         return self.provider.name
 
-    def _log_in(self, renewal: bool) -> Issued:
-        """The login step, its own output scrubbed wherever it runs."""
+    def log_in(self, renewal: bool) -> Issued:
+        """The one login path, here or for every xdist worker (the broker's lease holder):
+        the login step, its own output scrubbed (:func:`scrubbed_output`), the expiry warning.
+        """
         with scrubbed_output(self._scrubber):
             issued = self.login(renewal)
-        warn_if_expiring(self.provider, self.values, renewal)  # a Zephyr Scale JWT, say
+        warn_if_expiring(
+            self.provider, self.values, lambda: credentials_place(self), renewal
+        )  # a Zephyr JWT
         return issued
 
     @property
@@ -159,7 +168,7 @@ class ProviderRun:
 
     @property
     def outcome(self) -> Outcome | None:
-        return self.cache.outcome
+        return self.cache.outcome or self.reported
 
     @property
     def renewals(self) -> int:
@@ -239,11 +248,22 @@ class SessionTokens:
         self._state.cache.futile(header)
 
 
-def _warn_token_expiry(message: str) -> None:
+def credentials_place(state: ProviderRun) -> tuple[str, int]:
+    """Where the provider's credentials were set: where its warnings point."""
+    from pytest_tm_auth.run.warnings import setting_place
+
+    target = state.target
+    names = target.credentials if target is not None else ()
+    secret = [name for name in names if state.values.setting(name).secret]
+    first = (secret or list(names) or [state.provider.settings[0].name])[0]
+    return setting_place(state.values, first)
+
+
+def _warn_token_expiry(message: str, place: tuple[str, int]) -> None:
     """The login step's ``warn``: the warning classes are loaded when one is due."""
     from pytest_tm_auth.run.warnings import warn_token_expiry
 
-    warn_token_expiry(message)
+    warn_token_expiry(message, place)
 
 
 class ScrubbingFilter(logging.Filter):
@@ -332,21 +352,24 @@ def soon_expiry(provider: Provider, values: Values) -> float | None:
     return expires_at if expiry_note(expires_at) else None
 
 
-def warn_if_expiring(provider: Provider, values: Values, renewal: bool = False) -> None:
+def warn_if_expiring(
+    provider: Provider,
+    values: Values,
+    place: Callable[[], tuple[str, int]],
+    renewal: bool = False,
+) -> None:
     """An :class:`ExpiringCredentialWarning` when the credential lapses within 14 days
-    (at the first login, not at renewals)."""
+    (at the first login, not at renewals), pointing at ``place``: where it was set."""
     if renewal:
         return
     title = provider.title
     expires_at = credential_expiry(provider, values)
     note = expiry_note(expires_at)
     if note and expires_at is not None and expires_at > time.time():
-        from pytest_tm_auth.run.warnings import ExpiringCredentialWarning
+        from pytest_tm_auth.run.warnings import ExpiringCredentialWarning, warn_at
 
-        warnings.warn(
-            ExpiringCredentialWarning(
-                f"{title}: the configured {note} (in {time_left(expires_at - time.time())}): "
-                "make a new one before then"
-            ),
-            stacklevel=2,
+        warning = ExpiringCredentialWarning(
+            f"{title}: the configured {note} (in {time_left(expires_at - time.time())}): "
+            "make a new one before then"
         )
+        warn_at(warning, place())

@@ -7,7 +7,6 @@ to the entry's site. The value is read from the keyring when that provider first
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -92,12 +91,13 @@ class KeyringVault:
                 self._secrets = KeyringSecrets()
             text = self._secrets.load(name, site)
         except StoreError as error:
-            _warn(f"{env} for {site} is stored in the keyring, but {error}; it is not set")
+            _warn(env, f"{env} for {site} is stored in the keyring, but {error}; it is not set")
             return None
         if text is None:
             _warn(
+                env,
                 f"{env} for {site} is not in {self._secrets.where}; it is not set: "
-                "run pytest-tm-auth login again"
+                "run pytest-tm-auth login again",
             )
         return text
 
@@ -109,5 +109,8 @@ def refused_index(reason: str) -> Warning:
     )
 
 
-def _warn(message: str) -> None:
-    warnings.warn(StoredCredentialWarning(f"tm-auth: {message}"), stacklevel=3)
+def _warn(env: str, message: str) -> None:
+    """Pointing at the setting the keyring was to give, not at this line."""
+    from pytest_tm_auth.run.warnings import warn_at
+
+    warn_at(StoredCredentialWarning(f"tm-auth: {message}"), (f"{env} (keyring)", 1))

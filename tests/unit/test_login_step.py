@@ -6,8 +6,9 @@ import pytest
 
 from pytest_tm_auth.core.accounts import Accounts
 from pytest_tm_auth.core.cache import LOGGED_IN, REMEMBERED
+from pytest_tm_auth.core.configured import Configured
 from pytest_tm_auth.core.errors import AuthError, MissingCredentials
-from pytest_tm_auth.core.login_step import Configured, LoginEnvironment, LoginStep
+from pytest_tm_auth.core.login_step import LoginEnvironment, LoginStep
 from pytest_tm_auth.core.provider import Login
 from pytest_tm_auth.core.token import Token
 from tests.unit.fakes import (
@@ -79,7 +80,7 @@ def test_values_from_the_credentials_hook_win_and_their_secrets_are_learnt() -> 
 
     assert login.configured.missing is None
     assert hooks.logins[0].values.text("demo_key") == "vault-key-not-real"
-    assert str(hooks.logins[0].values.source("demo_key")) == "hook (pytest_tm_auth_credentials)"
+    assert str(hooks.logins[0].values.source("demo_key")) == "the pytest_tm_auth_credentials hook"
     assert "vault-key-not-real" in learnt
 
 
@@ -207,3 +208,62 @@ def test_a_relocation_of_a_failed_login_is_not_taken() -> None:
         login(False)
     assert login.configured.target is not None
     assert login.configured.target.api_url == "https://demo.invalid/api/"
+
+
+def test_a_token_is_learned_as_it_is_made_before_its_check_refuses_it() -> None:
+    learnt: list[str] = []
+    made_then: list[list[str]] = []
+
+    def issue(login: Login) -> Token:
+        token = Token.bearer("demo", "demo-expired-token-not-real", expires_at=1.0)
+        made_then.append(list(learnt))  # what was learned once the token existed
+        return token
+
+    with pytest.raises(AuthError, match="already expired when it arrived"):
+        step(FakeHooks(issue), learnt=learnt)(False)
+
+    assert "demo-expired-token-not-real" in made_then[0]
+
+
+@pytest.mark.parametrize(
+    ("answer", "learned"),
+    [
+        (b'"demo-jwt-not-real "', ["demo-jwt-not-real ", "demo-jwt-not-real"]),
+        (b'{"access_token": "demo-access-not-real", "expires_in": 3600}', ["demo-access-not-real"]),
+        (b'{"error": "invalid_client"}', []),
+        (b"[" * 5000, []),
+    ],
+)
+def test_what_a_login_answer_issues_is_learned_while_a_login_runs(
+    answer: bytes, learned: list[str]
+) -> None:
+    from pytest_tm_auth.core.token import learn_answer, learning
+
+    learnt: list[str] = []
+    learn_answer(b'"demo-outside-any-login-not-real"')  # no login: nobody to tell
+    with learning(lambda *values: learnt.extend(values)):
+        learn_answer(answer)
+
+    assert learnt == learned
+
+
+@pytest.mark.parametrize(
+    ("fix", "said"),
+    [
+        ("check DEMO_KEY", "check demo_key from the pytest_tm_auth_credentials hook (conftest.py)"),
+        ("ask an admin", "ask an admin; demo_key came from the pytest_tm_auth_credentials hook"),
+    ],
+)
+def test_a_refusal_names_the_credentials_hook_that_supplied_the_values(fix: str, said: str) -> None:
+    def refuse(login: Login) -> Token:
+        raise AuthError("Demo", login.target.url, "HTTP 401", fix=fix, status=401)
+
+    hooks = FakeHooks(refuse, supplied={"demo_key": "demo-hook-key-not-real"})
+    configured = Configured(DemoProvider(), values(**CONFIGURED), lambda: "conftest.py")
+    login = LoginStep(configured, LoginEnvironment(hooks, FakeConnector, learn=lambda *s: None))
+
+    with pytest.raises(AuthError) as refused:
+        login(False)
+
+    assert refused.value.fix.startswith(said)
+    assert "DEMO_KEY" not in str(refused.value)

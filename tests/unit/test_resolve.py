@@ -89,11 +89,11 @@ def test_a_bad_value_names_the_setting_and_its_source(
 def test_overridden_values_win_over_every_source_and_say_where_they_came_from() -> None:
     values = resolve([KEY], EVERY_SOURCE)
 
-    changed = values.overridden({"demo_key": "from-hook"}, "hook", "pytest_tm_auth_credentials")
+    changed = values.overridden({"demo_key": "from-hook"}, "hook", "conftest.py")
     unset = values.overridden({"demo_key": None}, "hook")
 
     assert changed.text("demo_key") == "from-hook"
-    assert str(changed.source("demo_key")) == "hook (pytest_tm_auth_credentials)"
+    assert str(changed.source("demo_key")) == "the pytest_tm_auth_credentials hook (conftest.py)"
     assert unset.get("demo_key") is None
     assert values.text("demo_key") == "from-option"  # the original is unchanged
     with pytest.raises(ConfigError, match="supplied an unknown setting 'demo_url'"):

@@ -114,13 +114,17 @@ def wire(
         attach_memory(config, values, states, reset=values.flag(RESET.name) and not worker)
     if worker:
         xdist.adopt(config, states, scrubber.add)
-        config.pluginmanager.register(xdist.WorkerReport(config, states, brokered=brokered))
+        alone = xdist.alone(config)
+        report = xdist.WorkerReport(config, states, brokered=brokered, alone=alone)
+        config.pluginmanager.register(report)
     elif distributing(config):
         from pytest_tm_auth.run.xdist import sharing as xdist
 
         sharing = xdist.SharedLogin(config, states, values)
-        config.pluginmanager.register(sharing, XDIST_PLUGIN)
-        notes.append(sharing.note)
+        if config.pluginmanager.register(sharing, XDIST_PLUGIN) is not None:
+            notes.append(sharing.note)
+        config.pluginmanager.register(sharing.totals, XDIST_PLUGIN + "_totals")
+        notes.append(sharing.totals.note)
     if values.flag(CHECK.name) and not worker:
         from pytest_tm_auth.run.modes.check import LoginCheck
 

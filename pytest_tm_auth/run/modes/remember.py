@@ -10,7 +10,7 @@ from pytest_tm_auth.core.accounts import store_key
 from pytest_tm_auth.core.values import Values
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.warnings import TokenStoreWarning
-from pytest_tm_auth.settings.run_wide import CHECK, REMEMBER
+from pytest_tm_auth.settings.run_wide import CHECK, REMEMBER, RESET
 
 
 def attach_memory(
@@ -19,10 +19,16 @@ def attach_memory(
     """Give every provider's login the run's token memory; forget first under a reset."""
     from pytest_tm_auth.store.memory import TokenMemory
 
-    def warn(text: str) -> None:
-        config.issue_config_time_warning(TokenStoreWarning(f"tm-auth: {text}"), stacklevel=2)
-
     remember = values.flag(REMEMBER.name)
+
+    def warn(text: str) -> None:
+        from pytest_tm_auth.run.preflight import ini_folder
+        from pytest_tm_auth.run.warnings import issue_at, setting_place
+
+        setting = REMEMBER.name if remember else RESET.name
+        place = setting_place(values, setting, ini_folder(config))
+        issue_at(config, TokenStoreWarning(f"tm-auth: {text}"), place)
+
     # --tm-auth-check tries the credentials: it logs in even when a token is remembered.
     reuse = remember and not reset and not values.flag(CHECK.name)
     memory = TokenMemory(warn, reuse=reuse, remember=remember)

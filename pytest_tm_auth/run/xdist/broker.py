@@ -197,7 +197,7 @@ class BrokeredLogin:
         self, state: ProviderRun, contact: Message, worker: str, learn: Callable[..., None]
     ) -> None:
         self._state = state
-        self._own = state.login
+        self._own = state.log_in  # the local path's: scrubbed output, expiry warning
         self._contact = contact
         self._worker = worker
         self._learn = learn

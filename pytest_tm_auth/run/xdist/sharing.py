@@ -23,12 +23,13 @@ from typing import Any, Protocol
 
 import pytest
 
-from pytest_tm_auth.core.codec import decode_failure, decode_target, decode_token
+from pytest_tm_auth.core.cache import Outcome
+from pytest_tm_auth.core.codec import decode_failure, decode_target, decode_token, encode_failure
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.values import Values
 from pytest_tm_auth.run.plugin_base import KEY, HooksOnly, from_controller, standin_settings
 from pytest_tm_auth.run.state import ProviderRun
-from pytest_tm_auth.run.warnings import UnencryptedGatewayWarning
+from pytest_tm_auth.run.warnings import UnencryptedGatewayWarning, issue_at
 from pytest_tm_auth.run.xdist.broker import SHARED, Broker, BrokeredLogin, failed, shared
 
 #: How a worker gets its tokens (:func:`route`).
@@ -71,7 +72,7 @@ class SharedLogin(HooksOnly):
         self.broker = Broker(states)
         self.workers: set[str] = set()
         self.routes: set[str] = set()
-        self.worker_renewals: dict[str, int] = {}
+        self.totals = WorkerTotals(states)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: WorkerNode) -> None:
@@ -86,26 +87,9 @@ class SharedLogin(HooksOnly):
         elif UNENCRYPTED not in self.routes:
             self.routes.add(UNENCRYPTED)
             warning = UnencryptedGatewayWarning(UNENCRYPTED)
-            self._config.issue_config_time_warning(warning, stacklevel=2)
+            issue_at(self._config, warning, ("--tx socket= (the command line)", 1))
         node.workerinput[KEY] = given
         self.workers.add(str(node.workerinput.get("workerid", len(self.workers))))
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_testnodedown(self, node: Any) -> None:
-        """Add up which providers the worker's tests used and how many tests each ended."""
-        output = getattr(node, "workeroutput", None)
-        report = output.get(KEY) if isinstance(output, dict) else None
-        if not isinstance(report, dict):
-            return
-        for name, seen in report.items():
-            state = self._states.get(name)
-            if state is None or not isinstance(seen, dict):
-                continue
-            state.used = state.used or seen.get("used") is True
-            renewals = _count(seen, "renewals")
-            self.worker_renewals[name] = self.worker_renewals.get(name, 0) + renewals
-            state.skipped += _count(seen, "skipped")
-            state.failed_tests += _count(seen, "failed_tests")
 
     def pytest_unconfigure(self) -> None:
         """The broker stops with the run; its socket and directory go with it."""
@@ -132,10 +116,63 @@ class SharedLogin(HooksOnly):
         note = f", shared with {count} worker{'s' * (count != 1)}" if count else ""
         if WORKERINPUT in self.routes:
             note += " (remote workers: logged in before they started)"
-        renewals = self.worker_renewals.get(name, 0)
+        renewals = self.totals.renewals.get(name, 0)
         if renewals:
             note += f", renewed {renewals} time{'s' * (renewals != 1)} by workers"
         return note
+
+
+class WorkerTotals(HooksOnly):
+    """The controller adds up what each worker's tests did with each provider.
+
+    Registered apart from :class:`SharedLogin`, so that ``-p no:tm_auth_xdist`` (each worker
+    logs in itself) still has its summary: the workers' own outcomes, and how many logged in.
+    """
+
+    def __init__(self, states: Mapping[str, ProviderRun]) -> None:
+        self._states = states
+        self.renewals: dict[str, int] = {}
+        self.alone: dict[str, int] = {}
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any) -> None:
+        """Add up which providers the worker's tests used and how many tests each ended."""
+        output = getattr(node, "workeroutput", None)
+        report = output.get(KEY) if isinstance(output, dict) else None
+        if not isinstance(report, dict):
+            return
+        for name, seen in report.items():
+            state = self._states.get(name)
+            if state is None or not isinstance(seen, dict):
+                continue
+            state.used = state.used or seen.get("used") is True
+            self.renewals[name] = self.renewals.get(name, 0) + _count(seen, "renewals")
+            state.skipped += _count(seen, "skipped")
+            state.failed_tests += _count(seen, "failed_tests")
+            if seen.get("alone") is True:
+                self.alone[name] = self.alone.get(name, 0) + 1
+                _adopt_outcome(state, seen)
+
+    def note(self, name: str) -> str:
+        """``, logged in by each of 2 workers`` when workers did not share a login."""
+        count = self.alone.get(name, 0)
+        return f", logged in by each of {count} workers" if count > 1 else ""
+
+
+def _adopt_outcome(state: ProviderRun, seen: Mapping[str, Any]) -> None:
+    """A worker's own login outcome, when the controller saw none (nothing was shared)."""
+    if state.outcome is not None or state.failure is not None:
+        return
+    failure, outcome = seen.get("failure"), seen.get("outcome")
+    if isinstance(failure, dict):
+        state.cache.fail_with(decode_failure(failure), failed=failure.get("kind") != "missing")
+    elif isinstance(outcome, dict) and isinstance(outcome.get("how"), str):
+        seconds, retries = outcome.get("seconds"), outcome.get("retries")
+        state.reported = Outcome(
+            outcome["how"],
+            float(seconds) if isinstance(seconds, (int, float)) else 0.0,
+            retries if isinstance(retries, str) else "",
+        )
 
 
 def _count(seen: Mapping[str, Any], name: str) -> int:
@@ -180,25 +217,46 @@ def brokered(config: pytest.Config) -> bool:
     return isinstance(from_controller(config).get("broker"), dict)
 
 
+def alone(config: pytest.Config) -> bool:
+    """In a worker: nothing is shared with it (``-p no:tm_auth_xdist``, ``--tx socket=``)."""
+    given = from_controller(config)
+    return "broker" not in given and "providers" not in given
+
+
 class WorkerReport(HooksOnly):
     """A worker's side: tell the controller what its tests did with each provider."""
 
     def __init__(
-        self, config: pytest.Config, states: Mapping[str, ProviderRun], *, brokered: bool
+        self,
+        config: pytest.Config,
+        states: Mapping[str, ProviderRun],
+        *,
+        brokered: bool,
+        alone: bool = False,
     ) -> None:
         self._config = config
         self._states = states
         self._brokered = brokered  # the broker counts renewals itself
+        self._alone = alone  # nothing shared with this worker: it reports its own outcome
 
     def pytest_sessionfinish(self) -> None:
         output = getattr(self._config, "workeroutput", None)
         if isinstance(output, dict):
-            output[KEY] = {
-                name: {
-                    "used": state.used,
-                    "renewals": 0 if self._brokered else state.renewals,
-                    "skipped": state.skipped,
-                    "failed_tests": state.failed_tests,
-                }
-                for name, state in self._states.items()
-            }
+            output[KEY] = {name: self._seen(state) for name, state in self._states.items()}
+
+    def _seen(self, state: ProviderRun) -> dict[str, Any]:
+        seen: dict[str, Any] = {
+            "used": state.used,
+            "renewals": 0 if self._brokered else state.renewals,
+            "skipped": state.skipped,
+            "failed_tests": state.failed_tests,
+        }
+        outcome, failure = state.outcome, state.failure
+        if self._alone and (outcome is not None or failure is not None):
+            seen["alone"] = True  # logged in itself: the controller has no outcome to show
+            if failure is not None:
+                seen["failure"] = encode_failure(failure, state.scrub)
+            elif outcome is not None:
+                seen["outcome"] = {"how": outcome.how, "seconds": outcome.seconds}
+                seen["outcome"]["retries"] = state.scrub(outcome.retries)
+        return seen
