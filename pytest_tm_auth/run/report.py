@@ -7,7 +7,7 @@ are masked and secrets never appear.
 from __future__ import annotations
 
 from pytest_tm_auth.core.cache import FAILED, LOGGED_IN
-from pytest_tm_auth.core.configured import HOOK
+from pytest_tm_auth.core.login_step import HOOK
 from pytest_tm_auth.core.values import Source, mask
 from pytest_tm_auth.run.state import ProviderRun, credential_expiry, expiry_note
 

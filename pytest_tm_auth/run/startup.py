@@ -43,7 +43,7 @@ from pytest_tm_auth.settings.run_wide import (
 )
 
 if TYPE_CHECKING:
-    from pytest_tm_auth.core.configured import Vault
+    from pytest_tm_auth.core.login_step import Vault
     from pytest_tm_auth.http.session import Transport
     from pytest_tm_auth.run.registry import TmAuth
     from pytest_tm_auth.run.state import ProviderRun

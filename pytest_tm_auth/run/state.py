@@ -28,9 +28,15 @@ import pytest
 
 from pytest_tm_auth.core.accounts import Accounts
 from pytest_tm_auth.core.cache import Issued, Outcome, TokenCache
-from pytest_tm_auth.core.configured import Configured, Vault
 from pytest_tm_auth.core.errors import TmAuthError
-from pytest_tm_auth.core.login_step import Connector, Hooks, LoginEnvironment, LoginStep
+from pytest_tm_auth.core.login_step import (
+    Configured,
+    Connector,
+    Hooks,
+    LoginEnvironment,
+    LoginStep,
+    Vault,
+)
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.token import time_left, utc_time
 from pytest_tm_auth.run.outcomes import fail_test, from_hook

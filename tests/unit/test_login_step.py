@@ -6,9 +6,8 @@ import pytest
 
 from pytest_tm_auth.core.accounts import Accounts
 from pytest_tm_auth.core.cache import LOGGED_IN, REMEMBERED
-from pytest_tm_auth.core.configured import Configured
 from pytest_tm_auth.core.errors import AuthError, MissingCredentials
-from pytest_tm_auth.core.login_step import LoginEnvironment, LoginStep
+from pytest_tm_auth.core.login_step import Configured, LoginEnvironment, LoginStep
 from pytest_tm_auth.core.provider import Login
 from pytest_tm_auth.core.token import Token
 from tests.unit.fakes import (

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_tm_auth.core.configured import Configured
 from pytest_tm_auth.core.errors import MissingCredentials
-from pytest_tm_auth.core.login_step import LoginEnvironment, LoginStep
+from pytest_tm_auth.core.login_step import Configured, LoginEnvironment, LoginStep
 from pytest_tm_auth.core.values import InKeyring, Values
 from pytest_tm_auth.run.stored import keyring_sites
 from pytest_tm_auth.settings.resolve import Sources, resolve
