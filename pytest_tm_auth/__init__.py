@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from pytest_tm_auth.core.urls import api_base
     from pytest_tm_auth.core.values import Secret, Setting, Values
     from pytest_tm_auth.http.verify import verify_token
-    from pytest_tm_auth.run.registry import TmAuth
+    from pytest_tm_auth.run.startup import TmAuth
     from pytest_tm_auth.run.warnings import (
         CommonWordSecretWarning,
         DebugTraceWarning,
@@ -44,7 +44,7 @@ _HOMES = {
     "Token": "core.token",
     "api_base": "core.urls",
     "verify_token": "http.verify",
-    "TmAuth": "run.registry",
+    "TmAuth": "run.startup",
     "InsecureTransportWarning": "run.warnings",
     "SecretInIniWarning": "run.warnings",
     "TmAuthWarning": "run.warnings",

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Login, Provider
     from pytest_tm_auth.core.token import Token
     from pytest_tm_auth.core.values import Secret
-    from pytest_tm_auth.run.registry import TmAuth
+    from pytest_tm_auth.run.startup import TmAuth
 
 STARTUP = pytest.StashKey[Startup]()
 #: Each run's catalog, made when its options are added, by its plugin manager: not a plugin,
