@@ -1,13 +1,16 @@
 """The benchmark keeps working: its quick mode runs every measurement and prints every row.
 
 Only the rows are asserted, never the figures: a timing on a shared 2-core machine proves
-nothing, and the full run (``python benchmarks/run.py``) is where the figures come from.
+nothing, and the full run (``python benchmarks/run.py``) is where the figures come from. The
+quick run builds the wheel and its environments as the full one does, so it runs once, for
+every test here.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -16,20 +19,33 @@ import pytest
 BENCHMARK = Path(__file__).parents[1] / "benchmarks" / "run.py"
 
 
-def test_quick_benchmark_prints_every_row(pytester: pytest.Pytester) -> None:
-    result = pytester.run(sys.executable, str(BENCHMARK), "--quick", timeout=120)
-    assert result.ret == 0, result.stderr.str()
-    result.stdout.fnmatch_lines(
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> pytest.RunResult:
+    """One ``run.py --quick``: wheel, environments and every row, with tiny suites."""
+    where = tmp_path_factory.mktemp("bench")
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARK), "--quick"],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    return pytest.RunResult(done.returncode, done.stdout.splitlines(), done.stderr.splitlines(), 0)
+
+
+def test_quick_benchmark_prints_every_row(quick_run: pytest.RunResult) -> None:
+    assert quick_run.ret == 0, quick_run.stderr.str()
+    quick_run.stdout.fnmatch_lines(
         [
             "pytest-tm-auth benchmark · * · Python * cores (nproc)",
             "| figure *| baseline *| measured *| ratio *| cpu ratio *| goal *| met *|",
+            "| pytest_tm_auth modules loaded by pytest's rewriting hook: lean; reporters *",
             "| unused, settings in env: 20 tests vs -p no:tm_auth *| * s *| * s *| <= 1.03 *",
+            "| unused, settings in env: 20 tests vs plugin not installed *| * s *| <= 1.03 *",
             "| unused, settings in .env: 20 tests vs -p no:tm_auth *| * s *| * s *| <= 1.03 *",
             "| -X importtime: unused, settings in env *| * modules *| +* modules, +* ms; heavy: *",
             "| -X importtime: unused, settings in .env *| * modules *| +* modules, +* ms; heavy: *",
-            "| 20 tests using zephyr_session vs using nothing *",
-            "| 20 tests using zephyr_session vs a do-nothing fixture *",
-            "|   difference per run / per test * ms / * ms *",
             "| 20 tests with xray_session vs hand-written session fixture, -p no:tm_auth *"
             "| * s *| * s *| <= 1.03 *",
             "| 20 tests with xray_session vs hand-written, plugin not installed *"
@@ -40,6 +56,11 @@ def test_quick_benchmark_prints_every_row(pytester: pytest.Pytester) -> None:
             "| 1, 1, 1 *| 1, 1, 1 *| yes *",
             "|   pytest_tm_auth imported: hand-written -p no:tm_auth, not installed; plugin *"
             "| no, no, yes *| no, no, yes *| yes *",
+            "| with reporters: unused, 20 tests vs -p no:tm_auth *| * s *| * s *| <= 1.03 *",
+            "| with reporters: 20 tests, xray_session vs hand-written *| * s *| * s *| <= 1.03 *",
+            "| 20 tests using zephyr_session vs using nothing *",
+            "| 20 tests using zephyr_session vs a do-nothing fixture *",
+            "|   difference per run / per test * ms / * ms *",
             "| 20 tests using no fixture, -n 2: logins (all providers) *",
             "| 20 tests x 1 GET via zephyr_session, -n 0: logins (all providers) *| 1 *",
             "| 20 tests x 1 GET * -n 0: TCP connections *| 2 (1 login, 1 pooled) *",
@@ -60,7 +81,29 @@ def test_quick_benchmark_prints_every_row(pytester: pytest.Pytester) -> None:
         ]
     )
     # The heavy modules stay out of an unused run even in quick mode.
-    result.stdout.fnmatch_lines(["| -X importtime: unused, settings in env *heavy: none *| yes *"])
+    quick_run.stdout.fnmatch_lines(
+        ["| -X importtime: unused, settings in env *heavy: none *| yes *"]
+    )
+
+
+def test_benchmarked_plugin_loads_through_pytests_rewriting_hook(
+    quick_run: pytest.RunResult,
+) -> None:
+    """The runs pay what a user pays: the wheel installed by pip, so that pytest marks the
+    plugin for assertion rewriting and loads every module of it through its import hook.
+
+    The benchmark stops before measuring anything otherwise (a copy of the package beside a
+    ``.dist-info`` without ``RECORD`` loads with Python's own loader, and costs less).
+    """
+    assert quick_run.ret == 0, quick_run.stderr.str()
+    line = next(text for text in quick_run.stdout.lines if "rewriting hook" in text)
+    cells = [cell.strip() for cell in line.strip("|").split("|")]
+    lean, reporters = cells[2].split("; ")
+    loaded, _, total = lean.partition(" of ")
+    assert loaded == total, line
+    assert int(total) >= 20, line  # the plugin's start-up modules and xray_session's
+    assert reporters == lean, line
+    assert cells[-2:] == ["all (as pip installs it)", "yes"], line
 
 
 def test_instructions_are_counted_the_same_on_every_run(
