@@ -1,19 +1,21 @@
 """What pytest-tm-auth costs: nothing when installed but unused, one login when used.
 
-Starts the stand-in on loopback, writes generated test suites into a temporary directory,
-runs pytest on them in subprocesses with the stand-in's settings, interleaving the variants
-it compares (each round runs each once, in shuffled order), and prints one table of medians,
-ratios, counts and goals::
+Builds the wheel of this checkout and installs it with pip into lean virtual environments
+(pytest, pytest-xdist and the plugin; the same with the popular reporters; the same without
+the plugin), every package pinned at this interpreter's version. Starts the stand-in on
+loopback, writes generated test suites into a temporary directory, runs pytest on them in
+subprocesses with the stand-in's settings, interleaving the variants it compares (each round
+runs each once, in shuffled order), and prints one table of medians, ratios, counts and
+goals::
 
-    python benchmarks/run.py            # the full benchmark: about a minute on 2 cores
-    python benchmarks/run.py --quick    # every row, tiny suites, one run each (a smoke test)
+    python benchmarks/run.py --instructions   # the goals counted in instructions (valgrind)
+    python benchmarks/run.py                  # wall times only
+    python benchmarks/run.py --quick          # every row, tiny suites, one run each
 
 Each pytest subprocess starts a fresh interpreter, so wall times include start-up, as a
-user's run does. The runs import a copy of the plugin taken at start, with bytecode cached in
-a private directory (``PYTHONPYCACHEPREFIX``), and every variant runs once before timing:
-neither an edit made meanwhile nor a missing ``__pycache__`` (an editable install,
-``PYTHONDONTWRITEBYTECODE``) bills compilation to the plugin, as an installed package never
-pays it. See ``benchmarks/README.md`` for what each row means and the latest figures.
+user's run does, and loads the plugin as after ``pip install``: through pytest's assertion
+rewriting hook (the first row checks it). See ``benchmarks/README.md`` for what each row
+means and the latest figures.
 """
 
 from __future__ import annotations
@@ -646,26 +648,67 @@ REWRITING_HOOK = "AssertionRewritingHook"
 
 def rewriting_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
     """Stops unless every module of the plugin loads through pytest's rewriting hook, as
-    after ``pip install pytest-tm-auth``: otherwise the runs measure less than users pay."""
-    suite = write_suite(root, "loaders", suite_of(3, "xray_session"), LOADERS_CONFTEST)
+    after ``pip install pytest-tm-auth``: otherwise the runs measure less than users pay.
+
+    Counts the modules of an unused run and of one using xray_session, in both environments.
+    """
+    suites = {
+        "unused": write_suite(root, "loaders_unused", suite_of(3), LOADERS_CONFTEST),
+        "xray_session": write_suite(
+            root, "loaders_used", suite_of(3, "xray_session"), LOADERS_CONFTEST
+        ),
+    }
     interpreters = setup.interpreters
     counts = []
     for python in (interpreters.lean, interpreters.reporters):
-        bench.run(Variant("loaders", suite, setup.configured, 3, python=python))
-        loaders = json.loads((suite / "loaders.json").read_text(encoding="utf-8"))
-        others = sorted(name for name, loader in loaders.items() if loader != REWRITING_HOOK)
-        if not loaders or others:
-            raise SystemExit(
-                f"{python}: {len(others)} of {len(loaders)} modules of pytest_tm_auth were "
-                f"not loaded by pytest's {REWRITING_HOOK}, unlike after a pip install: {others}"
-            )
-        counts.append(f"{len(loaders)} of {len(loaders)}")
+        for name, suite in suites.items():
+            bench.run(Variant(f"loaders, {name}", suite, setup.configured, 3, python=python))
+            loaders = json.loads((suite / "loaders.json").read_text(encoding="utf-8"))
+            others = sorted(module for module, kind in loaders.items() if kind != REWRITING_HOOK)
+            if not loaders or others:
+                raise SystemExit(
+                    f"{python}: {len(others)} of {len(loaders)} modules of pytest_tm_auth were "
+                    f"not loaded by pytest's {REWRITING_HOOK}, unlike after a pip install, "
+                    f"among them {', '.join(others[:5])}"
+                )
+            counts.append(f"{name} {len(loaders)}/{len(loaders)}")
+    half = len(counts) // 2
     return [
         Row(
             "pytest_tm_auth modules loaded by pytest's rewriting hook: lean; reporters",
-            measured="; ".join(counts),
+            measured=f"{', '.join(counts[:half])}; {', '.join(counts[half:])}",
             goal="all (as pip installs it)",
             met="yes",
+        )
+    ]
+
+
+def hook_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
+    """With ``--instructions``: how much of the plugin's cost is pytest's rewriting hook.
+
+    Counts the unused and the xray_session runs of :func:`startup_rows` and
+    :func:`hand_written_rows` again (the same suites: the counts are kept) in a copy of the
+    lean environment whose plugin has no ``RECORD``: pytest marks nothing of it for
+    rewriting, and Python's own loader reads its bytecode.
+    """
+    if not bench.counted:
+        return []
+    unmarked = root / "unmarked"
+    shutil.copytree(root / "lean", unmarked, symlinks=True)
+    for record in unmarked.glob("lib/*/site-packages/pytest_tm_auth-*.dist-info/RECORD"):
+        record.unlink()
+    python = str(unmarked / "bin" / "python")
+    n = bench.plan.trivial
+    shares = []
+    for label, suite in (("unused (env)", "trivial"), ("xray_session", "xray_plugin")):
+        marked = Variant(label, root / suite, setup.configured, n)
+        plain = dataclasses.replace(marked, label=f"{label}, unmarked", python=python)
+        extra = bench.instructions(marked) - bench.instructions(plain)
+        shares.append(f"{label} {extra / 1e6:+.0f} M")
+    return [
+        Row(
+            "  of which pytest's rewriting hook (vs the same wheel unmarked)",
+            measured="; ".join(shares),
         )
     ]
 
@@ -984,6 +1027,7 @@ def benchmark(plan: Plan, root: Path, counted: bool = False) -> list[Row]:
             *rewriting_rows(bench, setup, root),
             *startup_rows(bench, setup, root),
             *hand_written_rows(bench, setup, root),
+            *hook_rows(bench, setup, root),
             *reporter_rows(bench, setup, root),
             *fixture_rows(bench, setup, root),
             *connection_rows(bench, setup, root),
@@ -1003,7 +1047,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--instructions",
         action="store_true",
-        help="also count the start-up goals' instructions with valgrind (about 3 minutes)",
+        help="judge the start-up goals on instructions counted by valgrind (about 10 minutes)",
     )
     options = parser.parse_args(argv)
     if options.instructions and shutil.which("valgrind") is None:
@@ -1020,8 +1064,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = benchmark(plan, Path(tmp), options.instructions)
     elapsed = time.perf_counter() - started
     print(f"pytest-tm-auth benchmark · {machine()}")
+    version = importlib.metadata.version
     print(
-        f"medians of {plan.startup_rounds} (unused plugin, hand-written fixture) or "
+        f"the wheel installed by pip with pytest {version('pytest')} and pytest-xdist "
+        f"{version('pytest-xdist')}; also with {', '.join(REPORTERS)}; and without the plugin"
+    )
+    print(
+        f"medians of {plan.startup_rounds} (unused plugin, hand-written fixture, reporters) or "
         f"{plan.rounds} (the rest) "
         "interleaved runs per variant · stand-in on loopback"
     )
