@@ -319,7 +319,9 @@ class Bench:
             self.run(variant)  # compiles bytecode, and checks that the tests pass
             python = variant.python or self.python
             command = [python, "-m", "pytest", *COMMON_ARGS, *variant.args]
-            self._counted[variant.key] = count_instructions(command, variant.suite, variant.env)
+            count = count_instructions(command, variant.suite, variant.env)
+            self._counted[variant.key] = count
+            sys.stderr.write(f"    {count / 1e6:.0f} M instructions\n")  # partial results too
         return self._counted[variant.key]
 
     def compare(
