@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import email
 import importlib.metadata
 import json
 import os
@@ -36,9 +37,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from packaging.requirements import Requirement
 
 from pytest_tm_auth.sandbox import Sandbox
 
@@ -453,9 +457,12 @@ REQUEST = 'assert zephyr_session.get("testcycles").status_code == 200'
 # rewriting, so every module of the plugin loads through pytest's import hook, as it does
 # for a user (``rewriting_rows`` stops the benchmark otherwise). A copy of the package on
 # ``PYTHONPATH`` beside a ``.dist-info`` without ``RECORD`` is marked for nothing and loads
-# with Python's own, cheaper loader: it measures less than a user pays. Every package comes
-# pinned at the version the benchmark's interpreter has, so that the environments differ
-# only in what each row compares.
+# with Python's own, cheaper loader: it measures less than a user pays.
+#
+# Every other distribution is copied from the benchmark's own interpreter, file by file as
+# its ``RECORD`` lists them, ``.dist-info`` included: the same versions, the same installed
+# files (and bytecode) as pip left there, compiled extensions built for this very Python.
+# Nothing is fetched: the benchmark, like the tests, talks to loopback only.
 
 #: What every environment has: pytest and pytest-xdist, as in the CI setups the plugin targets.
 LEAN = ("pytest", "pytest-xdist")
@@ -471,25 +478,71 @@ OURS = "pytest-tm-auth"
 #: What the wheel is built from: a copy, so that the build leaves nothing in the checkout.
 SOURCES = ("pyproject.toml", "README.md", "pytest_tm_auth")
 REPOSITORY = Path(__file__).resolve().parents[1]
+#: The ``extra`` a requirement's marker sees: none, as ``pip install NAME`` asks for none.
+NO_EXTRA = {"extra": ""}
 
 
 def normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def pins() -> list[str]:
-    """Every distribution of the benchmark's interpreter at its version, but the plugin."""
-    found: dict[str, str] = {}
-    for dist in importlib.metadata.distributions():
-        name = dist.metadata["Name"]
-        if name and normalized(name) != OURS:
-            found.setdefault(normalized(name), f"{name}=={dist.version}")
-    return sorted(found.values())
+def wheel_requirements(wheel: Path) -> list[str]:
+    """The ``Requires-Dist`` lines of the wheel's metadata, as pip reads them."""
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = (n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = email.message_from_bytes(archive.read(name))
+    return metadata.get_all("Requires-Dist") or []
 
 
-def runtime_requirements() -> list[str]:
-    """The plugin's dependencies (no extras): an environment without it still has them."""
-    return [need for need in importlib.metadata.requires(OURS) or [] if "extra ==" not in need]
+def applies(requirement: Requirement) -> bool:
+    """Whether this interpreter installs ``requirement`` when no extra is asked for."""
+    return requirement.marker is None or requirement.marker.evaluate(NO_EXTRA)
+
+
+def closure(requirements: Iterable[str]) -> list[importlib.metadata.Distribution]:
+    """The distributions of this interpreter that ``requirements`` need, theirs included.
+
+    Stops unless every one is installed here at a version its requirement accepts: the
+    environments would otherwise differ from what pip installs.
+    """
+    found: dict[str, importlib.metadata.Distribution] = {}
+    waiting = [Requirement(text) for text in requirements]
+    while waiting:
+        requirement = waiting.pop()
+        if not applies(requirement) or normalized(requirement.name) in found:
+            continue
+        try:
+            dist = importlib.metadata.distribution(requirement.name)
+        except importlib.metadata.PackageNotFoundError:
+            raise SystemExit(
+                f"{requirement} is not installed in {sys.prefix}: "
+                "install the test extra (pip install -e '.[test]')"
+            ) from None
+        if not requirement.specifier.contains(dist.version, prereleases=True):
+            raise SystemExit(f"{requirement} is wanted, {sys.prefix} has {dist.version}")
+        found[normalized(requirement.name)] = dist
+        waiting += map(Requirement, dist.requires or [])
+    return sorted(found.values(), key=lambda dist: normalized(dist.metadata["Name"]))
+
+
+def copy_installed(dists: Iterable[importlib.metadata.Distribution], site: Path) -> None:
+    """Copies each distribution's installed files (its ``RECORD``) into ``site``.
+
+    Files outside site-packages (console scripts, whose first line names this interpreter)
+    stay behind: the runs start pytest with ``python -m pytest``.
+    """
+    for dist in dists:
+        if normalized(dist.metadata["Name"]) == OURS or dist.files is None:
+            raise SystemExit(f"cannot copy {dist.metadata['Name']}: it has no RECORD")
+        for file in dist.files:
+            if file.parts[0] == "..":
+                continue
+            origin = Path(str(dist.locate_file(file)))
+            if not origin.exists() and file.suffix == ".pyc":
+                continue  # bytecode listed but never written: Python writes it on first use
+            target = site / file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(origin, target)  # the times kept: the copied bytecode stays valid
 
 
 def pip(*args: str | Path) -> list[str]:
@@ -502,7 +555,11 @@ def checked(done: subprocess.CompletedProcess[str], what: str) -> None:
 
 
 def build_wheel(root: Path, wheels: Path) -> Path:
-    """The wheel of this checkout as it is now, built from a copy of its sources."""
+    """The wheel of this checkout as it is now, built from a copy of its sources.
+
+    Without build isolation, so with this interpreter's setuptools (a test extra): an
+    isolated build would fetch the build backend from the package index.
+    """
     source = root / "source"
     source.mkdir()
     for name in SOURCES:
@@ -511,7 +568,8 @@ def build_wheel(root: Path, wheels: Path) -> Path:
             shutil.copytree(origin, source / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(origin, source / name)
-    command = pip("wheel", "--no-deps", "-w", wheels, source)
+    offline = ("--no-index", "--no-build-isolation", "--no-deps")
+    command = pip("wheel", *offline, "-w", wheels, source)
     checked(subprocess.run(command, capture_output=True, text=True, check=False), "build")
     (wheel,) = wheels.glob("pytest_tm_auth-*.whl")
     return wheel
@@ -530,35 +588,38 @@ class Interpreters:
 
 
 def install(root: Path) -> Interpreters:
-    """Builds the wheel, fetches the pinned packages once, and fills three environments."""
-    wheels = root / "wheels"
-    wheel = build_wheel(root, wheels)
-    constraints = root / "constraints.txt"
-    constraints.write_text("\n".join(pins()) + "\n", encoding="utf-8")
-    pinned = ("-c", str(constraints))
-    progress("the environments: wheel built, installing pinned packages")
-    fetch = pip("download", "-d", wheels, *pinned, *LEAN, *REPORTERS, wheel)
-    checked(subprocess.run(fetch, capture_output=True, text=True, check=False), "download")
+    """Builds the wheel and fills three environments, without the network.
+
+    pip installs the wheel alone (``--no-deps --no-index``), as it would from the index;
+    everything else is copied from this interpreter's installed files.
+    """
+    wheel = build_wheel(root, root / "wheels")
+    ours = wheel_requirements(wheel)
+    progress("the environments: wheel built, copying installed packages, installing the wheel")
     wanted = {
-        "lean": [*LEAN, str(wheel)],
-        "reporters": [*LEAN, *REPORTERS, str(wheel)],
-        "without": [*LEAN, *runtime_requirements()],
+        "lean": (closure([*LEAN, *ours]), True),
+        "reporters": (closure([*LEAN, *REPORTERS, *ours]), True),
+        "without": (closure([*LEAN, *ours]), False),
     }
-    offline = ("--no-index", "--find-links", str(wheels), *pinned)
-    started = {}
-    for name, requirements in wanted.items():
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    interpreters: list[str] = []
+    started: list[tuple[list[str], subprocess.Popen[str]]] = []
+    for name, (dists, with_plugin) in wanted.items():
         venv = root / name
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+        copy_installed(dists, venv / "lib" / version / "site-packages")
         python = venv / "bin" / "python"
-        command = pip("--python", python, "install", *offline, *requirements)
-        started[str(python)] = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-    for interpreter, process in started.items():
-        output, _ = process.communicate()
-        done = subprocess.CompletedProcess([], process.returncode, output, "")
-        checked(done, f"install into {interpreter}")
-    return Interpreters(*started)
+        interpreters.append(str(python))
+        if with_plugin:
+            command = pip("--python", python, "install", "--no-deps", "--no-index", wheel)
+            pipe, merged = subprocess.PIPE, subprocess.STDOUT
+            process = subprocess.Popen(command, stdout=pipe, stderr=merged, text=True)
+            started.append((command, process))
+    for command, process in started:
+        out, _ = process.communicate()
+        done = subprocess.CompletedProcess(command, process.returncode, out, "")
+        checked(done, f"install the wheel: {' '.join(command)}")
+    return Interpreters(*interpreters)
 
 
 def clean_environment(root: Path) -> dict[str, str]:
