@@ -19,13 +19,28 @@ import pytest
 BENCHMARK = Path(__file__).parents[1] / "benchmarks" / "run.py"
 
 
+#: pip with no package index to reach: no index, no configured index or wheel directory,
+#: and an index URL on a loopback port nothing listens on. A benchmark that asks pip for a
+#: package (``pip download``, an isolated build) fails instead of reaching the network.
+OFFLINE_PIP = {
+    "PIP_CONFIG_FILE": os.devnull,
+    "PIP_NO_INDEX": "1",
+    "PIP_INDEX_URL": "http://127.0.0.1:9/",
+}
+
+
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory: pytest.TempPathFactory) -> pytest.RunResult:
-    """One ``run.py --quick``: wheel, environments and every row, with tiny suites."""
+    """One ``run.py --quick``: wheel, environments and every row, with tiny suites.
+
+    Offline: the environments are filled from this interpreter's installed files.
+    """
     where = tmp_path_factory.mktemp("bench")
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PIP_")}
     done = subprocess.run(
         [sys.executable, str(BENCHMARK), "--quick"],
         cwd=where,
+        env={**env, **OFFLINE_PIP},
         capture_output=True,
         text=True,
         timeout=600,
