@@ -875,12 +875,17 @@ def hand_written_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
         Variant("hand-written, not installed", hand, setup.configured, n, python=without),
         Variant("xray_session", plugin, setup.configured, n),
     ]
-    measured = bench.compare(variants, rounds=bench.plan.startup_rounds)
+    separately = bench.plan.importtime_rounds > 0  # as in startup_rows: not in --quick
+    measured = bench.compare(variants, rounds=bench.plan.startup_rounds, importtime=not separately)
     blocked, absent, used = measured
-    progress("the same three once with -X importtime: is pytest_tm_auth imported?")
+    if separately:
+        progress("the same three once with -X importtime: is pytest_tm_auth imported?")
+        checked = [bench.run(variant, importtime=True) for variant in variants]
+    else:
+        checked = [variant.last for variant in measured]
     imported = [
         any(name.partition(".")[0] == "pytest_tm_auth" for name in sample.imports)
-        for sample in (bench.run(variant, importtime=True) for variant in variants)
+        for sample in checked
     ]
     logins = [sorted({sample.logins for sample in m.samples}) for m in measured]
     label = f"{n} tests with xray_session vs hand-written"
