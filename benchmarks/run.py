@@ -2,7 +2,8 @@
 
 Builds the wheel of this checkout and installs it with pip into lean virtual environments
 (pytest, pytest-xdist and the plugin; the same with the popular reporters; the same without
-the plugin), every package pinned at this interpreter's version. Starts the stand-in on
+the plugin); every other package is copied from this interpreter's installed files, so
+nothing is fetched and every version is this interpreter's. Starts the stand-in on
 loopback, writes generated test suites into a temporary directory, runs pytest on them in
 subprocesses with the stand-in's settings, interleaving the variants it compares (each round
 runs each once, in shuffled order), and prints one table of medians, ratios, counts and
