@@ -1,19 +1,22 @@
 """What pytest-tm-auth costs: nothing when installed but unused, one login when used.
 
-Starts the stand-in on loopback, writes generated test suites into a temporary directory,
-runs pytest on them in subprocesses with the stand-in's settings, interleaving the variants
-it compares (each round runs each once, in shuffled order), and prints one table of medians,
-ratios, counts and goals::
+Builds the wheel of this checkout and installs it with pip into lean virtual environments
+(pytest, pytest-xdist and the plugin; the same with the popular reporters; the same without
+the plugin); every other package is copied from this interpreter's installed files, so
+nothing is fetched and every version is this interpreter's. Starts the stand-in on
+loopback, writes generated test suites into a temporary directory, runs pytest on them in
+subprocesses with the stand-in's settings, interleaving the variants it compares (each round
+runs each once, in shuffled order), and prints one table of medians, ratios, counts and
+goals::
 
-    python benchmarks/run.py            # the full benchmark: about a minute on 2 cores
-    python benchmarks/run.py --quick    # every row, tiny suites, one run each (a smoke test)
+    python benchmarks/run.py --instructions   # the goals counted in instructions (valgrind)
+    python benchmarks/run.py                  # wall times only
+    python benchmarks/run.py --quick          # every row, tiny suites, one run each
 
 Each pytest subprocess starts a fresh interpreter, so wall times include start-up, as a
-user's run does. The runs import a copy of the plugin taken at start, with bytecode cached in
-a private directory (``PYTHONPYCACHEPREFIX``), and every variant runs once before timing:
-neither an edit made meanwhile nor a missing ``__pycache__`` (an editable install,
-``PYTHONDONTWRITEBYTECODE``) bills compilation to the plugin, as an installed package never
-pays it. See ``benchmarks/README.md`` for what each row means and the latest figures.
+user's run does, and loads the plugin as after ``pip install``: through pytest's assertion
+rewriting hook (the first row checks it). See ``benchmarks/README.md`` for what each row
+means and the latest figures.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import email
 import importlib.metadata
+import json
 import os
 import platform
 import random
@@ -33,11 +38,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-import pytest_tm_auth
+from packaging.requirements import Requirement
+
 from pytest_tm_auth.sandbox import Sandbox
 
 #: Variables a developer's shell may hold that would change what the runs measure.
@@ -51,15 +58,18 @@ FOREIGN = (
     "NETRC",
     "PYTHONDONTWRITEBYTECODE",
     "PYTHONPYCACHEPREFIX",
+    "PYTHONPATH",
+    "PYTHONSTARTUP",
+    "VIRTUAL_ENV",
 )
 #: Modules that an unused plugin must not import (top-level packages and own modules).
 HEAVY_PACKAGES = ("requests", "urllib3", "keyring", "dotenv")
 HEAVY_OWN = ("pytest_tm_auth.sandbox", "pytest_tm_auth.http")
 #: Each Cloud provider's login: Xray's token exchange, one authenticated check for the others.
 LOGIN_ROUTES = ("xray.authenticate", "zephyr.projects", "jira.myself")
-UNUSED_GOAL = 1.03
-#: The plugin's xray_session against a hand-written session fixture built on plain requests.
-FIXTURE_GOAL = 1.03
+#: Installed and unused, or xray_session against a hand-written session fixture built on
+#: plain requests: at most this ratio to a run without the plugin.
+STARTUP_GOAL = 1.03
 #: The stand-in's settings configure the three built-in providers: Xray, Zephyr Scale, Jira.
 CONFIGURED = 3
 NO_PLUGIN = ("-p", "no:tm_auth")
@@ -203,6 +213,12 @@ class Variant:
     env: Mapping[str, str]
     passed: int
     args: tuple[str, ...] = ()
+    #: The environment's interpreter; empty: the lean one, with the plugin.
+    python: str = ""
+
+    @property
+    def key(self) -> tuple[str, Path, tuple[str, ...], str]:
+        return self.label, self.suite, self.args, self.python
 
 
 @dataclass(frozen=True)
@@ -255,17 +271,21 @@ def parse_imports(stderr: str) -> dict[str, int]:
 class Bench:
     """Runs pytest variants against the stand-in and keeps what each run cost."""
 
-    def __init__(self, sandbox: Sandbox, plan: Plan, python: str) -> None:
+    def __init__(self, sandbox: Sandbox, plan: Plan, python: str, counted: bool) -> None:
         self.sandbox = sandbox
         self.plan = plan
-        #: The interpreter of every run (see :func:`uninstalled`).
+        #: The interpreter of the variants that name none: the lean environment's.
         self.python = python
-        self._warm: set[tuple[str, Path]] = set()
+        #: Whether the goals are judged on instructions (valgrind) rather than wall time.
+        self.counted = counted
+        self._warm: set[tuple[str, Path, tuple[str, ...], str]] = set()
+        self._counted: dict[tuple[str, Path, tuple[str, ...], str], int] = {}
 
     def run(self, variant: Variant, *, importtime: bool = False) -> Sample:
         """One pytest subprocess; stops the benchmark if its tests did not all pass."""
         flags, uncaptured = (IMPORTTIME, ("-s",)) if importtime else ((), ())
-        command = [self.python, *flags, "-m", "pytest", *COMMON_ARGS, *uncaptured]
+        python = variant.python or self.python
+        command = [python, *flags, "-m", "pytest", *COMMON_ARGS, *uncaptured]
         command += variant.args
         self.sandbox.reset()
         cpu = children_cpu()
@@ -299,9 +319,15 @@ class Bench:
 
     def instructions(self, variant: Variant) -> int:
         """The instructions one run of ``variant`` executes, after an ordinary run."""
-        self.run(variant)  # compiles bytecode, and checks that the tests pass
-        command = [self.python, "-m", "pytest", *COMMON_ARGS, *variant.args]
-        return count_instructions(command, variant.suite, variant.env)
+        if variant.key not in self._counted:
+            progress(f"{variant.label}: instructions (valgrind)")
+            self.run(variant)  # compiles bytecode, and checks that the tests pass
+            python = variant.python or self.python
+            command = [python, "-m", "pytest", *COMMON_ARGS, *variant.args]
+            count = count_instructions(command, variant.suite, variant.env)
+            self._counted[variant.key] = count
+            sys.stderr.write(f"    {count / 1e6:.0f} M instructions\n")  # partial results too
+        return self._counted[variant.key]
 
     def compare(
         self, variants: Sequence[Variant], *, rounds: int | None = None, importtime: bool = False
@@ -316,9 +342,9 @@ class Bench:
         rounds = self.plan.rounds if rounds is None else rounds
         progress(f"{' vs '.join(v.label for v in variants)}: {rounds} round(s)")
         for variant in variants:
-            if self.plan.warm_up and (variant.label, variant.suite) not in self._warm:
+            if self.plan.warm_up and variant.key not in self._warm:
                 self.run(variant)  # compiles bytecode and fills the OS's file cache
-                self._warm.add((variant.label, variant.suite))
+                self._warm.add(variant.key)
         measured = [Measured(variant) for variant in variants]
         order = random.Random(len(variants) * 1000 + rounds)
         for _ in range(rounds):
@@ -424,96 +450,196 @@ def machine() -> str:
 REQUEST = 'assert zephyr_session.get("testcycles").status_code == 200'
 
 
-def snapshot(root: Path) -> Path:
-    """A copy of the plugin as it is now, installed as a wheel would install it, on a path.
+# The environments: what users install ---------------------------------------------------
+#
+# Every run uses the interpreter of a virtual environment made at start, into which pip
+# installs the wheel built from this checkout, as a user's ``pip install`` does. pip writes
+# the wheel's ``RECORD``; pytest reads it to mark the plugin's modules for assertion
+# rewriting, so every module of the plugin loads through pytest's import hook, as it does
+# for a user (``rewriting_rows`` stops the benchmark otherwise). A copy of the package on
+# ``PYTHONPATH`` beside a ``.dist-info`` without ``RECORD`` is marked for nothing and loads
+# with Python's own, cheaper loader: it measures less than a user pays.
+#
+# Every other distribution is copied from the benchmark's own interpreter, file by file as
+# its ``RECORD`` lists them, ``.dist-info`` included: the same versions, the same installed
+# files (and bytecode) as pip left there, compiled extensions built for this very Python.
+# Nothing is fetched: the benchmark, like the tests, talks to loopback only.
 
-    The code must not change under the benchmark: an edited module would be recompiled in
-    the next run that imports it, billing compilation to the plugin as an installed package
-    never would. Beside the package lies its ``.dist-info`` with the ``pytest11`` entry point,
-    as a wheel leaves it: the runs' interpreter (see :func:`uninstalled`) has no editable
-    install, whose import hook every run of an editable checkout pays for, plugin or not.
+#: What every environment has: pytest and pytest-xdist, as in the CI setups the plugin targets.
+LEAN = ("pytest", "pytest-xdist")
+#: The reporters teams run beside the plugin: the second environment, for the second rows.
+REPORTERS = (
+    "allure-pytest",
+    "pytest-json-report",
+    "pytest-html",
+    "pytest-csv",
+    "pytest-reportlog",
+)
+OURS = "pytest-tm-auth"
+#: What the wheel is built from: a copy, so that the build leaves nothing in the checkout.
+SOURCES = ("pyproject.toml", "README.md", "pytest_tm_auth")
+REPOSITORY = Path(__file__).resolve().parents[1]
+#: The ``extra`` a requirement's marker sees: none, as ``pip install NAME`` asks for none.
+NO_EXTRA = {"extra": ""}
+
+
+def normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def wheel_requirements(wheel: Path) -> list[str]:
+    """The ``Requires-Dist`` lines of the wheel's metadata, as pip reads them."""
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = (n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = email.message_from_bytes(archive.read(name))
+    return metadata.get_all("Requires-Dist") or []
+
+
+def applies(requirement: Requirement) -> bool:
+    """Whether this interpreter installs ``requirement`` when no extra is asked for."""
+    return requirement.marker is None or requirement.marker.evaluate(NO_EXTRA)
+
+
+def closure(requirements: Iterable[str]) -> list[importlib.metadata.Distribution]:
+    """The distributions of this interpreter that ``requirements`` need, theirs included.
+
+    Stops unless every one is installed here at a version its requirement accepts: the
+    environments would otherwise differ from what pip installs.
     """
-    site = root / "site"
-    shutil.copytree(
-        Path(pytest_tm_auth.__file__).parent,
-        site / "pytest_tm_auth",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
-    ours = importlib.metadata.distribution("pytest-tm-auth")
-    info = site / f"pytest_tm_auth-{ours.version}.dist-info"
-    info.mkdir()
-    metadata = f"Metadata-Version: 2.1\nName: pytest-tm-auth\nVersion: {ours.version}\n"
-    (info / "METADATA").write_text(metadata, encoding="utf-8")
-    (info / "entry_points.txt").write_text(ours.read_text("entry_points.txt") or "", "utf-8")
-    return site
+    found: dict[str, importlib.metadata.Distribution] = {}
+    waiting = [Requirement(text) for text in requirements]
+    while waiting:
+        requirement = waiting.pop()
+        if not applies(requirement) or normalized(requirement.name) in found:
+            continue
+        try:
+            dist = importlib.metadata.distribution(requirement.name)
+        except importlib.metadata.PackageNotFoundError:
+            raise SystemExit(
+                f"{requirement} is not installed in {sys.prefix}: "
+                "install the test extra (pip install -e '.[test]')"
+            ) from None
+        if not requirement.specifier.contains(dist.version, prereleases=True):
+            raise SystemExit(f"{requirement} is wanted, {sys.prefix} has {dist.version}")
+        found[normalized(requirement.name)] = dist
+        waiting += map(Requirement, dist.requires or [])
+    return sorted(found.values(), key=lambda dist: normalized(dist.metadata["Name"]))
 
 
-def clean_environment(root: Path, quick: bool, python: str) -> dict[str, str]:
-    """The caller's environment without credentials or options that would skew the runs,
-    with the copy of the plugin on the path of ``python``."""
+def copy_installed(dists: Iterable[importlib.metadata.Distribution], site: Path) -> None:
+    """Copies each distribution's installed files (its ``RECORD``) into ``site``.
+
+    Files outside site-packages (console scripts, whose first line names this interpreter)
+    stay behind: the runs start pytest with ``python -m pytest``.
+    """
+    for dist in dists:
+        if normalized(dist.metadata["Name"]) == OURS or dist.files is None:
+            raise SystemExit(f"cannot copy {dist.metadata['Name']}: it has no RECORD")
+        for file in dist.files:
+            if file.parts[0] == "..":
+                continue
+            origin = Path(str(dist.locate_file(file)))
+            if not origin.exists() and file.suffix == ".pyc":
+                continue  # bytecode listed but never written: Python writes it on first use
+            target = site / file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(origin, target)  # the times kept: the copied bytecode stays valid
+
+
+def pip(*args: str | Path) -> list[str]:
+    return [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", *map(str, args)]
+
+
+def checked(done: subprocess.CompletedProcess[str], what: str) -> None:
+    if done.returncode != 0:
+        raise SystemExit(f"could not {what}:\n{(done.stdout + done.stderr)[-3000:]}")
+
+
+def build_wheel(root: Path, wheels: Path) -> Path:
+    """The wheel of this checkout as it is now, built from a copy of its sources.
+
+    Without build isolation, so with this interpreter's setuptools (a test extra): an
+    isolated build would fetch the build backend from the package index.
+    """
+    source = root / "source"
+    source.mkdir()
+    for name in SOURCES:
+        origin = REPOSITORY / name
+        if origin.is_dir():
+            shutil.copytree(origin, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(origin, source / name)
+    offline = ("--no-index", "--no-build-isolation", "--no-deps")
+    command = pip("wheel", *offline, "-w", wheels, source)
+    checked(subprocess.run(command, capture_output=True, text=True, check=False), "build")
+    (wheel,) = wheels.glob("pytest_tm_auth-*.whl")
+    return wheel
+
+
+@dataclass(frozen=True)
+class Interpreters:
+    """The interpreter of each environment."""
+
+    #: pytest, pytest-xdist and the plugin (with its dependencies): what a user installs.
+    lean: str
+    #: The same and the popular reporters.
+    reporters: str
+    #: The lean environment less the plugin: its dependencies stay.
+    without: str
+
+
+def install(root: Path) -> Interpreters:
+    """Builds the wheel and fills three environments, without the network.
+
+    pip installs the wheel alone (``--no-deps --no-index``), as it would from the index;
+    everything else is copied from this interpreter's installed files.
+    """
+    wheel = build_wheel(root, root / "wheels")
+    ours = wheel_requirements(wheel)
+    progress("the environments: wheel built, copying installed packages, installing the wheel")
+    wanted = {
+        "lean": (closure([*LEAN, *ours]), True),
+        "reporters": (closure([*LEAN, *REPORTERS, *ours]), True),
+        "without": (closure([*LEAN, *ours]), False),
+    }
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    interpreters: list[str] = []
+    started: list[tuple[list[str], subprocess.Popen[str]]] = []
+    for name, (dists, with_plugin) in wanted.items():
+        venv = root / name
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+        copy_installed(dists, venv / "lib" / version / "site-packages")
+        python = venv / "bin" / "python"
+        interpreters.append(str(python))
+        if with_plugin:
+            command = pip("--python", python, "install", "--no-deps", "--no-index", wheel)
+            pipe, merged = subprocess.PIPE, subprocess.STDOUT
+            process = subprocess.Popen(command, stdout=pipe, stderr=merged, text=True)
+            started.append((command, process))
+    for command, process in started:
+        out, _ = process.communicate()
+        done = subprocess.CompletedProcess(command, process.returncode, out, "")
+        checked(done, f"install the wheel: {' '.join(command)}")
+    return Interpreters(*interpreters)
+
+
+def clean_environment(root: Path) -> dict[str, str]:
+    """The caller's environment without credentials or options that would skew the runs."""
     env = {
         name: value
         for name, value in os.environ.items()
         if not name.startswith(OWN_PREFIXES) and name not in FOREIGN
     }
-    site = snapshot(root)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
-    where = subprocess.run(
-        [python, "-c", "import pytest_tm_auth; print(pytest_tm_auth.__file__)"],
-        cwd=root,  # as the runs do: never the repository, whose checkout would come first
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    if not Path(where).is_relative_to(site):
-        raise SystemExit(f"the runs would import pytest_tm_auth from {where}, not the copy")
     env["XDG_CACHE_HOME"] = str(root / "xdg")  # remembered tokens stay out of the user's home
-    if quick:
-        env["PYTHONDONTWRITEBYTECODE"] = "1"  # nothing to warm up: read what is installed
-    else:
-        env["PYTHONPYCACHEPREFIX"] = str(root / "pyc")
     return env
 
 
-# "Plugin not installed": a virtual environment with every package of this one but ours. The
-# alternative, PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 with the other plugins named by -p, would
-# measure less than a run without the plugin: with autoload off pytest also skips reading
-# every distribution's entry points and marking the plugins for assertion rewriting, work an
-# environment without pytest-tm-auth still does. Here pytest reads the same distributions
-# (less ours), loads the same plugins from their entry points, and the interpreter runs the
-# same .pth files, except the editable install's: only the files pip recorded for
-# pytest-tm-auth are left out. The other packages are linked, not copied.
-
-SITE_DIRS = (
-    "import sysconfig; print(*sorted({sysconfig.get_path(n) for n in ('purelib', 'platlib')}),"
-    " sep='\\n')"
-)
 #: Prints whether ``pytest_tm_auth`` can be imported and the pytest11 entry points' names.
 PLUGINS_SEEN = (
     "import importlib.metadata as m, importlib.util as u; "
     "print(u.find_spec('pytest_tm_auth') is not None, "
     "*sorted(e.name for e in m.entry_points(group='pytest11')))"
 )
-
-
-def mirror(source: Path, target: Path, hidden: set[PurePosixPath], where: PurePosixPath) -> None:
-    """Link every entry of ``source`` into ``target`` but the ``hidden`` files.
-
-    A directory holding a hidden file is rebuilt with links to the rest (``__pycache__``);
-    one holding nothing else (the ``.dist-info``) is left out.
-    """
-    for entry in sorted(source.iterdir()):
-        relative = where / entry.name
-        if relative in hidden:
-            continue
-        if not any(relative in path.parents for path in hidden):
-            (target / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
-            continue
-        (target / entry.name).mkdir()
-        mirror(entry, target / entry.name, hidden, relative)
-        if not any((target / entry.name).iterdir()):
-            (target / entry.name).rmdir()
 
 
 def plugins_seen(python: str, env: Mapping[str, str], cwd: Path) -> list[str]:
@@ -524,51 +650,17 @@ def plugins_seen(python: str, env: Mapping[str, str], cwd: Path) -> list[str]:
     return done.stdout.split() if done.returncode == 0 else [done.stderr.strip()]
 
 
-def site_dirs(python: str) -> list[Path]:
-    """Where ``python`` installs packages (``purelib`` and ``platlib``, often one directory)."""
-    command = [python, "-c", SITE_DIRS]
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
-    return [Path(line) for line in done.stdout.splitlines()]
-
-
-def recorded(site: Path) -> set[PurePosixPath]:
-    """The files pip recorded for pytest-tm-auth in ``site``, relative to it."""
-    for dist in importlib.metadata.distributions(path=[str(site)]):
-        if dist.metadata["Name"].lower().replace("_", "-") == "pytest-tm-auth":
-            return {PurePosixPath(str(path)) for path in dist.files or ()}
-    return set()
-
-
-def uninstalled(root: Path) -> str:
-    """An interpreter that has every package of this environment but pytest-tm-auth."""
-    venv = root / "uninstalled"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
-    python = str(venv / "bin" / "python")
-    sources, targets = site_dirs(sys.executable), site_dirs(python)
-    if not sources or len(sources) != len(targets):
-        raise SystemExit(f"cannot mirror the site directories {sources} into {targets}")
-    for source, target in zip(sources, targets, strict=True):
-        mirror(source, target, recorded(source), PurePosixPath())
-    return python
-
-
-def without_plugin(python: str, configured: Mapping[str, str], root: Path) -> dict[str, str]:
-    """``configured`` without the copy of the plugin on the path: pytest-tm-auth not installed.
-
-    Stops the benchmark unless ``python`` then cannot import ``pytest_tm_auth`` and sees the
-    same pytest plugins as the plugin's runs, ``tm_auth`` aside.
-    """
-    env = {name: value for name, value in configured.items() if name != "PYTHONPATH"}
-    if os.environ.get("PYTHONPATH"):  # the caller's, without the copy of the plugin
-        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    seen, expected = plugins_seen(python, env, root), plugins_seen(python, configured, root)
+def check_without(interpreters: Interpreters, env: Mapping[str, str], root: Path) -> None:
+    """Stops unless the environment without the plugin cannot import it and sees the same
+    pytest plugins as the lean one, ``tm_auth`` aside."""
+    seen = plugins_seen(interpreters.without, env, root)
+    expected = plugins_seen(interpreters.lean, env, root)
     others = [name for name in expected[1:] if name != "tm_auth"]
     if expected[:1] != ["True"] or "tm_auth" not in expected or seen != ["False", *others]:
         raise SystemExit(
             f"without the plugin, pytest would see {seen}; with it, {expected}: "
             "the not-installed runs would not measure a run without pytest-tm-auth"
         )
-    return env
 
 
 @dataclass(frozen=True)
@@ -579,15 +671,12 @@ class Setup:
     configured: Mapping[str, str]
     naive: Mapping[str, str]
     dotenv: str
-    #: The interpreter of every run: every package of this environment but pytest-tm-auth,
-    #: which the environments (but ``uninstalled``) put on its path as a wheel would.
-    python: str
-    uninstalled: Mapping[str, str]
+    interpreters: Interpreters
 
     @classmethod
-    def of(cls, sandbox: Sandbox, root: Path, quick: bool) -> Setup:
-        python = uninstalled(root)
-        bare = clean_environment(root, quick, python)
+    def of(cls, sandbox: Sandbox, root: Path) -> Setup:
+        interpreters = install(root)
+        bare = clean_environment(root)
         settings = sandbox.settings("cloud")
         naive = {
             **bare,
@@ -597,32 +686,150 @@ class Setup:
         env = sandbox.env("cloud")
         dotenv = "".join(f"{name}={value}\n" for name, value in env.items())
         configured = {**bare, **env}
-        without = without_plugin(python, configured, root)
-        return cls(bare, configured, naive, dotenv, python, without)
+        check_without(interpreters, configured, root)
+        return cls(bare, configured, naive, dotenv, interpreters)
+
+
+LOADERS_CONFTEST = '''\
+"""Writes down which loader loaded each module of pytest_tm_auth."""
+
+import json
+import sys
+
+
+def pytest_sessionfinish():
+    loaders = {
+        name: type(module.__spec__.loader).__name__
+        for name, module in list(sys.modules.items())
+        if name.partition(".")[0] == "pytest_tm_auth" and module.__spec__ is not None
+    }
+    with open("loaders.json", "w", encoding="utf-8") as file:
+        json.dump(loaders, file)
+'''
+#: pytest's import hook, which loads the modules it marked for assertion rewriting.
+REWRITING_HOOK = "AssertionRewritingHook"
+
+
+def rewriting_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
+    """Stops unless every module of the plugin loads through pytest's rewriting hook, as
+    after ``pip install pytest-tm-auth``: otherwise the runs measure less than users pay.
+
+    Counts the modules of an unused run and of one using xray_session, in both environments.
+    """
+    suites = {
+        "unused": write_suite(root, "loaders_unused", suite_of(3), LOADERS_CONFTEST),
+        "xray_session": write_suite(
+            root, "loaders_used", suite_of(3, "xray_session"), LOADERS_CONFTEST
+        ),
+    }
+    interpreters = setup.interpreters
+    counts = []
+    for python in (interpreters.lean, interpreters.reporters):
+        for name, suite in suites.items():
+            bench.run(Variant(f"loaders, {name}", suite, setup.configured, 3, python=python))
+            loaders = json.loads((suite / "loaders.json").read_text(encoding="utf-8"))
+            others = sorted(module for module, kind in loaders.items() if kind != REWRITING_HOOK)
+            if not loaders or others:
+                raise SystemExit(
+                    f"{python}: {len(others)} of {len(loaders)} modules of pytest_tm_auth were "
+                    f"not loaded by pytest's {REWRITING_HOOK}, unlike after a pip install, "
+                    f"among them {', '.join(others[:5])}"
+                )
+            counts.append(f"{name} {len(loaders)}/{len(loaders)}")
+    half = len(counts) // 2
+    return [
+        Row(
+            "pytest_tm_auth modules loaded by pytest's rewriting hook: lean; reporters",
+            measured=f"{', '.join(counts[:half])}; {', '.join(counts[half:])}",
+            goal="all (as pip installs it)",
+            met="yes",
+        )
+    ]
+
+
+def hook_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
+    """With ``--instructions``: how much of the plugin's cost is pytest's rewriting hook.
+
+    Counts the unused and the xray_session runs of :func:`startup_rows` and
+    :func:`hand_written_rows` again (the same suites: the counts are kept) in a copy of the
+    lean environment whose plugin has no ``RECORD``: pytest marks nothing of it for
+    rewriting, and Python's own loader reads its bytecode.
+    """
+    if not bench.counted:
+        return []
+    unmarked = root / "unmarked"
+    shutil.copytree(root / "lean", unmarked, symlinks=True)
+    for record in unmarked.glob("lib/*/site-packages/pytest_tm_auth-*.dist-info/RECORD"):
+        record.unlink()
+    python = str(unmarked / "bin" / "python")
+    n = bench.plan.trivial
+    shares = []
+    for label, suite in (("unused (env)", "trivial"), ("xray_session", "xray_plugin")):
+        marked = Variant(label, root / suite, setup.configured, n)
+        plain = dataclasses.replace(marked, label=f"{label}, unmarked", python=python)
+        extra = bench.instructions(marked) - bench.instructions(plain)
+        shares.append(f"{label} {extra / 1e6:+.0f} M")
+    return [
+        Row(
+            "  of which pytest's rewriting hook (vs the same wheel unmarked)",
+            measured="; ".join(shares),
+        )
+    ]
+
+
+def goal_rows(bench: Bench, figure: str, baseline: Measured, measured: Measured) -> list[Row]:
+    """The wall-time row; with ``--instructions`` the instructions beneath it hold the goal.
+
+    Wall times of identical runs drift on a shared machine by more than the goal allows; the
+    instructions a run executes (callgrind, ``PYTHONHASHSEED=0``) repeat to about 0.1 %.
+    """
+    wall = timed_row(figure, baseline, measured, None if bench.counted else STARTUP_GOAL)
+    if not bench.counted:
+        return [wall]
+    before = bench.instructions(baseline.variant)
+    after = bench.instructions(measured.variant)
+    ratio = after / before
+    counted = Row(
+        "  the same in instructions (callgrind)",
+        f"{before / 1e6:.0f} M",
+        f"{after / 1e6:.0f} M",
+        f"{ratio:.3f}",
+        goal=f"<= {STARTUP_GOAL:.2f}",
+        met=verdict(ratio <= STARTUP_GOAL),
+    )
+    return [wall, counted]
 
 
 def startup_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
-    """Installed and configured but unused, against the plugin blocked with -p no:tm_auth."""
+    """Installed and configured but unused, against the plugin blocked with -p no:tm_auth
+    and against an environment without it."""
     n = bench.plan.trivial
     trivial = write_suite(root, "trivial", suite_of(n))
     with_dotenv = write_suite(root, "trivial_dotenv", suite_of(n), dotenv=setup.dotenv)
+    without = setup.interpreters.without
     variants = [
         Variant("-p no:tm_auth", trivial, setup.configured, n, NO_PLUGIN),
         Variant("unused (env)", trivial, setup.configured, n),
         Variant("unused (.env)", with_dotenv, setup.bare, n),
+        Variant("not installed", trivial, setup.configured, n, python=without),
     ]
     separately = bench.plan.importtime_rounds > 0
     timed = bench.compare(variants, rounds=bench.plan.startup_rounds, importtime=not separately)
-    off, env, dotenv = timed
+    off, env, dotenv, absent = timed
+    label = f"unused, settings in env: {n} tests vs"
     rows = [
-        timed_row(f"unused, settings in env: {n} tests vs -p no:tm_auth", off, env, UNUSED_GOAL),
+        *goal_rows(bench, f"{label} -p no:tm_auth", off, env),
+        *goal_rows(bench, f"{label} plugin not installed", absent, env),
         timed_row(
-            f"unused, settings in .env: {n} tests vs -p no:tm_auth", off, dotenv, UNUSED_GOAL
+            f"unused, settings in .env: {n} tests vs -p no:tm_auth",
+            off,
+            dotenv,
+            None if bench.counted else STARTUP_GOAL,
         ),
     ]
     if separately:  # -X importtime slows imports a little: keep it out of the timed runs
-        timed = bench.compare(variants, rounds=bench.plan.importtime_rounds, importtime=True)
-    off, env, dotenv = timed
+        timed = bench.compare(variants[:3], rounds=bench.plan.importtime_rounds, importtime=True)
+    off, env, dotenv = timed[:3]
     rows.append(import_row("-X importtime: unused, settings in env", off, env))
     rows.append(import_row("-X importtime: unused, settings in .env", off, dotenv))
     return rows
@@ -663,28 +870,29 @@ def hand_written_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
     tests = suite_of(n, "xray_session")
     hand = write_suite(root, "hand_written", tests, HAND_WRITTEN_CONFTEST)
     plugin = write_suite(root, "xray_plugin", tests, PLUGIN_CONFTEST)
+    without = setup.interpreters.without
     variants = [
         Variant("hand-written, -p no:tm_auth", hand, setup.configured, n, NO_PLUGIN),
-        Variant(
-            "hand-written, not installed",
-            hand,
-            setup.uninstalled,
-            n,
-        ),
+        Variant("hand-written, not installed", hand, setup.configured, n, python=without),
         Variant("xray_session", plugin, setup.configured, n),
     ]
-    measured = bench.compare(variants, rounds=bench.plan.startup_rounds)
+    separately = bench.plan.importtime_rounds > 0  # as in startup_rows: not in --quick
+    measured = bench.compare(variants, rounds=bench.plan.startup_rounds, importtime=not separately)
     blocked, absent, used = measured
-    progress("the same three once with -X importtime: is pytest_tm_auth imported?")
+    if separately:
+        progress("the same three once with -X importtime: is pytest_tm_auth imported?")
+        checked = [bench.run(variant, importtime=True) for variant in variants]
+    else:
+        checked = [variant.last for variant in measured]
     imported = [
         any(name.partition(".")[0] == "pytest_tm_auth" for name in sample.imports)
-        for sample in (bench.run(variant, importtime=True) for variant in variants)
+        for sample in checked
     ]
     logins = [sorted({sample.logins for sample in m.samples}) for m in measured]
     label = f"{n} tests with xray_session vs hand-written"
     return [
-        timed_row(f"{label} session fixture, -p no:tm_auth", blocked, used, FIXTURE_GOAL),
-        timed_row(f"{label}, plugin not installed", absent, used, FIXTURE_GOAL),
+        *goal_rows(bench, f"{label} session fixture, -p no:tm_auth", blocked, used),
+        *goal_rows(bench, f"{label}, plugin not installed", absent, used),
         Row(
             "  difference per run / per test: vs -p no:tm_auth; vs not installed",
             measured="; ".join(
@@ -704,6 +912,36 @@ def hand_written_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
             measured=", ".join("yes" if done else "no" for done in imported),
             goal="no, no, yes",
             met=verdict(imported == [False, False, True]),
+        ),
+    ]
+
+
+def reporter_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
+    """The two comparisons against -p no:tm_auth again, with the popular reporters installed.
+
+    Their plugins load in every run and their hooks run beside the plugin's, so the same
+    plugin costs a smaller share of a run: a second row, not the goal's environment.
+    """
+    n = bench.plan.trivial
+    python = setup.interpreters.reporters
+    trivial = write_suite(root, "reporters_trivial", suite_of(n))
+    tests = suite_of(n, "xray_session")
+    hand = write_suite(root, "reporters_hand", tests, HAND_WRITTEN_CONFTEST)
+    plugin = write_suite(root, "reporters_plugin", tests, PLUGIN_CONFTEST)
+    env = setup.configured
+    off, unused, blocked, used = bench.compare(
+        [
+            Variant("reporters, -p no:tm_auth", trivial, env, n, NO_PLUGIN, python),
+            Variant("reporters, unused", trivial, env, n, python=python),
+            Variant("reporters, hand-written, -p no:tm_auth", hand, env, n, NO_PLUGIN, python),
+            Variant("reporters, xray_session", plugin, env, n, python=python),
+        ],
+        rounds=bench.plan.startup_rounds,
+    )
+    return [
+        *goal_rows(bench, f"with reporters: unused, {n} tests vs -p no:tm_auth", off, unused),
+        *goal_rows(
+            bench, f"with reporters: {n} tests, xray_session vs hand-written", blocked, used
         ),
     ]
 
@@ -734,51 +972,6 @@ def count_instructions(command: Sequence[str], cwd: Path, env: Mapping[str, str]
         tail = (done.stdout + done.stderr)[-2000:]
         raise SystemExit(f"valgrind could not count {' '.join(command)}:\n{tail}")
     return int(found.group(1))
-
-
-def instruction_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
-    """The two start-up goals again, counted in instructions: what load does not change.
-
-    One run per variant under valgrind (see :mod:`instructions`), after an untimed one.
-    """
-    n = bench.plan.trivial
-    trivial = write_suite(root, "instructions_trivial", suite_of(n))
-    tests = suite_of(n, "xray_session")
-    hand = write_suite(root, "instructions_hand", tests, HAND_WRITTEN_CONFTEST)
-    plugin = write_suite(root, "instructions_plugin", tests, PLUGIN_CONFTEST)
-    pairs = [
-        (
-            f"instructions: unused, settings in env: {n} tests vs -p no:tm_auth",
-            Variant("-p no:tm_auth", trivial, setup.configured, n, NO_PLUGIN),
-            Variant("unused (env)", trivial, setup.configured, n),
-        ),
-        (
-            f"instructions: {n} tests with xray_session vs hand-written, -p no:tm_auth",
-            Variant("hand-written, -p no:tm_auth", hand, setup.configured, n, NO_PLUGIN),
-            Variant("xray_session", plugin, setup.configured, n),
-        ),
-        (
-            f"instructions: {n} tests with xray_session vs hand-written, not installed",
-            Variant("hand-written, not installed", hand, setup.uninstalled, n),
-            Variant("xray_session", plugin, setup.configured, n),
-        ),
-    ]
-    rows = []
-    for figure, base, used in pairs:
-        progress(f"{base.label} vs {used.label}: instructions (valgrind)")
-        before, after = bench.instructions(base), bench.instructions(used)
-        ratio = after / before
-        rows.append(
-            Row(
-                figure,
-                f"{before / 1e6:.0f} M",
-                f"{after / 1e6:.0f} M",
-                f"{ratio:.3f}",
-                goal=f"<= {UNUSED_GOAL:.2f}",
-                met=verdict(ratio <= UNUSED_GOAL),
-            )
-        )
-    return rows
 
 
 def xdist_args(workers: int) -> tuple[str, ...]:
@@ -895,15 +1088,17 @@ def naive_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
     return rows
 
 
-def benchmark(plan: Plan, root: Path, quick: bool, counted: bool = False) -> list[Row]:
+def benchmark(plan: Plan, root: Path, counted: bool = False) -> list[Row]:
     with Sandbox() as sandbox:
-        setup = Setup.of(sandbox, root, quick)
-        bench = Bench(sandbox, plan, setup.python)
+        setup = Setup.of(sandbox, root)
+        bench = Bench(sandbox, plan, setup.interpreters.lean, counted)
         return [
+            *rewriting_rows(bench, setup, root),
             *startup_rows(bench, setup, root),
-            *(instruction_rows(bench, setup, root) if counted else []),
-            *fixture_rows(bench, setup, root),
             *hand_written_rows(bench, setup, root),
+            *hook_rows(bench, setup, root),
+            *reporter_rows(bench, setup, root),
+            *fixture_rows(bench, setup, root),
             *connection_rows(bench, setup, root),
             *lazy_xdist_rows(bench, setup, root),
             *naive_rows(bench, setup, root),
@@ -921,7 +1116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--instructions",
         action="store_true",
-        help="also count the start-up goals' instructions with valgrind (about 3 minutes)",
+        help="judge the start-up goals on instructions counted by valgrind (about 10 minutes)",
     )
     options = parser.parse_args(argv)
     if options.instructions and shutil.which("valgrind") is None:
@@ -935,11 +1130,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         plan = dataclasses.replace(plan, workers=options.workers)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tm-auth-bench-") as tmp:
-        rows = benchmark(plan, Path(tmp), options.quick, options.instructions)
+        rows = benchmark(plan, Path(tmp), options.instructions)
     elapsed = time.perf_counter() - started
     print(f"pytest-tm-auth benchmark · {machine()}")
+    version = importlib.metadata.version
     print(
-        f"medians of {plan.startup_rounds} (unused plugin, hand-written fixture) or "
+        f"the wheel installed by pip with pytest {version('pytest')} and pytest-xdist "
+        f"{version('pytest-xdist')}; also with {', '.join(REPORTERS)}; and without the plugin"
+    )
+    print(
+        f"medians of {plan.startup_rounds} (unused plugin, hand-written fixture, reporters) or "
         f"{plan.rounds} (the rest) "
         "interleaved runs per variant · stand-in on loopback"
     )

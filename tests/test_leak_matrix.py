@@ -7,6 +7,7 @@ every file under the run's directory are searched, the cache folder included, fo
 secret as it is, JSON-escaped, URL-encoded, in base64 and in a Basic header, and for the
 issued token's payload. The suite's subtests (pytest 9's ``subtests`` fixture, or
 pytest-subtests on pytest 7 and 8) carry secrets in their ``msg`` and keyword arguments.
+A response hook of the team's on the login session logs and prints the login answer.
 The last test turns scrubbing off and shows the matrix then finds the leaks: it can fail.
 """
 
@@ -54,6 +55,17 @@ import pytest
 
 log = logging.getLogger("suite")
 SECRETS = [os.environ[name] for name in ("XRAY_CLIENT_SECRET", "ZEPHYR_TOKEN", "JIRA_TOKEN")]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_tm_auth_authenticate(login):
+    # A team's response hook on the login session that logs and prints the login answer.
+    def log_answer(response, *args, **kwargs):
+        log.warning("login answer %s", response.text)
+        print("login answer", response.text)
+
+    login.http.hooks["response"].append(log_answer)
+    return (yield)
 
 
 @pytest.fixture

@@ -178,11 +178,19 @@ def test_a_worker_dying_mid_login_frees_its_lease(
     assert cloud_env.count("xray.authenticate") == 1  # the next worker's, shared with all
 
 
-def test_the_broker_leaves_nothing_behind(
-    pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    temporary = pytester.mkdir("tmp")
+@pytest.fixture
+def short_temporary(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A temporary directory short enough to hold a socket, as the run's ``TMPDIR``."""
+    temporary = Path(tempfile.mkdtemp(prefix="tm-"))
     monkeypatch.setenv("TMPDIR", str(temporary))
+    yield temporary
+    shutil.rmtree(temporary, ignore_errors=True)
+
+
+def test_the_broker_leaves_nothing_behind(
+    pytester: pytest.Pytester, cloud_env: Sandbox, short_temporary: Path
+) -> None:
+    temporary = short_temporary
     pytester.makepyfile(
         test_inner=f"""
         import os
@@ -211,6 +219,22 @@ def test_without_sharing_each_worker_logs_in_itself(
     result.assert_outcomes(passed=8)
     assert 1 <= cloud_env.count("xray.authenticate") <= 2  # one per worker that ran a test
     assert cloud_env.count("zephyr") == cloud_env.count("jira") == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a named pipe has no directory")
+def test_a_temporary_directory_too_long_for_a_socket_puts_the_broker_in_tmp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deep = tmp_path / ("d" * 60) / ("e" * 60)  # a CI workspace's TMPDIR can be this long
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    server = Server(lambda connection: connection.close())
+    try:
+        assert os.path.dirname(str(server.directory)) == "/tmp"
+        assert oct(os.stat(str(server.directory)).st_mode & 0o777) == "0o700"
+    finally:
+        server.close()
+    assert not os.path.exists(str(server.directory))
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a named pipe has no directory")

@@ -51,14 +51,6 @@ class AnswerTooSlow(requests.exceptions.Timeout):
         self.seconds = seconds
 
 
-class BodyTaken(requests.RequestException):
-    """A response hook read the streamed body of a login answer before the login could."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(f"HTTP {status}: the body was read before the login could")
-        self.status = status
-
-
 class Watch:
     """One request's watchdog: arms a timer per attempt, shuts the socket at the deadline."""
 
@@ -191,13 +183,10 @@ def read_bounded(response: requests.Response) -> None:
     A body cut short or a connection lost midway raises requests' own errors.
     """
     limit = ERROR_BODY_LIMIT if response.status_code >= 400 else ANSWER_LIMIT
-    if getattr(response, "_content_consumed", False):  # a response hook read it first
+    if getattr(response, "_content_consumed", False):  # read already, e.g. by ``.content``
         kept = response._content
-        if not isinstance(kept, bytes):  # iterated away, not kept in .content
-            raise BodyTaken(response.status_code)
-        response._content = kept[:limit]
+        response._content = kept[:limit] if isinstance(kept, bytes) else b""
         return
-    already = response.raw.tell()  # bytes a response hook took straight from ``raw``
     try:
         data = response.raw.read(limit + 1, decode_content=True)
     except Urllib3Error as exc:
@@ -206,9 +195,6 @@ def read_bounded(response: requests.Response) -> None:
     except OSError as exc:
         response.close()
         raise requests.exceptions.ConnectionError(exc, response=response) from None
-    if not data and already:
-        response.close()
-        raise BodyTaken(response.status_code)
     response._content = data[:limit]
     response._content_consumed = True  # type: ignore[attr-defined]
     if len(data) > limit:  # the rest stays unread: this connection cannot be reused

@@ -16,7 +16,7 @@ from urllib3.exceptions import (
 
 from pytest_tm_auth.core.errors import AuthError
 from pytest_tm_auth.core.text import inert
-from pytest_tm_auth.http.bounded import AnswerTooSlow, BodyTaken
+from pytest_tm_auth.http.bounded import AnswerTooSlow
 from pytest_tm_auth.http.retry import GaveUp, attempts_note
 
 _INCOMPLETE = re.compile(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)")
@@ -57,13 +57,6 @@ def _no_answer(error: Exception, cause: BaseException, detail: str, note: str) -
             f"the service answered too slowly: no whole answer within {error.seconds:g} s",
             "the service is slow, unreachable or sends its answer slowly; raise "
             "--tm-auth-timeout or check the URL",
-        )
-    if isinstance(error, BodyTaken):
-        return (
-            f"HTTP {error.status}, but a response hook on the login session read the body "
-            "before the login could",
-            "a hook may read response.content or response.text, which the login reads "
-            "after it, but not response.raw",
         )
     broken = _broken_answer(error, detail) or _proxy_refused(error, detail)
     if broken is not None:

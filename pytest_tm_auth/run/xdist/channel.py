@@ -1,7 +1,8 @@
 """The broker's channel: ``multiprocessing.connection`` with a random key, local only.
 
 On POSIX the listener is a Unix socket in a private directory (``0700``, from
-``tempfile.mkdtemp``, named with the controller's process id), removed with everything in
+``tempfile.mkdtemp``, named with the controller's process id; in ``/tmp`` where the
+temporary directory's path is too long for a socket's address), removed with everything in
 it when the broker stops, or by the next broker when its controller was killed first (its
 process gone and its socket refusing connections); on Windows a
 named pipe with a random name. Each side proves it knows the key (an HMAC challenge)
@@ -30,6 +31,8 @@ from typing import Any
 
 #: The largest message accepted (a token, a target, a worded failure fit easily).
 MAX_BYTES = 1 << 20
+#: The longest Unix socket path every POSIX system takes (macOS: 104 bytes with the NUL).
+MAX_SOCKET_PATH = 103
 #: A request or answer: plain data only.
 Message = dict[str, Any]
 
@@ -38,8 +41,12 @@ def _address() -> tuple[str | None, str, str | None]:
     """(address, family, private directory) for a new listener."""
     if sys.platform == "win32":
         return rf"\\.\pipe\tm-auth-{secrets.token_hex(16)}", "AF_PIPE", None
-    _remove_stale(tempfile.gettempdir())
-    directory = tempfile.mkdtemp(prefix=f"tm-auth-{os.getpid()}-")  # 0700: only this user
+    prefix = f"tm-auth-{os.getpid()}-"
+    parent = tempfile.gettempdir()
+    if len(os.fsencode(os.path.join(parent, prefix + "x" * 8, "broker"))) > MAX_SOCKET_PATH:
+        parent = "/tmp"  # a long TMPDIR (a CI workspace's) cannot hold a socket's address
+    _remove_stale(parent)
+    directory = tempfile.mkdtemp(prefix=prefix, dir=parent)  # 0700: only this user
     return os.path.join(directory, "broker"), "AF_UNIX", directory
 
 
