@@ -283,7 +283,8 @@ def wing_of(name: str) -> str | None:
 
 def test_wings_import_the_run_root_only_and_only_the_registrar_imports_them() -> None:
     """``run/modes/``, ``run/redaction/`` and ``run/xdist/`` build on the run root; none imports
-    another wing or the registrar, and no module outside a wing imports one but the registrar."""
+    another wing or the registrar, and no module outside a wing imports one but the registrar,
+    which does so only inside the function that needs it."""
     for name, imported in graph_of(modules()).items():
         here = wing_of(name)
         for target in imported:
@@ -293,6 +294,11 @@ def test_wings_import_the_run_root_only_and_only_the_registrar_imports_them() ->
                 assert there in (None, here), f"{name} imports {target}, of another wing"
             elif there is not None:
                 assert name == REGISTRAR, f"{name} imports {target}: only the registrar may"
+    registrar = PACKAGE / "run" / "modes" / "__init__.py"
+    for imported, top_level in imports_of(registrar):
+        target = own(imported)
+        loaded_at_once = top_level and target is not None and wing_of(target) is not None
+        assert not loaded_at_once, f"the registrar imports {target} at import time"
 
 
 def test_only_http_imports_the_http_libraries() -> None:
