@@ -293,10 +293,10 @@ def test_wings_import_the_run_root_only_and_only_the_registrar_imports_them() ->
             elif there is not None:
                 assert name == REGISTRAR, f"{name} imports {target}: only the registrar may"
     registrar = PACKAGE / "run" / "modes" / "__init__.py"
-    for imported, top_level in imports_of(registrar):
-        target = own(imported)
-        loaded_at_once = top_level and target is not None and wing_of(target) is not None
-        assert not loaded_at_once, f"the registrar imports {target} at import time"
+    for imported_name, top_level in imports_of(registrar):
+        wing_module = own(imported_name)
+        at_once = top_level and wing_module is not None and wing_of(wing_module) is not None
+        assert not at_once, f"the registrar imports {wing_module} at import time"
 
 
 def test_only_http_imports_the_http_libraries() -> None:

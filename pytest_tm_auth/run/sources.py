@@ -21,8 +21,7 @@ from pytest_tm_auth.core.errors import ConfigError, MissingCredentials
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.values import Setting, Values
 from pytest_tm_auth.run.preflight import check_transport, ini_text, warn
-from pytest_tm_auth.settings.dotenv import env_files, with_env_files
-from pytest_tm_auth.settings.resolve import Sources, resolve
+from pytest_tm_auth.settings.resolve import Sources, env_files, resolve, with_env_files
 from pytest_tm_auth.settings.run_wide import ACTIONS
 from pytest_tm_auth.store.base import config_directory
 
@@ -35,7 +34,7 @@ def gather(
 ) -> Sources:
     """The raw text of ``settings`` in the options, the environment and the ini file.
 
-    Not the ``.env`` files: :mod:`pytest_tm_auth.settings.dotenv` finds and reads them.
+    Not the ``.env`` files: :mod:`pytest_tm_auth.settings.resolve` finds and reads them.
     """
     settings = list(settings)
     environ = os.environ if environ is None else environ
