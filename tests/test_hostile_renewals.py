@@ -36,3 +36,26 @@ def test_a_service_that_accepts_each_token_once_costs_a_few_logins_not_one_per_r
         ]
     )
     assert "Traceback" not in result.stdout.str()
+
+
+def test_under_xdist_the_renewal_budget_is_the_runs_not_each_workers(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    cloud_env.single_use_tokens = True
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.parametrize("n", range(30))
+        def test_request(xray_session, n):
+            assert xray_session.post("graphql", json={"query": "{}"}).status_code == 200
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+
+    # One login for all, then the run's RENEWAL_LIMIT renewals, whichever worker makes them
+    # (the broker's desk holds the budget: tests/unit/test_lease.py shows it refusing).
+    assert cloud_env.count("xray.authenticate") == 1 + RENEWAL_LIMIT
+    result.assert_outcomes(passed=1 + RENEWAL_LIMIT, failed=30 - 1 - RENEWAL_LIMIT)
+    result.stdout.fnmatch_lines(["*xray: the service keeps refusing fresh tokens*"])
+    assert "Traceback" not in result.stdout.str()

@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import NamedTuple
 
-from pytest_tm_auth.core.errors import MissingCredentials, TmAuthError
+from pytest_tm_auth.core.errors import MissingCredentials, RenewalsRefused, TmAuthError
 from pytest_tm_auth.core.token import Token
 
 #: Renewals after a refusal that one provider may make within :data:`RENEWAL_WINDOW`
@@ -50,18 +50,16 @@ class Issued(NamedTuple):
 LoginStep = Callable[[bool], Issued]
 
 
-class RenewalsRefused(TmAuthError):
-    """The service refused every fresh token :data:`RENEWAL_LIMIT` times within
-    :data:`RENEWAL_WINDOW`: no more logins for it until the window moves on."""
-
-    def __init__(self, provider: str) -> None:
-        minutes = f"{RENEWAL_WINDOW / 60:g} minutes"
-        super().__init__(
-            f"{provider}: the service keeps refusing fresh tokens: it refused "
-            f"{RENEWAL_LIMIT} renewed tokens within {minutes}, so no more logins are made "
-            "for it for now — the service may accept each token only once, or something "
-            "between (a proxy, a gateway) may alter the Authorization header"
-        )
+def renewals_refused(provider: str) -> RenewalsRefused:
+    """The one line said when :data:`RENEWAL_LIMIT` renewals within :data:`RENEWAL_WINDOW`
+    were all refused."""
+    minutes = f"{RENEWAL_WINDOW / 60:g} minutes"
+    return RenewalsRefused(
+        f"{provider}: the service keeps refusing fresh tokens: it refused "
+        f"{RENEWAL_LIMIT} renewed tokens within {minutes}, so no more logins are made "
+        "for it for now — the service may accept each token only once, or something "
+        "between (a proxy, a gateway) may alter the Authorization header"
+    )
 
 
 def _nothing() -> None:
@@ -135,7 +133,8 @@ class TokenCache:
         logging in again could not replace (static credentials), or whose replacement was
         refused at once (:meth:`futile`), is never renewed again: no login per request.
         Past :data:`RENEWAL_LIMIT` renewals within :data:`RENEWAL_WINDOW`, raises
-        :class:`RenewalsRefused` instead of logging in again.
+        :class:`RenewalsRefused` instead of logging in again (under xdist the broker also
+        holds one budget for the whole run, and a worker's renewal can be refused there).
         """
         with self._lock:
             current = self._token
@@ -147,9 +146,11 @@ class TokenCache:
                 # A PAT, an API token, a password: logging in again cannot replace it, and
                 # one more refused try can lock a Jira account.
                 return None
-            self._spend_renewal(current)
+            self.spend_renewal(current)
             try:
                 fresh = self._log_in(renewal=True)
+            except RenewalsRefused:
+                raise  # the run's budget (the broker's), not this login, said no
             except TmAuthError:
                 return None
             if fresh.header == refused:
@@ -158,13 +159,13 @@ class TokenCache:
             self.renewals += 1
             return fresh
 
-    def _spend_renewal(self, refused: Token | None) -> None:
+    def spend_renewal(self, refused: Token | None) -> None:
         """Count one renewal against the budget, or raise when it is spent."""
         now = self._clock()
         while self._renewed_at and now - self._renewed_at[0] >= RENEWAL_WINDOW:
             self._renewed_at.popleft()
         if len(self._renewed_at) >= RENEWAL_LIMIT:
-            raise RenewalsRefused(refused.provider if refused is not None else "the provider")
+            raise renewals_refused(refused.provider if refused is not None else "the provider")
         self._renewed_at.append(now)
 
     def futile(self, header: str) -> None:
@@ -198,6 +199,8 @@ class TokenCache:
     def _log_in(self, *, renewal: bool) -> Token:
         try:
             issued = self._login(renewal)
+        except RenewalsRefused:
+            raise  # not a failed login: the budget comes back as its window moves on
         except TmAuthError as exc:
             self._failure = exc
             if not isinstance(exc, MissingCredentials):

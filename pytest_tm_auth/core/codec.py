@@ -11,7 +11,13 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pytest_tm_auth.core.errors import AuthError, ConfigError, MissingCredentials, TmAuthError
+from pytest_tm_auth.core.errors import (
+    AuthError,
+    ConfigError,
+    MissingCredentials,
+    RenewalsRefused,
+    TmAuthError,
+)
 from pytest_tm_auth.core.provider import Target
 from pytest_tm_auth.core.token import Token
 from pytest_tm_auth.core.values import Secret
@@ -66,6 +72,7 @@ _KINDS: dict[type[TmAuthError], str] = {
     MissingCredentials: "missing",
     ConfigError: "config",
     AuthError: "auth",
+    RenewalsRefused: "renewals",
 }
 
 
@@ -102,6 +109,8 @@ def decode_failure(data: Mapping[str, Any]) -> TmAuthError:
         error = MissingCredentials(message)
     elif kind == "config":
         error = ConfigError(message)
+    elif kind == "renewals":
+        error = RenewalsRefused(message)
     else:
         error = TmAuthError(message)
     return error

@@ -19,6 +19,12 @@ class MissingCredentials(TmAuthError):
     """A provider is not configured; tests that need it are skipped (or fail)."""
 
 
+class RenewalsRefused(TmAuthError):
+    """The service refused every renewed token of a provider, renewal after renewal: the
+    run's renewal budget is spent, so no more logins are made for it for a while (not a
+    failed login: the budget comes back as its window moves on)."""
+
+
 class AuthError(TmAuthError):
     """Logging in failed; tests that need the provider error with this one message.
 

@@ -15,10 +15,9 @@ from pytest_tm_auth.core.cache import (
     RENEWAL_WINDOW,
     Issued,
     Outcome,
-    RenewalsRefused,
     TokenCache,
 )
-from pytest_tm_auth.core.errors import AuthError, MissingCredentials
+from pytest_tm_auth.core.errors import AuthError, MissingCredentials, RenewalsRefused
 from pytest_tm_auth.core.token import RENEW_BEFORE_EXPIRY, Token
 
 

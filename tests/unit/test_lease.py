@@ -20,6 +20,9 @@ class FakeOffice:
         self.before = 0
         self.grants = 0
         self.ended: list[tuple[Data | None, bool]] = []
+        self.renewals = 0
+        self.budget = 99
+        self.spent: Data = {"kind": "renewals", "message": "demo: the service keeps refusing"}
 
     def before_login(self) -> Data | None:
         self.before += 1
@@ -31,6 +34,10 @@ class FakeOffice:
     def grant(self) -> Data | None:
         self.grants += 1
         return self.refuse
+
+    def spend_renewal(self) -> Data | None:
+        self.renewals += 1
+        return self.spent if self.renewals > self.budget else None
 
     def published(self, answer: Data | None, *, renewal: bool) -> None:
         self.ended.append((answer, renewal))
@@ -125,6 +132,22 @@ def test_a_refused_token_is_renewed_once_then_everyone_gets_the_new_one() -> Non
     assert desk.ask("gw2", held("t-1")) == answer("t-2")  # already renewed
     assert desk.ask("gw0", held("t-1")) == answer("t-2")
     assert desk.leases == 2
+
+
+def test_past_the_runs_renewal_budget_the_asking_worker_gets_the_failure_and_no_lease() -> None:
+    office = FakeOffice()
+    office.budget = 1
+    desk = Desk("demo", office)
+    desk.ask("gw0")
+    desk.publish(answer("t-1"))
+    assert desk.ask("gw1", held("t-1"))["lease"] is True  # the budget's one renewal
+    desk.publish(answer("t-2"), held("t-1"))
+
+    assert desk.ask("gw0", held("t-2")) == office.spent  # spent: no login for any worker
+    assert desk.leases == 2
+    assert desk.ask("gw1") == answer("t-2")  # the failure is not the run's answer
+    assert desk.ask("gw1", held("t-1")) == answer("t-2")  # renewed already: no budget asked
+    assert office.renewals == 2
 
 
 def test_the_same_token_refused_again_after_its_renewal_is_not_renewed_twice() -> None:

@@ -26,7 +26,7 @@ from pytest_tm_auth.core.codec import (
     encode_target,
     encode_token,
 )
-from pytest_tm_auth.core.errors import AuthError, MissingCredentials, TmAuthError
+from pytest_tm_auth.core.errors import AuthError, MissingCredentials, RenewalsRefused, TmAuthError
 from pytest_tm_auth.core.login_step import not_tried
 from pytest_tm_auth.core.token import Token
 from pytest_tm_auth.run.state import ProviderRun
@@ -93,6 +93,15 @@ class ProviderOffice:
         failure = not_tried(state.provider, target, refused)
         state.cache.fail_with(failure, failed=True)
         return failed(failure, state)
+
+    def spend_renewal(self) -> Data | None:
+        """The controller's cache holds the provider's renewal budget for every worker."""
+        state = self._state
+        try:
+            state.cache.spend_renewal(state.peek())
+        except RenewalsRefused as failure:
+            return failed(failure, state)
+        return None
 
     def published(self, answer: Data | None, *, renewal: bool) -> None:
         try:

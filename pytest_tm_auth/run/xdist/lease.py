@@ -6,7 +6,8 @@ set-up (captured and scrubbed like any login) and publishes the token or the fai
 the others wait for it and get the same answer. A lease whose holder goes away without
 publishing (its connection closed: a crash) is granted to the next worker that waits.
 A worker whose token was refused asks to renew *that* token: the first such request gets
-a renewal lease, every later one (for the same token) the new token.
+a renewal lease, every later one (for the same token) the new token; past the run's renewal
+budget (one for all workers, the office's), the asking worker gets that failure instead.
 
 Answers are plain data: ``{"token": ..., "target": ...}``, ``{"failure": ...}`` or
 ``{"lease": True, "renewal": bool, "supplied": {...}}``.
@@ -44,6 +45,11 @@ class Office(Protocol):
     def grant(self) -> Data | None:
         """Before each lease: ``None`` to grant it, or the answer to give instead (an
         account another provider had refused). May wait for such a provider's lease."""
+        ...
+
+    def spend_renewal(self) -> Data | None:
+        """Count a renewal against the run's budget: ``None``, or the failure to answer the
+        asking worker (only it: the budget comes back as its window moves on)."""
         ...
 
     def published(self, answer: Data | None, *, renewal: bool) -> None:
@@ -93,7 +99,12 @@ class Desk:
                 if early is not None:
                     self._answer = early
             answer = self._answer
-            if answer is None or self._renewable(answer, held):
+            renewing = answer is not None and self._renewable(answer, held)
+            if renewing:
+                spent = self._office.spend_renewal()
+                if spent is not None:
+                    return spent
+            if answer is None or renewing:
                 answer = self._office.grant()
                 if answer is not None:
                     self._answer = answer
