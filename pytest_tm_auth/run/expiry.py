@@ -58,10 +58,10 @@ def warn_if_expiring(
     expires_at = credential_expiry(provider, values)
     note = expiry_note(expires_at)
     if note and expires_at is not None and expires_at > time.time():
-        from pytest_tm_auth.run.warnings import ExpiringCredentialWarning, warn_at
+        from pytest_tm_auth.run.warnings import ExpiringCredentialWarning, warn_in_login
 
         warning = ExpiringCredentialWarning(
             f"{title}: the configured {note} (in {time_left(expires_at - time.time())}): "
             "make a new one before then"
         )
-        warn_at(warning, place())
+        warn_in_login(warning, place())

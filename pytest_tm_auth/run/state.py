@@ -208,6 +208,6 @@ def credentials_place(state: ProviderRun) -> tuple[str, int]:
 
 def _warn_token_expiry(message: str, place: tuple[str, int]) -> None:
     """The login step's ``warn``: the warning classes are loaded when one is due."""
-    from pytest_tm_auth.run.warnings import warn_token_expiry
+    from pytest_tm_auth.run.warnings import TokenExpiryWarning, warn_in_login
 
-    warn_token_expiry(message, place)
+    warn_in_login(TokenExpiryWarning(message), place)
