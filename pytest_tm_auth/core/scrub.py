@@ -205,28 +205,45 @@ def how_hidden(secret: str) -> str | None:
 
 def _hide_across_lines(text: str, secrets: list[str]) -> str:
     """Secrets a line break cut in two (a token printed in two halves, wrapped output):
-    each becomes ``***``, and the line breaks it held stay, so no line is lost."""
+    each part becomes ``***``, and the line breaks it held stay, so no line is lost.
+
+    The secrets are found in the text with its line breaks taken out, then the text is
+    rebuilt a line at a time (not a character at a time: captured output can be large).
+    """
     joined = text.replace("\r", "").replace("\n", "")
-    found = [secret for secret in secrets if secret in joined]
-    if not found:
-        return text
-    hidden = [False] * len(joined)
-    for secret in found:
+    spans: list[list[int]] = []
+    for secret in secrets:
         start = joined.find(secret)
         while start >= 0:
-            hidden[start : start + len(secret)] = [True] * len(secret)
+            spans.append([start, start + len(secret)])
             start = joined.find(secret, start + 1)
+    if not spans:
+        return text
+    merged: list[list[int]] = []
+    for start, stop in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], stop)
+        else:
+            merged.append([start, stop])
     kept: list[str] = []
-    position = 0
-    for char in text:
-        if char in "\r\n":
-            kept.append(char)
+    position = index = 0  # where this line starts in ``joined``; the next span
+    for part in re.split(r"([\r\n]+)", text):
+        if not part or part[0] in "\r\n":
+            kept.append(part)
             continue
-        if not hidden[position]:
-            kept.append(char)
-        elif not kept or kept[-1] != REDACTED:
+        end = position + len(part)
+        cursor = position
+        while index < len(merged) and merged[index][0] < end:
+            start, stop = merged[index]
+            if start > cursor:
+                kept.append(part[cursor - position : start - position])
             kept.append(REDACTED)
-        position += 1
+            cursor = min(stop, end)
+            if stop > end:
+                break  # the secret goes on past this line
+            index += 1
+        kept.append(part[cursor - position :])
+        position = end
     return "".join(kept)
 
 
