@@ -18,11 +18,16 @@ from urllib.parse import quote, quote_plus
 
 #: Secrets shorter than this get no base64 forms: a few characters of base64 match anywhere.
 MIN_ENCODED_LENGTH = 8
+#: Longer values (a pasted file) keep only the forms output shows them in most (as is,
+#: JSON-escaped, as a repr): each form is a whole copy, and there are dozens of them.
+MAX_ALL_FORMS_LENGTH = 1024
 _URLSAFE = str.maketrans("+/", "-_")
 
 
 def forms(value: str) -> set[str]:
     """``value`` as output may show it: as is, escaped (once or twice), or URL-encoded."""
+    if len(value) > MAX_ALL_FORMS_LENGTH:
+        return {value, json.dumps(value)[1:-1], repr(value)[1:-1]}
     written = {value}
     if not value.isascii():  # the same text, composed or decomposed (macOS file names: NFD)
         written |= {unicodedata.normalize(form, value) for form in ("NFC", "NFD")}
