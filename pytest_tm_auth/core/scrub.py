@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from pytest_tm_auth.core.forms import encoded_forms, forms
 from pytest_tm_auth.core.secret import REDACTED
 
-__all__ = ["Scrubber", "forms", "how_hidden", "is_short"]
+__all__ = ["Scrubber", "forms", "how_hidden"]
 
 #: Shorter values are not scrubbed: a 3-letter "secret" would blank out ordinary words.
 MIN_SCRUB_LENGTH = 4
@@ -283,8 +283,3 @@ def _found(text: str, needles: set[str]) -> list[int]:
             found.append(at)
             at = text.find(needle, at + 1)
     return found
-
-
-def is_short(secret: str) -> bool:
-    """A secret too short to hide inside other text: only where it stands alone."""
-    return MIN_SCRUB_LENGTH <= len(secret) < SHORT_SECRET
