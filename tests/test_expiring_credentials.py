@@ -25,6 +25,23 @@ def test_a_zephyr_token_expiring_within_14_days_is_warned_about(
     )
 
 
+def test_under_w_error_an_expiring_zephyr_token_fails_its_login_in_one_line(
+    pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZEPHYR_TOKEN", cloud_env.issue_zephyr_token(lifetime=5 * DAY + 60))
+    pytester.makepyfile("def test_a(zephyr_session):\n    assert zephyr_session.get('projects').ok")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*Zephyr Scale: the configured token expires * (in 5 days): make a new one before "
+            "then; -W error made this ExpiringCredentialWarning an error, so the login failed "
+            "— add -W default::pytest_tm_auth.ExpiringCredentialWarning after it to use the token"
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
 def test_a_long_lived_zephyr_token_is_not_warned_about(
     pytester: pytest.Pytester, cloud_env: Sandbox
 ) -> None:

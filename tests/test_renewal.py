@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from pytest_tm_auth.core.cache import RENEWAL_LIMIT
 from pytest_tm_auth.core.token import RENEW_BEFORE_EXPIRY
 from pytest_tm_auth.sandbox import Fault, Sandbox
 from tests.environment import export
@@ -187,6 +188,27 @@ def test_a_token_is_renewed_shortly_before_it_expires(
     assert statuses(short_lived, "xray.authenticate") == [200, 200]
     assert statuses(short_lived, "xray.graphql") == [200, 200, 200]  # never sent a dying token
     result.stdout.fnmatch_lines(["xray: authenticated in *, renewed 1 time"])
+
+
+def test_under_xdist_renewals_ahead_of_expiry_spend_no_renewal_budget(
+    pytester: pytest.Pytester, short_lived: Sandbox
+) -> None:
+    """The budget counts tokens a service refused; a token renewed before it lapses was not."""
+    pytester.makepyfile(
+        f"""
+        import time
+
+        def test_across_renewal_windows(xray_session):
+            for _ in range({RENEWAL_LIMIT + 2}):
+                assert xray_session.post("graphql", json={{"query": "{{}}"}}).status_code == 200
+                time.sleep(1.05)  # the token now lapses within RENEW_BEFORE_EXPIRY
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+
+    result.assert_outcomes(passed=1)
+    assert statuses(short_lived, "xray.authenticate") == [200] * (RENEWAL_LIMIT + 2)
+    assert "keeps refusing" not in result.stdout.str()
 
 
 def test_a_renewal_that_fails_ends_the_test_with_one_message(

@@ -24,11 +24,16 @@ from pytest_tm_auth.core.values import REDACTED
 
 #: Secrets shorter than this get no base64 forms: a few characters of base64 match anywhere.
 MIN_ENCODED_LENGTH = 8
+#: Longer values (a pasted file) keep only the forms output shows them in most (as is,
+#: JSON-escaped, as a repr): each form is a whole copy, and there are dozens of them.
+MAX_ALL_FORMS_LENGTH = 1024
 _URLSAFE = str.maketrans("+/", "-_")
 
 
 def forms(value: str) -> set[str]:
     """``value`` as output may show it: as is, escaped (once or twice), or URL-encoded."""
+    if len(value) > MAX_ALL_FORMS_LENGTH:
+        return {value, json.dumps(value)[1:-1], repr(value)[1:-1]}
     written = {value}
     if not value.isascii():  # the same text, composed or decomposed (macOS file names: NFD)
         written |= {unicodedata.normalize(form, value) for form in ("NFC", "NFD")}
@@ -259,28 +264,45 @@ def how_hidden(secret: str) -> str | None:
 
 def _hide_across_lines(text: str, secrets: list[str]) -> str:
     """Secrets a line break cut in two (a token printed in two halves, wrapped output):
-    each becomes ``***``, and the line breaks it held stay, so no line is lost."""
+    each part becomes ``***``, and the line breaks it held stay, so no line is lost.
+
+    The secrets are found in the text with its line breaks taken out, then the text is
+    rebuilt a line at a time (not a character at a time: captured output can be large).
+    """
     joined = text.replace("\r", "").replace("\n", "")
-    found = [secret for secret in secrets if secret in joined]
-    if not found:
-        return text
-    hidden = [False] * len(joined)
-    for secret in found:
+    spans: list[list[int]] = []
+    for secret in secrets:
         start = joined.find(secret)
         while start >= 0:
-            hidden[start : start + len(secret)] = [True] * len(secret)
+            spans.append([start, start + len(secret)])
             start = joined.find(secret, start + 1)
+    if not spans:
+        return text
+    merged: list[list[int]] = []
+    for start, stop in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], stop)
+        else:
+            merged.append([start, stop])
     kept: list[str] = []
-    position = 0
-    for char in text:
-        if char in "\r\n":
-            kept.append(char)
+    position = index = 0  # where this line starts in ``joined``; the next span
+    for part in re.split(r"([\r\n]+)", text):
+        if not part or part[0] in "\r\n":
+            kept.append(part)
             continue
-        if not hidden[position]:
-            kept.append(char)
-        elif not kept or kept[-1] != REDACTED:
+        end = position + len(part)
+        cursor = position
+        while index < len(merged) and merged[index][0] < end:
+            start, stop = merged[index]
+            if start > cursor:
+                kept.append(part[cursor - position : start - position])
             kept.append(REDACTED)
-        position += 1
+            cursor = min(stop, end)
+            if stop > end:
+                break  # the secret goes on past this line
+            index += 1
+        kept.append(part[cursor - position :])
+        position = end
     return "".join(kept)
 
 
@@ -320,11 +342,6 @@ def _found(text: str, needles: set[str]) -> list[int]:
             found.append(at)
             at = text.find(needle, at + 1)
     return found
-
-
-def is_short(secret: str) -> bool:
-    """A secret too short to hide inside other text: only where it stands alone."""
-    return MIN_SCRUB_LENGTH <= len(secret) < SHORT_SECRET
 
 
 #: Words too common to be hidden inside other text: a secret equal to one would blank them.

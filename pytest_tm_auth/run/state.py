@@ -267,9 +267,9 @@ def credentials_place(state: ProviderRun) -> tuple[str, int]:
 
 def _warn_token_expiry(message: str, place: tuple[str, int]) -> None:
     """The login step's ``warn``: the warning classes are loaded when one is due."""
-    from pytest_tm_auth.run.warnings import warn_token_expiry
+    from pytest_tm_auth.run.warnings import TokenExpiryWarning, warn_in_login
 
-    warn_token_expiry(message, place)
+    warn_in_login(TokenExpiryWarning(message), place)
 
 
 class ScrubbingFilter(logging.Filter):
@@ -372,10 +372,10 @@ def warn_if_expiring(
     expires_at = credential_expiry(provider, values)
     note = expiry_note(expires_at)
     if note and expires_at is not None and expires_at > time.time():
-        from pytest_tm_auth.run.warnings import ExpiringCredentialWarning, warn_at
+        from pytest_tm_auth.run.warnings import ExpiringCredentialWarning, warn_in_login
 
         warning = ExpiringCredentialWarning(
             f"{title}: the configured {note} (in {time_left(expires_at - time.time())}): "
             "make a new one before then"
         )
-        warn_at(warning, place())
+        warn_in_login(warning, place())

@@ -115,16 +115,18 @@ def warn_at(warning: Warning, place: Place) -> None:
     warnings.warn_explicit(warning, type(warning), filename, lineno, module="pytest_tm_auth")
 
 
-def warn_token_expiry(message: str, place: Place) -> None:
-    """Issue a :class:`TokenExpiryWarning` at ``place`` (the login step's ``warn``)."""
+def warn_in_login(warning: TmAuthWarning, place: Place) -> None:
+    """Issue ``warning`` at ``place`` while a login runs; where ``-W error`` makes it an
+    error, the login fails with one line naming the warning, not a traceback."""
     try:
-        warn_at(TokenExpiryWarning(message), place)
-    except TokenExpiryWarning:  # ``-W error``: the cause is the token's exp, not a hook
+        warn_at(warning, place)
+    except TmAuthWarning:
         from pytest_tm_auth.core.errors import TmAuthError
 
+        name = type(warning).__name__
         raise TmAuthError(
-            f"{message}; -W error made this TokenExpiryWarning an error, so the login failed "
-            "— add -W default::pytest_tm_auth.TokenExpiryWarning after it to use the token"
+            f"{warning}; -W error made this {name} an error, so the login failed "
+            f"— add -W default::pytest_tm_auth.{name} after it to use the token"
         ) from None
 
 

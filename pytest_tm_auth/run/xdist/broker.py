@@ -95,10 +95,14 @@ class ProviderOffice:
         return failed(failure, state)
 
     def spend_renewal(self) -> Data | None:
-        """The controller's cache holds the provider's renewal budget for every worker."""
+        """The controller's cache holds the provider's renewal budget for every worker; it
+        counts refused tokens, not one renewed ahead because it was about to lapse."""
         state = self._state
+        token = state.peek()
+        if token is not None and token.needs_renewal():
+            return None
         try:
-            state.cache.spend_renewal(state.peek())
+            state.cache.spend_renewal(token)
         except RenewalsRefused as failure:
             return failed(failure, state)
         return None
