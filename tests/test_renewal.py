@@ -207,7 +207,10 @@ def test_under_xdist_renewals_ahead_of_expiry_spend_no_renewal_budget(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
 
     result.assert_outcomes(passed=1)
-    assert statuses(short_lived, "xray.authenticate") == [200] * (RENEWAL_LIMIT + 2)
+    # Every sleep crosses a renewal window (a loaded machine may cross one more): no refusal.
+    logins = statuses(short_lived, "xray.authenticate")
+    assert len(logins) >= RENEWAL_LIMIT + 2
+    assert set(logins) == {200}
     assert "keeps refusing" not in result.stdout.str()
 
 
@@ -236,5 +239,9 @@ def test_a_renewal_that_fails_ends_the_test_with_one_message(
     output = result.stdout.str()
     assert "Traceback" not in output
     assert "requests/" not in output
-    assert statuses(short_lived, "xray.authenticate") == [200, 401]
+    # A loaded machine may pass the renewal window before the first request too: then one
+    # more login, which succeeded; the last one is the one refused.
+    logins = statuses(short_lived, "xray.authenticate")
+    assert logins[-1] == 401
+    assert set(logins[:-1]) == {200}
     assert statuses(short_lived, "xray.graphql") == [200]
