@@ -59,13 +59,7 @@ def datacenter_login(
         )
     except AuthError as error:
         if error.credentials_refused and _cloud_site(login):
-            raise AuthError(
-                error.provider,
-                error.url,
-                error.problem,
-                fix=CLOUD_SITE_FIX,
-                status=error.status,
-            ) from None
+            raise error.derived(fix=CLOUD_SITE_FIX) from None
         raise
 
 
