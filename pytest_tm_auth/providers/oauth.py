@@ -18,11 +18,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pytest_tm_auth.core.errors import AuthError
 from pytest_tm_auth.providers.atlassian import CLIENT_ID, CLIENT_SECRET, OAUTH_URL
 
-if TYPE_CHECKING:
-    import requests
-
+if TYPE_CHECKING:  # types only: requests itself is imported by http/ alone
     from pytest_tm_auth.core.provider import Login
     from pytest_tm_auth.core.token import Token
+    from pytest_tm_auth.http.session import Response
 
 CLOUD_TOKEN_URL = "https://auth.atlassian.com/oauth/token"
 DATACENTER_TOKEN_PATH = "rest/oauth2/latest/token"
@@ -91,24 +90,20 @@ class Grants:
         return Token.bearer(name, issued.value, issued.expires_at)
 
     def _fetch(self, login: Login, url: str, client: str, secret: str, *, cloud: bool) -> Issued:
-        import requests
+        from pytest_tm_auth.http.session import explained
 
         self.requests += 1
         body = {"grant_type": "client_credentials", "client_id": client, "client_secret": secret}
-        try:
+        with explained(login.provider.title, url):
             if cloud:  # the JSON body of Atlassian's OAuth 2.0 docs; audience as one client sends
                 response = login.http.post(url, json={**body, "audience": "api.atlassian.com"})
             else:  # Jira Data Center documents a form
                 response = login.http.post(url, data=body)
-        except requests.RequestException as error:
-            from pytest_tm_auth.http.network import explain_exception
-
-            raise explain_exception(login.provider.title, url, error) from None
         with response:
             return read_answer(login.provider.title, url, response)
 
 
-def read_answer(title: str, url: str, response: requests.Response) -> Issued:
+def read_answer(title: str, url: str, response: Response) -> Issued:
     """The access token and its expiry from a token endpoint's answer, or an AuthError."""
     from pytest_tm_auth.core.text import inert
     from pytest_tm_auth.http.diagnose import answer_json, check_login_answer
