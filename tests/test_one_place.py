@@ -1,9 +1,10 @@
-"""One boundary for HTTP: only ``http/`` imports requests or urllib3 when the code runs.
+"""One place for each rule, held by reading the source.
 
-So every network failure becomes the same one-line :class:`AuthError` in one place
-(``http.session.explained``), and a provider's module cannot catch requests' exceptions
-its own way. Imports under ``if TYPE_CHECKING:`` never run and do not count; imports
-inside functions do.
+One boundary for HTTP: only ``http/`` imports requests or urllib3 when the code runs, so
+every network failure becomes the same one-line :class:`AuthError` in one place
+(``http.session.explained``), and a provider's module cannot catch requests' exceptions its
+own way. Imports under ``if TYPE_CHECKING:`` never run and do not count; imports inside
+functions do. One date formatter: ``core/token.py``'s ``utc_time``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "pytest_tm_auth"
 HTTP_LIBRARIES = {"requests", "urllib3"}
+#: Where a moment is turned into text: ``utc_time`` and ``time_left``.
+DATE_FORMATTER = PACKAGE / "core" / "token.py"
+FORMATTING_DATES = ("strftime", "fromtimestamp", "%Y", "%H:%M", "gmtime", "localtime", "ctime(")
 
 
 def _run_time_imports(tree: ast.AST) -> list[tuple[int, str]]:
@@ -52,3 +56,15 @@ def test_the_check_sees_imports_inside_functions_and_skips_type_checking() -> No
         "def login():\n    import urllib3.util\n"
     )
     assert [name for _, name in _run_time_imports(ast.parse(source))] == ["typing", "urllib3"]
+
+
+def test_one_date_formatter() -> None:
+    """Every message shows a moment as ``utc_time`` does; nothing else formats one."""
+    elsewhere = [
+        f"{path.relative_to(PACKAGE.parent)} uses {word}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path != DATE_FORMATTER
+        for word in FORMATTING_DATES
+        if word in path.read_text(encoding="utf-8")
+    ]
+    assert elsewhere == []
