@@ -111,14 +111,7 @@ class Configured:
             fix += f"{'; ' * bool(fix)}{' and '.join(hooked)} came {said}"
         if fix == failure.fix:
             return failure
-        return AuthError(
-            failure.provider,
-            failure.url,
-            failure.problem,
-            fix=fix,
-            status=failure.status,
-            credentials_refused=failure.credentials_refused,
-        )
+        return failure.derived(fix=fix)
 
     def adopt(self, target: Target) -> None:
         """Use a target decided elsewhere (by the xdist controller's hook)."""

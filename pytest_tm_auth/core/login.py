@@ -223,10 +223,8 @@ class LoginStep:
 
 def not_tried(provider: Provider, target: Target, refused: AuthError) -> AuthError:
     """The failure of a provider whose account another provider just had refused."""
-    return AuthError(
-        provider.title,
-        target.url,
-        f"not tried: the same credentials were just refused ({refused.problem})",
-        fix=refused.fix,
-        status=refused.status,
+    return refused.derived(
+        provider=provider.title,
+        url=target.url,
+        problem=f"not tried: the same credentials were just refused ({refused.problem})",
     )
