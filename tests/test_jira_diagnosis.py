@@ -91,3 +91,27 @@ def test_a_real_datacenter_keeps_its_advice(
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*use Cloud credentials instead"])
     assert datacenter_env.count("jiradc.serverinfo") == 1
+
+
+def test_a_cloud_site_s_advice_keeps_the_account_refused(
+    pytester: pytest.Pytester, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CAPTCHA (403) on a site that turns out to be Cloud: the refusal gains the Cloud
+    advice, and keeps the mark that the account was refused, so Xray does not try it again
+    (each refused try brings the account closer to Jira's lock)."""
+    monkeypatch.setenv("JIRA_URL", sandbox.url)
+    monkeypatch.setenv("JIRA_USERNAME", DEMO.jira_email)
+    monkeypatch.setenv("JIRA_PASSWORD", WRONG)
+    captcha = Fault(403, headers={"X-Authentication-Denied-Reason": "CAPTCHA_CHALLENGE"})
+    sandbox.add_faults(captcha, captcha, route="jira.myself")
+    pytester.makepyfile("def test_jira(jira_session): pass\ndef test_xray(xray_session): pass")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "Jira login failed at *: HTTP 403* — this is a Jira Cloud site: set "
+            "--jira-deployment=cloud",
+            "*not tried: the same credentials were just refused (HTTP 403*",
+        ]
+    )
+    assert sandbox.count("jira.myself") == 1

@@ -37,7 +37,7 @@ while not Path(sys.argv[2]).exists():
 for site in range(int(sys.argv[3])):
     url = f"https://site-{sys.argv[1]}-{site}.invalid"
     typed = {"jira_token": "demo-jira-token-not-real"}
-    store_secrets("jira", typed, url, secrets, StoredIndex.of())
+    list(store_secrets("jira", typed, url, secrets, StoredIndex.of()))
 """
 
 

@@ -45,14 +45,6 @@ PURE["settings"] = PURE["core"]
 PURE_MODULES = ("pytest_tm_auth.run.xdist.lease", "pytest_tm_auth.run.xdist.channel")
 #: The only room that may import the HTTP libraries.
 HTTP_LIBRARIES = {"requests", "urllib3"}
-#: Item 5 of issue 21 moves the last ``RequestException`` handling of the providers into
-#: ``http/``; until then these modules still import requests (remove each as it goes).
-HTTP_OUTSIDE_HTTP = {
-    "pytest_tm_auth.providers.datacenter",
-    "pytest_tm_auth.providers.gateway",
-    "pytest_tm_auth.providers.oauth",
-    "pytest_tm_auth.providers.xray",
-}
 #: The run's wings: plugin objects a flag turns on, imported only by the registrar.
 REGISTRAR = "pytest_tm_auth.run.modes"
 WINGS = ("pytest_tm_auth.run.modes", "pytest_tm_auth.run.redaction", "pytest_tm_auth.run.xdist")
@@ -257,22 +249,10 @@ def graph_of(paths: list[Path]) -> dict[str, set[str]]:
     }
 
 
-#: Item 4 of issue 21 has the ``pytest-tm-auth`` commands return or raise and one place print:
-#: until then they import ``cli.main``'s printing back (remove these as it lands).
-CLI_CIRCLE = {
-    f"pytest_tm_auth.cli.{command}": {"pytest_tm_auth.cli.main"}
-    for command in ("login", "logout", "status")
-}
-
-
 def test_no_import_closes_a_circle() -> None:
     """In the whole package, no import leads back to its module: not one at module level,
     not one inside a function that runs later, not one written for the type checker."""
-    graph = graph_of(modules())
-    for name, known in CLI_CIRCLE.items():
-        assert known <= graph[name], f"{name} no longer imports {sorted(known)}: unlist it"
-        graph[name] -= known
-    assert circle(graph) is None
+    assert circle(graph_of(modules())) is None
 
 
 def wing_of(name: str) -> str | None:
@@ -301,16 +281,12 @@ def test_wings_import_the_run_root_only_and_only_the_registrar_imports_them() ->
 
 def test_only_http_imports_the_http_libraries() -> None:
     """Counting every import that runs (at module level or in a function); one written for
-    the type checker names a type and loads nothing. A listed exception that no longer
-    imports them must leave the list."""
+    the type checker names a type and loads nothing."""
     for path in modules():
         name = module_name(path)
         if room(name) == "http":
             continue
         found = {imported.partition(".")[0] for imported, _ in imports_of(path)}
-        if name in HTTP_OUTSIDE_HTTP:
-            assert found & HTTP_LIBRARIES, f"{name} no longer imports them: unlist it"
-            continue
         assert not found & HTTP_LIBRARIES, f"{name} imports {sorted(found & HTTP_LIBRARIES)}"
 
 

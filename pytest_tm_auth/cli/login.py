@@ -10,17 +10,17 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from pytest_tm_auth.cli.main import fail, say
 from pytest_tm_auth.cli.settings import all_settings, command_values, providers
-from pytest_tm_auth.core.errors import MissingCredentials, TmAuthError
+from pytest_tm_auth.core.errors import ConfigError, MissingCredentials, TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.values import KEYRING, Setting, Source, Values
 from pytest_tm_auth.run.preflight import check_transport
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.stored import target_if_stored
+from pytest_tm_auth.store.base import StoreError
 from pytest_tm_auth.store.keyring_secrets import KeyringSecrets
 from pytest_tm_auth.store.keyring_store import NoKeyring
 from pytest_tm_auth.store.stored_index import StoredIndex
@@ -49,53 +49,50 @@ class CommandHooks:
         return None
 
 
-def login(args: argparse.Namespace) -> int:
+def login(args: argparse.Namespace) -> Iterator[str]:
     known = providers()
     provider = known[args.provider]
     try:
         secrets = KeyringSecrets()  # before asking: a secret typed for nothing is worse
     except NoKeyring as error:
-        return fail(f"cannot store secrets: {error}")
+        raise StoreError(f"cannot store secrets: {error}") from None
     index = StoredIndex.of()
     if index.refused():
-        return fail(f"cannot store secrets: {index.refused()}")
+        raise StoreError(f"cannot store secrets: {index.refused()}")
     values = command_values(args, all_settings(list(known.values())))
     check_transport(values)
     try:
         wanted, target = needed(provider, values)
-    except MissingCredentials as missing:
-        return fail(
+    except MissingCredentials as missing:  # a usage error here: options or variables fix it
+        raise ConfigError(
             f"{missing}; the settings that are not secret come from options "
-            f"(pytest-tm-auth login {provider.name} --help), the environment or a .env file",
-            status=2,
-        )
+            f"(pytest-tm-auth login {provider.name} --help), the environment or a .env file"
+        ) from None
     typed = {setting.name: ask(setting, target.url) for setting in wanted}
     # The typed secrets, named as the keyring source they are about to be.
     values = values.overridden(typed, KEYRING, target.url)
     state = _logged_in(provider, values)
-    if isinstance(state, str):
-        return fail(state)
-    store_secrets(provider.name, typed, target.url, secrets, index)
+    yield from store_secrets(provider.name, typed, target.url, secrets, index)
     if not typed:
-        say(f"nothing stored: every secret {provider.name} needs is set already")
+        yield f"nothing stored: every secret {provider.name} needs is set already"
     from pytest_tm_auth.run.report import header_line
 
-    say("tm-auth: " + header_line(state))
-    return 0
+    yield "tm-auth: " + header_line(state)
 
 
 def store_secrets(
     provider: str, typed: Mapping[str, str], site: str, secrets: KeyringSecrets, index: StoredIndex
-) -> None:
+) -> Iterator[str]:
     """Store ``typed`` for ``site`` in the keyring and the index, under the index's lock:
-    concurrent logins and logouts never lose an entry or strand a secret in the keyring."""
+    concurrent logins and logouts never lose an entry or strand a secret in the keyring.
+    Says each one as it is stored (a later failure leaves the earlier ones said)."""
     with index.locked():
         for name, text in typed.items():
             # The index first: it holds no secret, and logout finds whatever it names, so an
             # index that cannot be written never leaves a secret in the keyring unaccounted for.
             index.add(provider, name, site)
             secrets.save(name, site, text)
-            say(f"stored {name.upper()} for {site} in {secrets.where}")
+            yield f"stored {name.upper()} for {site} in {secrets.where}"
 
 
 def needed(provider: Provider, values: Values) -> tuple[list[Setting], Target]:
@@ -133,8 +130,8 @@ def ask(setting: Setting, site: str) -> str:
     return text
 
 
-def _logged_in(provider: Provider, values: Values) -> ProviderRun | str:
-    """The provider's run state after a login, or the one-line refusal (scrubbed)."""
+def _logged_in(provider: Provider, values: Values) -> ProviderRun:
+    """The provider's run state after a login; a refusal is raised as its one line, scrubbed."""
     from pytest_tm_auth.run.startup import transport_factory
 
     scrubber = Scrubber()
@@ -150,5 +147,5 @@ def _logged_in(provider: Provider, values: Values) -> ProviderRun | str:
     try:
         state.token()
     except TmAuthError as error:
-        return scrubber.scrub(str(error))
+        raise TmAuthError(scrubber.scrub(str(error))) from None
     return state

@@ -6,21 +6,24 @@ until the last of them logs out. Keyring and index change together under the ind
 
 from __future__ import annotations
 
-from pytest_tm_auth.cli.main import say
+import argparse
+from collections.abc import Iterator
+
 from pytest_tm_auth.store.base import StoreError
 from pytest_tm_auth.store.keyring_secrets import KeyringSecrets
 from pytest_tm_auth.store.stored_index import Stored, StoredIndex
 
 
-def logout(provider: str | None) -> int:
+def logout(args: argparse.Namespace) -> Iterator[str]:
+    provider: str | None = args.provider
     index = StoredIndex.of()
     if index.refused():
         raise StoreError(index.refused())
     if not _mine(index, provider):  # nothing to do: not even the lock file is made
-        say(f"nothing stored for {provider}" if provider else "nothing stored")
+        yield f"nothing stored for {provider}" if provider else "nothing stored"
         if provider:
-            _served_anyway(index, provider)
-        return 0
+            yield from _served_anyway(index, provider)
+        return
     secrets = KeyringSecrets()  # NoKeyring: one line, and the index is left as it is
     deleted: dict[Stored, bool] = {}
     with index.locked():
@@ -31,16 +34,15 @@ def logout(provider: str | None) -> int:
     for entry in gone:
         shown = f"{entry.setting.upper()} for {entry.site}"
         if deleted.get(entry, False):
-            say(f"removed {shown} from {secrets.where}")
+            yield f"removed {shown} from {secrets.where}"
         else:
-            say(f"removed {shown} from the index; it was not in {secrets.where}")
+            yield f"removed {shown} from the index; it was not in {secrets.where}"
     for entry in shared:
         others = ", ".join(p for p in entry.providers if p != provider)
-        say(f"kept {entry.setting.upper()} for {entry.site}: {others} also uses it")
-    return 0
+        yield f"kept {entry.setting.upper()} for {entry.site}: {others} also uses it"
 
 
-def _served_anyway(index: StoredIndex, provider: str) -> None:
+def _served_anyway(index: StoredIndex, provider: str) -> Iterator[str]:
     """Say which entries another provider's login stored that a run here still gives
     ``provider`` (Jira uses the token ``login xray`` stored for the same Data Center site)."""
     from pytest_tm_auth.cli.status import users_here
@@ -51,7 +53,7 @@ def _served_anyway(index: StoredIndex, provider: str) -> None:
     for entry in index.entries():
         if provider in serving(entry):
             stored_by = " and ".join(entry.providers)
-            say(
+            yield (
                 f"{entry.setting.upper()} for {entry.site}, which {stored_by}'s login stored, "
                 f"is used by {provider} too: pytest-tm-auth logout {entry.providers[0]} "
                 "removes it"

@@ -1,7 +1,9 @@
 """``pytest-tm-auth login|logout|status``: one argparse parser, one module per command.
 
-Every failure the command can explain is one line on standard error and a non-zero exit
-status, never a traceback: 1 when something was refused or cannot be used, 2 for usage.
+Each command is a generator of the lines it has to say, and raises what it cannot do;
+this module alone prints. Every failure the command can explain is one line on standard
+error and a non-zero exit status, never a traceback: 1 when something was refused or
+cannot be used, 2 for usage.
 """
 
 from __future__ import annotations
@@ -10,13 +12,15 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 
-from pytest_tm_auth.cli.settings import PROVIDERS, add_setting_options
+from pytest_tm_auth.cli.settings import add_setting_options, provider_names
 from pytest_tm_auth.core.errors import ConfigError, TmAuthError
 from pytest_tm_auth.store.base import StoreError
 
 PROG = "pytest-tm-auth"
+#: A command: the lines it says, printed as they come; what it cannot do, raised.
+Command = Callable[[argparse.Namespace], Iterator[str]]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -32,30 +36,37 @@ def parser() -> argparse.ArgumentParser:
         "or .env file sets (standard input when it is not a terminal), logs in with it, and "
         "stores it in the OS keyring only if the login succeeded.",
     )
-    login.add_argument("provider", choices=PROVIDERS, metavar="PROVIDER", help="xray, zephyr, jira")
+    names = provider_names()
+    login.add_argument("provider", choices=names, metavar="PROVIDER", help=", ".join(names))
     add_setting_options(login)
     logout = commands.add_parser("logout", help="remove the secrets login stored")
     logout.add_argument(
-        "provider", nargs="?", choices=PROVIDERS, metavar="PROVIDER", help="default: every one"
+        "provider", nargs="?", choices=names, metavar="PROVIDER", help="default: every one"
     )
     commands.add_parser("status", help="which secrets are stored for which site (never values)")
     return top
 
 
+def command(name: str) -> Command:
+    """The command's generator, imported when it runs."""
+    if name == "login":
+        from pytest_tm_auth.cli.login import login
+
+        return login
+    if name == "logout":
+        from pytest_tm_auth.cli.logout import logout
+
+        return logout
+    from pytest_tm_auth.cli.status import status
+
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        if args.command == "login":
-            from pytest_tm_auth.cli.login import login
-
-            return login(args)
-        if args.command == "logout":
-            from pytest_tm_auth.cli.logout import logout
-
-            return logout(args.provider)
-        from pytest_tm_auth.cli.status import status
-
-        return status()
+        for line in command(args.command)(args):
+            print(line, flush=True)
     except ConfigError as error:
         return fail(str(error), status=2)
     except (TmAuthError, StoreError) as error:
@@ -65,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # ``pytest-tm-auth status | head -1``: the reader has gone
         reader_gone()
         return 1
+    return 0
 
 
 def reader_gone() -> None:
@@ -79,10 +91,6 @@ def reader_gone() -> None:
 def fail(message: str, *, status: int = 1) -> int:
     print(f"{PROG}: {message}", file=sys.stderr)
     return status
-
-
-def say(line: str) -> None:
-    print(line, flush=True)
 
 
 def run() -> None:

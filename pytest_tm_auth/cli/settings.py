@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pytest_tm_auth.core.provider import Provider
 from pytest_tm_auth.core.values import Setting, Values
+from pytest_tm_auth.run.catalog import option_arguments
 from pytest_tm_auth.settings.resolve import Sources, env_files, resolve, with_env_files
 from pytest_tm_auth.settings.run_wide import (
     ALLOW_HTTP,
@@ -24,15 +25,20 @@ from pytest_tm_auth.settings.run_wide import (
     TIMEOUT,
 )
 
-PROVIDERS = ("xray", "zephyr", "jira")
 #: The run-wide settings a login uses: where the .env files are, and how to connect.
 CONNECTION = (ENV_FILE, TIMEOUT, RETRIES, CA_BUNDLE, INSECURE, ALLOW_HTTP)
 
 
 def providers() -> dict[str, Provider]:
+    """The providers the command knows: the registry's built-in ones. The command runs
+    outside pytest, so the providers a ``conftest.py`` or plugin adds are not among them."""
     from pytest_tm_auth.providers import built_in
 
     return {provider.name: provider for provider in built_in()}
+
+
+def provider_names() -> list[str]:
+    return list(providers())
 
 
 def all_settings(known: Sequence[Provider] | None = None) -> list[Setting]:
@@ -47,17 +53,8 @@ def all_settings(known: Sequence[Provider] | None = None) -> list[Setting]:
 def add_setting_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("settings (as in pytest; secrets are asked for instead)")
     for setting in all_settings():
-        if setting.secret:
-            continue
-        if setting.flag:
-            group.add_argument(setting.option, dest=setting.name, action="store_true", default=None)
-        else:
-            group.add_argument(
-                setting.option,
-                dest=setting.name,
-                metavar=setting.metavar or setting.name.rpartition("_")[2].upper(),
-                help=f"{setting.help} [{setting.env}]",
-            )
+        if not setting.secret:  # the same option as pytest's: one mapping for both helps
+            group.add_argument(setting.option, **option_arguments(setting))
 
 
 def command_values(args: argparse.Namespace, settings: Sequence[Setting]) -> Values:

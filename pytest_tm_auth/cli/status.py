@@ -4,16 +4,15 @@ and which providers a run with this shell's settings gives each one to."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
-from pytest_tm_auth.cli.main import say
 from pytest_tm_auth.store.base import StoreError
 from pytest_tm_auth.store.keyring_secrets import KeyringSecrets
 from pytest_tm_auth.store.keyring_store import describe
 from pytest_tm_auth.store.stored_index import Stored
 
 
-def status() -> int:
+def status(args: argparse.Namespace) -> Iterator[str]:
     from pytest_tm_auth.store.stored_index import StoredIndex
 
     index = StoredIndex.of()
@@ -23,13 +22,13 @@ def status() -> int:
     secrets: KeyringSecrets | None = None
     try:
         secrets = KeyringSecrets()
-        say(f"keyring: {describe(secrets.backend)}")
+        yield f"keyring: {describe(secrets.backend)}"
     except StoreError as error:
-        say(f"keyring: not available: {error}")
+        yield f"keyring: not available: {error}"
     entries = index.entries()
-    say(f"index: {index.path}")
+    yield f"index: {index.path}"
     if not entries:
-        say("nothing stored")
+        yield "nothing stored"
     serving = users_here() if entries else None
     for entry in entries:
         found = state(secrets, entry.setting, entry.site)
@@ -37,8 +36,7 @@ def status() -> int:
         others = [name for name in serving(entry) if name not in entry.providers] if serving else []
         if others:  # logout of those that stored it alone removes it: say who else uses it
             found += f"; {' and '.join(others)} use{'s' * (len(others) == 1)} it too"
-        say(f"{providers}: {entry.setting.upper()} for {entry.site} ({found})")
-    return 0
+        yield f"{providers}: {entry.setting.upper()} for {entry.site} ({found})"
 
 
 def users_here() -> Callable[[Stored], list[str]] | None:

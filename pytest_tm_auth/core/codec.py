@@ -87,6 +87,7 @@ def encode_failure(failure: TmAuthError, scrub: Callable[[str], str]) -> Data:
             "problem": scrub(failure.problem),
             "fix": scrub(failure.fix),
             "status": failure.status,
+            "refused": failure.credentials_refused,
         }
     return data
 
@@ -103,6 +104,7 @@ def decode_failure(data: Mapping[str, Any]) -> TmAuthError:
             str(data.get("problem", "")),
             fix=str(data.get("fix", "")),
             status=status if isinstance(status, int) else None,
+            credentials_refused=data.get("refused") is True,
         )
         error.args = (message,)  # a subclass may have worded it its own way
     elif kind == "missing":

@@ -54,3 +54,23 @@ class AuthError(TmAuthError):
         if fix:
             message += f" — {fix}"
         super().__init__(message)
+
+    def derived(
+        self,
+        *,
+        provider: str | None = None,
+        url: str | None = None,
+        problem: str | None = None,
+        fix: str | None = None,
+    ) -> AuthError:
+        """This failure told another way (another provider, URL, problem or fix), with every
+        mark it carries: its status, and whether the credentials themselves were refused (the
+        mark that keeps other providers from trying an account towards Jira's lock)."""
+        return AuthError(
+            self.provider if provider is None else provider,
+            self.url if url is None else url,
+            self.problem if problem is None else problem,
+            fix=self.fix if fix is None else fix,
+            status=self.status,
+            credentials_refused=self.credentials_refused,
+        )

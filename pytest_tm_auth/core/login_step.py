@@ -128,14 +128,7 @@ class Configured:
             fix += f"{'; ' * bool(fix)}{' and '.join(hooked)} came {said}"
         if fix == failure.fix:
             return failure
-        return AuthError(
-            failure.provider,
-            failure.url,
-            failure.problem,
-            fix=fix,
-            status=failure.status,
-            credentials_refused=failure.credentials_refused,
-        )
+        return failure.derived(fix=fix)
 
     def adopt(self, target: Target) -> None:
         """Use a target decided elsewhere (by the xdist controller's hook)."""
@@ -357,10 +350,8 @@ class LoginStep:
 
 def not_tried(provider: Provider, target: Target, refused: AuthError) -> AuthError:
     """The failure of a provider whose account another provider just had refused."""
-    return AuthError(
-        provider.title,
-        target.url,
-        f"not tried: the same credentials were just refused ({refused.problem})",
-        fix=refused.fix,
-        status=refused.status,
+    return refused.derived(
+        provider=provider.title,
+        url=target.url,
+        problem=f"not tried: the same credentials were just refused ({refused.problem})",
     )

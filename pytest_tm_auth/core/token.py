@@ -111,11 +111,7 @@ class Token:
         an empty string when unknown (or not a time a calendar can show)."""
         if self.expires_at is None or not sane_time(self.expires_at):
             return ""
-        moment = datetime.fromtimestamp(self.expires_at, tz=timezone.utc)
-        today = datetime.fromtimestamp(time.time() if now is None else now, tz=timezone.utc)
-        if moment.date() != today.date():
-            return f"expires {utc_time(self.expires_at)}"
-        return f"expires {moment:%H:%M} UTC"
+        return f"expires {utc_time(self.expires_at, today=time.time() if now is None else now)}"
 
     def has_expired(self, now: float | None = None) -> bool:
         """True when the token's own expiry is already past."""
@@ -131,9 +127,13 @@ class Token:
         return unsendable(str(self.value))
 
 
-def utc_time(moment: float) -> str:
-    """``2026-12-10 14:02 UTC``: how every message shows a moment."""
-    return f"{datetime.fromtimestamp(moment, tz=timezone.utc):%Y-%m-%d %H:%M} UTC"
+def utc_time(moment: float, *, today: float | None = None) -> str:
+    """``2026-12-10 14:02 UTC``: how every message shows a moment (the one date formatter);
+    ``14:02 UTC`` when it falls on the same UTC day as ``today``."""
+    shown = datetime.fromtimestamp(moment, tz=timezone.utc)
+    if today is not None and shown.date() == datetime.fromtimestamp(today, tz=timezone.utc).date():
+        return f"{shown:%H:%M} UTC"
+    return f"{shown:%Y-%m-%d %H:%M} UTC"
 
 
 def time_left(seconds: float) -> str:

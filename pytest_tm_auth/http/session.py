@@ -77,11 +77,8 @@ class Transport:
         """A session for one login at ``url``; a network error in it becomes an AuthError."""
         session = self.session(login=True)
         try:
-            yield session
-        except (requests.RequestException, UnicodeError) as error:
-            from pytest_tm_auth.http.network import explain_exception
-
-            raise explain_exception(title, url, error) from None
+            with explained(title, url):
+                yield session
         finally:
             session.close()
 
@@ -89,6 +86,23 @@ class Transport:
         """What the login session's retries did, for the summary."""
         log = getattr(http, "retries", None)
         return log.describe() if isinstance(log, RetryLog) else ""
+
+
+#: What a login's HTTP calls answer: providers type against it without importing requests.
+Response = requests.Response
+
+
+@contextlib.contextmanager
+def explained(title: str, url: str) -> Iterator[None]:
+    """The one boundary where requests' exceptions stop: within, a request that got no
+    answer (timeout, TLS, DNS, refused, dropped) or a credential that cannot be sent becomes
+    the :class:`~pytest_tm_auth.core.errors.AuthError` that names ``url`` and the cause."""
+    try:
+        yield
+    except (requests.RequestException, UnicodeError) as error:
+        from pytest_tm_auth.http.network import explain_exception  # loaded on failure only
+
+        raise explain_exception(title, url, error) from None
 
 
 class NoAuth(AuthBase):

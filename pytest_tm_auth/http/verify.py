@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import requests
-
 from pytest_tm_auth.core.errors import AuthError
 from pytest_tm_auth.core.provider import Login
 from pytest_tm_auth.core.token import Token
 from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.http.auth import FixedToken, TokenAuth
 from pytest_tm_auth.http.diagnose import Adviser, check_login_answer
+from pytest_tm_auth.http.session import explained
 
 
 def verify_token(
@@ -45,12 +44,8 @@ def verify_token(
             fix=f"copy {_named(login, token)} again from its source: keys and tokens are "
             "plain ASCII",
         )
-    try:
+    with explained(login.provider.title, url):
         response = login.http.get(url, params=params, auth=TokenAuth(FixedToken(token)))
-    except requests.RequestException as error:
-        from pytest_tm_auth.http.network import explain_exception  # loaded on failure only
-
-        raise explain_exception(login.provider.title, url, error) from None
     with response:
         check_login_answer(
             login.provider.title,

@@ -59,13 +59,7 @@ def datacenter_login(
         )
     except AuthError as error:
         if error.credentials_refused and _cloud_site(login):
-            raise AuthError(
-                error.provider,
-                error.url,
-                error.problem,
-                fix=CLOUD_SITE_FIX,
-                status=error.status,
-            ) from None
+            raise error.derived(fix=CLOUD_SITE_FIX) from None
         raise
 
 
@@ -74,7 +68,8 @@ def _cloud_site(login: Login) -> bool:
 
     Asked once, without credentials, only for a refused login that a Cloud site explains.
     """
-    import requests
+    from pytest_tm_auth.http.diagnose import answer_json
+    from pytest_tm_auth.http.session import explained
 
     values = login.values
     username = values.text(atlassian.USERNAME.name) or ""
@@ -82,11 +77,9 @@ def _cloud_site(login: Login) -> bool:
     if "@" not in username or atlassian.is_cloud_site(site):
         return False
     url = f"{site.rstrip('/')}/rest/api/2/serverInfo"
-    from pytest_tm_auth.http.diagnose import answer_json
-
     try:
-        with login.http.get(url) as response:
+        with explained(login.provider.title, url), login.http.get(url) as response:
             data = answer_json(response) if response.ok else None
-    except requests.RequestException:
+    except AuthError:  # no answer: nothing says it is a Cloud site
         return False
     return isinstance(data, dict) and data.get("deploymentType") == "Cloud"

@@ -50,17 +50,13 @@ def cloud_id_of(login: Login) -> str:
     Anything but a JSON object with a ``cloudId`` text is an :class:`AuthError` quoting what
     answered, with the setting that avoids the request.
     """
-    import requests
+    from pytest_tm_auth.http.diagnose import answer_json
+    from pytest_tm_auth.http.session import explained
 
     url = f"{login.target.url.rstrip('/')}/{TENANT_INFO}"
     fix = f"set {CLOUD_ID.option} ({CLOUD_ID.env}) to the site's cloud id"
-    try:
+    with explained(login.provider.title, url):
         response = login.http.get(url)
-    except requests.RequestException as error:
-        from pytest_tm_auth.http.network import explain_exception
-
-        raise explain_exception(login.provider.title, url, error) from None
-    from pytest_tm_auth.http.diagnose import answer_json
 
     with response:
         status = response.status_code

@@ -117,24 +117,18 @@ class Jira(JiraAccount):
         try:
             cloud_id = gateway.cloud_id_of(login)
         except AuthError as unknown:
-            raise AuthError(
-                site_refusal.provider,
-                site_refusal.url,
-                f"{site_refusal.problem}; the API gateway was not tried ({unknown.url} "
-                f"answered {unknown.problem})",
-                fix=site_refusal.fix,
-                status=401,
+            raise site_refusal.derived(
+                problem=f"{site_refusal.problem}; the API gateway was not tried ({unknown.url} "
+                f"answered {unknown.problem})"
             ) from None
         moved = gateway.through_gateway(login.target, login.values, cloud_id)
         try:
             _check(login._replace(target=moved), token)
         except AuthError as refused:
-            raise AuthError(
-                site_refusal.provider,
-                site_refusal.url,
-                f"{site_refusal.problem}; through the API gateway too ({refused.problem})",
-                fix=refused.fix,
-                status=refused.status,
+            # the gateway's refusal (its fix, status and marks), told at the site
+            raise refused.derived(
+                url=site_refusal.url,
+                problem=f"{site_refusal.problem}; through the API gateway too ({refused.problem})",
             ) from None
         login.relocate(moved)
         return token

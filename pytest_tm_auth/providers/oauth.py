@@ -18,11 +18,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pytest_tm_auth.core.errors import AuthError
 from pytest_tm_auth.providers.atlassian import CLIENT_ID, CLIENT_SECRET, OAUTH_URL
 
-if TYPE_CHECKING:
-    import requests
-
+if TYPE_CHECKING:  # types only: requests itself is imported by http/ alone
     from pytest_tm_auth.core.provider import Login
     from pytest_tm_auth.core.token import Token
+    from pytest_tm_auth.http.session import Response
 
 CLOUD_TOKEN_URL = "https://auth.atlassian.com/oauth/token"
 DATACENTER_TOKEN_PATH = "rest/oauth2/latest/token"
@@ -40,7 +39,7 @@ BAD_REQUEST_FIX = (
 LIFETIME_FALLBACK = 3600.0  # "usually 1 hour" when an answer gives no expires_in
 
 
-class Issued(NamedTuple):
+class AccessGrant(NamedTuple):
     """An access token as the endpoint issued it, before each provider wraps it."""
 
     value: str
@@ -64,8 +63,8 @@ class Grants:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._issued: dict[tuple[str, str, str], Issued] = {}
-        self._given: dict[tuple[str, str, str, str], Issued] = {}
+        self._granted: dict[tuple[str, str, str], AccessGrant] = {}
+        self._given: dict[tuple[str, str, str, str], AccessGrant] = {}
         #: Token requests made, for tests and the curious.
         self.requests = 0
 
@@ -79,36 +78,34 @@ class Grants:
         key = (url, client, secret)
         name = login.provider.name
         with self._lock:
-            issued = self._issued.get(key)
-            fresh_enough = issued is not None and issued.expires_at - RENEW_BEFORE_EXPIRY > (
+            grant = self._granted.get(key)
+            fresh_enough = grant is not None and grant.expires_at - RENEW_BEFORE_EXPIRY > (
                 time.time()
             )
             given = (url, client, secret, name)
-            if issued is None or not fresh_enough or self._given.get(given) == issued:
-                issued = self._fetch(login, url, client, secret, cloud=cloud)
-                self._issued[key] = issued
-            self._given[given] = issued
-        return Token.bearer(name, issued.value, issued.expires_at)
+            if grant is None or not fresh_enough or self._given.get(given) == grant:
+                grant = self._fetch(login, url, client, secret, cloud=cloud)
+                self._granted[key] = grant
+            self._given[given] = grant
+        return Token.bearer(name, grant.value, grant.expires_at)
 
-    def _fetch(self, login: Login, url: str, client: str, secret: str, *, cloud: bool) -> Issued:
-        import requests
+    def _fetch(
+        self, login: Login, url: str, client: str, secret: str, *, cloud: bool
+    ) -> AccessGrant:
+        from pytest_tm_auth.http.session import explained
 
         self.requests += 1
         body = {"grant_type": "client_credentials", "client_id": client, "client_secret": secret}
-        try:
+        with explained(login.provider.title, url):
             if cloud:  # the JSON body of Atlassian's OAuth 2.0 docs; audience as one client sends
                 response = login.http.post(url, json={**body, "audience": "api.atlassian.com"})
             else:  # Jira Data Center documents a form
                 response = login.http.post(url, data=body)
-        except requests.RequestException as error:
-            from pytest_tm_auth.http.network import explain_exception
-
-            raise explain_exception(login.provider.title, url, error) from None
         with response:
             return read_answer(login.provider.title, url, response)
 
 
-def read_answer(title: str, url: str, response: requests.Response) -> Issued:
+def read_answer(title: str, url: str, response: Response) -> AccessGrant:
     """The access token and its expiry from a token endpoint's answer, or an AuthError."""
     from pytest_tm_auth.core.text import inert
     from pytest_tm_auth.http.diagnose import answer_json, check_login_answer
@@ -147,4 +144,4 @@ def read_answer(title: str, url: str, response: requests.Response) -> Issued:
         lifetime = int(lifetime)
     if isinstance(lifetime, bool) or not isinstance(lifetime, (int, float)) or lifetime <= 0:
         lifetime = LIFETIME_FALLBACK
-    return Issued(value.strip(), time.time() + min(float(lifetime), 366 * 86400.0))
+    return AccessGrant(value.strip(), time.time() + min(float(lifetime), 366 * 86400.0))

@@ -134,22 +134,17 @@ class Xray(atlassian.JiraAccount):
 
     def _exchange(self, login: Login) -> Token:
         """POST the API key to ``/api/v2/authenticate``; the answer is the JWT as a JSON string."""
-        import requests
-
         from pytest_tm_auth.core.token import Token
         from pytest_tm_auth.http.diagnose import answer_json, check_login_answer
+        from pytest_tm_auth.http.session import explained
 
         url = join(login.target.api_url, "authenticate")
         body = {
             "client_id": login.values.text(CLIENT_ID.name),
             "client_secret": login.values.text(CLIENT_SECRET.name),
         }
-        try:
+        with explained(self.title, url):
             response = login.http.post(url, json=body)
-        except requests.RequestException as error:
-            from pytest_tm_auth.http.network import explain_exception
-
-            raise explain_exception(self.title, url, error) from None
         with response:
             check_login_answer(
                 self.title,

@@ -1,19 +1,20 @@
 """Every setting and provider of the run, collected as plugins register them.
 
 Each setting becomes an option in the ``tm-auth`` help group (its help names the
-environment variable) and an ini key, declared once.
+environment variable) and an ini key, declared once. :func:`option_arguments` is how a
+setting is an option, in ``pytest --help`` and ``pytest-tm-auth login --help`` alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, TypeGuard
-
-import pytest
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from pytest_tm_auth.core.values import Setting
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the command's help reads option_arguments without importing pytest
+    import pytest
+
     from pytest_tm_auth.core.provider import Provider
 
 GROUP = "tm-auth"
@@ -36,7 +37,7 @@ class Catalog:
             if known is setting:
                 continue
             if known is not None:
-                raise pytest.UsageError(f"tm-auth setting {setting.name!r} is declared twice")
+                raise _usage(f"tm-auth setting {setting.name!r} is declared twice")
             self.settings[setting.name] = setting
             self._declare(setting)
 
@@ -45,7 +46,7 @@ class Catalog:
         providers = list(providers or ())
         if providers and self.closed:
             names = ", ".join(repr(getattr(p, "name", p)) for p in providers)
-            raise pytest.UsageError(
+            raise _usage(
                 f"tm-auth provider {names} was added after startup, by a conftest.py that pytest "
                 "loaded during collection: add it from the rootdir's conftest.py (or one in a "
                 "directory given on the command line, or a plugin)"
@@ -53,11 +54,9 @@ class Catalog:
         for provider in providers:
             name = getattr(provider, "name", None)
             if not _is_provider_name(name):
-                raise pytest.UsageError(
-                    f"tm-auth provider name must be lowercase letters/digits: {name!r}"
-                )
+                raise _usage(f"tm-auth provider name must be lowercase letters/digits: {name!r}")
             if name in self.providers:
-                raise pytest.UsageError(f"tm-auth provider {name!r} is added twice")
+                raise _usage(f"tm-auth provider {name!r} is added twice")
             settings = getattr(provider, "settings", None)
             # A Setting is a tuple too: `settings = (Setting(...))` lacks its comma.
             if (
@@ -65,13 +64,13 @@ class Catalog:
                 or isinstance(settings, (Setting, str))
                 or not all(isinstance(setting, Setting) for setting in settings)
             ):
-                raise pytest.UsageError(
+                raise _usage(
                     f"tm-auth provider {name!r}: settings must be a tuple of Setting objects "
                     "(a single one needs a trailing comma: `settings = (Setting(...),)`)"
                 )
             for setting in provider.settings:
                 if not setting.name.startswith(name + "_") and setting.name not in self.settings:
-                    raise pytest.UsageError(
+                    raise _usage(
                         f"tm-auth provider {name!r}: setting {setting.name!r} must start with "
                         f"{name + '_'!r}"
                     )
@@ -79,30 +78,34 @@ class Catalog:
             self.providers[name] = provider
 
     def _declare(self, setting: Setting) -> None:
-        help_text = f"{setting.help} [env {setting.env}]"
-        if setting.flag:
-            self._group.addoption(
-                setting.option,
-                action="store_true",
-                default=None,
-                dest=setting.name,
-                help=help_text,
-            )
-        else:
-            self._group.addoption(
-                setting.option,
-                default=None,
-                dest=setting.name,
-                metavar=_metavar(setting),
-                help=help_text,
-            )
+        self._group.addoption(setting.option, **option_arguments(setting))
         self._parser.addini(setting.ini, f"{setting.help} (tm-auth)", type="string")
 
 
-def _metavar(setting: Setting) -> str:
+def option_arguments(setting: Setting) -> dict[str, Any]:
+    """The option's arguments for argparse (pytest's ``addoption`` takes the same): unset
+    by default, so the environment and ini still count; the help names the variable."""
+    arguments: dict[str, Any] = {
+        "default": None,
+        "dest": setting.name,
+        "help": f"{setting.help} [env {setting.env}]",
+    }
+    if setting.flag:
+        return {**arguments, "action": "store_true"}
+    return {**arguments, "metavar": metavar(setting)}
+
+
+def metavar(setting: Setting) -> str:
+    """``{cloud,datacenter,auto}`` for a choice, else the setting's own, else ``VALUE``."""
     if setting.choices:
         return "{" + ",".join(setting.choices) + "}"
     return setting.metavar or ("SECRET" if setting.secret else "VALUE")
+
+
+def _usage(message: str) -> Exception:
+    import pytest
+
+    return pytest.UsageError(message)
 
 
 def _is_provider_name(name: object) -> TypeGuard[str]:

@@ -103,3 +103,19 @@ def test_one_token_request_for_every_provider_and_a_fresh_one_for_a_renewal() ->
     assert str(renewed.value) == "token-2"
     assert str(grants.token(login("z", http), "https://t", cloud=False).value) == "token-2"
     assert http.posts == 2
+
+
+def test_a_derived_failure_keeps_every_mark() -> None:
+    """A 403 CAPTCHA refusal told another way stays a refusal of the credentials."""
+    refused = AuthError(
+        "Jira", "http://127.0.0.1/myself", "HTTP 403", status=403, credentials_refused=True
+    )
+    told = refused.derived(provider="Xray", problem="not tried", fix="log in once")
+    assert (told.provider, told.url, told.problem, told.fix) == (
+        "Xray",
+        "http://127.0.0.1/myself",
+        "not tried",
+        "log in once",
+    )
+    assert (told.status, told.credentials_refused) == (403, True)
+    assert str(told) == "Xray login failed at http://127.0.0.1/myself: not tried — log in once"

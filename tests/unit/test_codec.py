@@ -75,8 +75,9 @@ def test_a_target_round_trips_and_malformed_ones_decode_to_nothing() -> None:
         MissingCredentials("Xray credentials not set"),
         ConfigError("Invalid value"),
         TmAuthError("a hook failed"),
+        AuthError("Jira", "https://j.invalid", "HTTP 403", status=403, credentials_refused=True),
     ],
-    ids=["auth", "missing", "config", "other"],
+    ids=["auth", "missing", "config", "other", "captcha"],
 )
 def test_a_failure_round_trips_with_its_kind_and_message(failure: TmAuthError) -> None:
     data = json.loads(json.dumps(encode_failure(failure, str)))
@@ -87,7 +88,10 @@ def test_a_failure_round_trips_with_its_kind_and_message(failure: TmAuthError) -
     assert str(decoded) == str(failure)
     if isinstance(failure, AuthError):
         assert isinstance(decoded, AuthError)
-        assert (decoded.status, decoded.fix, decoded.problem) == (401, "check it", "HTTP 401: no")
+        marks = ("status", "fix", "problem", "provider", "url", "credentials_refused")
+        assert [getattr(decoded, mark) for mark in marks] == [
+            getattr(failure, mark) for mark in marks
+        ]
 
 
 def test_an_encoded_failure_is_scrubbed() -> None:
