@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pytest_tm_auth.core.errors import AuthError, ConfigError, MissingCredentials, TmAuthError
     from pytest_tm_auth.core.provider import Login, Provider, Target, missing
-    from pytest_tm_auth.core.secret import Secret
     from pytest_tm_auth.core.token import Token
     from pytest_tm_auth.core.urls import api_base
+    from pytest_tm_auth.core.values import Secret, Setting, Values
     from pytest_tm_auth.http.verify import verify_token
-    from pytest_tm_auth.run.registry import TmAuth
+    from pytest_tm_auth.run.startup import TmAuth
     from pytest_tm_auth.run.warnings import (
         CommonWordSecretWarning,
         DebugTraceWarning,
@@ -28,8 +28,7 @@ if TYPE_CHECKING:
         TokenExpiryWarning,
         TokenStoreWarning,
     )
-    from pytest_tm_auth.settings.model import Setting, Values
-    from pytest_tm_auth.settings.site import site_url
+    from pytest_tm_auth.settings.run_wide import site_url
 
 #: Where each public name lives.
 _HOMES = {
@@ -41,11 +40,11 @@ _HOMES = {
     "Provider": "core.provider",
     "Target": "core.provider",
     "missing": "core.provider",
-    "Secret": "core.secret",
+    "Secret": "core.values",
     "Token": "core.token",
     "api_base": "core.urls",
     "verify_token": "http.verify",
-    "TmAuth": "run.registry",
+    "TmAuth": "run.startup",
     "InsecureTransportWarning": "run.warnings",
     "SecretInIniWarning": "run.warnings",
     "TmAuthWarning": "run.warnings",
@@ -55,9 +54,9 @@ _HOMES = {
     "CommonWordSecretWarning": "run.warnings",
     "DebugTraceWarning": "run.warnings",
     "ExpiringCredentialWarning": "run.warnings",
-    "Setting": "settings.model",
-    "Values": "settings.model",
-    "site_url": "settings.site",
+    "Setting": "core.values",
+    "Values": "core.values",
+    "site_url": "settings.run_wide",
 }
 
 __all__ = [

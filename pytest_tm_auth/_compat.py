@@ -14,7 +14,7 @@ from typing import TextIO
 import pytest
 
 # At the top, not in mask_parametrize: an import statement there runs for every test function.
-from pytest_tm_auth.core.secret import Secret
+from pytest_tm_auth.core.values import Secret
 
 #: pytest's log handlers: captured per test (caplog, report), ``--log-cli-level``, ``--log-file``.
 LOG_HANDLERS = ("caplog_handler", "report_handler", "log_cli_handler", "log_file_handler")

@@ -25,9 +25,9 @@ if TYPE_CHECKING:
     import requests
 
     from pytest_tm_auth.core.provider import Login, Provider
-    from pytest_tm_auth.core.secret import Secret
     from pytest_tm_auth.core.token import Token
-    from pytest_tm_auth.run.registry import TmAuth
+    from pytest_tm_auth.core.values import Secret
+    from pytest_tm_auth.run.startup import TmAuth
 
 STARTUP = pytest.StashKey[Startup]()
 #: Each run's catalog, made when its options are added, by its plugin manager: not a plugin,
@@ -79,11 +79,11 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None
         catalog = CATALOGS.get(early_config.pluginmanager)
         if cause is not None and catalog is not None:
             from pytest_tm_auth.core.scrub import Scrubber
-            from pytest_tm_auth.run.scrubbed import scrub_exception
+            from pytest_tm_auth.run import modes
 
             scrubber = Scrubber()
             scrubber.add(*(os.environ.get(s.env) for s in catalog.settings.values() if s.secret))
-            scrub_exception(cause, scrubber.scrub)
+            modes.scrub_early_failure(cause, scrubber)
         raise
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_tm_auth.settings.model import Setting
+from pytest_tm_auth.core.values import Setting
 from pytest_tm_auth.settings.resolve import Sources, resolve
 
 CHANGELOG = (Path(__file__).resolve().parent.parent / "CHANGELOG.md").read_text(encoding="utf-8")

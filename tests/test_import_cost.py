@@ -129,7 +129,7 @@ def test_login_time_and_reporter_modules_wait_for_their_use(
     """The Data Center login waits for a Data Center login, the allure-pytest redaction for
     allure-pytest writing results: a Cloud run without ``--alluredir`` imports neither,
     though a secret is set and allure-pytest is loaded."""
-    waiting = ("pytest_tm_auth.providers.datacenter", "pytest_tm_auth.run.allure")
+    waiting = ("pytest_tm_auth.providers.datacenter", "pytest_tm_auth.run.redaction.allure")
     pytester.makepyfile(
         test_inner=REPORT_HEAVY_MODULES.replace(f"HEAVY = {HEAVY!r}", f"HEAVY = {waiting!r}")
     )
@@ -139,7 +139,7 @@ def test_login_time_and_reporter_modules_wait_for_their_use(
         assert heavy_modules_at_test_time(result) == []
     # Writing allure results, its redaction joins (what the leak matrix relies on).
     result = pytester.runpytest_subprocess(*quiet, f"--alluredir={pytester.path / 'allure'}")
-    assert heavy_modules_at_test_time(result) == ["pytest_tm_auth.run.allure"]
+    assert heavy_modules_at_test_time(result) == ["pytest_tm_auth.run.redaction.allure"]
 
 
 def test_a_secret_in_the_keyring_is_read_only_by_a_login(
@@ -165,3 +165,45 @@ def test_a_secret_in_the_keyring_is_read_only_by_a_login(
     result = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider", "-p", "no:xdist")
     assert "keyring" in heavy_modules_at_test_time(result)
     assert sandbox.count("xray.authenticate", status=200) == 2  # the command's, the run's
+
+
+#: The package's own modules (packages included) a run with credentials set and the header
+#: shown imports by test time, and how many more its first Xray Cloud login adds. pytest
+#: reads each through its assertion-rewriting hook in an installed wheel: a few hundred
+#: microseconds apiece, paid by every run. Raise these only for a reason.
+START_MODULES = 38
+FIRST_LOGIN_MODULES = 7
+
+#: A test module that reports the package's own modules the run has imported by test time.
+REPORT_OWN_MODULES = """
+    import json
+    import sys
+
+    def test_report_own_modules():
+        own = sorted(name for name in sys.modules if name.startswith("pytest_tm_auth"))
+        print("OWN=" + json.dumps(own))
+"""
+
+
+def own_modules_at_test_time(pytester: pytest.Pytester, fixture: str = "") -> set[str]:
+    """The package's modules (packages included) an inner run had imported by test time."""
+    pytester.makepyfile(test_inner=REPORT_OWN_MODULES.replace("modules():", f"modules({fixture}):"))
+    result = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider", "-p", "no:xdist")
+    result.assert_outcomes(passed=1)
+    found = re.search(r"OWN=(\[.*?\])", result.stdout.str())
+    assert found is not None, result.stdout.str()
+    return set(json.loads(found.group(1)))
+
+
+def test_a_run_and_its_first_login_import_few_modules_of_ours(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    """Counted, not timed: the start-up set, and what the first login adds to it."""
+    at_start = own_modules_at_test_time(pytester)
+    after_login = own_modules_at_test_time(pytester, "xray_session")
+    assert "pytest_tm_auth.run.startup" in at_start  # the probe sees the plugin at work
+    assert len(at_start) <= START_MODULES, sorted(at_start)
+    added = after_login - at_start
+    assert "pytest_tm_auth.http.session" in added
+    assert len(added) <= FIRST_LOGIN_MODULES, sorted(added)
+    assert cloud_env.count("xray.authenticate") == 1

@@ -28,10 +28,12 @@ ALLOWED = {
     "store": {"core"},
     "providers": {"core", "settings", "http"},
     "run": {"core", "settings", "http", "store", "providers", "_compat", "sandbox"},
+    # Reserved: what collects a run's test outcomes and sends them after it (see CONTRIBUTING).
+    "results": {"core", "settings", "http", "store", "providers", "run", "_compat"},
     "sandbox": set(),
     "_compat": {"core"},
     "hookspecs": set(),
-    "plugin": {"core", "settings", "run", "providers", "hookspecs", "_compat"},
+    "plugin": {"core", "settings", "run", "results", "providers", "hookspecs", "_compat"},
     "cli": {"core", "settings", "store", "providers", "run"},
     "__main__": {"cli"},
     "__init__": {"core", "settings", "http", "run"},
@@ -39,6 +41,13 @@ ALLOWED = {
 #: Packages of the outside world that the rooms without pytest or HTTP must not import.
 PURE = {"core": {"pytest", "_pytest", "pluggy", "requests", "urllib3"}}
 PURE["settings"] = PURE["core"]
+#: Modules outside the pure rooms held to the same rule: the broker's desk and channel.
+PURE_MODULES = ("pytest_tm_auth.run.xdist.lease", "pytest_tm_auth.run.xdist.channel")
+#: The only room that may import the HTTP libraries.
+HTTP_LIBRARIES = {"requests", "urllib3"}
+#: The run's wings: plugin objects a flag turns on, imported only by the registrar.
+REGISTRAR = "pytest_tm_auth.run.modes"
+WINGS = ("pytest_tm_auth.run.modes", "pytest_tm_auth.run.redaction", "pytest_tm_auth.run.xdist")
 
 
 def modules() -> list[Path]:
@@ -158,8 +167,10 @@ def test_no_module_imports_itself_back_at_import_time() -> None:
 
 
 def test_the_pure_rooms_load_without_pytest_or_requests() -> None:
-    """In a fresh interpreter: every module of core and settings, and nothing of the outside."""
+    """In a fresh interpreter: every module of core and settings, the broker's desk and
+    channel, and nothing of the outside."""
     names = [module_name(path) for path in modules() if room(module_name(path)) in PURE]
+    names += PURE_MODULES
     code = (
         "import sys\n"
         f"for name in {names!r}: __import__(name)\n"
@@ -224,3 +235,74 @@ def test_the_stand_in_imports_nothing_back() -> None:
         for path in stand_in
     }
     assert circle(graph) is None
+
+
+def graph_of(paths: list[Path]) -> dict[str, set[str]]:
+    """Each module's own imports, wherever they are written (see :func:`every_import`)."""
+    return {
+        module_name(path): {
+            target
+            for imported in every_import(path)
+            if (target := own(imported)) and target not in (module_name(path), "pytest_tm_auth")
+        }
+        for path in paths
+    }
+
+
+def test_no_import_closes_a_circle() -> None:
+    """In the whole package, no import leads back to its module: not one at module level,
+    not one inside a function that runs later, not one written for the type checker."""
+    assert circle(graph_of(modules())) is None
+
+
+def wing_of(name: str) -> str | None:
+    return next((wing for wing in WINGS if name.startswith(wing + ".")), None)
+
+
+def test_wings_import_the_run_root_only_and_only_the_registrar_imports_them() -> None:
+    """``run/modes/``, ``run/redaction/`` and ``run/xdist/`` build on the run root; none imports
+    another wing or the registrar, and no module outside a wing imports one but the registrar,
+    which does so only inside the function that needs it."""
+    for name, imported in graph_of(modules()).items():
+        here = wing_of(name)
+        for target in imported:
+            there = wing_of(target)
+            if here is not None:
+                assert target != REGISTRAR, f"{name} imports the registrar back"
+                assert there in (None, here), f"{name} imports {target}, of another wing"
+            elif there is not None:
+                assert name == REGISTRAR, f"{name} imports {target}: only the registrar may"
+    registrar = PACKAGE / "run" / "modes" / "__init__.py"
+    for imported_name, top_level in imports_of(registrar):
+        wing_module = own(imported_name)
+        at_once = top_level and wing_module is not None and wing_of(wing_module) is not None
+        assert not at_once, f"the registrar imports {wing_module} at import time"
+
+
+def test_only_http_imports_the_http_libraries() -> None:
+    """Counting every import that runs (at module level or in a function); one written for
+    the type checker names a type and loads nothing."""
+    for path in modules():
+        name = module_name(path)
+        if room(name) == "http":
+            continue
+        found = {imported.partition(".")[0] for imported, _ in imports_of(path)}
+        assert not found & HTTP_LIBRARIES, f"{name} imports {sorted(found & HTTP_LIBRARIES)}"
+
+
+def test_the_desk_and_channel_import_neither_pytest_nor_requests() -> None:
+    for name in PURE_MODULES:
+        path = PACKAGE.joinpath(*name.split(".")[1:]).with_suffix(".py")
+        found = {imported.partition(".")[0] for imported in every_import(path)}
+        assert not found & PURE["core"], f"{name} imports {sorted(found & PURE['core'])}"
+
+
+def test_module_names_are_unique() -> None:
+    """One name, one module, outside the stand-in (a program of its own, served by the same
+    package, whose services are named after the services the providers reach)."""
+    names = [
+        path.name
+        for path in modules()
+        if path.name not in ("__init__.py", "__main__.py") and room(module_name(path)) != "sandbox"
+    ]
+    assert sorted(name for name in set(names) if names.count(name) > 1) == []

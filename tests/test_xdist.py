@@ -153,7 +153,7 @@ def test_workers_use_the_controllers_stand_in(pytester: pytest.Pytester) -> None
             answer = xray_session.post("graphql", json={"query": "{ getTests(limit:1) { total } }"})
             assert answer.status_code == 200, answer.text
             state = tm_auth.state("xray")
-            with open(f"logins-{state.logins}-{state.outcome.how}.txt", "w"):
+            with open(f"login-{state.outcome.how}.txt", "w"):
                 pass
         """
     )
@@ -163,8 +163,8 @@ def test_workers_use_the_controllers_stand_in(pytester: pytest.Pytester) -> None
     result.assert_outcomes(passed=6)
     # One worker logged in at the controller's stand-in for both; a token from another
     # stand-in would have been refused and renewed.
-    seen = sorted(path.name for path in pytester.path.glob("logins-*.txt"))
-    assert seen == ["logins-0-shared from the controller.txt", "logins-1-logged in.txt"]
+    seen = sorted(path.name for path in pytester.path.glob("login-*.txt"))
+    assert seen == ["login-logged in.txt", "login-shared from the controller.txt"]
     result.stdout.fnmatch_lines(["xray: authenticated in * s*, shared with 2 workers"])
     result.stdout.no_fnmatch_line("*renewed*")
 
@@ -204,7 +204,7 @@ def test_credentials_hook_runs_once_in_the_controller(
 def test_plugin_imports_without_xdist() -> None:
     code = (
         "import sys; sys.modules['xdist'] = None; "
-        "import pytest_tm_auth.plugin, pytest_tm_auth.run.xdist; print('ok')"
+        "import pytest_tm_auth.plugin, pytest_tm_auth.run.xdist.sharing; print('ok')"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stderr

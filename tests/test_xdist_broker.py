@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_tm_auth.core.channel import Server
+from pytest_tm_auth.run.xdist.channel import Server
 from pytest_tm_auth.sandbox import Sandbox
 
 USES_XRAY = """

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 from pytest_tm_auth.cli.settings import all_settings, command_values, providers
 from pytest_tm_auth.core.errors import ConfigError, MissingCredentials, TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
-from pytest_tm_auth.run.checks import check_transport
+from pytest_tm_auth.core.values import KEYRING, Setting, Source, Values
+from pytest_tm_auth.run.preflight import check_transport
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.stored import target_if_stored
-from pytest_tm_auth.settings.model import KEYRING, Setting, Source, Values
 from pytest_tm_auth.store.base import StoreError
 from pytest_tm_auth.store.keyring_secrets import KeyringSecrets
 from pytest_tm_auth.store.keyring_store import NoKeyring

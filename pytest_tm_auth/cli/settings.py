@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pytest_tm_auth.core.provider import Provider
+from pytest_tm_auth.core.values import Setting, Values
 from pytest_tm_auth.run.catalog import option_arguments
-from pytest_tm_auth.settings.dotenv import env_files, with_env_files
-from pytest_tm_auth.settings.model import Setting, Values
-from pytest_tm_auth.settings.resolve import Sources, resolve
+from pytest_tm_auth.settings.resolve import Sources, env_files, resolve, with_env_files
 from pytest_tm_auth.settings.run_wide import (
     ALLOW_HTTP,
     CA_BUNDLE,

@@ -66,29 +66,30 @@ def _nothing() -> None:
     return None
 
 
-def _ignore(_token: Token) -> None:
+def _ignore(*_secrets: str) -> None:
     return None
 
 
 class TokenCache:
     """The token, or the failure every later request gets again (a login is never retried).
 
-    ``login`` is the login step; ``on_token`` hears of every token held (to hide it in
-    output); ``on_first_use`` runs before the first token or failure is handed out.
+    ``login`` is the login step; ``learn`` is told the value of every token held (the
+    scrubber's ``add``, to hide it in output); ``on_first_use`` runs before the first token
+    or failure is handed out.
     """
 
     def __init__(
         self,
         login: LoginStep,
         *,
-        on_token: Callable[[Token], None] = _ignore,
+        learn: Callable[..., None] = _ignore,
         on_first_use: Callable[[], None] = _nothing,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._login = login
         self._clock = clock
         self._renewed_at: deque[float] = deque()
-        self._on_token = on_token
+        self._learn = learn
         self._on_first_use = on_first_use
         self._lock = threading.RLock()
         self._token: Token | None = None
@@ -210,7 +211,7 @@ class TokenCache:
 
     def _accept(self, issued: Issued) -> None:
         token = issued.token
-        self._on_token(token)
+        self._learn(token.value)
         self._token = token
         self._renew_ahead = token.expires_at is not None and not token.needs_renewal()
         self._failure = None

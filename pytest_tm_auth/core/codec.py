@@ -19,8 +19,8 @@ from pytest_tm_auth.core.errors import (
     TmAuthError,
 )
 from pytest_tm_auth.core.provider import Target
-from pytest_tm_auth.core.secret import Secret
 from pytest_tm_auth.core.token import Token
+from pytest_tm_auth.core.values import Secret
 
 Data = dict[str, Any]
 

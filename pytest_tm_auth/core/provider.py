@@ -11,7 +11,7 @@ if TYPE_CHECKING:  # types only: the core imports neither requests nor the setti
     import requests
 
     from pytest_tm_auth.core.token import Token
-    from pytest_tm_auth.settings.model import Setting, Values
+    from pytest_tm_auth.core.values import Setting, Values
 
 
 class Target(NamedTuple):

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from datetime import datetime, timezone
 
-from pytest_tm_auth.core.secret import Secret
+from pytest_tm_auth.core.values import Secret
 
 #: Renew a token this many seconds before it lapses, so a request never carries a dying token.
 RENEW_BEFORE_EXPIRY = 60.0

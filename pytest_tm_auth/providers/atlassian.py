@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pytest_tm_auth.core.provider import Target
-from pytest_tm_auth.settings.model import Setting, Values
+from pytest_tm_auth.core.values import Setting, Values
 
 if TYPE_CHECKING:  # the advice runs on a refused login, when http is loaded anyway
     from pytest_tm_auth.core.token import Token
@@ -236,6 +236,6 @@ class JiraAccount:
     """
 
     def account(self, target: Target, values: Values) -> str:
-        from pytest_tm_auth.core.identity import account_key  # at the first login only
+        from pytest_tm_auth.core.accounts import account_key  # at the first login only
 
         return account_key(target.url, values, target.credentials)

@@ -14,7 +14,7 @@ from pytest_tm_auth.core.provider import Login, Target
 from pytest_tm_auth.providers.atlassian import CLOUD_ID, GATEWAY_URL, is_cloud_site
 
 if TYPE_CHECKING:
-    from pytest_tm_auth.settings.model import Values
+    from pytest_tm_auth.core.values import Values
 
 #: How a target through the gateway names its deployment (the header says it).
 VIA_GATEWAY = "cloud via gateway"

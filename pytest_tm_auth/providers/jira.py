@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from pytest_tm_auth.core.errors import AuthError, ConfigError
 from pytest_tm_auth.core.provider import Login, Target, missing
 from pytest_tm_auth.core.urls import api_base
+from pytest_tm_auth.core.values import Values
 from pytest_tm_auth.providers import gateway
 from pytest_tm_auth.providers.atlassian import (
     CLIENT_ID,
@@ -29,8 +30,7 @@ from pytest_tm_auth.providers.atlassian import (
     jira_deployment,
 )
 from pytest_tm_auth.providers.oauth import Grants, token_url
-from pytest_tm_auth.settings.model import Values
-from pytest_tm_auth.settings.site import site_url
+from pytest_tm_auth.settings.run_wide import site_url
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.token import Token

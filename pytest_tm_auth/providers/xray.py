@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from pytest_tm_auth.core.errors import AuthError, ConfigError
 from pytest_tm_auth.core.provider import Login, Target, missing
 from pytest_tm_auth.core.urls import api_base, join
+from pytest_tm_auth.core.values import Setting, Values
 from pytest_tm_auth.providers import atlassian
 from pytest_tm_auth.providers.oauth import Grants
-from pytest_tm_auth.settings.model import Setting, Values
-from pytest_tm_auth.settings.site import site_url
+from pytest_tm_auth.settings.run_wide import site_url
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.token import Token

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-from pytest_tm_auth.settings.model import Setting
+from pytest_tm_auth.core.values import Setting
 
 if TYPE_CHECKING:  # the command's help reads option_arguments without importing pytest
     import pytest

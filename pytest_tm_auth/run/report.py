@@ -7,11 +7,9 @@ are masked and secrets never appear.
 from __future__ import annotations
 
 from pytest_tm_auth.core.cache import FAILED, LOGGED_IN
-from pytest_tm_auth.core.configured import HOOK
-from pytest_tm_auth.core.secret import mask
-from pytest_tm_auth.run.expiry import credential_expiry, expiry_note
-from pytest_tm_auth.run.state import ProviderRun
-from pytest_tm_auth.settings.model import Source
+from pytest_tm_auth.core.login_step import HOOK
+from pytest_tm_auth.core.values import Source, mask
+from pytest_tm_auth.run.state import ProviderRun, credential_expiry, expiry_note
 
 
 def header_line(state: ProviderRun, hooked: str = "") -> str:

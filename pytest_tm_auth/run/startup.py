@@ -1,4 +1,5 @@
-"""When the run's settings are checked and its providers set up.
+"""When the run's settings are checked and its providers set up, and the ``tm_auth``
+registry over them: any provider's token or session by name, logged in on first use.
 
 Settings are checked at configure, so a bad value stops the run at start; the providers
 are built when first needed (the report header, a test's fixture, a mode). A ``.env`` file
@@ -20,9 +21,10 @@ import pytest
 
 from pytest_tm_auth.core.errors import ConfigError
 from pytest_tm_auth.core.scrub import Scrubber
-from pytest_tm_auth.run import modes
+from pytest_tm_auth.core.values import Values
+from pytest_tm_auth.run import modes, plugin_base
 from pytest_tm_auth.run.catalog import Catalog
-from pytest_tm_auth.run.checks import (
+from pytest_tm_auth.run.preflight import (
     check_transport,
     ini_folder,
     insecure_warning,
@@ -30,8 +32,7 @@ from pytest_tm_auth.run.checks import (
     warn_about_exposure,
     warn_about_ini_secrets,
 )
-from pytest_tm_auth.run.values import RunValues
-from pytest_tm_auth.settings.model import Values
+from pytest_tm_auth.run.sources import RunValues
 from pytest_tm_auth.settings.run_wide import (
     CA_BUNDLE,
     CHECK,
@@ -43,9 +44,10 @@ from pytest_tm_auth.settings.run_wide import (
 )
 
 if TYPE_CHECKING:
-    from pytest_tm_auth.core.configured import Vault
-    from pytest_tm_auth.http.session import Transport
-    from pytest_tm_auth.run.registry import TmAuth
+    from pytest_tm_auth.core.login_step import Vault
+    from pytest_tm_auth.core.provider import Provider, Target
+    from pytest_tm_auth.core.token import Token
+    from pytest_tm_auth.http.session import ApiSession, Transport
     from pytest_tm_auth.run.state import ProviderRun
 
 
@@ -93,11 +95,11 @@ class Startup:
     def configure(self) -> None:
         """At ``pytest_configure``: check what is known now; set up if a mode needs it now."""
         config = self._config
-        if modes.prints_help_only(config):
+        if plugin_base.prints_help_only(config):
             return  # --help, --markers: no test runs, nothing to check or hide
         has_env_files = self._reader.find_env_files()
         warn_about_ini_secrets(config, list(self._catalog.settings.values()))
-        needed = modes.needed_at_start(config) or self._reader.actions_on()
+        needed = plugin_base.needed_at_start(config) or self._reader.actions_on()
         if has_env_files and not needed:
             # Checks that combine values (http to a remote host unless allowed, mixed
             # deployments) wait for the file; each value it cannot override is checked now.
@@ -135,9 +137,7 @@ class Startup:
 
     def _build(self) -> Run:
         from pytest_tm_auth.core.accounts import Accounts
-        from pytest_tm_auth.run.hooks import PytestHooks
-        from pytest_tm_auth.run.registry import TmAuth
-        from pytest_tm_auth.run.state import ProviderRun
+        from pytest_tm_auth.run.state import ProviderRun, PytestHooks
 
         config = self._config
         values = self._settled_values() if self._values is None else self._values
@@ -184,9 +184,7 @@ class Startup:
         """``values`` pointed at a stand-in under ``--tm-auth-sandbox``."""
         if not values.flag(SANDBOX.name):
             return values
-        from pytest_tm_auth.run.standin import with_standin
-
-        return with_standin(self._config, values)
+        return modes.with_sandbox(self._config, values)
 
     def _warn_once(self, values: Values) -> None:
         """TLS off, short secrets, ``--debug``: each said once, when first known."""
@@ -225,3 +223,61 @@ def transport_factory(values: Values) -> Callable[[], Transport]:
         )
 
     return transport
+
+
+class TmAuth:
+    """The run's registry: any provider's token or session by name (the ``tm_auth`` fixture).
+
+    Lookups log in on first use. A provider without credentials skips the asking test (or
+    fails it under ``--tm-auth-on-missing=fail``); a failed login fails it with one message.
+    """
+
+    def __init__(self, states: Mapping[str, ProviderRun], on_missing: str) -> None:
+        self._states = states
+        self._on_missing = on_missing
+
+    @property
+    def names(self) -> list[str]:
+        """The names of every provider of this run, built-in and added."""
+        return list(self._states)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._states
+
+    def provider(self, name: str) -> Provider:
+        return self.state(name).provider
+
+    def token(self, name: str) -> Token:
+        """The provider's token; logs in on first use."""
+        __tracebackhide__ = True
+        state = self.state(name)
+        state.used = True
+        return state.token_for_test(self._on_missing)
+
+    def session(self, name: str) -> ApiSession:
+        """The provider's ``requests.Session``: base URL, auth, timeouts, TLS and retries set."""
+        __tracebackhide__ = True
+        self.token(name)
+        return self.state(name).session()
+
+    def target(self, name: str) -> Target:
+        """Where the provider's token works: ``deployment``, site ``url`` and ``api_url``.
+
+        For requests a test makes itself with ``xray_token``; logs in on first use like
+        :meth:`token`, so the target is the one the token was issued for.
+        """
+        __tracebackhide__ = True
+        self.token(name)
+        target = self.state(name).target
+        assert target is not None
+        return target
+
+    def state(self, name: str) -> ProviderRun:
+        try:
+            return self._states[name]
+        except KeyError:
+            known = ", ".join(self._states)
+            raise KeyError(f"no tm-auth provider named {name!r} (known: {known})") from None
+
+    def __repr__(self) -> str:
+        return f"<TmAuth providers={self.names}>"

@@ -1,31 +1,96 @@
-"""One provider in this run: its settings, token cache and session, and what tests saw."""
+"""One provider in this run: its settings, token cache and session, and what tests saw;
+the team's hooks as its login calls them (:class:`PytestHooks`).
+
+A login's own output is scrubbed: what ``http.client``'s debug prints or a handler logs. A
+login inside a test is captured by pytest and scrubbed with the test's report; one outside
+any test (the xdist controller's, ``--tm-auth-check``'s) writes straight to the terminal.
+So every login runs with stdout and stderr passed through the scrubber, and the root
+logger's handlers filtered by it, wherever it runs (:func:`scrubbed_output`).
+
+A configured credential that expires soon is said in the header, the check table and a
+warning at the first login: a provider tells when a credential it was given lapses with an
+optional ``credential_expiry(values) -> float | None`` (Zephyr Scale Cloud reads its token's
+JWT ``exp``, best effort). Within :data:`SOON` the header says when, and the first login warns.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import sys
 import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+import pytest
 
 from pytest_tm_auth.core.accounts import Accounts
 from pytest_tm_auth.core.cache import Issued, Outcome, TokenCache
-from pytest_tm_auth.core.configured import Configured, Vault
 from pytest_tm_auth.core.errors import TmAuthError
-from pytest_tm_auth.core.login import Connector, Hooks, LoginStep
+from pytest_tm_auth.core.login_step import (
+    Configured,
+    Connector,
+    Hooks,
+    LoginEnvironment,
+    LoginStep,
+    Vault,
+)
 from pytest_tm_auth.core.scrub import Scrubber
-from pytest_tm_auth.run.expiry import warn_if_expiring
-from pytest_tm_auth.run.outcomes import fail_test
+from pytest_tm_auth.core.token import time_left, utc_time
+from pytest_tm_auth.run.outcomes import fail_test, from_hook
 
 if TYPE_CHECKING:
     import requests
 
     from pytest_tm_auth.core.errors import MissingCredentials
-    from pytest_tm_auth.core.provider import Provider, Target
+    from pytest_tm_auth.core.provider import Login, Provider, Target
     from pytest_tm_auth.core.token import Token
+    from pytest_tm_auth.core.values import Values
     from pytest_tm_auth.http.session import ApiSession, Transport
-    from pytest_tm_auth.settings.model import Values
 
 #: Called with each provider's new session (``pytest_tm_auth_session``).
 SessionHook = Callable[["Provider", "requests.Session"], None]
+
+
+class PytestHooks:
+    """Implements :class:`~pytest_tm_auth.core.login_step.Hooks` with the run's registered hooks."""
+
+    #: A hook's ``pytest.exit`` ends the run: the login step lets it through.
+    stops_run: tuple[type[BaseException], ...] = (pytest.exit.Exception,)
+
+    def __init__(self, config: pytest.Config) -> None:
+        self._config = config
+
+    def credentials(self, provider: Provider) -> Mapping[str, str | None] | None:
+        hook = self._config.hook.pytest_tm_auth_credentials
+        supplied: Mapping[str, str | None] | None = from_hook(
+            lambda: hook(provider=provider, config=self._config)
+        )
+        return supplied
+
+    def authenticate(self, login: Login) -> Token | None:
+        hook = self._config.hook.pytest_tm_auth_authenticate
+        token: Token | None = from_hook(lambda: hook(login=login))
+        return token
+
+    def authenticated(self, provider: Provider, token: Token) -> None:
+        hook = self._config.hook.pytest_tm_auth_authenticated
+        from_hook(lambda: hook(provider=provider, token=token))
+
+    def credentials_where(self) -> str:
+        """Where the credentials hooks are implemented: ``conftest.py``, a plugin's name."""
+        places = []
+        for impl in reversed(self._config.hook.pytest_tm_auth_credentials.get_hookimpls()):
+            file = getattr(impl.plugin, "__file__", None)
+            if isinstance(file, str):
+                path = Path(file)
+                root = self._config.rootpath
+                places.append(str(path.relative_to(root)) if path.is_relative_to(root) else file)
+            else:
+                places.append(impl.plugin_name)
+        return ", ".join(dict.fromkeys(places))
 
 
 class ProviderRun:
@@ -48,8 +113,7 @@ class ProviderRun:
         self.provider = provider
         self.configured = Configured(provider, values, getattr(hooks, "credentials_where", str))
         connector: Callable[[], Connector] = transport
-        self.login = LoginStep(
-            self.configured,
+        environment = LoginEnvironment(
             hooks,
             connector,
             learn=scrubber.add,
@@ -57,10 +121,11 @@ class ProviderRun:
             warn=lambda message: _warn_token_expiry(message, credentials_place(self)),
             vault=vault,
         )
+        self.login = LoginStep(self.configured, environment)
         self._scrubber = scrubber
         self.cache = TokenCache(
             self.log_in,
-            on_token=lambda token: scrubber.add(token.value),
+            learn=scrubber.add,
             on_first_use=on_first_use,
         )
         self._transport = transport
@@ -82,9 +147,8 @@ class ProviderRun:
 
     def log_in(self, renewal: bool) -> Issued:
         """The one login path, here or for every xdist worker (the broker's lease holder):
-        the login step, its own output scrubbed (see :mod:`.quiet`), the expiry warning."""
-        from pytest_tm_auth.run.quiet import scrubbed_output
-
+        the login step, its own output scrubbed (:func:`scrubbed_output`), the expiry warning.
+        """
         with scrubbed_output(self._scrubber):
             issued = self.login(renewal)
         warn_if_expiring(
@@ -115,11 +179,6 @@ class ProviderRun:
     @property
     def renewals(self) -> int:
         return self.cache.renewals
-
-    @property
-    def logins(self) -> int:
-        """Login requests this process made for the provider (not remembered tokens)."""
-        return self.login.logins
 
     def token(self) -> Token:
         """The current token: logs in on first call; raises the remembered failure after."""
@@ -211,3 +270,112 @@ def _warn_token_expiry(message: str, place: tuple[str, int]) -> None:
     from pytest_tm_auth.run.warnings import TokenExpiryWarning, warn_in_login
 
     warn_in_login(TokenExpiryWarning(message), place)
+
+
+class ScrubbingFilter(logging.Filter):
+    """Hides known secrets in log records before a handler writes them anywhere.
+
+    Set on pytest's log handlers (captured, live and ``--log-file``), it covers records
+    that never pass through a test report. It changes the record, so every later handler
+    sees the scrubbed text too; it never drops a record and never raises.
+    """
+
+    def __init__(self, scrubber: Scrubber) -> None:
+        super().__init__()
+        self.scrubber = scrubber
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.scrubber:
+            return True
+        try:
+            message = record.getMessage()
+            scrubbed = self.scrubber.scrub(message)
+            if scrubbed != message:
+                record.msg, record.args = scrubbed, None
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = self.scrubber.scrub(record.exc_text)
+        except Exception:  # a malformed record: logging reports it itself, later
+            pass
+        return True
+
+
+class ScrubbingStream:
+    """A text stream that hides known secrets in what is written, then writes it on."""
+
+    def __init__(self, stream: TextIO, scrubber: Scrubber) -> None:
+        self._stream = stream
+        self._scrubber = scrubber
+
+    def write(self, text: str) -> int:
+        self._stream.write(self._scrubber.scrub(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def scrubbed_output(scrubber: Scrubber) -> Iterator[None]:
+    """Within: stdout and stderr scrubbed; and, from then on, the root logger's handlers."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(known, ScrubbingFilter) for known in handler.filters):
+            handler.addFilter(ScrubbingFilter(scrubber))
+    out, err = sys.stdout, sys.stderr
+    sys.stdout = ScrubbingStream(out, scrubber)
+    sys.stderr = ScrubbingStream(err, scrubber)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+SOON = 14 * 86400.0
+
+
+def expiry_note(expires_at: float | None, now: float | None = None) -> str:
+    """``token expires 2026-12-10 14:02 UTC`` within 14 days, ``token expired ...`` after."""
+    if expires_at is None:
+        return ""
+    now = time.time() if now is None else now
+    if expires_at <= now:
+        return f"token expired {utc_time(expires_at)}"
+    if expires_at - now <= SOON:
+        return f"token expires {utc_time(expires_at)}"
+    return ""
+
+
+def credential_expiry(provider: Provider, values: Values) -> float | None:
+    """When a configured credential lapses, if its provider can tell, else ``None``."""
+    told = getattr(provider, "credential_expiry", None)
+    return told(values) if callable(told) else None
+
+
+def soon_expiry(provider: Provider, values: Values) -> float | None:
+    """:func:`credential_expiry`, only when it is within 14 days (or past)."""
+    expires_at = credential_expiry(provider, values)
+    return expires_at if expiry_note(expires_at) else None
+
+
+def warn_if_expiring(
+    provider: Provider,
+    values: Values,
+    place: Callable[[], tuple[str, int]],
+    renewal: bool = False,
+) -> None:
+    """An :class:`ExpiringCredentialWarning` when the credential lapses within 14 days
+    (at the first login, not at renewals), pointing at ``place``: where it was set."""
+    if renewal:
+        return
+    title = provider.title
+    expires_at = credential_expiry(provider, values)
+    note = expiry_note(expires_at)
+    if note and expires_at is not None and expires_at > time.time():
+        from pytest_tm_auth.run.warnings import ExpiringCredentialWarning, warn_in_login
+
+        warning = ExpiringCredentialWarning(
+            f"{title}: the configured {note} (in {time_left(expires_at - time.time())}): "
+            "make a new one before then"
+        )
+        warn_in_login(warning, place())

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pytest_tm_auth.core.errors import TmAuthError
+from pytest_tm_auth.core.values import KEYRING, InKeyring, Resolved, Source, Values
 from pytest_tm_auth.run.warnings import StoredCredentialWarning
-from pytest_tm_auth.settings.model import KEYRING, InKeyring, Resolved, Source, Values
 from pytest_tm_auth.store.stored_index import Stored
 
 if TYPE_CHECKING:

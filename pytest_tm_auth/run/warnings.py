@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from pytest_tm_auth.settings.model import Values
+    from pytest_tm_auth.core.values import Values
 
 
 class TmAuthWarning(pytest.PytestWarning):
@@ -81,7 +81,7 @@ def setting_place(values: Values, name: str, root: str = "") -> Place:
     hook's file, else the variable or option itself (``ZEPHYR_TOKEN (environment)``)."""
     import os
 
-    from pytest_tm_auth.core.configured import HOOK
+    from pytest_tm_auth.core.login_step import HOOK
 
     setting, source = values.setting(name), values.source(name)
     if source.kind in ("ini", ".env") and source.where:

@@ -1,8 +1,10 @@
-"""Settings that belong to the run rather than to one service: transport, policy, modes."""
+"""Settings that belong to the run rather than to one service: transport, policy, modes;
+and a provider's URL setting checked under them (:func:`site_url`)."""
 
 from __future__ import annotations
 
-from pytest_tm_auth.settings.model import Setting, parse_count, parse_seconds
+from pytest_tm_auth.core.urls import checked_url
+from pytest_tm_auth.core.values import Setting, Values, parse_count, parse_seconds
 
 ENV_FILE = Setting(
     "tm_auth_env_file",
@@ -82,3 +84,16 @@ RUN_WIDE_SETTINGS = (
     CHECK,
     SANDBOX,
 )
+
+
+def site_url(values: Values, name: str) -> str:
+    """The URL held by setting ``name``, checked as the built-ins check theirs.
+
+    Refuses a malformed URL, one carrying credentials, and plain ``http://`` to a host that is
+    not loopback (unless ``--tm-auth-allow-http``), with a :class:`~pytest_tm_auth.ConfigError`
+    naming the setting and its source. Returns it without a trailing slash.
+    """
+    text = values.text(name)
+    if text is None:
+        raise ValueError(f"{name} is not set: check for missing credentials first")
+    return checked_url(text, values.describe(name), allow_http=values.flag(ALLOW_HTTP.name))

@@ -18,14 +18,14 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from pytest_tm_auth.core.accounts import store_key
 from pytest_tm_auth.core.codec import decode_token, encode_token
-from pytest_tm_auth.core.identity import store_key
 from pytest_tm_auth.store.base import StoreError, TokenStore
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Provider, Target
     from pytest_tm_auth.core.token import Token
-    from pytest_tm_auth.settings.model import Values
+    from pytest_tm_auth.core.values import Values
 
 
 class TokenMemory:

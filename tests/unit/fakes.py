@@ -10,7 +10,7 @@ from typing import Any
 from pytest_tm_auth.core.errors import MissingCredentials
 from pytest_tm_auth.core.provider import Login, Target
 from pytest_tm_auth.core.token import Token
-from pytest_tm_auth.settings.model import Setting, Values
+from pytest_tm_auth.core.values import Setting, Values
 from pytest_tm_auth.settings.resolve import Sources, resolve
 
 URL = Setting("demo_url", "Demo site", label="url", url=True)

@@ -10,9 +10,9 @@ import requests
 
 from pytest_tm_auth.core.errors import AuthError
 from pytest_tm_auth.core.provider import Login, Target
+from pytest_tm_auth.core.values import Values
 from pytest_tm_auth.providers.atlassian import SETTINGS, captcha_login_url, seraph_reasons
 from pytest_tm_auth.providers.oauth import Grants, read_answer
-from pytest_tm_auth.settings.model import Values
 from pytest_tm_auth.settings.resolve import Sources, resolve
 
 

@@ -14,9 +14,9 @@ import pytest
 from pytest_tm_auth.core.errors import AuthError, TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.token import Token
-from pytest_tm_auth.run.broker import SHARED, Broker, BrokeredLogin
 from pytest_tm_auth.run.state import ProviderRun
-from pytest_tm_auth.run.xdist import ALONE, BROKER, WORKERINPUT, route
+from pytest_tm_auth.run.xdist.broker import SHARED, Broker, BrokeredLogin
+from pytest_tm_auth.run.xdist.sharing import ALONE, BROKER, WORKERINPUT, route
 from tests.unit.fakes import DemoProvider, FakeConnector, FakeHooks, FakeMemory, values
 
 CONFIGURED = {"DEMO_URL": "https://demo.example", "DEMO_KEY": "demo-key-not-real"}
@@ -125,7 +125,7 @@ def test_a_refused_token_is_renewed_once_for_all_workers(run: Run) -> None:
 def test_remembered_tokens_are_recalled_by_the_broker() -> None:
     remembered = Run(FakeHooks(), **CONFIGURED)
     memory = FakeMemory(Token.bearer("demo", "remembered"))
-    remembered.controller.login.memory = memory
+    remembered.controller.login.environment.memory = memory
     try:
         worker = remembered.worker(**CONFIGURED)
 
@@ -139,7 +139,7 @@ def test_remembered_tokens_are_recalled_by_the_broker() -> None:
 def test_a_new_token_is_stored_by_the_broker() -> None:
     remembering = Run(FakeHooks(), **CONFIGURED)
     memory = FakeMemory()
-    remembering.controller.login.memory = memory
+    remembering.controller.login.environment.memory = memory
     try:
         token = remembering.worker(**CONFIGURED).token()
         assert memory.kept == [token]
@@ -200,7 +200,8 @@ class Node:
 
 
 def configure(*specs: Spec) -> tuple[list[dict[str, Any]], FakeConfig, FakeHooks, Any]:
-    from pytest_tm_auth.run.xdist import KEY, SharedLogin
+    from pytest_tm_auth.run.plugin_base import KEY
+    from pytest_tm_auth.run.xdist.sharing import SharedLogin
 
     hooks = FakeHooks()
     controller = provider_run(hooks, **CONFIGURED)

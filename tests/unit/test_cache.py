@@ -198,15 +198,15 @@ def test_threads_asking_at_once_share_one_login() -> None:
 
 
 def test_tokens_from_elsewhere_and_failures_from_elsewhere_are_adopted() -> None:
-    heard: list[Token] = []
+    heard: list[str] = []
     first_use: list[bool] = []
-    cache = TokenCache(Logins(), on_token=heard.append, on_first_use=lambda: first_use.append(True))
+    cache = TokenCache(Logins(), learn=heard.append, on_first_use=lambda: first_use.append(True))
     shared = Token.bearer("demo", "shared")
 
     cache.seed(shared, "shared from the controller")
 
     assert cache.current() is shared
-    assert heard == [shared]
+    assert heard == [shared.value]
     assert first_use == [True]
     assert cache.outcome == Outcome("shared from the controller")
     failure = AuthError("Demo", "https://demo.invalid", "HTTP 403", status=403)

@@ -9,7 +9,7 @@ from multiprocessing.connection import Connection
 
 import pytest
 
-from pytest_tm_auth.core.channel import Server, connect, receive, send
+from pytest_tm_auth.run.xdist.channel import Server, connect, receive, send
 
 
 def echo(connection: Connection) -> None:

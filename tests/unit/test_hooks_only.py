@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pluggy
 
-from pytest_tm_auth.run.modes import HooksOnly
+from pytest_tm_auth.run.plugin_base import HooksOnly
 
 hookspec = pluggy.HookspecMarker("demo")
 hookimpl = pluggy.HookimplMarker("demo")

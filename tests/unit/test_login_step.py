@@ -6,9 +6,8 @@ import pytest
 
 from pytest_tm_auth.core.accounts import Accounts
 from pytest_tm_auth.core.cache import LOGGED_IN, REMEMBERED
-from pytest_tm_auth.core.configured import Configured
 from pytest_tm_auth.core.errors import AuthError, MissingCredentials
-from pytest_tm_auth.core.login import LoginStep
+from pytest_tm_auth.core.login_step import Configured, LoginEnvironment, LoginStep
 from pytest_tm_auth.core.provider import Login
 from pytest_tm_auth.core.token import Token
 from tests.unit.fakes import (
@@ -35,14 +34,14 @@ def step(
     configured = Configured(provider or DemoProvider(), values(**environ))
     connector = FakeConnector()
     sink = [] if learnt is None else learnt
-    return LoginStep(
-        configured,
+    environment = LoginEnvironment(
         hooks,
         lambda: connector,
         learn=lambda *secrets: sink.extend(secrets),
         accounts=accounts,
         memory=memory,
     )
+    return LoginStep(configured, environment)
 
 
 def test_a_login_asks_the_hooks_in_order_and_reports_how() -> None:
@@ -87,9 +86,8 @@ def test_values_from_the_credentials_hook_win_and_their_secrets_are_learnt() -> 
 def test_missing_credentials_stop_before_any_request() -> None:
     hooks = FakeHooks()
     connector = FakeConnector()
-    login = LoginStep(
-        Configured(DemoProvider(), values()), hooks, lambda: connector, learn=lambda *s: None
-    )
+    environment = LoginEnvironment(hooks, lambda: connector, learn=lambda *s: None)
+    login = LoginStep(Configured(DemoProvider(), values()), environment)
 
     with pytest.raises(MissingCredentials, match="DEMO_URL and DEMO_KEY"):
         login(False)
@@ -135,8 +133,7 @@ def test_a_remembered_token_is_used_on_first_login_but_not_for_a_renewal() -> No
     assert renewed.token.value == "t-1"
     assert memory.recalls == 1
     assert memory.kept == [renewed.token]
-    assert hooks.calls == ["credentials", "authenticate", "authenticated"]
-    assert login.logins == 1
+    assert hooks.calls == ["credentials", "authenticate", "authenticated"]  # one login request
 
 
 def test_an_account_refused_once_is_not_tried_by_another_provider() -> None:
@@ -262,7 +259,7 @@ def test_a_refusal_names_the_credentials_hook_that_supplied_the_values(fix: str,
 
     hooks = FakeHooks(refuse, supplied={"demo_key": "demo-hook-key-not-real"})
     configured = Configured(DemoProvider(), values(**CONFIGURED), lambda: "conftest.py")
-    login = LoginStep(configured, hooks, FakeConnector, learn=lambda *secrets: None)
+    login = LoginStep(configured, LoginEnvironment(hooks, FakeConnector, learn=lambda *s: None))
 
     with pytest.raises(AuthError) as refused:
         login(False)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_tm_auth.core.errors import ConfigError
-from pytest_tm_auth.core.secret import Secret
-from pytest_tm_auth.settings.model import Setting
+from pytest_tm_auth.core.values import Secret, Setting
 from pytest_tm_auth.settings.resolve import Sources, resolve
 from pytest_tm_auth.settings.run_wide import CHECK, ON_MISSING, TIMEOUT
 

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pytest_tm_auth.core.configured import Configured
 from pytest_tm_auth.core.errors import MissingCredentials
-from pytest_tm_auth.core.login import LoginStep
+from pytest_tm_auth.core.login_step import Configured, LoginEnvironment, LoginStep
+from pytest_tm_auth.core.values import InKeyring, Values
 from pytest_tm_auth.run.stored import keyring_sites
-from pytest_tm_auth.settings.model import InKeyring, Values
 from pytest_tm_auth.settings.resolve import Sources, resolve
 from pytest_tm_auth.store.stored_index import Stored, StoredIndex
 from tests.unit.fakes import KEY, URL, DemoProvider, FakeConnector, FakeHooks
@@ -109,9 +108,10 @@ def test_the_login_step_reads_the_keyring_once_and_logs_in_with_the_value() -> N
     learnt: list[str] = []
     configured = Configured(DemoProvider(), stored_values())
     connector = FakeConnector()
-    step = LoginStep(
-        configured, hooks, lambda: connector, learn=lambda *s: learnt.extend(s), vault=vault
+    environment = LoginEnvironment(
+        hooks, lambda: connector, learn=lambda *s: learnt.extend(s), vault=vault
     )
+    step = LoginStep(configured, environment)
     assert vault.reads == []  # configured, and nothing read yet
     step(False)
     step(True)
@@ -124,7 +124,10 @@ def test_the_login_step_reads_the_keyring_once_and_logs_in_with_the_value() -> N
 def test_a_secret_the_keyring_no_longer_has_is_missing_credentials() -> None:
     hooks = FakeHooks()
     configured = Configured(DemoProvider(), stored_values())
-    step = LoginStep(configured, hooks, FakeConnector, learn=lambda *s: None, vault=FakeVault(None))
+    environment = LoginEnvironment(
+        hooks, FakeConnector, learn=lambda *s: None, vault=FakeVault(None)
+    )
+    step = LoginStep(configured, environment)
     with pytest.raises(MissingCredentials, match="Demo credentials not set"):
         step(False)
     assert hooks.logins == []  # no login with a placeholder

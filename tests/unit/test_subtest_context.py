@@ -8,7 +8,7 @@ import dataclasses
 from typing import Any
 
 from pytest_tm_auth.core.scrub import Scrubber
-from pytest_tm_auth.run.scrubbed import scrub_subtest_context
+from pytest_tm_auth.run.redaction.scrubbed import scrub_subtest_context
 
 SECRET = "demo-subtest-secret-not-real"
 

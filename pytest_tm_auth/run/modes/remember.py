@@ -6,10 +6,10 @@ from collections.abc import Mapping
 
 import pytest
 
-from pytest_tm_auth.core.identity import store_key
+from pytest_tm_auth.core.accounts import store_key
+from pytest_tm_auth.core.values import Values
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.warnings import TokenStoreWarning
-from pytest_tm_auth.settings.model import Values
 from pytest_tm_auth.settings.run_wide import CHECK, REMEMBER, RESET
 
 
@@ -22,7 +22,7 @@ def attach_memory(
     remember = values.flag(REMEMBER.name)
 
     def warn(text: str) -> None:
-        from pytest_tm_auth.run.checks import ini_folder
+        from pytest_tm_auth.run.preflight import ini_folder
         from pytest_tm_auth.run.warnings import issue_at, setting_place
 
         setting = REMEMBER.name if remember else RESET.name
@@ -39,4 +39,4 @@ def attach_memory(
             if state.target is not None
         )
     for state in states.values():
-        state.login.memory = memory
+        state.login.environment.memory = memory

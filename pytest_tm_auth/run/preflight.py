@@ -10,8 +10,7 @@ import pytest
 
 from pytest_tm_auth.core.errors import ConfigError
 from pytest_tm_auth.core.urls import checked_url
-from pytest_tm_auth.run.sources import ini_text
-from pytest_tm_auth.settings.model import Setting, Values
+from pytest_tm_auth.core.values import Setting, Values
 from pytest_tm_auth.settings.run_wide import ALLOW_HTTP, CA_BUNDLE, INSECURE
 
 if TYPE_CHECKING:
@@ -58,12 +57,10 @@ def check_ca_bundle(path: Path, where: str) -> None:
 
 def warn_about_ini_secrets(config: pytest.Config, settings: Sequence[Setting]) -> None:
     ini_name = config.inipath.name if config.inipath else "the ini file"
-    from pytest_tm_auth.run.warnings import line_of
-
     for setting in settings:
         # Warn even when a higher source wins: the secret is still in a committed file.
         if setting.secret and ini_text(config, setting).strip():
-            from pytest_tm_auth.run.warnings import SecretInIniWarning  # loaded when one is due
+            from pytest_tm_auth.run.warnings import SecretInIniWarning, line_of  # when one is due
 
             warn(
                 config,
@@ -83,7 +80,6 @@ def warn_about_exposure(config: pytest.Config, values: Values, said: set[str]) -
     adds only what is new.
     """
     from pytest_tm_auth.core.scrub import SHORT_SECRET, how_hidden
-    from pytest_tm_auth.run.warnings import setting_place
 
     for item in values.resolved.values():
         value, name = item.value, item.setting.name
@@ -92,7 +88,11 @@ def warn_about_exposure(config: pytest.Config, values: Values, said: set[str]) -
         weak = how_hidden(value)
         if weak is not None:
             said.add(name)
-            from pytest_tm_auth.run.warnings import CommonWordSecretWarning, ShortSecretWarning
+            from pytest_tm_auth.run.warnings import (  # loaded when one is due
+                CommonWordSecretWarning,
+                ShortSecretWarning,
+                setting_place,
+            )
 
             short = len(value) < SHORT_SECRET  # else a common word
             kind = ShortSecretWarning if short else CommonWordSecretWarning
@@ -142,3 +142,12 @@ def warn(config: pytest.Config, warning: Warning, place: Place) -> None:
         issue_at(config, warning, place)
     except Warning as raised:
         raise ConfigError(f"{type(raised).__name__}: {raised}") from None
+
+
+def ini_text(config: pytest.Config, setting: Setting) -> str:
+    """The raw ini value of ``setting``, or ``""`` when unset or unknown to the ini parser."""
+    try:
+        value = config.getini(setting.ini)
+    except ValueError:  # a provider registered after the ini keys were read
+        return ""
+    return value if isinstance(value, str) else ""

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 import pytest
 
-from pytest_tm_auth.run.modes import HooksOnly
 from pytest_tm_auth.run.outcomes import raised_by
+from pytest_tm_auth.run.plugin_base import HooksOnly
 from pytest_tm_auth.run.state import ProviderRun
 
 

@@ -26,15 +26,12 @@ import pytest
 from pytest_tm_auth.core.cache import Outcome
 from pytest_tm_auth.core.codec import decode_failure, decode_target, decode_token, encode_failure
 from pytest_tm_auth.core.errors import TmAuthError
-from pytest_tm_auth.run.broker import SHARED, Broker, BrokeredLogin, failed, shared
-from pytest_tm_auth.run.modes import HooksOnly
-from pytest_tm_auth.run.standin import standin_settings
+from pytest_tm_auth.core.values import Values
+from pytest_tm_auth.run.plugin_base import KEY, HooksOnly, from_controller, standin_settings
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.warnings import UnencryptedGatewayWarning, issue_at
-from pytest_tm_auth.settings.model import Values
+from pytest_tm_auth.run.xdist.broker import SHARED, Broker, BrokeredLogin, failed, shared
 
-#: The key of this plugin's data in ``workerinput`` and ``workeroutput``.
-KEY = "tm_auth"
 #: How a worker gets its tokens (:func:`route`).
 BROKER, WORKERINPUT, ALONE = "broker", "workerinput", "alone"
 UNENCRYPTED = (
@@ -191,7 +188,7 @@ def adopt(
 
     Returns whether the worker reaches a broker (the controller keeps the token memory).
     """
-    given = _shared(config)
+    given = from_controller(config)
     contact = given.get("broker")
     if isinstance(contact, dict):
         worker = str(getattr(config, "workerinput", {}).get("workerid", "?"))
@@ -217,25 +214,13 @@ def adopt(
 
 def brokered(config: pytest.Config) -> bool:
     """In a worker: whether it gets its tokens from the broker."""
-    return isinstance(_shared(config).get("broker"), dict)
+    return isinstance(from_controller(config).get("broker"), dict)
 
 
 def alone(config: pytest.Config) -> bool:
     """In a worker: nothing is shared with it (``-p no:tm_auth_xdist``, ``--tx socket=``)."""
-    given = _shared(config)
+    given = from_controller(config)
     return "broker" not in given and "providers" not in given
-
-
-def shared_sandbox(config: pytest.Config) -> dict[str, str] | None:
-    """In a worker of a ``--tm-auth-sandbox`` run: the controller's stand-in settings."""
-    sandbox = _shared(config).get("sandbox")
-    return dict(sandbox) if isinstance(sandbox, dict) and sandbox else None
-
-
-def _shared(config: pytest.Config) -> dict[str, Any]:
-    workerinput = getattr(config, "workerinput", None)
-    shared = workerinput.get(KEY) if isinstance(workerinput, dict) else None
-    return shared if isinstance(shared, dict) else {}
 
 
 class WorkerReport(HooksOnly):

@@ -18,9 +18,8 @@ import pytest
 from pytest_tm_auth.core.errors import AuthError, MissingCredentials, TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.token import sane_time, utc_time
-from pytest_tm_auth.run.expiry import soon_expiry
-from pytest_tm_auth.run.modes import HooksOnly
-from pytest_tm_auth.run.state import ProviderRun
+from pytest_tm_auth.run.plugin_base import HooksOnly
+from pytest_tm_auth.run.state import ProviderRun, soon_expiry
 
 COLUMNS = ("provider", "deployment", "URL", "result", "time", "token expiry")
 ALL_GOOD = pytest.ExitCode.OK

@@ -15,7 +15,7 @@ import pluggy
 import pytest
 
 from pytest_tm_auth.core.scrub import Scrubber
-from pytest_tm_auth.run.scrubbed import scrub_inside
+from pytest_tm_auth.run.redaction.scrubbed import scrub_inside
 
 allure_hookimpl = pluggy.HookimplMarker("allure")
 

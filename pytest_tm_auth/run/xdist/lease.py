@@ -85,18 +85,14 @@ class Desk:
             self._answer = answer
             self._cond.notify_all()
 
-    def ask(self, worker: str, held: str | None = None, limit: int | None = None) -> Data:
+    def ask(self, worker: str, held: str | None = None) -> Data:
         """The answer for ``worker``; ``held`` is the fingerprint of a refused token.
 
-        Waits while another worker holds the lease (at most ``limit`` ticks, for tests).
+        Waits while another worker holds the lease.
         """
         with self._cond:
-            ticks = 0
-            while self._leased and (limit is None or ticks < limit):
+            while self._leased:
                 self._cond.wait(TICK)
-                ticks += 1
-            if self._leased:
-                return {"busy": True}
             if not self._prepared:
                 self._prepared = True
                 early = self._office.before_login()

@@ -1,7 +1,7 @@
 """The login broker under pytest-xdist: its desks in the controller, its clients in workers.
 
-The controller runs a :class:`Broker` (a :class:`~.core.lease.Desk` per provider behind a
-:class:`~.core.channel.Server`); it asks the credentials hook and the token memory, and
+The controller runs a :class:`Broker` (a :class:`~.lease.Desk` per provider behind a
+:class:`~.channel.Server`); it asks the credentials hook and the token memory, and
 holds every token and failure for the summary, but makes no network call itself. A worker
 logs in through :class:`BrokeredLogin`: it asks the broker, and logs in itself only when
 it holds the lease, inside the test set-up that first needed the provider.
@@ -17,7 +17,6 @@ from typing import Any
 
 from pytest_tm_auth.core.accounts import Accounts, SharesAccount
 from pytest_tm_auth.core.cache import LOGGED_IN, Issued, Outcome
-from pytest_tm_auth.core.channel import Message, Server, connect, receive, send
 from pytest_tm_auth.core.codec import (
     Data,
     decode_failure,
@@ -28,10 +27,11 @@ from pytest_tm_auth.core.codec import (
     encode_token,
 )
 from pytest_tm_auth.core.errors import AuthError, MissingCredentials, RenewalsRefused, TmAuthError
-from pytest_tm_auth.core.lease import Desk, fingerprint
-from pytest_tm_auth.core.login import not_tried
+from pytest_tm_auth.core.login_step import not_tried
 from pytest_tm_auth.core.token import Token
 from pytest_tm_auth.run.state import ProviderRun
+from pytest_tm_auth.run.xdist.channel import Message, Server, connect, receive, send
+from pytest_tm_auth.run.xdist.lease import Desk, fingerprint
 
 SHARED = "shared from the controller"
 
@@ -214,8 +214,6 @@ class BrokeredLogin:
         self._contact = contact
         self._worker = worker
         self._learn = learn
-        #: Whether the broker answered (else this worker logged in alone).
-        self.reached = True
 
     def __call__(self, renewal: bool) -> Issued:
         held = self._state.peek() if renewal else None
@@ -241,7 +239,6 @@ class BrokeredLogin:
         return self._adopt(answer, renewal)
 
     def _alone(self, renewal: bool) -> Issued:
-        self.reached = False
         return self._own(renewal)
 
     def _log_in(self, connection: Connection, lease: Message, renewal: bool) -> Issued:

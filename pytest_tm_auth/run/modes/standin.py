@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_tm_auth.settings.model import Values
-
-SOURCE = ("sandbox", "--tm-auth-sandbox")
+from pytest_tm_auth.core.values import Values
+from pytest_tm_auth.run.plugin_base import SANDBOX_SOURCE, from_controller
 
 
 def with_standin(config: pytest.Config, values: Values) -> Values:
@@ -16,11 +15,9 @@ def with_standin(config: pytest.Config, values: Values) -> Values:
     this run declares are taken: a recipe's service may serve a provider it does not add.
     """
     if hasattr(config, "workerinput"):
-        from pytest_tm_auth.run.xdist import shared_sandbox
-
-        shared = shared_sandbox(config)
-        if shared is not None:
-            return values.overridden(shared, *SOURCE)
+        shared = from_controller(config).get("sandbox")
+        if isinstance(shared, dict) and shared:
+            return values.overridden(dict(shared), *SANDBOX_SOURCE)
 
     from pytest_tm_auth.sandbox import Sandbox
 
@@ -28,13 +25,4 @@ def with_standin(config: pytest.Config, values: Values) -> Values:
     config.add_cleanup(sandbox.stop)
     config.hook.pytest_tm_auth_sandbox(sandbox=sandbox)
     declared = {name: text for name, text in sandbox.settings("cloud").items() if name in values}
-    return values.overridden(declared, *SOURCE)
-
-
-def standin_settings(values: Values) -> dict[str, str]:
-    """The settings ``--tm-auth-sandbox`` gave, as plain data for xdist workers."""
-    return {
-        name: str(item.value)
-        for name, item in values.resolved.items()
-        if item.source.kind == SOURCE[0] and item.value is not None
-    }
+    return values.overridden(declared, *SANDBOX_SOURCE)

@@ -1,8 +1,11 @@
-"""The run's optional modes, each a plugin object registered only when it is on.
+"""The registrar of the run's optional modes, each a plugin object registered only when on.
 
 Redaction (as soon as a secret is known), remembered tokens, xdist sharing, the check, and
 the counter of tests a provider ended. Each is imported only in use, and each writes its
 own hooks; ``-p no:tm_auth_xdist`` turns sharing off.
+
+This module is the only one that imports the wings (the modes beside it, ``run/redaction/``
+and ``run/xdist/``), always inside the function that needs one; no wing imports it back.
 """
 
 from __future__ import annotations
@@ -10,12 +13,13 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_tm_auth.core.scrub import Scrubber
-from pytest_tm_auth.settings.model import Values
+from pytest_tm_auth.core.values import Values
+from pytest_tm_auth.run.plugin_base import distributing
 from pytest_tm_auth.settings.run_wide import CHECK, REMEMBER, RESET
 
 if TYPE_CHECKING:
@@ -25,54 +29,6 @@ XDIST_PLUGIN = "tm_auth_xdist"
 REDACTION_PLUGIN = "tm_auth_redaction"
 CHECK_PLUGIN = "tm_auth_check"
 COUNTER_PLUGIN = "tm_auth_outcomes"
-
-
-class HooksOnly:
-    """The base of the modes' plugin objects: ``dir()`` lists only the ``pytest_*`` hooks
-    the class and its bases define.
-
-    pluggy finds an object's hooks by reading every name ``dir()`` lists, when it is
-    registered; pytest's fixture manager reads them all again, for every plugin, when the
-    session starts. An instance lists some thirty names it inherits from ``object``, each
-    looked up along its class's MRO: about 1 M instructions per plugin object per run.
-    """
-
-    __slots__ = ()
-    _hooks: ClassVar[tuple[str, ...]] = ()
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._hooks = tuple(
-            sorted(
-                {name for base in cls.__mro__ for name in vars(base) if name.startswith("pytest_")}
-            )
-        )
-
-    def __dir__(self) -> list[str]:
-        return list(self._hooks)
-
-
-def prints_help_only(config: pytest.Config) -> bool:
-    return bool(getattr(config.option, "help", False) or getattr(config.option, "markers", False))
-
-
-def header_shown(config: pytest.Config) -> bool:
-    """Whether pytest's terminal reporter will ask for the report header (not under ``-q``)."""
-    return (
-        config.option.verbose >= 0
-        and not getattr(config.option, "no_header", False)
-        and not config.pluginmanager.is_blocked("terminal")
-    )
-
-
-def distributing(config: pytest.Config) -> bool:
-    """An xdist controller (xdist's cmdline_main has turned ``-n N`` into a dist mode)."""
-    return getattr(config.option, "dist", "no") != "no"
-
-
-def needed_at_start(config: pytest.Config) -> bool:
-    """The header shows every provider; xdist shares logins from the controller."""
-    return header_shown(config) or hasattr(config, "workerinput") or distributing(config)
 
 
 def redaction_starter(config: pytest.Config, scrubber: Scrubber) -> Callable[[], None]:
@@ -89,8 +45,12 @@ def redaction_starter(config: pytest.Config, scrubber: Scrubber) -> Callable[[],
             if started or manager.is_blocked(REDACTION_PLUGIN):
                 return  # -p no:tm_auth_redaction turns it all off (the leak tests do)
             started.append(True)
-            from pytest_tm_auth.run.ids import IdRedaction
-            from pytest_tm_auth.run.redaction import Redaction, scrub_made_reports
+            from pytest_tm_auth.run.redaction.reports import (
+                IdRedaction,
+                JunitRedaction,
+                Redaction,
+                scrub_made_reports,
+            )
 
             redaction = Redaction(scrubber)
             redaction.watch_logs(config)
@@ -99,11 +59,9 @@ def redaction_starter(config: pytest.Config, scrubber: Scrubber) -> Callable[[],
             scrub_made_reports(config, scrubber)  # again once collected: see Redaction
             manager.register(IdRedaction(scrubber), REDACTION_PLUGIN + "_ids")
             if getattr(config.option, "xmlpath", None):
-                from pytest_tm_auth.run.junit import JunitRedaction
-
                 manager.register(JunitRedaction(scrubber, config), REDACTION_PLUGIN + "_junit")
             if allure_writes(config):
-                from pytest_tm_auth.run.allure import join_allure
+                from pytest_tm_auth.run.redaction.allure import join_allure
 
                 join_allure(config, scrubber)
 
@@ -124,7 +82,7 @@ def outcome_counter(config: pytest.Config) -> Callable[[Mapping[str, ProviderRun
     def start(states: Mapping[str, ProviderRun]) -> None:
         with lock:
             if not config.pluginmanager.has_plugin(COUNTER_PLUGIN):
-                from pytest_tm_auth.run.counting import OutcomeCounter
+                from pytest_tm_auth.run.modes.counting import OutcomeCounter
 
                 config.pluginmanager.register(OutcomeCounter(states), COUNTER_PLUGIN)
 
@@ -145,13 +103,13 @@ def wire(
     notes: list[SummaryNote] = []
     worker = hasattr(config, "workerinput")
     if worker:
-        from pytest_tm_auth.run import xdist
+        from pytest_tm_auth.run.xdist import sharing as xdist
 
         brokered = xdist.brokered(config)  # the controller's broker keeps the token memory
     else:
         brokered = False
     if (values.flag(REMEMBER.name) or values.flag(RESET.name)) and not brokered:
-        from pytest_tm_auth.run.remember import attach_memory
+        from pytest_tm_auth.run.modes.remember import attach_memory
 
         attach_memory(config, values, states, reset=values.flag(RESET.name) and not worker)
     if worker:
@@ -160,7 +118,7 @@ def wire(
         report = xdist.WorkerReport(config, states, brokered=brokered, alone=alone)
         config.pluginmanager.register(report)
     elif distributing(config):
-        from pytest_tm_auth.run import xdist
+        from pytest_tm_auth.run.xdist import sharing as xdist
 
         sharing = xdist.SharedLogin(config, states, values)
         if config.pluginmanager.register(sharing, XDIST_PLUGIN) is not None:
@@ -168,9 +126,23 @@ def wire(
         config.pluginmanager.register(sharing.totals, XDIST_PLUGIN + "_totals")
         notes.append(sharing.totals.note)
     if values.flag(CHECK.name) and not worker:
-        from pytest_tm_auth.run.check import LoginCheck
+        from pytest_tm_auth.run.modes.check import LoginCheck
 
         if hasattr(config.option, "dist"):
             config.option.dist = "no"  # before xdist's trylast configure: no workers to start
         config.pluginmanager.register(LoginCheck(states, scrubber), CHECK_PLUGIN)
     return notes
+
+
+def with_sandbox(config: pytest.Config, values: Values) -> Values:
+    """``values`` pointed at the stand-in ``--tm-auth-sandbox`` starts (see :mod:`.standin`)."""
+    from pytest_tm_auth.run.modes.standin import with_standin
+
+    return with_standin(config, values)
+
+
+def scrub_early_failure(error: BaseException, scrubber: Scrubber) -> None:
+    """A failure pytest prints before any report exists (a ``conftest.py`` that fails to load)."""
+    from pytest_tm_auth.run.redaction.scrubbed import scrub_exception
+
+    scrub_exception(error, scrubber.scrub)

@@ -1,4 +1,8 @@
-"""One declaration per setting; four sources; every value remembers where it came from.
+"""The words of the provider contract: a :class:`Secret`, and one declaration per setting,
+four sources, every value remembering where it came from.
+
+A :class:`Secret` is a string that keeps its value out of reprs, so tracebacks and
+``--showlocals`` cannot leak it.
 
 A :class:`Setting` named ``xray_client_id`` is the option ``--xray-client-id``, the ini key
 ``xray_client_id`` and the environment variable ``XRAY_CLIENT_ID``; :class:`Values` holds
@@ -12,7 +16,29 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from pytest_tm_auth.core.errors import ConfigError
-from pytest_tm_auth.core.secret import Secret
+
+REDACTED = "***"
+
+
+class Secret(str):
+    """A credential or token: behaves as its value everywhere except ``repr()``.
+
+    ``str()``, f-strings, comparisons and requests headers see the real value; ``repr()``
+    (used by pytest for locals, assertion rewriting and ``-vv`` diffs) shows only ``***``.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Secret({REDACTED!r})"
+
+
+def mask(value: str) -> str:
+    """Show a non-secret identifier shortened, e.g. ``32A2…E8E7``, for headers and tables."""
+    if len(value) <= 12:
+        return value[:2] + "…" if len(value) > 4 else "…"
+    return f"{value[:4]}…{value[-4:]}"
+
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})

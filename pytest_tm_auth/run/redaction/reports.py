@@ -11,20 +11,39 @@ unless another plugin wraps ``pytest_runtest_makereport`` and reads it there (al
 pytest-json-report, pytest-csv, a conftest's wrapper): then :class:`MadeReports` scrubs it
 as it is made too, innermost. Without such a wrapper each phase of each test costs one
 plain hook call, not a wrapper's generator as well.
+
+Test ids that hold a known secret show ``***`` instead, from the moment they are made
+(:class:`IdRedaction`); parameter values that hold one are shown by a hidden repr. A node
+id reaches the terminal, ``--collect-only``, live logs, junit, every reporter and the cache
+folder (``lastfailed``, ``nodeids``): hiding the secret where the id is generated is the
+only place that covers them all.
+
+``--junitxml``'s own values are scrubbed before its file is written (:class:`JunitRedaction`):
+``record_property`` values travel in the report, scrubbed as it is made, but suite
+properties (``record_testsuite_property``) and extra attributes (``record_xml_attribute``)
+go straight into the junit plugin's objects.
+
+What reaches the terminal past every hook is scrubbed as it is written
+(:func:`scrub_hung_test_output`). pytest-timeout's thread method (``--timeout-method
+thread``, its default where there is no SIGALRM) ends a hung test from a timer thread: it
+prints the test's captured output and every thread's stack through pytest's terminal
+writer, then ends the process with ``os._exit``. No report is made and no hook runs, so the
+text is scrubbed in the terminal writer's stream. Only where pytest-timeout is loaded.
 """
 
 from __future__ import annotations
 
-import logging
 import warnings
 from collections.abc import Generator
+from typing import TextIO, cast
 
 import pytest
 
 from pytest_tm_auth import _compat
 from pytest_tm_auth.core.scrub import Scrubber
-from pytest_tm_auth.core.secret import Secret
-from pytest_tm_auth.run.modes import HooksOnly
+from pytest_tm_auth.core.values import Secret
+from pytest_tm_auth.run.plugin_base import HooksOnly
+from pytest_tm_auth.run.state import ScrubbingFilter, ScrubbingStream
 
 #: Registered under this name when other plugins read reports as they are made.
 MADE_REPORTS_PLUGIN = "tm_auth_redaction_made"
@@ -47,7 +66,7 @@ class Redaction(HooksOnly):
         """A collection error (an import error, a conftest's), before it is shown."""
         report = yield
         if report.longrepr is not None:
-            from pytest_tm_auth.run.scrubbed import scrub_report
+            from pytest_tm_auth.run.redaction.scrubbed import scrub_report
 
             scrub_report(report, self.scrubber)
         return report
@@ -60,7 +79,7 @@ class Redaction(HooksOnly):
         extras = report.__dict__.get("extras")
         if not extras and _quiet(report):
             return
-        from pytest_tm_auth.run.scrubbed import scrub_inside, scrub_report
+        from pytest_tm_auth.run.redaction.scrubbed import scrub_inside, scrub_report
 
         scrub_report(report, self.scrubber)
         if extras:
@@ -79,14 +98,14 @@ class Redaction(HooksOnly):
     @pytest.hookimpl(tryfirst=True)
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         """``pytest.exit(reason)`` and Ctrl-C, before the terminal keeps their text."""
-        from pytest_tm_auth.run.scrubbed import scrub_exception
+        from pytest_tm_auth.run.redaction.scrubbed import scrub_exception
 
         scrub_exception(excinfo.value, self.scrubber.scrub)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_internalerror(self, excrepr: object) -> None:
         """An INTERNALERROR, before the terminal prints it line by line."""
-        from pytest_tm_auth.run.scrubbed import scrub_inside
+        from pytest_tm_auth.run.redaction.scrubbed import scrub_inside
 
         scrub_inside(excrepr, lambda text: self.scrubber.scrub(text, pieces=True))
 
@@ -115,11 +134,9 @@ class Redaction(HooksOnly):
 
     def watch_hung_tests(self, config: pytest.Config) -> None:
         """Scrub what pytest-timeout's thread method prints of a hung test past every hook
-        (see :mod:`pytest_tm_auth.run.terminal`). Like :meth:`watch_logs`, called again
-        once the terminal reporter is there."""
+        (see :func:`scrub_hung_test_output`). Like :meth:`watch_logs`, called
+        again once the terminal reporter is there."""
         if not self._watching_terminal and config.pluginmanager.has_plugin(TIMEOUT_PLUGIN):
-            from pytest_tm_auth.run.terminal import scrub_hung_test_output
-
             self._watching_terminal = scrub_hung_test_output(config, self.scrubber)
 
     def pytest_assertrepr_compare(self, op: str, left: object, right: object) -> list[str] | None:
@@ -169,46 +186,17 @@ class MadeReports(HooksOnly):
         """Innermost: the exception before the report is made of it, the report before any
         other wrapper (allure-pytest, pytest-csv, pytest-json-report) reads it."""
         if call.excinfo is not None:
-            from pytest_tm_auth.run.scrubbed import scrub_exception
+            from pytest_tm_auth.run.redaction.scrubbed import scrub_exception
 
             scrub_exception(call.excinfo.value, self.scrubber.scrub)
         report = yield
         if _quiet(report):
             return report  # a quiet pass, as most are (3 calls per test): nothing to read
-        from pytest_tm_auth.run.scrubbed import scrub_report
+        from pytest_tm_auth.run.redaction.scrubbed import scrub_report
 
         scrub_report(report, self.scrubber)
         _compat.scrub_report_sections(item, self.scrubber.scrub)
         return report
-
-
-class ScrubbingFilter(logging.Filter):
-    """Hides known secrets in log records before a handler writes them anywhere.
-
-    Set on pytest's log handlers (captured, live and ``--log-file``), it covers records
-    that never pass through a test report. It changes the record, so every later handler
-    sees the scrubbed text too; it never drops a record and never raises.
-    """
-
-    def __init__(self, scrubber: Scrubber) -> None:
-        super().__init__()
-        self.scrubber = scrubber
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.scrubber:
-            return True
-        try:
-            message = record.getMessage()
-            scrubbed = self.scrubber.scrub(message)
-            if scrubbed != message:
-                record.msg, record.args = scrubbed, None
-            if record.exc_info and not record.exc_text:
-                record.exc_text = logging.Formatter().formatException(record.exc_info)
-            if record.exc_text:
-                record.exc_text = self.scrubber.scrub(record.exc_text)
-        except Exception:  # a malformed record: logging reports it itself, later
-            pass
-        return True
 
 
 def _quiet(report: pytest.TestReport) -> bool:
@@ -224,3 +212,63 @@ def _quiet(report: pytest.TestReport) -> bool:
         and "wasxfail" not in report.__dict__
         and "context" not in report.__dict__
     )
+
+
+class IdRedaction(HooksOnly):
+    """Masks secrets in parametrize ids: made from values, and given by the test."""
+
+    def __init__(self, scrubber: Scrubber) -> None:
+        self.scrubber = scrubber
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_make_parametrize_id(self, val: object) -> str | None:
+        """An id pytest would make from a value holding a secret; ``None`` leaves the rest."""
+        if isinstance(val, str) and self.scrubber:
+            scrubbed = self.scrubber.scrub(val)
+            if scrubbed != val:
+                return scrubbed
+        return None
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        """Ids a test gives itself (``ids=[...]``, ``pytest.param(id=...)``), once made, and
+        values whose repr ``--setup-show``, ``-l`` or a reporter would show.
+
+        Last of the plain hooks, so after pytest's ``parametrize`` marks, the test module's
+        and every conftest's ``pytest_generate_tests``; not a wrapper, which would cost every
+        test function twice as much at collection for the few that are parametrized."""
+        _compat.mask_parametrize(metafunc, self.scrubber.scrub)
+
+
+class JunitRedaction(HooksOnly):
+    """Scrubs the junit plugin's suite properties and test case attributes."""
+
+    def __init__(self, scrubber: Scrubber, config: pytest.Config) -> None:
+        self.scrubber = scrubber
+        self._config = config
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self) -> None:
+        """Before junit writes a test case out (at its teardown report)."""
+        _, cases = _compat.junit_texts(self._config)
+        for attributes in cases:
+            for name, value in attributes.items():
+                attributes[name] = self.scrubber.scrub(value)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self) -> None:
+        """Before junit writes the suite's properties."""
+        properties, _ = _compat.junit_texts(self._config)
+        properties[:] = [(name, self.scrubber.scrub(value)) for name, value in properties]
+
+
+def scrub_hung_test_output(config: pytest.Config, scrubber: Scrubber) -> bool:
+    """Scrub all the terminal writer writes from now on; False while there is no terminal
+    reporter yet (before the end of configure) or none at all."""
+
+    def scrubbing(stream: TextIO) -> TextIO:
+        if isinstance(stream, ScrubbingStream):
+            return stream
+        return cast(TextIO, ScrubbingStream(stream, scrubber))
+
+    return _compat.replace_terminal_stream(config, scrubbing)

@@ -4,11 +4,17 @@ In order: ask the credentials hook (once per run), read the secrets the OS keyri
 (only now, and only those no higher source set), stop if credentials are missing, skip
 an account already refused, recall a remembered token, call the authenticate hook,
 remember the token, tell the authenticated hook. Every collaborator is a small protocol
-(hooks, HTTP, memory), so this runs the same under pytest and in a unit test with fakes.
+(hooks, HTTP, memory), gathered in one :class:`LoginEnvironment`, so this runs the same
+under pytest and in a unit test with fakes.
+
+A provider's settings and where they lead (:class:`Configured`) change at most once, by the
+credentials hook. A login also says where that hook is implemented, and a refused login's
+advice names the hook rather than the environment variables it overrode.
 """
 
 from __future__ import annotations
 
+import re
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -17,8 +23,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from pytest_tm_auth.core.accounts import Accounts, SharesAccount
 from pytest_tm_auth.core.cache import LOGGED_IN, REMEMBERED, Issued, Outcome
-from pytest_tm_auth.core.configured import Configured, Vault
-from pytest_tm_auth.core.errors import AuthError, TmAuthError
+from pytest_tm_auth.core.errors import AuthError, MissingCredentials, TmAuthError
 from pytest_tm_auth.core.provider import Login, Provider, Target
 from pytest_tm_auth.core.token import learning
 
@@ -26,9 +31,108 @@ if TYPE_CHECKING:
     import requests
 
     from pytest_tm_auth.core.token import Token
-    from pytest_tm_auth.settings.model import Values
+    from pytest_tm_auth.core.values import Values
 
 _T = TypeVar("_T")
+
+
+class CredentialsHook(Protocol):
+    """The one hook :class:`Configured` asks (see :class:`Hooks`)."""
+
+    def credentials(self, provider: Provider) -> Mapping[str, str | None] | None: ...
+
+
+#: The kind of source of values a credentials hook supplied; its ``where`` is the hook's file,
+#: and the source says itself ``the pytest_tm_auth_credentials hook (conftest.py)``.
+HOOK = "hook"
+
+
+class Vault(Protocol):
+    """The secrets ``pytest-tm-auth login`` stored, read when a login first needs them."""
+
+    def load(self, name: str, site: str) -> str | None:
+        """The secret ``name`` stored for ``site``; ``None`` (after a warning) if unreadable."""
+        ...
+
+
+class Configured:
+    """A provider's settings and where they lead: changed at most once, by the hook."""
+
+    __slots__ = ("_asked", "hook_where", "missing", "provider", "supplied", "target", "values")
+
+    def __init__(
+        self, provider: Provider, values: Values, hook_where: Callable[[], str] = str
+    ) -> None:
+        self.provider = provider
+        self.values = values
+        #: Where the credentials hook is implemented (``conftest.py``), asked when it supplies.
+        self.hook_where = hook_where
+        self.target: Target | None = None
+        self.missing: MissingCredentials | None = None
+        #: What the credentials hook supplied (plain data: the xdist broker hands it on).
+        self.supplied: dict[str, str | None] = {}
+        self._asked = False
+        try:
+            self.target = provider.target(values)
+        except MissingCredentials as exc:
+            self.missing = exc
+
+    def ask(self, hooks: CredentialsHook, learn: Callable[..., None]) -> None:
+        """Ask the credentials hook once per run, also after a token shared by xdist."""
+        if self._asked:
+            return
+        self.supply(hooks.credentials(self.provider), learn)
+
+    def supply(self, supplied: Mapping[str, str | None] | None, learn: Callable[..., None]) -> None:
+        """Use what a credentials hook supplied, here or in the xdist controller; the hook
+        is not asked again."""
+        self._asked = True
+        if supplied:
+            self.supplied = dict(supplied)
+            self.values = self.values.overridden(supplied, HOOK, self.hook_where())
+            learn(*self.values.secrets())
+            self.target, self.missing = self.provider.target(self.values), None
+
+    def unlock(self, vault: Vault | None, learn: Callable[..., None]) -> None:
+        """Read the secrets the keyring holds (no vault: none can be read, so none is set)."""
+        pending = self.values.pending()
+        if not pending:
+            return
+        load = vault.load if vault is not None else lambda name, site: None
+        # A secret is read for the site the provider logs in to now: a credentials hook may
+        # have moved it from the site the secret was stored for, which then never gets it.
+        now = {name: self.target.url if self.target else site for name, site in pending.items()}
+        self.values = self.values.filled({name: load(name, site) for name, site in now.items()})
+        learn(*self.values.secrets())
+        try:
+            self.target, self.missing = self.provider.target(self.values), None
+        except MissingCredentials as exc:
+            self.target, self.missing = None, exc
+
+    def attributed(self, failure: AuthError) -> AuthError:
+        """``failure``, its advice naming the credentials hook where the hook supplied the
+        values it names: not the environment variables, whose values were not used."""
+        target = self.target
+        hooked = [
+            name
+            for name in (target.credentials if target is not None else ())
+            if self.values.source(name).kind == HOOK
+        ]
+        if not hooked:
+            return failure
+        said = f"from {self.values.source(hooked[0])}"
+        fix = failure.fix
+        for name in hooked:
+            fix = re.sub(rf"\b{self.values.setting(name).env}\b", f"{name} {said}", fix)
+        if fix == failure.fix and failure.credentials_refused:
+            fix += f"{'; ' * bool(fix)}{' and '.join(hooked)} came {said}"
+        if fix == failure.fix:
+            return failure
+        return failure.derived(fix=fix)
+
+    def adopt(self, target: Target) -> None:
+        """Use a target decided elsewhere (by the xdist controller's hook)."""
+        self.target, self.missing = target, None
 
 
 class Hooks(Protocol):
@@ -72,12 +176,20 @@ def _warn(message: str) -> None:
     warnings.warn(message, UserWarning, stacklevel=2)
 
 
-class LoginStep:
-    """One provider's login, as the token cache calls it (``step(renewal)``)."""
+class LoginEnvironment:
+    """Everything a login needs from the run around it, in one object.
+
+    The team's hooks, a fresh HTTP session (``connector``), where secrets go to be hidden
+    (``learn``, the scrubber's ``add``), the account ledger, the token memory of
+    ``--tm-auth-remember`` (set when that mode is on), where a warning goes, and the
+    secrets the keyring holds. The run builds one per provider; a unit test builds one
+    with fakes. The login step reaches nothing above the core but through it.
+    """
+
+    __slots__ = ("accounts", "connector", "hooks", "learn", "memory", "vault", "warn")
 
     def __init__(
         self,
-        configured: Configured,
         hooks: Hooks,
         connector: Callable[[], Connector],
         *,
@@ -87,16 +199,32 @@ class LoginStep:
         warn: Callable[[str], None] | None = None,
         vault: Vault | None = None,
     ) -> None:
-        self.configured = configured
-        self._hooks = hooks
-        self._connector = connector
-        self._learn = learn
-        self._accounts = Accounts() if accounts is None else accounts
+        self.hooks = hooks
+        self.connector = connector
+        self.learn = learn
+        self.accounts = Accounts() if accounts is None else accounts
         self.memory = memory
-        self._warn = warn if warn is not None else _warn
-        self._vault = vault
-        #: Login requests made (not recalls of a remembered token).
-        self.logins = 0
+        self.warn = warn if warn is not None else _warn
+        self.vault = vault
+
+
+class LoginStep:
+    """One provider's login, as the token cache calls it (``step(renewal)``)."""
+
+    def __init__(self, configured: Configured, environment: LoginEnvironment) -> None:
+        self.configured = configured
+        self.environment = environment
+        self._hooks = environment.hooks
+        self._connector = environment.connector
+        self._learn = environment.learn
+        self._accounts = environment.accounts
+        self._warn = environment.warn
+        self._vault = environment.vault
+
+    @property
+    def memory(self) -> Memory | None:
+        """The token memory, when ``--tm-auth-remember`` or ``--tm-auth-reset`` set one."""
+        return self.environment.memory
 
     def __call__(self, renewal: bool) -> Issued:
         with learning(self._learn):  # a token is hidden as it is born: before hooks, checks
@@ -176,7 +304,6 @@ class LoginStep:
             remembered = self.memory.recall(provider, target, values)
             if remembered is not None:
                 return Issued(remembered, Outcome(REMEMBERED))
-        self.logins += 1
         connector = self._connector()
         started = time.perf_counter()
         moved: list[Target] = []

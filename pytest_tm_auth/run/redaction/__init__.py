@@ -1,0 +1,1 @@
+"""Output redaction: reports, exceptions, warnings, logs and the reporters' own files."""
