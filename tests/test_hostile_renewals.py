@@ -7,21 +7,21 @@ import pytest
 from pytest_tm_auth.core.cache import RENEWAL_LIMIT
 from pytest_tm_auth.sandbox import Sandbox
 
+THIRTY_REQUESTS = """
+import pytest
+
+@pytest.mark.parametrize("n", range(30))
+def test_request(xray_session, n):
+    assert xray_session.post("graphql", json={"query": "{}"}).status_code == 200
+"""
+
 
 def test_a_service_that_accepts_each_token_once_costs_a_few_logins_not_one_per_request(
     pytester: pytest.Pytester, cloud_env: Sandbox
 ) -> None:
     cloud_env.single_use_tokens = True
 
-    pytester.makepyfile(
-        """
-        import pytest
-
-        @pytest.mark.parametrize("n", range(30))
-        def test_request(xray_session, n):
-            assert xray_session.post("graphql", json={"query": "{}"}).status_code == 200
-        """
-    )
+    pytester.makepyfile(THIRTY_REQUESTS)
     result = pytester.runpytest("-p", "no:cacheprovider")
 
     # The first token's one use, then each of RENEWAL_LIMIT renewals buys one more request.
@@ -42,15 +42,7 @@ def test_under_xdist_the_renewal_budget_is_the_runs_not_each_workers(
     pytester: pytest.Pytester, cloud_env: Sandbox
 ) -> None:
     cloud_env.single_use_tokens = True
-    pytester.makepyfile(
-        """
-        import pytest
-
-        @pytest.mark.parametrize("n", range(30))
-        def test_request(xray_session, n):
-            assert xray_session.post("graphql", json={"query": "{}"}).status_code == 200
-        """
-    )
+    pytester.makepyfile(THIRTY_REQUESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
 
     # One login for all, then the run's RENEWAL_LIMIT renewals, whichever worker makes them
