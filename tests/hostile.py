@@ -14,6 +14,8 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pytest
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -96,3 +98,15 @@ def _read_request(connection: socket.socket) -> bool:
             return False
         body += data
     return True
+
+
+@contextlib.contextmanager
+def serving_xray(
+    monkeypatch: pytest.MonkeyPatch, secret: str = "demo-hostile-secret-not-real"
+) -> Iterator[HostileServer]:
+    """A hostile server that the run's Xray provider logs in to."""
+    with HostileServer() as server:
+        monkeypatch.setenv("XRAY_URL", server.url)
+        monkeypatch.setenv("XRAY_CLIENT_ID", "demo-hostile-client-id")
+        monkeypatch.setenv("XRAY_CLIENT_SECRET", secret)
+        yield server

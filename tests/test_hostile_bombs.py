@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import brotli  # type: ignore[import-untyped, import-not-found, unused-ignore]  # the test extra: a skip would hide a bomb
 import pytest
 
-from tests.hostile import Answer, HostileServer
+from tests.hostile import Answer, HostileServer, serving_xray
 from tests.test_memory_bound import MEASURE
 
 INFLATED_MB = 512
@@ -30,10 +30,7 @@ def brotli_zeros(megabytes: int) -> bytes:
 
 @pytest.fixture
 def bomb_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[HostileServer]:
-    with HostileServer() as server:
-        monkeypatch.setenv("XRAY_URL", server.url)
-        monkeypatch.setenv("XRAY_CLIENT_ID", "demo-bomb-client-id")
-        monkeypatch.setenv("XRAY_CLIENT_SECRET", "demo-bomb-secret-not-real")
+    with serving_xray(monkeypatch, "demo-bomb-secret-not-real") as server:
         yield server
 
 

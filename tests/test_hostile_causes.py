@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from pytest_tm_auth.sandbox import Fault, Sandbox
-from tests.hostile import Answer, HostileServer
+from tests.hostile import Answer, HostileServer, serving_xray
 
 LOGIN = "def test_login(xray_token):\n    assert xray_token\n"
 ROUTE = "xray.authenticate"
@@ -35,10 +35,7 @@ def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
 
 @pytest.fixture
 def hostile(monkeypatch: pytest.MonkeyPatch) -> Iterator[HostileServer]:
-    with HostileServer() as server:
-        monkeypatch.setenv("XRAY_URL", server.url)
-        monkeypatch.setenv("XRAY_CLIENT_ID", "demo-hostile-client-id")
-        monkeypatch.setenv("XRAY_CLIENT_SECRET", "demo-hostile-secret-not-real")
+    with serving_xray(monkeypatch) as server:
         yield server
 
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pytest_tm_auth.http import retry
-from tests.hostile import Answer, HostileServer
+from tests.hostile import Answer, HostileServer, serving_xray
 
 SECRET = "demo-hostile-secret-Zq81-not-real"
 LOGIN = "def test_login(xray_token):\n    assert xray_token\n"
@@ -28,10 +28,7 @@ PAUSE_CAP = 0.1
 
 @pytest.fixture
 def hostile(monkeypatch: pytest.MonkeyPatch) -> Iterator[HostileServer]:
-    with HostileServer() as server:
-        monkeypatch.setenv("XRAY_URL", server.url)
-        monkeypatch.setenv("XRAY_CLIENT_ID", "demo-hostile-client-id")
-        monkeypatch.setenv("XRAY_CLIENT_SECRET", SECRET)
+    with serving_xray(monkeypatch, SECRET) as server:
         yield server
 
 
