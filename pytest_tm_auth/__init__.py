@@ -1,13 +1,21 @@
 """pytest-tm-auth: authenticated Xray, Zephyr Scale and Jira access for pytest suites.
 
 The public names below load on first access: every pytest run imports this package, and
-most never use a provider.
+most never use a provider. Installed, the package is marked for pytest's assertion-rewriting
+hook, which would load every module of it, at a cost: they assert nothing, so they load as
+Python loads them (:func:`._compat.load_without_rewriting`).
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
+
+if "_pytest.assertion.rewrite" in sys.modules:  # imported by pytest, which may mark it
+    from pytest_tm_auth import _compat
+
+    _compat.load_without_rewriting(__name__)
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.errors import AuthError, ConfigError, MissingCredentials, TmAuthError

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sys
 from collections.abc import Callable
 from typing import TextIO
 
@@ -115,3 +116,26 @@ def replace_terminal_stream(config: pytest.Config, wrap: Callable[[TextIO], Text
     writer = config.get_terminal_writer()
     writer._file = wrap(writer._file)
     return True
+
+
+def load_without_rewriting(package: str) -> bool:
+    """The modules of ``package`` not imported yet load with Python's own loader rather than
+    through pytest's assertion-rewriting hook; True when the hook had them marked.
+
+    Why private: pytest marks every top-level package of a distribution with a ``pytest11``
+    entry point, so that a plugin's ``assert`` statements explain themselves, and its hook then
+    loads each of the package's modules: it checks the source, opens its own cached bytecode
+    and unmarshals it from a file object, which costs more than Python's loader does. This
+    package asserts nothing at run time, and pytest offers no public way to say so
+    (``PYTEST_DONT_REWRITE`` stops the rewriting, not the hook's loading). The hook keeps
+    the marked names in ``_must_rewrite`` and its verdicts in ``_marked_for_rewrite_cache``.
+    """
+    from _pytest.assertion.rewrite import AssertionRewritingHook
+
+    for finder in sys.meta_path:
+        if not isinstance(finder, AssertionRewritingHook) or package not in finder._must_rewrite:
+            continue
+        finder._must_rewrite.discard(package)
+        finder._marked_for_rewrite_cache.clear()
+        return True
+    return False

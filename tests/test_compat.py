@@ -6,7 +6,9 @@ in log output: mend ``_compat`` before anything else.
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,64 @@ def test_the_terminal_writer_writes_through_the_replaced_stream(pytester: pytest
 
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["*WRITTEN THROUGH THE TERMINAL WRITER*", "*1 PASSED*"])
+
+
+#: Marks the package for rewriting as pytest marks a pip-installed plugin's: a ``-p`` plugin
+#: loads before the entry points do.
+MARK_LIKE_PIP = """
+    import pytest
+
+    pytest.register_assert_rewrite("pytest_tm_auth")
+"""
+
+REPORT_LOADERS = """
+    import json
+    import sys
+
+    def test_loaders():
+        loaders = {
+            name: type(module.__spec__.loader).__name__
+            for name, module in list(sys.modules.items())
+            if name.partition(".")[0] == "pytest_tm_auth"
+        }
+        print("LOADERS=" + json.dumps(loaders))
+"""
+
+
+def test_a_marked_package_loads_past_the_rewriting_hook(pytester: pytest.Pytester) -> None:
+    """pytest's hook loads the package itself, which asks it to let the rest load plainly."""
+    pytester.makepyfile(mark_like_pip=MARK_LIKE_PIP, test_inner=REPORT_LOADERS)
+
+    result = pytester.runpytest_subprocess("-s", "-p", "mark_like_pip", "-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=1)
+    line = next(text for text in result.outlines if "LOADERS=" in text)
+    loaders = json.loads(line.partition("LOADERS=")[2])
+    hooked = {name for name, kind in loaders.items() if kind == "AssertionRewritingHook"}
+    # What loads before the package asks: itself (installed from a wheel), _compat and
+    # the value types _compat imports, with their errors.
+    assert hooked, "the package was not marked: the test shows nothing"
+    assert hooked <= {
+        "pytest_tm_auth",
+        "pytest_tm_auth._compat",
+        "pytest_tm_auth.core",
+        "pytest_tm_auth.core.errors",
+        "pytest_tm_auth.core.values",
+    }, sorted(hooked)
+    assert loaders["pytest_tm_auth.run.startup"] == "SourceFileLoader"
+
+
+def test_the_rewriting_hook_keeps_its_marks_where_compat_looks() -> None:
+    """``_must_rewrite`` (a set of names) and ``_marked_for_rewrite_cache`` (a dict)."""
+    from _pytest.assertion.rewrite import AssertionRewritingHook
+
+    hook = next(f for f in sys.meta_path if isinstance(f, AssertionRewritingHook))
+    assert isinstance(hook._must_rewrite, set)
+    assert isinstance(hook._marked_for_rewrite_cache, dict)
+    hook._must_rewrite.add("demo_marked_package")
+    try:
+        assert _compat.load_without_rewriting("demo_marked_package")
+        assert "demo_marked_package" not in hook._must_rewrite
+        assert not _compat.load_without_rewriting("demo_marked_package")
+    finally:
+        hook._must_rewrite.discard("demo_marked_package")

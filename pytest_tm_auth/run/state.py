@@ -5,7 +5,7 @@ A login's own output is scrubbed: what ``http.client``'s debug prints or a handl
 login inside a test is captured by pytest and scrubbed with the test's report; one outside
 any test (the xdist controller's, ``--tm-auth-check``'s) writes straight to the terminal.
 So every login runs with stdout and stderr passed through the scrubber, and the root
-logger's handlers filtered by it, wherever it runs (:func:`scrubbed_output`).
+logger's handlers filtered by it, wherever it runs (:mod:`.streams`).
 
 A configured credential that expires soon is said in the header, the check table and a
 warning at the first login: a provider tells when a credential it was given lapses with an
@@ -15,14 +15,11 @@ JWT ``exp``, best effort). Within :data:`SOON` the header says when, and the fir
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -40,6 +37,7 @@ from pytest_tm_auth.core.login_step import (
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.token import time_left, utc_time
 from pytest_tm_auth.run.outcomes import fail_test, from_hook
+from pytest_tm_auth.run.streams import scrubbed_output
 
 if TYPE_CHECKING:
     import requests
@@ -270,65 +268,6 @@ def _warn_token_expiry(message: str, place: tuple[str, int]) -> None:
     from pytest_tm_auth.run.warnings import TokenExpiryWarning, warn_in_login
 
     warn_in_login(TokenExpiryWarning(message), place)
-
-
-class ScrubbingFilter(logging.Filter):
-    """Hides known secrets in log records before a handler writes them anywhere.
-
-    Set on pytest's log handlers (captured, live and ``--log-file``), it covers records
-    that never pass through a test report. It changes the record, so every later handler
-    sees the scrubbed text too; it never drops a record and never raises.
-    """
-
-    def __init__(self, scrubber: Scrubber) -> None:
-        super().__init__()
-        self.scrubber = scrubber
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.scrubber:
-            return True
-        try:
-            message = record.getMessage()
-            scrubbed = self.scrubber.scrub(message)
-            if scrubbed != message:
-                record.msg, record.args = scrubbed, None
-            if record.exc_info and not record.exc_text:
-                record.exc_text = logging.Formatter().formatException(record.exc_info)
-            if record.exc_text:
-                record.exc_text = self.scrubber.scrub(record.exc_text)
-        except Exception:  # a malformed record: logging reports it itself, later
-            pass
-        return True
-
-
-class ScrubbingStream:
-    """A text stream that hides known secrets in what is written, then writes it on."""
-
-    def __init__(self, stream: TextIO, scrubber: Scrubber) -> None:
-        self._stream = stream
-        self._scrubber = scrubber
-
-    def write(self, text: str) -> int:
-        self._stream.write(self._scrubber.scrub(text))
-        return len(text)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
-
-
-@contextlib.contextmanager
-def scrubbed_output(scrubber: Scrubber) -> Iterator[None]:
-    """Within: stdout and stderr scrubbed; and, from then on, the root logger's handlers."""
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(known, ScrubbingFilter) for known in handler.filters):
-            handler.addFilter(ScrubbingFilter(scrubber))
-    out, err = sys.stdout, sys.stderr
-    sys.stdout = ScrubbingStream(out, scrubber)
-    sys.stderr = ScrubbingStream(err, scrubber)
-    try:
-        yield
-    finally:
-        sys.stdout, sys.stderr = out, err
 
 
 SOON = 14 * 86400.0

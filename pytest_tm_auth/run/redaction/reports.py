@@ -43,7 +43,7 @@ from pytest_tm_auth import _compat
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.values import Secret
 from pytest_tm_auth.run.plugin_base import HooksOnly
-from pytest_tm_auth.run.state import ScrubbingFilter, ScrubbingStream
+from pytest_tm_auth.run.streams import ScrubbingFilter, ScrubbingStream
 
 #: Registered under this name when other plugins read reports as they are made.
 MADE_REPORTS_PLUGIN = "tm_auth_redaction_made"
