@@ -14,7 +14,7 @@ goals::
     python benchmarks/run.py --quick          # every row, tiny suites, one run each
 
 Each pytest subprocess starts a fresh interpreter, so wall times include start-up, as a
-user's run does, and loads the plugin as after ``pip install``: through pytest's assertion
+user's run does, and loads the plugin as after ``pip install``: marked for pytest's assertion
 rewriting hook (the first row checks it). See ``benchmarks/README.md`` for what each row
 means and the latest figures.
 """
@@ -455,10 +455,10 @@ REQUEST = 'assert zephyr_session.get("testcycles").status_code == 200'
 # Every run uses the interpreter of a virtual environment made at start, into which pip
 # installs the wheel built from this checkout, as a user's ``pip install`` does. pip writes
 # the wheel's ``RECORD``; pytest reads it to mark the plugin's modules for assertion
-# rewriting, so every module of the plugin loads through pytest's import hook, as it does
-# for a user (``rewriting_rows`` stops the benchmark otherwise). A copy of the package on
-# ``PYTHONPATH`` beside a ``.dist-info`` without ``RECORD`` is marked for nothing and loads
-# with Python's own, cheaper loader: it measures less than a user pays.
+# rewriting, so the package loads through pytest's import hook, as it does for a user
+# (``rewriting_rows`` stops the benchmark otherwise), and asks the hook to leave its other
+# modules to Python's own loader. A copy of the package on ``PYTHONPATH`` beside a
+# ``.dist-info`` without ``RECORD`` is marked for nothing: it measures less than a user pays.
 #
 # Every other distribution is copied from the benchmark's own interpreter, file by file as
 # its ``RECORD`` lists them, ``.dist-info`` included: the same versions, the same installed
@@ -711,8 +711,10 @@ REWRITING_HOOK = "AssertionRewritingHook"
 
 
 def rewriting_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
-    """Stops unless every module of the plugin loads through pytest's rewriting hook, as
-    after ``pip install pytest-tm-auth``: otherwise the runs measure less than users pay.
+    """Stops unless pytest marked the plugin for assertion rewriting, as after ``pip install
+    pytest-tm-auth`` (its hook loads the package itself): otherwise the runs measure less
+    than users pay. The package then asks the hook to let its other modules load as Python
+    loads them (``_compat.load_without_rewriting``): the row says how many the hook loaded.
 
     Counts the modules of an unused run and of one using xray_session, in both environments.
     """
@@ -728,20 +730,19 @@ def rewriting_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
         for name, suite in suites.items():
             bench.run(Variant(f"loaders, {name}", suite, setup.configured, 3, python=python))
             loaders = json.loads((suite / "loaders.json").read_text(encoding="utf-8"))
-            others = sorted(module for module, kind in loaders.items() if kind != REWRITING_HOOK)
-            if not loaders or others:
+            if loaders.get("pytest_tm_auth") != REWRITING_HOOK:
                 raise SystemExit(
-                    f"{python}: {len(others)} of {len(loaders)} modules of pytest_tm_auth were "
-                    f"not loaded by pytest's {REWRITING_HOOK}, unlike after a pip install, "
-                    f"among them {', '.join(others[:5])}"
+                    f"{python}: pytest did not load pytest_tm_auth through its {REWRITING_HOOK}, "
+                    "unlike after a pip install: the runs would measure less than users pay"
                 )
-            counts.append(f"{name} {len(loaders)}/{len(loaders)}")
+            hooked = sum(kind == REWRITING_HOOK for kind in loaders.values())
+            counts.append(f"{name} {hooked}/{len(loaders)}")
     half = len(counts) // 2
     return [
         Row(
             "pytest_tm_auth modules loaded by pytest's rewriting hook: lean; reporters",
             measured=f"{', '.join(counts[:half])}; {', '.join(counts[half:])}",
-            goal="all (as pip installs it)",
+            goal="the package marked (as pip installs it)",
             met="yes",
         )
     ]

@@ -101,14 +101,15 @@ def test_quick_benchmark_prints_every_row(quick_run: pytest.RunResult) -> None:
     )
 
 
-def test_benchmarked_plugin_loads_through_pytests_rewriting_hook(
+def test_benchmarked_plugin_is_marked_for_rewriting_as_pip_installs_it(
     quick_run: pytest.RunResult,
 ) -> None:
     """The runs pay what a user pays: the wheel installed by pip, so that pytest marks the
-    plugin for assertion rewriting and loads every module of it through its import hook.
+    plugin for assertion rewriting and its hook loads the package; the package then lets
+    its other modules load with Python's own loader, except the few imported before.
 
-    The benchmark stops before measuring anything otherwise (a copy of the package beside a
-    ``.dist-info`` without ``RECORD`` loads with Python's own loader, and costs less).
+    The benchmark stops before measuring anything when the package was not marked (a copy
+    of it beside a ``.dist-info`` without ``RECORD`` loads with Python's own loader).
     """
     assert quick_run.ret == 0, quick_run.stderr.str()
     line = next(text for text in quick_run.stdout.lines if "rewriting hook" in text)
@@ -118,11 +119,11 @@ def test_benchmarked_plugin_loads_through_pytests_rewriting_hook(
     assert set(loaded) == {"unused", "xray_session"}, line
     for fraction in loaded.values():
         hooked, total = map(int, fraction.split("/"))
-        assert hooked == total, line
-    # The plugin's start-up modules, and more once xray_session is used.
-    assert 10 <= int(loaded["unused"].split("/")[1]) < int(loaded["xray_session"].split("/")[1])
+        # The package, _compat, and the core modules _compat imports; none of the rest.
+        assert 1 <= hooked <= 5 < total, line
+    assert int(loaded["unused"].split("/")[1]) < int(loaded["xray_session"].split("/")[1])
     assert reporters == lean, line
-    assert cells[-2:] == ["all (as pip installs it)", "yes"], line
+    assert cells[-2:] == ["the package marked (as pip installs it)", "yes"], line
 
 
 def test_instructions_are_counted_the_same_on_every_run(
