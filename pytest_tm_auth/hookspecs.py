@@ -14,12 +14,14 @@ In the order a run meets them:
 5. :func:`pytest_tm_auth_session`: adjust the ``requests.Session`` tests will use.
 
 And, for ``--tm-auth-sandbox`` runs, :func:`pytest_tm_auth_sandbox`: serve more services.
+When results are published (``--xray-publish``), at the end of the run, per service:
+:func:`pytest_tm_auth_results` before sending, :func:`pytest_tm_auth_published` after.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 
     from pytest_tm_auth.core.provider import Login, Provider
     from pytest_tm_auth.core.token import Token
+    from pytest_tm_auth.results.model import Landing
     from pytest_tm_auth.sandbox import Sandbox
 
 
@@ -167,6 +170,38 @@ def pytest_tm_auth_sandbox(sandbox: Sandbox) -> None:
     Call ``sandbox.add_service(...)`` with a service of your own (a TestRail recipe serves
     its API this way); the settings the service contributes point your provider at it, as
     the built-ins' do.
+
+    **Returns:** nothing (every implementation is called).
+    """
+
+
+@pytest.hookspec
+def pytest_tm_auth_results(provider: Provider, results: dict[str, Any]) -> None:
+    """Change the results about to be published to a service: add fields, drop results.
+
+    **When:** once per service per run, at the end of the run (under xdist, in the
+    controller), after the results were collected and journaled and before anything is
+    sent; also when ``pytest-tm-auth publish`` replays a journal, and under
+    ``--tm-auth-dry-run``.
+
+    ``results`` is the payload in the service's own shape (for Xray, the JSON of its
+    import: ``info`` and ``tests``), changed in place, e.g.
+    ``results["info"]["description"] = "nightly"``. What you add is scrubbed of every known
+    secret and checked again before it is sent.
+
+    **Returns:** nothing (every implementation is called).
+    """
+
+
+@pytest.hookspec
+def pytest_tm_auth_published(provider: Provider, target: Landing) -> None:
+    """Observe that a run's results landed, e.g. to write a CI summary or post a link.
+
+    **When:** once per service per run, after the service confirmed every result; never
+    for results that did not land, nor under ``--tm-auth-dry-run``.
+
+    ``target`` says where: ``target.key`` (the Test Execution's), ``target.url`` (its
+    browse URL), ``target.count`` (results sent) and ``target.seconds`` (how long it took).
 
     **Returns:** nothing (every implementation is called).
     """

@@ -1,0 +1,233 @@
+"""The run's results journal: what was collected and how far publishing got, on disk first.
+
+One JSON object per line, appended as it happens: the run's header, each linked test's
+result as pytest reports it, then per service the steps of publishing (``creating`` a
+target, the ``target`` key, ``landed``, ``failed``). A result line is flushed to the
+operating system when written, so a killed run leaves every result it reported; a step is
+also synced to the disk before the request it announces is sent, so that a retry or a
+replay (``pytest-tm-auth publish JOURNAL``) targets the key a run already made.
+
+The file is ``0600`` and only ever created anew, never through a symbolic link. Each line
+carries a digest chained to the line before, so that an edited, reordered or spliced line is
+refused when read; a last line cut short (a killed run) is ignored and said. Reading checks
+the owner and the mode first: a journal another user could write is never replayed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from pytest_tm_auth.core.errors import TmAuthError
+from pytest_tm_auth.results.model import Result
+
+FORMAT = 1
+#: The longest line read back: a result with all the evidence a test may carry, in base64.
+LINE_LIMIT = 16 * 1024 * 1024
+#: What a service's publishing records, in the order it does.
+STEPS = ("creating", "target", "landed", "failed")
+
+
+class JournalError(TmAuthError):
+    """A journal that cannot be written, read or trusted; the message names it."""
+
+
+@dataclass
+class ServiceProgress:
+    """How far one service's publishing got, as the journal tells it."""
+
+    #: The label a target was being created with (the creation's answer may be lost).
+    creating: str | None = None
+    #: The target's ``key`` (and ``id``, ``url`` when known) once it exists.
+    target: dict[str, Any] | None = None
+    #: Set once the service confirmed the results: ``key``, ``count``, ``at``.
+    landed: dict[str, Any] | None = None
+    #: Each failed attempt's one-line reason, oldest first.
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass
+class JournalState:
+    """A journal read back: its header, its results, each service's progress."""
+
+    path: Path
+    header: dict[str, Any]
+    results: list[Result]
+    services: dict[str, ServiceProgress]
+    #: The last line was cut short (the run was killed while writing it) and is ignored.
+    torn: bool = False
+
+    def progress(self, service: str) -> ServiceProgress:
+        return self.services.setdefault(service, ServiceProgress())
+
+
+def _dumps(record: Mapping[str, Any]) -> str:
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=True)
+
+
+def _digest(previous: str, body: str) -> str:
+    return hashlib.sha256((previous + body).encode("ascii")).hexdigest()[:32]
+
+
+def _line(record: Mapping[str, Any], previous: str) -> tuple[str, str]:
+    """The record as a journal line, and its digest (chained to ``previous``)."""
+    body = _dumps(record)
+    digest = _digest(previous, body)
+    return body[:-1] + f',"sum":"{digest}"}}\n', digest
+
+
+class Journal:
+    """A journal open for appending (one writer: the run, or one ``publish`` command)."""
+
+    def __init__(self, path: Path, handle: IO[str], last: str) -> None:
+        self.path = path
+        self._handle = handle
+        self._last = last
+
+    @classmethod
+    def create(cls, path: Path, header: Mapping[str, Any]) -> Journal:
+        """A new journal at ``path`` (never an existing file or link), its header written."""
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(path, flags, 0o600)
+        except OSError as error:
+            raise JournalError(f"cannot create the journal {path}: {_reason(error)}") from None
+        journal = cls(path, os.fdopen(fd, "a", encoding="ascii"), "")
+        journal._write({"kind": "run", "format": FORMAT, **header}, sync=True)
+        return journal
+
+    @classmethod
+    def reopen(cls, path: Path) -> tuple[Journal, JournalState]:
+        """An existing journal, checked and read, open to append further steps."""
+        state, last = _read(path)
+        try:
+            handle = open(path, "a", encoding="ascii")  # noqa: SIM115 - kept open by the Journal
+        except OSError as error:
+            raise JournalError(f"cannot write the journal {path}: {_reason(error)}") from None
+        if state.torn:
+            handle.write("\n")  # the cut line stays a line of its own, ignored when read
+        return cls(path, handle, last), state
+
+    def add_result(self, result: Result) -> None:
+        """Append one result; flushed, so that a killed run keeps it."""
+        self._write({"kind": "result", **result.to_data()}, sync=False)
+
+    def step(self, kind: str, service: str, **fields: Any) -> None:
+        """Record a step of ``service``'s publishing, on disk before the caller goes on."""
+        if kind not in STEPS:
+            raise ValueError(f"unknown journal step {kind!r}")
+        self._write({"kind": kind, "service": service, **fields}, sync=True)
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def _write(self, record: Mapping[str, Any], *, sync: bool) -> None:
+        line, digest = _line(record, self._last)
+        try:
+            self._handle.write(line)
+            self._handle.flush()
+            if sync:
+                os.fsync(self._handle.fileno())
+        except OSError as error:
+            raise JournalError(f"cannot write the journal {self.path}: {_reason(error)}") from None
+        self._last = digest
+
+
+def read_journal(path: Path) -> JournalState:
+    """The journal at ``path``, checked: owner, mode, every line's digest. Raises
+    :class:`JournalError` with one line naming what cannot be trusted."""
+    return _read(path)[0]
+
+
+def _read(path: Path) -> tuple[JournalState, str]:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as error:
+        raise JournalError(f"cannot read the journal {path}: {_reason(error)}") from None
+    with os.fdopen(fd, "r", encoding="ascii", errors="replace", newline="\n") as handle:
+        _check_private(path, os.fstat(fd))
+        return _parse(path, handle)
+
+
+def _check_private(path: Path, status: os.stat_result) -> None:
+    if os.name == "nt":
+        return
+    from pytest_tm_auth.store.private import foreign
+
+    if foreign(status.st_uid):
+        raise JournalError(f"the journal {path} belongs to another user: it is not replayed")
+    if status.st_mode & 0o077:
+        raise JournalError(
+            f"the journal {path} is open to other users (mode {status.st_mode & 0o777:o}): "
+            "it is not replayed; if you trust it, run: chmod 600 " + str(path)
+        )
+
+
+def _parse(path: Path, handle: IO[str]) -> tuple[JournalState, str]:
+    state = JournalState(path, {}, [], {})
+    last = ""
+    number = 0
+    while line := handle.readline(LINE_LIMIT + 1):
+        number += 1
+        if not line.endswith("\n"):
+            if len(line) > LINE_LIMIT:
+                raise JournalError(f"the journal {path} has a line over {LINE_LIMIT} bytes")
+            state.torn = True  # a run killed while writing: the only line that may be cut
+            break
+        if line == "\n":
+            continue  # where a replay closed a cut line
+        record, last = _checked(path, number, line, last)
+        _apply(state, record, path, number)
+    if not state.header:
+        raise JournalError(f"the journal {path} is empty or has no header: nothing to publish")
+    return state, last
+
+
+def _checked(path: Path, number: int, line: str, previous: str) -> tuple[dict[str, Any], str]:
+    try:
+        record = json.loads(line)
+        digest = record.pop("sum")
+    except (ValueError, TypeError, KeyError, AttributeError):
+        record, digest = None, None
+    if not isinstance(record, dict) or digest != _digest(previous, _dumps(record)):
+        raise JournalError(
+            f"the journal {path} was changed after it was written (line {number}): "
+            "it is not replayed"
+        )
+    return record, digest
+
+
+def _apply(state: JournalState, record: dict[str, Any], path: Path, number: int) -> None:
+    kind = record.pop("kind", None)
+    if number == 1:
+        if kind != "run" or record.get("format") != FORMAT:
+            raise JournalError(f"{path} is not a results journal of this version")
+        state.header = record
+        return
+    if kind == "result":
+        result = Result.from_data(record)
+        if result is None:
+            raise JournalError(f"the journal {path} has a malformed result (line {number})")
+        state.results.append(result)
+        return
+    service = record.get("service")
+    if kind not in STEPS or not isinstance(service, str):
+        raise JournalError(f"the journal {path} has an unknown record (line {number})")
+    progress = state.progress(service)
+    if kind == "creating":
+        progress.creating = str(record.get("label", ""))
+    elif kind == "target":
+        progress.target = record
+    elif kind == "landed":
+        progress.landed = record
+    else:
+        progress.failures.append(str(record.get("reason", "")))
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)

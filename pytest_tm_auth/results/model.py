@@ -1,0 +1,248 @@
+"""A run's results as plain data: one :class:`Result` per linked test, as pytest reported it.
+
+The one vocabulary of both services: collected where reports are logged, journaled as they
+arrive, replayed from the journal, and turned into a service's shape only when sent. Every
+text in a result was scrubbed and bounded when it was made (:func:`bounded`); a result read
+back from a journal is checked field by field and never trusted (:meth:`Result.from_data`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: pytest's outcomes of a test, as :class:`Result` names them.
+OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
+#: Worst first wins: the status of a key several results (or iterations) share.
+RANK = {"error": 6, "failed": 5, "xfailed": 4, "skipped": 3, "xpassed": 2, "passed": 1}
+
+#: Status names by deployment, for each outcome; ``xray_statuses`` overrides any of them.
+XRAY_STATUSES = {
+    "cloud": {
+        "passed": "PASSED",
+        "failed": "FAILED",
+        "error": "FAILED",
+        "skipped": "TODO",
+        "xfailed": "FAILED",
+        "xpassed": "PASSED",
+    },
+    "datacenter": {
+        "passed": "PASS",
+        "failed": "FAIL",
+        "error": "FAIL",
+        "skipped": "TODO",
+        "xfailed": "FAIL",
+        "xpassed": "PASS",
+    },
+}
+
+# Caps, below what the services accept: what is cut or dropped is said in the summary.
+#: Characters of one test's comment (Jira text fields hold 32,767).
+COMMENT_LIMIT = 8_000
+#: Characters of one parameter's value, and parameters kept per iteration.
+PARAMETER_LIMIT = 200
+PARAMETERS_PER_ITERATION = 32
+#: Evidence files and bytes (before base64) per test, and bytes per run.
+EVIDENCE_FILES_PER_TEST = 20
+EVIDENCE_BYTES_PER_TEST = 5 * 1024 * 1024
+EVIDENCE_BYTES_PER_RUN = 25 * 1024 * 1024
+#: Characters of an evidence file's name.
+FILENAME_LIMIT = 120
+
+#: A Jira issue key: project key (a letter, then letters, digits, ``_``), ``-``, a number.
+JIRA_KEY = re.compile(r"[A-Z][A-Z0-9_]{0,254}-[1-9][0-9]{0,17}")
+
+
+def bounded(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    note = f"... [{len(text) - limit + 40} more characters cut]"
+    return text[: max(0, limit - len(note))] + note
+
+
+def worst(outcomes: Iterable[str]) -> str:
+    """The worst of ``outcomes`` by :data:`RANK` (``passed`` for none)."""
+    return max(outcomes, key=lambda outcome: RANK.get(outcome, 0), default="passed")
+
+
+def status_table(deployment: str, overrides: str | None) -> dict[str, str]:
+    """The outcome -> status names of ``deployment``, with ``outcome=STATUS`` overrides.
+
+    Raises ValueError naming a malformed pair or an unknown outcome.
+    """
+    table = dict(XRAY_STATUSES[deployment])
+    for pair in (overrides or "").split(","):
+        if not pair.strip():
+            continue
+        outcome, sep, status = (part.strip() for part in pair.partition("="))
+        if not sep or not status or not status.replace("_", "").replace(" ", "").isalnum():
+            raise ValueError(f"{pair.strip()!r} is not OUTCOME=STATUS")
+        if outcome not in table:
+            raise ValueError(f"{outcome!r} is not a pytest outcome ({', '.join(OUTCOMES)})")
+        table[outcome] = status
+    return table
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A file attached to a test's result; ``data`` is base64 (the services' own form)."""
+
+    filename: str
+    content_type: str
+    data: str
+    #: Bytes before base64, for the caps.
+    size: int
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "filename": self.filename,
+            "contentType": self.content_type,
+            "data": self.data,
+            "size": self.size,
+        }
+
+    @classmethod
+    def from_data(cls, data: object) -> Evidence | None:
+        if not isinstance(data, Mapping):
+            return None
+        filename, content_type = data.get("filename"), data.get("contentType")
+        body, size = data.get("data"), data.get("size")
+        if not (
+            isinstance(filename, str)
+            and isinstance(content_type, str)
+            and isinstance(body, str)
+            and isinstance(size, int)
+            and not isinstance(size, bool)
+            and 0 <= size <= EVIDENCE_BYTES_PER_TEST
+        ):
+            return None
+        return cls(filename, content_type, body, size)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One linked test's result: the outcome of all its phases, its last attempt's.
+
+    ``test`` is the node id without the parameter part: the variants of one parametrized
+    test share it, and become iterations (``iteration`` names one: its parameter id).
+    ``links`` maps a service (``xray``) to the keys the test's marker names.
+    """
+
+    nodeid: str
+    test: str
+    links: Mapping[str, tuple[str, ...]]
+    outcome: str
+    start: float
+    finish: float
+    comment: str = ""
+    iteration: str | None = None
+    parameters: tuple[tuple[str, str], ...] = ()
+    defects: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    #: What was cut or dropped from this result, each said once in the summary.
+    dropped: tuple[str, ...] = field(default=())
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "nodeid": self.nodeid,
+            "test": self.test,
+            "links": {service: list(keys) for service, keys in self.links.items()},
+            "outcome": self.outcome,
+            "start": self.start,
+            "finish": self.finish,
+            "comment": self.comment,
+            "iteration": self.iteration,
+            "parameters": [list(pair) for pair in self.parameters],
+            "defects": list(self.defects),
+            "evidence": [item.to_data() for item in self.evidence],
+            "dropped": list(self.dropped),
+        }
+
+    @classmethod
+    def from_data(cls, data: object) -> Result | None:
+        """The result ``data`` holds; ``None`` when any field is malformed."""
+        if not isinstance(data, Mapping):
+            return None
+        try:
+            return _result(data)
+        except (TypeError, ValueError):
+            return None
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise TypeError("not a list of strings")
+    return tuple(value)
+
+
+def _pair(value: object) -> tuple[str, str]:
+    pair = _strings(value)
+    if len(pair) != 2:
+        raise ValueError("not a name and a value")
+    return pair[0], pair[1]
+
+
+def _result(data: Mapping[str, Any]) -> Result:
+    nodeid, test, outcome = data["nodeid"], data["test"], data["outcome"]
+    if not (isinstance(nodeid, str) and isinstance(test, str)) or outcome not in RANK:
+        raise ValueError("nodeid, test or outcome")
+    links = data["links"]
+    if not isinstance(links, Mapping):
+        raise TypeError("links")
+    keys = {str(service): _strings(found) for service, found in links.items()}
+    if not all(JIRA_KEY.fullmatch(key) for found in keys.values() for key in found):
+        raise ValueError("a malformed key")
+    start, finish = data["start"], data["finish"]
+    if not all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in (start, finish)):
+        raise TypeError("times")
+    comment, iteration = data.get("comment", ""), data.get("iteration")
+    if not isinstance(comment, str) or not (iteration is None or isinstance(iteration, str)):
+        raise TypeError("comment or iteration")
+    pairs = data.get("parameters", [])
+    if not isinstance(pairs, list):
+        raise TypeError("parameters")
+    parameters = tuple(_pair(pair) for pair in pairs)
+    evidence = tuple(Evidence.from_data(item) for item in data.get("evidence", []))
+    if any(item is None for item in evidence):
+        raise ValueError("evidence")
+    return Result(
+        nodeid,
+        test,
+        keys,
+        outcome,
+        float(start),
+        float(finish),
+        bounded(comment, COMMENT_LIMIT),
+        iteration,
+        parameters,
+        _strings(data.get("defects", [])),
+        tuple(item for item in evidence if item is not None),
+        _strings(data.get("dropped", [])),
+    )
+
+
+def by_key(results: Iterable[Result], service: str) -> dict[str, list[Result]]:
+    """The results linked to each of ``service``'s keys, in the order they came."""
+    grouped: dict[str, list[Result]] = {}
+    for result in results:
+        for key in result.links.get(service, ()):
+            grouped.setdefault(key, []).append(result)
+    return grouped
+
+
+@dataclass(frozen=True)
+class Landing:
+    """Where a service's results landed (``pytest_tm_auth_published`` gets one)."""
+
+    service: str
+    #: The Test Execution's (or cycle's, run's) key, e.g. ``DEMO-1201``.
+    key: str
+    #: Its browse URL.
+    url: str
+    #: Results sent (one per linked key).
+    count: int
+    #: Seconds the publishing took.
+    seconds: float
