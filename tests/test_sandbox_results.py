@@ -474,3 +474,57 @@ def test_an_import_of_ten_thousand_results_lands_whole(
     assert answer.status_code == 200, answer.text[:200]
     [execution] = sandbox.test_executions()
     assert len(execution["runs"]) == 250  # one run per Test: the later ones replaced the earlier
+
+
+# Through the plugin's own sessions
+
+
+def test_cloud_sessions_see_what_they_created(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    pytester.makepyfile(
+        """
+        CREATE = '''mutation($jira: JSON!) { createTestExecution(jira: $jira) {
+            testExecution { issueId jira(fields: ["key"]) } } }'''
+
+        def test_created_then_found(xray_session, jira_session):
+            fields = {"summary": "Plugin run", "project": {"key": "DEMO"}, "labels": ["ci"]}
+            made = xray_session.post(
+                "graphql", json={"query": CREATE, "variables": {"jira": {"fields": fields}}}
+            ).json()["data"]["createTestExecution"]["testExecution"]
+            key = made["jira"]["key"]
+            body = {"testExecutionKey": key, "tests": [{"testKey": "DEMO-1", "status": "PASSED"}]}
+            assert xray_session.post("import/execution", json=body).status_code == 200
+            found = jira_session.get("search/jql", params={"jql": "labels = ci", "fields": "key"})
+            assert [issue["key"] for issue in found.json()["issues"]] == [key]
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    [execution] = cloud_env.test_executions()
+    assert execution["runs"]["DEMO-1"]["status"] == "PASSED"
+    assert cloud_env.count("xray.authenticate") == 1
+
+
+def test_datacenter_sessions_see_what_they_created(
+    pytester: pytest.Pytester, datacenter_env: Sandbox
+) -> None:
+    pytester.makepyfile(
+        """
+        def test_created_then_found(xray_session, jira_session):
+            fields = {
+                "project": {"key": "DEMO"},
+                "summary": "Plugin run",
+                "issuetype": {"name": "Test Execution"},
+            }
+            key = jira_session.post("issue", json={"fields": fields}).json()["key"]
+            body = {"testExecutionKey": key, "tests": [{"testKey": "DEMO-1", "status": "PASS"}]}
+            landed = xray_session.post("import/execution", json=body).json()
+            assert landed["testIssues"]["error"] == []
+            runs = xray_session.get(f"api/testexec/{key}/test").json()
+            assert [(run["key"], run["status"]) for run in runs] == [("DEMO-1", "PASS")]
+            found = jira_session.get("search", params={"jql": f"key = {key}"}).json()
+            assert found["total"] == 1
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    assert [e["key"] for e in datacenter_env.test_executions()] == ["DEMO-461"]
