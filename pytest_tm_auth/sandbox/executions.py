@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_tm_auth.sandbox import catalog
@@ -144,8 +144,8 @@ class Executions:
         """A new Test Execution, keyed after the seeded issues and those created before."""
         with self._lock:
             number = catalog.XRAY_TESTS + catalog.XRAY_EXECUTIONS + len(self._created) + 1
-            issue = Issue(10000 + number, f"{project}-{number}", project, EXECUTION, summary)
-            issue = replace(issue, labels=labels)
+            key = f"{project}-{number}"
+            issue = Issue(10000 + number, key, project, EXECUTION, summary, labels=labels)
             self._created.append(issue)
             self._executions[issue.key] = Execution(issue, deployment, True, details)
             return issue

@@ -230,7 +230,7 @@ def target(reading: Reading, state: State, deployment: str) -> Issue | str:
         return found or f"Test Execution with key {reading.execution_key[:40]} not found."
     summary, project = reading.info.get("summary"), reading.info.get("project")
     if deployment == "datacenter":
-        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         summary = summary or f"Execution results [{now}]"
         project = project or next((r.test_key.split("-")[0] for r in reading.runs), None)
     if not summary or not summary.strip():
