@@ -199,3 +199,18 @@ def test_a_creation_whose_answer_is_lost_has_still_happened(
     with pytest.raises(requests.ConnectionError):
         post_import(jira, sandbox, body)
     assert list(sandbox.test_executions()[0]["runs"]) == ["DEMO-1"]
+
+
+def test_an_import_without_info_names_its_execution_from_the_time_and_the_first_test(
+    sandbox: Sandbox, jira: requests.Session
+) -> None:
+    answer = post_import(jira, sandbox, {"tests": [{"testKey": "DEMO-1", "status": "TODO"}]})
+    assert answer.status_code == 200, answer.text
+    [execution] = sandbox.test_executions()
+    assert execution["project"] == "DEMO"
+    assert execution["summary"].startswith("Execution results [20")
+    nothing = post_import(jira, sandbox, {"tests": []})
+    assert nothing.json() == {
+        "errorMessages": ["You must specify a project of the issue."],
+        "errors": {},
+    }
