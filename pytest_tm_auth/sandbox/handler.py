@@ -15,8 +15,15 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
 from pytest_tm_auth.sandbox.faults import Fault
-from pytest_tm_auth.sandbox.messages import Request, Response, parse_authorization, text_response
-from pytest_tm_auth.sandbox.state import RECORDED_HEADERS, Recorded
+from pytest_tm_auth.sandbox.messages import (
+    Request,
+    Response,
+    client_name,
+    json_response,
+    parse_authorization,
+    text_response,
+)
+from pytest_tm_auth.sandbox.state import RECORDED_HEADERS, Recorded, State
 from pytest_tm_auth.sandbox.table import Resolution, not_found
 
 if TYPE_CHECKING:
@@ -100,11 +107,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 user=(response.user if response is not None else None) or credentials.user,
                 connection=self.server.connection_id(self.connection),
                 at=arrived,
-                headers={
-                    name: value
-                    for name in RECORDED_HEADERS
-                    if (value := self.headers.get(name)) is not None
-                },
+                headers={n: v for n in RECORDED_HEADERS if (v := self.headers.get(n)) is not None},
+                client=client_name(credentials),
             )
         )
         if response is None or lost:
@@ -118,15 +122,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
     def _answer(self, resolution: Resolution, request: Request) -> Response:
-        if resolution.route is None:
-            if resolution.allowed:
-                allow = ", ".join(sorted(set(resolution.allowed)))
-                return text_response(405, "Method Not Allowed", {"Allow": allow})
-            return not_found()
-        try:
-            return resolution.route.handler(request, self.server.state, resolution.params)
-        except Exception:  # a bug in a handler must still produce an answer
-            return text_response(500, "Internal Server Error")
+        verdict = self.server.state.rates.judge(resolution.name)
+        if verdict is not None and verdict.refused is not None:
+            return json_response(429, {"error": verdict.refused}, verdict.headers)
+        response = _route(resolution, request, self.server.state)
+        response.headers.update(verdict.headers if verdict is not None else {})
+        return response
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
@@ -183,6 +184,19 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.close_connection = True
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
+
+
+def _route(resolution: Resolution, request: Request, state: State) -> Response:
+    """The route's answer (404 or 405 if none fits); a rate limit was checked before."""
+    if resolution.route is None:
+        if resolution.allowed:
+            allow = ", ".join(sorted(set(resolution.allowed)))
+            return text_response(405, "Method Not Allowed", {"Allow": allow})
+        return not_found()
+    try:
+        return resolution.route.handler(request, state, resolution.params)
+    except Exception:  # a bug in a handler must still produce an answer
+        return text_response(500, "Internal Server Error")
 
 
 def send_raw(

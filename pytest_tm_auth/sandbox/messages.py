@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import json
 from collections.abc import Callable, Mapping
@@ -19,6 +20,7 @@ __all__ = [
     "Handler",
     "Request",
     "Response",
+    "client_name",
     "html_response",
     "json_response",
     "same_secret",
@@ -55,6 +57,17 @@ def parse_authorization(value: str | None) -> Credentials:
         user, sep, password = decoded.partition(":")
         return Credentials("basic", user if sep else None, password)
     return Credentials(word, None, rest)
+
+
+def client_name(credentials: Credentials) -> str:
+    """Who sent a request, for counting: ``basic:user``, or the scheme and a short
+    fingerprint of the token (never the token), or ``anonymous``."""
+    if credentials.scheme is None:
+        return "anonymous"
+    if credentials.scheme == "basic":
+        return f"basic:{credentials.user or '?'}"
+    digest = hashlib.sha256(credentials.secret.encode("utf-8")).hexdigest()[:10]
+    return f"{credentials.scheme}:{digest}"
 
 
 @dataclass(frozen=True)

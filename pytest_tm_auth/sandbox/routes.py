@@ -10,7 +10,15 @@ from __future__ import annotations
 import re
 
 from pytest_tm_auth.sandbox.messages import Handler
-from pytest_tm_auth.sandbox.services import jira, oauth, xray, xray_results, zephyr
+from pytest_tm_auth.sandbox.services import (
+    jira,
+    oauth,
+    xray,
+    xray_results,
+    zephyr,
+    zephyr_results,
+    zephyr_uploads,
+)
 from pytest_tm_auth.sandbox.table import Route
 
 __all__ = ["ROUTES"]
@@ -74,9 +82,37 @@ ROUTES: tuple[Route, ...] = (
     _route("zephyr.testcase", "GET", r"/v2/testcases/" + _KEY, zephyr.testcase),
     _route("zephyr.testcycles", "GET", r"/v2/testcycles", zephyr.testcycles),
     _route("zephyr.testexecutions", "GET", r"/v2/testexecutions", zephyr.list_testexecutions),
-    _route("zephyr.testexecutions", "POST", r"/v2/testexecutions", zephyr.testexecutions),
+    _route("zephyr.testexecutions", "POST", r"/v2/testexecutions", zephyr_results.testexecutions),
+    _route("zephyr.testcycles", "POST", r"/v2/testcycles", zephyr_results.create_cycle),
+    _route(
+        "zephyr.automation",
+        "POST",
+        r"/v2/automations/executions/custom",
+        zephyr_uploads.cloud_custom,
+    ),
+    _route(
+        "zephyr.automation", "POST", r"/v2/automations/executions/junit", zephyr_uploads.cloud_junit
+    ),
     _route("zephyrdc.healthcheck", "GET", _ATM + r"/healthcheck/?", zephyr.dc_healthcheck),
     _route("zephyrdc.search", "GET", _ATM + r"/testcase/search", zephyr.dc_search),
     _route("zephyrdc.testcase", "GET", _ATM + r"/testcase/" + _KEY, zephyr.dc_testcase),
-    _route("zephyrdc.testrun", "POST", _ATM + r"/testrun", zephyr.dc_testrun),
+    _route("zephyrdc.testrun", "POST", _ATM + r"/testrun", zephyr_results.dc_testrun),
+    _route(
+        "zephyrdc.testresults",
+        "POST",
+        _ATM + r"/testrun/(?P<key>[A-Za-z][A-Za-z0-9_]*-C[0-9]{1,9})/testresults",
+        zephyr_results.dc_testresults,
+    ),
+    _route(
+        "zephyrdc.attachments",
+        "POST",
+        _ATM + r"/testresult/(?P<id>[0-9]{1,9})/attachments",
+        zephyr_results.dc_attachment,
+    ),
+    _route(
+        "zephyrdc.automation",
+        "POST",
+        _ATM + r"/automation/execution/(?P<project>[A-Za-z][A-Za-z0-9_]*)",
+        zephyr_uploads.dc_automation,
+    ),
 )

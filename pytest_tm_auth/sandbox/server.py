@@ -25,6 +25,7 @@ from pytest_tm_auth.sandbox.demo import (
 from pytest_tm_auth.sandbox.faults import Fault
 from pytest_tm_auth.sandbox.lifecycle import LoopbackServing
 from pytest_tm_auth.sandbox.messages import Handler
+from pytest_tm_auth.sandbox.ratelimit import Limit
 from pytest_tm_auth.sandbox.routes import ROUTES
 from pytest_tm_auth.sandbox.state import Recorded, State, route_matches
 from pytest_tm_auth.sandbox.table import METHODS, Route, RouteTable
@@ -141,8 +142,54 @@ class Observing:
         """
         return self._state.created.xray.snapshot()
 
+    def zephyr_cycles(self) -> list[dict[str, Any]]:
+        """Zephyr Scale Cloud test cycles created, or given executions, since start or
+        ``reset``, by id: ``key``, ``id``, ``name``, ``project``, ``deployment``, ``created``,
+        ``origin`` (the route that made it: ``testcycles``, ``custom``, ``junit``; empty for
+        a seeded one) and ``executions``: per test case key, every execution that landed
+        (``id``, ``status``, ``environment``, ``comment``, ``execution_time`` in ms, ``ended``,
+        ``source``, ``attachments``: ``filename``, ``size``, ``content_type``)."""
+        return self._state.created.zephyr.snapshot("cloud")
 
-class Sandbox(Observing, LoopbackServing[Service]):
+    def zephyr_runs(self) -> list[dict[str, Any]]:
+        """Zephyr Scale Data Center test runs created since start or ``reset``, in the shape
+        of :meth:`zephyr_cycles` (``origin``: ``testrun`` or ``automation``)."""
+        return self._state.created.zephyr.snapshot("datacenter")
+
+    def clients(self, route: str | None = None, *, status: int | None = None) -> dict[str, int]:
+        """How many requests each client sent (to ``route``, answered ``status``): by
+        ``basic:user``, ``bearer:`` and a token's short fingerprint, or ``anonymous``."""
+        spent: dict[str, int] = {}
+        for entry in self._state.records:
+            if route_matches(entry.route, route) and (status is None or entry.status == status):
+                spent[entry.client] = spent.get(entry.client, 0) + 1
+        return spent
+
+
+class Limiting:
+    """Rate limits a test sets on a running stand-in."""
+
+    _state: State
+    _routes: RouteTable[Service]
+
+    def limit_rate(
+        self,
+        service: str,
+        *,
+        requests: int,
+        seconds: float,
+        advertise: bool = False,
+        retry_after: bool = True,
+    ) -> None:
+        """Answer ``service``'s routes (a name or dotted prefix) 429 beyond ``requests`` per
+        ``seconds``; ``retry_after`` adds ``Retry-After`` to a 429, ``advertise`` the
+        ``X-RateLimit-*`` headers to every answer. ``reset()`` lifts every limit."""
+        if not any(route_matches(n, service) for n in self._routes.names):
+            raise ValueError(f"no route is named {service!r} or starts with {service + '.'!r}")
+        self._state.rates.set(Limit(service, requests, seconds, advertise, retry_after))
+
+
+class Sandbox(Observing, Limiting, LoopbackServing[Service]):
     """A local HTTP(S) server answering like Xray, Zephyr Scale and Jira, with demo accounts.
 
     Cloud services live at the root (Xray ``/api/v2``, Jira ``/rest/api``, Zephyr ``/v2/``);
@@ -270,5 +317,6 @@ class Sandbox(Observing, LoopbackServing[Service]):
         self._state.single_use_tokens = value
 
     def reset(self) -> None:
-        """Clear records, connection count, faults, expiries, revocations and login failures."""
+        """Clear records, connection count, faults, expiries, revocations, login failures,
+        what requests created and rate limits."""
         self._state.reset()

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_tm_auth.sandbox import jwt
+from pytest_tm_auth.sandbox.cycles import Cycles
 from pytest_tm_auth.sandbox.executions import Executions
 from pytest_tm_auth.sandbox.faults import Fault
+from pytest_tm_auth.sandbox.ratelimit import RateLimits
 
 __all__ = [
     "CAPTCHA_AFTER",
@@ -58,7 +60,8 @@ class Recorded:
     ``auth`` is only the scheme (``"bearer"``, ``"basic"``, another lower-cased word, or
     ``None``) and ``user`` the user name it identified; ``status`` is 0 for a dropped
     connection; ``connection`` identifies the TCP connection; ``at`` is ``time.monotonic()``;
-    ``headers`` holds those of :data:`RECORDED_HEADERS` the request sent, by lower-cased name.
+    ``headers`` holds those of :data:`RECORDED_HEADERS` the request sent, by lower-cased name;
+    ``client`` who sent it (``messages.client_name``: a user name or a token's fingerprint).
     """
 
     method: str
@@ -71,16 +74,19 @@ class Recorded:
     connection: int
     at: float
     headers: Mapping[str, str] = field(default_factory=dict, hash=False)
+    client: str = ""
 
 
 class Created:
-    """Zephyr Scale test executions made by ``POST /v2/testexecutions``, oldest first; and
-    ``xray``, the Xray Test Executions made and the runs imported into any."""
+    """Zephyr Scale test executions made by ``POST /v2/testexecutions``, oldest first;
+    ``xray``, the Xray Test Executions made and the runs imported into any; ``zephyr``, the
+    Zephyr Scale cycles and test runs made or filled."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._executions: list[dict[str, Any]] = []
         self.xray = Executions()
+        self.zephyr = Cycles()
 
     def add_execution(self, make: Callable[[int], dict[str, Any]], first_id: int) -> dict[str, Any]:
         """Store ``make(id)``, numbered on from ``first_id`` (the first id after the seeded)."""
@@ -98,6 +104,7 @@ class Created:
         with self._lock:
             self._executions.clear()
         self.xray.clear()
+        self.zephyr.clear()
 
 
 OAUTH_LIFETIME = 3600  # Atlassian: "usually 1 hour"
@@ -122,9 +129,9 @@ class State:
         self.oauth_lifetime = OAUTH_LIFETIME
         self._faults: list[tuple[str | None, Fault]] = []
         self._records: list[Recorded] = []
-        self._connections = 0
-        self._next_connection = 0
+        self._connections = self._next_connection = 0
         self.created = Created()  # what requests made, such as Zephyr Scale executions
+        self.rates = RateLimits()  # budgets per service, set by Sandbox.limit_rate
 
     # tokens
 
@@ -251,4 +258,5 @@ class State:
             self._captcha = False
             self.single_use_tokens = False
             self.created.clear()
+            self.rates.clear()
             self.oauth_lifetime = OAUTH_LIFETIME

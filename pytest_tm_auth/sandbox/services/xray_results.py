@@ -32,11 +32,14 @@ __all__ = [
     "Malformed",
     "Reading",
     "cloud_import",
+    "cloud_land",
     "dc_create_issue",
     "dc_import",
+    "dc_land",
     "dc_runs",
     "dc_window",
     "issue_link",
+    "jira_errors",
     "read_import",
     "target",
 ]
@@ -250,6 +253,11 @@ def cloud_import(request: Request, state: State) -> Response:
         return json_response(400, {"error": str(bad)})
     except ValueError:
         return json_response(400, {"error": "Invalid JSON in the request body."})
+    return cloud_land(request, state, reading)
+
+
+def cloud_land(request: Request, state: State, reading: Reading) -> Response:
+    """Land what Cloud read, all or nothing: 400 ``{"error"}`` naming every bad test."""
     if reading.rejected:
         named = "; ".join(f"{key[:40]}: {message}" for key, message in reading.rejected)
         return json_response(400, {"error": f"Error importing execution: {named}"})
@@ -260,7 +268,7 @@ def cloud_import(request: Request, state: State) -> Response:
     return json_response(200, issue_link(issue, request.base_url))
 
 
-def _jira_errors(*messages: str) -> Response:
+def jira_errors(*messages: str) -> Response:
     return json_response(400, {"errorMessages": list(messages), "errors": {}})
 
 
@@ -269,12 +277,17 @@ def dc_import(request: Request, state: State) -> Response:
     try:
         reading = read_import(request.json(), DC_STATUSES, ("evidence", "evidences"))
     except Malformed as bad:
-        return _jira_errors(str(bad))
+        return jira_errors(str(bad))
     except ValueError:
-        return _jira_errors("The request body is not valid JSON.")
+        return jira_errors("The request body is not valid JSON.")
+    return dc_land(request, state, reading)
+
+
+def dc_land(request: Request, state: State, reading: Reading) -> Response:
+    """Land what Data Center read: the good tests land, the bad ones are listed in the 200."""
     issue = target(reading, state, "datacenter")
     if isinstance(issue, str):
-        return _jira_errors(issue)
+        return jira_errors(issue)
     base = request.base_url + "/jira"
     landed = state.created.xray.land(issue, reading.runs, "datacenter", reading.details)
     success = []
@@ -330,10 +343,10 @@ def dc_create_issue(
     try:
         data = request.json()
     except ValueError:
-        return _jira_errors("The request body is not valid JSON.")
+        return jira_errors("The request body is not valid JSON.")
     fields = data.get("fields") if isinstance(data, dict) else None
     if not isinstance(fields, dict):
-        return _jira_errors("The request body must be an object with fields.")
+        return jira_errors("The request body must be an object with fields.")
     errors = _field_errors(fields)
     if errors:
         return json_response(400, {"errorMessages": [], "errors": errors})

@@ -16,7 +16,6 @@ from pytest_tm_auth.sandbox import jwt
 from pytest_tm_auth.sandbox.catalog import (
     PROJECTS,
     ZEPHYR_CYCLES,
-    ZEPHYR_EXECUTIONS,
     Case,
     zephyr_cases,
     zephyr_cycles,
@@ -31,17 +30,17 @@ from pytest_tm_auth.sandbox.state import State
 __all__ = [
     "CLOUD_PAGE",
     "DC_PAGE",
+    "PROJECT_KEYS",
+    "bearer",
     "dc_healthcheck",
     "dc_search",
     "dc_testcase",
-    "dc_testrun",
     "healthcheck",
     "list_testexecutions",
     "projects",
     "testcase",
     "testcases",
     "testcycles",
-    "testexecutions",
 ]
 
 _PROJECTS: list[dict[str, Any]] = [
@@ -49,6 +48,7 @@ _PROJECTS: list[dict[str, Any]] = [
     for project_id, key, _ in PROJECTS
 ]
 _PROJECT_IDS = {key: project_id for project_id, key, _ in PROJECTS}
+PROJECT_KEYS = frozenset(_PROJECT_IDS)
 #: Zephyr Scale Cloud: 10 a page unless asked; more than 1000 is answered with 1000 (the
 #: API "reserves the right" to cut maxResults, and says so in the answer's maxResults).
 CLOUD_PAGE = OffsetRule(default=10, maximum=1000)
@@ -58,7 +58,7 @@ def _error(status: int, message: str) -> Response:
     return json_response(status, {"errorCode": status, "message": message})
 
 
-def _bearer(handler: Handler) -> Handler:
+def bearer(handler: Handler) -> Handler:
     """Wrap ``handler`` so it runs only with a Zephyr Scale API token that verifies."""
 
     @functools.wraps(handler)
@@ -136,20 +136,20 @@ def _execution(request: Request, case: Case) -> dict[str, Any]:
     }
 
 
-@_bearer
+@bearer
 def projects(request: Request, state: State, params: Mapping[str, str]) -> Response:
     """``GET /v2/projects``: the cheap authenticated check clients use."""
     return _page(request, "/v2/projects", _PROJECTS)
 
 
-@_bearer
+@bearer
 def testcases(request: Request, state: State, params: Mapping[str, str]) -> Response:
     """``GET /v2/testcases?projectKey=DEMO``: the seeded test cases, paged."""
     found = _in_project(request, zephyr_cases())
     return _page(request, "/v2/testcases", [_case(request, case) for case in found])
 
 
-@_bearer
+@bearer
 def testcase(request: Request, state: State, params: Mapping[str, str]) -> Response:
     """``GET /v2/testcases/{key}``."""
     for case in zephyr_cases():
@@ -158,7 +158,7 @@ def testcase(request: Request, state: State, params: Mapping[str, str]) -> Respo
     return _error(404, f"Test case not found: {params['key']}")
 
 
-@_bearer
+@bearer
 def testcycles(request: Request, state: State, params: Mapping[str, str]) -> Response:
     """``GET /v2/testcycles?projectKey=DEMO``."""
     found = [
@@ -168,42 +168,13 @@ def testcycles(request: Request, state: State, params: Mapping[str, str]) -> Res
     return _page(request, "/v2/testcycles", found)
 
 
-@_bearer
+@bearer
 def list_testexecutions(request: Request, state: State, params: Mapping[str, str]) -> Response:
     """``GET /v2/testexecutions?projectKey=DEMO``: the seeded ones, then those created."""
     found = [_execution(request, case) for case in _in_project(request, zephyr_executions())]
     key = request.param("projectKey")
     found += [e for e in state.created.executions if key is None or e["projectKey"] == key]
     return _page(request, "/v2/testexecutions", found)
-
-
-_EXECUTION_FIELDS = ("projectKey", "testCaseKey", "testCycleKey", "statusName")
-
-
-@_bearer
-def testexecutions(request: Request, state: State, params: Mapping[str, str]) -> Response:
-    """``POST /v2/testexecutions``: 201 with the new execution's id; listed from then on."""
-    try:
-        data = request.json()
-    except ValueError:
-        return _error(400, "The request body is not valid JSON.")
-    missing = [f for f in _EXECUTION_FIELDS if not isinstance(data, dict) or not data.get(f)]
-    if missing:
-        return _error(400, "Missing required fields: " + ", ".join(missing))
-
-    def made(number: int) -> dict[str, Any]:
-        return {
-            "id": number,
-            "key": f"{data['projectKey']}-E{number}",
-            "project": _project(data["projectKey"]),
-            **{name: data[name] for name in _EXECUTION_FIELDS},
-        }
-
-    execution = state.created.add_execution(made, ZEPHYR_EXECUTIONS + 1)
-    number = execution["id"]
-    return json_response(
-        201, {"id": number, "self": f"{request.base_url}/v2/testexecutions/{number}"}
-    )
 
 
 def healthcheck(request: Request, state: State, params: Mapping[str, str]) -> Response:
@@ -264,15 +235,3 @@ def dc_search(request: Request, state: State, params: Mapping[str, str], user: s
     except BadPage as bad:
         return _dc_error(400, str(bad))
     return json_response(200, [_dc_case(case) for case in page.items])
-
-
-@signed_in
-def dc_testrun(request: Request, state: State, params: Mapping[str, str], user: str) -> Response:
-    """``POST .../testrun``: 201 with the new test run's key."""
-    try:
-        data = request.json()
-    except ValueError:
-        return _dc_error(400, "The request body is not valid JSON")
-    if not isinstance(data, dict) or not data.get("projectKey"):
-        return _dc_error(400, "projectKey is required")
-    return json_response(201, {"id": 1, "key": f"{data['projectKey']}-C1"})
