@@ -62,7 +62,9 @@ def new_execution(case: str = "DEMO-T1", cycle: str = "DEMO-R1", **more: Any) ->
 # Cloud
 
 
-def test_a_cycle_is_created_after_the_seeded_ones(sandbox: Sandbox, cloud: requests.Session):
+def test_a_cycle_is_created_after_the_seeded_ones(
+    sandbox: Sandbox, cloud: requests.Session
+) -> None:
     made = [
         cloud.post(f"{sandbox.url}/v2/testcycles", json={"projectKey": "DEMO", "name": f"n{n}"})
         for n in (1, 2)
@@ -84,7 +86,7 @@ def test_an_execution_lands_in_its_cycle_with_every_field(
 ) -> None:
     cycle = cloud.post(f"{sandbox.url}/v2/testcycles", json={"projectKey": "DEMO", "name": "n"})
     key = cycle.json()["key"]
-    fields = {"environmentName": "staging", "actualEndDate": "2026-01-02T03:04:05Z"}
+    fields: dict[str, Any] = {"environmentName": "staging", "actualEndDate": "2026-01-02T03:04:05Z"}
     fields |= {"executionTime": 1500, "comment": "demo comment"}
     for status in STATUSES:
         made = cloud.post(
