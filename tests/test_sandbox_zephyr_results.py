@@ -79,6 +79,10 @@ def test_a_cycle_is_created_after_the_seeded_ones(
     assert [r.status_code for r in refused] == [400, 400, 400]
     assert "name is required" in refused[0].json()["message"]
     assert [c["key"] for c in sandbox.zephyr_cycles()] == ["DEMO-R27", "DEMO-R28"]
+    listed = cloud.get(f"{sandbox.url}/v2/testcycles", params={"maxResults": 100}).json()
+    assert [c["key"] for c in listed["values"][-3:]] == ["SBX-R1", "DEMO-R27", "DEMO-R28"]
+    listed = cloud.get(f"{sandbox.url}/v2/testcycles", params={"projectKey": "SBX"}).json()
+    assert [c["key"] for c in listed["values"]] == ["SBX-R1"]
 
 
 def test_an_execution_lands_in_its_cycle_with_every_field(

@@ -160,10 +160,16 @@ def testcase(request: Request, state: State, params: Mapping[str, str]) -> Respo
 
 @bearer
 def testcycles(request: Request, state: State, params: Mapping[str, str]) -> Response:
-    """``GET /v2/testcycles?projectKey=DEMO``."""
+    """``GET /v2/testcycles?projectKey=DEMO``: the seeded ones, then those created."""
     found = [
         {"id": c.id, "key": c.key, "name": c.name, "project": _project(c.project)}
         for c in _in_project(request, zephyr_cycles())
+    ]
+    key = request.param("projectKey")
+    found += [
+        {"id": c["id"], "key": c["key"], "name": c["name"], "project": _project(c["project"])}
+        for c in state.created.zephyr.snapshot("cloud")
+        if c["created"] and key in (None, c["project"])
     ]
     return _page(request, "/v2/testcycles", found)
 
