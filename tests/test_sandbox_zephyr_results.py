@@ -115,9 +115,9 @@ def test_an_execution_lands_in_its_cycle_with_every_field(
         ({"testCaseKey": "DEMO-T9999"}, "Test case DEMO-T9999 not found"),
         ({"testCycleKey": "DEMO-R999"}, "Test cycle DEMO-R999 not found"),
         ({"projectKey": "NOPE"}, "Project NOPE not found"),
-        ({"executionTime": "1s"}, "executionTime must be a int"),
+        ({"executionTime": "1s"}, "executionTime must be a whole number"),
         ({"executionTime": -1}, "executionTime must be 0 or more"),
-        ({"comment": 5}, "comment must be a str"),
+        ({"comment": 5}, "comment must be text"),
     ],
 )
 def test_an_execution_is_refused_for_each_bad_field(
@@ -290,7 +290,7 @@ def test_a_test_run_lands_with_its_items(sandbox: Sandbox, jira: requests.Sessio
     [
         ([item("DEMO-T1", "PASS")], 'items[0]: status "PASS" is not one of ' + ", ".join(STATUSES)),
         ([item("DEMO-T1"), item("DEMO-T9999")], "items[1]: Test case DEMO-T9999 not found"),
-        ([item("DEMO-T1", executionTime="5")], "items[0]: executionTime must be a int"),
+        ([item("DEMO-T1", executionTime="5")], "items[0]: executionTime must be a whole number"),
         ({"testCaseKey": "DEMO-T1"}, "items must be a list"),
     ],
 )

@@ -62,7 +62,7 @@ def known_project(value: Any) -> str:
 def _optional(data: Mapping[str, Any], name: str, kind: type) -> Any:
     value = data.get(name)
     if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-        raise Invalid(f"{name} must be a {kind.__name__}")
+        raise Invalid(f"{name} must be {'text' if kind is str else 'a whole number'}")
     if isinstance(value, int) and value < 0:
         raise Invalid(f"{name} must be 0 or more")
     return value
