@@ -55,10 +55,10 @@ def test_an_advertised_limit_heads_every_answer_and_may_omit_retry_after(
 
 
 def test_a_new_window_opens_a_new_budget(sandbox: Sandbox, http: requests.Session) -> None:
-    sandbox.limit_rate("xray.graphql", requests=2, seconds=0.3)
+    sandbox.limit_rate("xray.graphql", requests=2, seconds=2)  # 4 requests fit in it, loaded
     token = sandbox.issue_xray_token()
     first = [graphql(sandbox, http, token).status_code for _ in range(4)]
-    time.sleep(0.4)
+    time.sleep(2.1)
     second = [graphql(sandbox, http, token).status_code for _ in range(3)]
     assert (first, second) == ([200, 200, 429, 429], [200, 200, 429])
 
