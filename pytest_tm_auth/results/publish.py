@@ -178,7 +178,7 @@ def _publish(
     known = settings.test_execution or _target_key(progress.target)
     if publishing.dry_run:
         outcome.dry_key = known
-        _payload(results, state, settings, publishing, outcome, key=key)
+        _payload(results, state, settings, publishing, outcome, key=known)
         return
     started = time.monotonic()
     client = publishing.client()
