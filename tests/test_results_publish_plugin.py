@@ -1,0 +1,128 @@
+"""The publishing plugin object in a real pytest run against the stand-in: it publishes once,
+in the controller only, through the run's own login; its summary line and the exit status
+say how it went. A small collector of the test's own stands in for the run's, so these
+runs hold whatever the collecting does."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_tm_auth.results.journal import read_journal
+from pytest_tm_auth.sandbox import Sandbox
+from pytest_tm_auth.sandbox.faults import Fault
+
+CONFTEST = """
+import os
+from pathlib import Path
+
+from pytest_tm_auth.plugin import STARTUP
+from pytest_tm_auth.results.journal import Journal
+from pytest_tm_auth.results.model import Result
+from pytest_tm_auth.results.publish import PublishPlugin
+
+
+class Collector:
+    services = ("xray",)
+    dry_run = False
+
+    def __init__(self, journal_path):
+        self.journal_path = journal_path
+        self.closed = 0
+
+    def close(self):
+        self.closed += 1
+
+
+def pytest_configure(config):
+    path = Path(os.environ["DEMO_JOURNAL"])
+    collector = Collector(path)
+    config.pluginmanager.register(collector, "tm_auth_results")
+    setup = lambda: config.stash[STARTUP].setup()
+    # Registered in workers too: publishing itself must stay in the controller.
+    config.pluginmanager.register(PublishPlugin(config, collector, setup), "tm_auth_publish")
+    if hasattr(config, "workerinput"):
+        return
+    header = {
+        "run": "0a1b2c3d4e5f", "started": 1796000000.0, "label": "tm-auth-0a1b2c3d4e5f",
+        "host": "build-7", "rootdir": str(config.rootpath),
+        "services": {"xray": {"project": "DEMO", "test_execution": "DEMO-10"}},
+    }
+    journal = Journal.create(path, header)
+    for key in ("DEMO-1", "DEMO-2"):
+        journal.add_result(
+            Result(f"t.py::{key}", f"t.py::{key}", {"xray": (key,)}, "passed", 1.0, 2.0)
+        )
+    journal.close()
+
+
+def pytest_tm_auth_results(provider, results):
+    results["info"]["description"] = "nightly " + os.environ["XRAY_CLIENT_SECRET"]
+
+
+def pytest_tm_auth_published(provider, target):
+    print(f"landed-hook {target.key} {target.count}")
+"""
+
+TESTS = "def test_a():\n    pass\n\ndef test_b():\n    pass\n"
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_plain=TESTS)
+    monkeypatch.setenv("DEMO_JOURNAL", str(pytester.path / "journal.jsonl"))
+    return pytester
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "two-workers"])
+def test_the_run_publishes_once_in_the_controller_with_one_login(
+    project: pytest.Pytester, cloud_env: Sandbox, workers: list[str]
+) -> None:
+    result = project.runpytest_subprocess("-p", "no:cacheprovider", "-s", *workers)
+
+    assert result.ret == 0
+    assert cloud_env.count("xray.import") == 1
+    assert cloud_env.count("xray.authenticate") == 1
+    result.stdout.fnmatch_lines(
+        [
+            "*landed-hook DEMO-10 2",
+            "xray: published 2 results to DEMO-10 (http://*/browse/DEMO-10) in * s",
+        ]
+    )
+    progress = read_journal(project.path / "journal.jsonl").progress("xray")
+    assert progress.landed is not None
+    assert progress.landed["key"] == "DEMO-10"
+
+
+def test_results_that_did_not_land_fail_the_run_and_name_the_replay(
+    project: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    cloud_env.add_faults(
+        Fault(400, body='{"error": "Status PASS is not valid"}'), route="xray.import"
+    )
+
+    result = project.runpytest_subprocess("-p", "no:cacheprovider")
+
+    assert result.ret == 1
+    journal = project.path / "journal.jsonl"
+    result.stdout.fnmatch_lines(
+        [
+            "xray: results not published: importing the results into DEMO-10: Xray answered "
+            f"HTTP 400: Status PASS is not valid at *; journal kept: {journal}; "
+            f"to publish it: pytest-tm-auth publish {journal}"
+        ]
+    )
+    assert read_journal(journal).progress("xray").failures
+
+
+def test_a_login_that_fails_is_the_reason_in_one_line(
+    project: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XRAY_CLIENT_SECRET", "demo-wrong-secret-not-real")
+
+    result = project.runpytest_subprocess("-p", "no:cacheprovider")
+
+    assert result.ret == 1
+    assert cloud_env.count("xray.import") == 0
+    result.stdout.fnmatch_lines(["xray: results not published: Xray login failed at *"])
+    assert "demo-wrong-secret-not-real" not in result.stdout.str()
