@@ -5,9 +5,13 @@ runs hold whatever the collecting does."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from pytest_tm_auth.results.journal import read_journal
+from pytest_tm_auth.cli.main import main
+from pytest_tm_auth.results.journal import Journal, read_journal
+from pytest_tm_auth.results.model import Result
 from pytest_tm_auth.sandbox import Sandbox
 from pytest_tm_auth.sandbox.faults import Fault
 
@@ -126,3 +130,59 @@ def test_a_login_that_fails_is_the_reason_in_one_line(
     assert cloud_env.count("xray.import") == 0
     result.stdout.fnmatch_lines(["xray: results not published: Xray login failed at *"])
     assert "demo-wrong-secret-not-real" not in result.stdout.str()
+
+
+def journal_into(path: Path, execution: str) -> Path:
+    header = {
+        "run": "0a1b2c3d4e5f",
+        "started": 1_796_000_000.0,
+        "label": "tm-auth-0a1b2c3d4e5f",
+        "host": "build-7",
+        "rootdir": str(path.parent),
+        "services": {"xray": {"project": "DEMO", "test_execution": execution}},
+    }
+    journal = Journal.create(path, header)
+    journal.add_result(Result("t.py::a", "t.py::a", {"xray": ("DEMO-1",)}, "failed", 1.0, 2.0))
+    journal.close()
+    return path
+
+
+def test_the_command_lands_a_journal_once_however_often_it_runs(
+    cloud_env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = journal_into(tmp_path / "journal.jsonl", "DEMO-10")
+
+    assert main(["publish", str(journal)]) == 0
+    assert main(["publish", str(journal)]) == 0
+
+    said = capsys.readouterr().out.splitlines()
+    assert said[0].startswith("xray: published 1 result to DEMO-10 (")
+    assert said[1].startswith("xray: already published to DEMO-10 (")
+    assert cloud_env.count("xray.import") == 1
+    assert cloud_env.count("xray.authenticate") == 1
+
+
+def test_the_command_dry_run_logs_in_to_nothing(
+    cloud_env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = journal_into(tmp_path / "journal.jsonl", "DEMO-10")
+
+    assert main(["publish", str(journal), "--tm-auth-dry-run"]) == 0
+
+    assert capsys.readouterr().out == (
+        "xray: dry run: 1 result for DEMO-10 built and checked; nothing sent\n"
+    )
+    assert cloud_env.count() == 0
+
+
+def test_the_command_without_credentials_fails_in_one_line_and_keeps_the_journal(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = journal_into(tmp_path / "journal.jsonl", "DEMO-10")
+
+    assert main(["publish", str(journal)]) == 1
+
+    said = capsys.readouterr().err
+    assert said.startswith("pytest-tm-auth: xray: results not published: ")
+    assert f"pytest-tm-auth publish {journal}" in said
+    assert read_journal(journal).progress("xray").failures

@@ -169,7 +169,7 @@ def _publish(
     if progress.landed and not publishing.dry_run:
         landed = progress.landed
         key = str(landed.get("key"))
-        url = str((progress.target or {}).get("url") or "")
+        url = str(landed.get("url") or "")
         count = landed.get("count")
         outcome.landing = Landing(service, key, url, count if isinstance(count, int) else 0, 0.0)
         outcome.already = True
@@ -185,8 +185,9 @@ def _publish(
     key = known or _target(journal, state, settings, client)
     payload = _payload(results, state, settings, publishing, outcome, key=key)
     count = client.send(payload, key)
-    journal.step("landed", service, key=key, count=count, at=time.time())
-    landing = Landing(service, key, client.browse(key), count, time.monotonic() - started)
+    url = client.browse(key)
+    journal.step("landed", service, key=key, count=count, at=time.time(), url=url)
+    landing = Landing(service, key, url, count, time.monotonic() - started)
     outcome.landing = landing
     publishing.on_landed(landing)
 
