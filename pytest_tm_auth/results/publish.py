@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import pytest
+
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.results.journal import Journal, JournalState
 from pytest_tm_auth.results.model import Landing, Result
@@ -262,22 +264,31 @@ class PublishPlugin:
             return  # a worker: the controller publishes what every worker reported
         collector = self._collector
         collector.close()
+        path = collector.journal_path
         for service in collector.services:
-            path = collector.journal_path
-            if path is None:
-                self.outcomes.append(Outcome(service, None, dry_run=collector.dry_run))
-                continue
-            self.outcomes.append(publish(path, self._publishing(service, collector.dry_run)))
+            outcome = Outcome(service, path, dry_run=collector.dry_run)
+            if path is not None:
+                try:
+                    outcome = publish(path, self._publishing(service, collector.dry_run))
+                except (TmAuthError, pytest.UsageError) as error:  # a setting the run refused
+                    outcome.reason = str(error)
+            self.outcomes.append(outcome)
         failed = [outcome for outcome in self.outcomes if outcome.failed]
-        if not failed:
-            return
-        run = self._setup()
-        state = run.states[failed[0].service]
-        if state.values.text("tm_auth_on_publish_failure") == "warn":
+        if failed and self._on_failure() == "warn":
             for outcome in failed:
                 warnings.warn(PublishFailureWarning(outcome.line()), stacklevel=1)
-        elif session.exitstatus == 0:
+        elif failed and session.exitstatus == 0:
             session.exitstatus = 1
+
+    def _on_failure(self) -> str:
+        """``fail`` (the default) or ``warn``: what results that did not land make of the run."""
+        try:
+            run = self._setup()
+        except (TmAuthError, pytest.UsageError):  # a setting the run refused: said already
+            return "fail"
+        states = list(run.states.values())
+        chosen = states[0].values.text("tm_auth_on_publish_failure") if states else None
+        return chosen or "fail"
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         for outcome in self.outcomes:
@@ -287,8 +298,6 @@ class PublishPlugin:
                 terminalreporter.write_line(f"{outcome.service}: {note}")
 
     def _publishing(self, service: str, dry_run: bool) -> Publishing:
-        import pytest
-
         from pytest_tm_auth.results.xray_client import XrayClient
 
         run = self._setup()

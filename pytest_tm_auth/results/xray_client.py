@@ -61,11 +61,13 @@ class XrayClient:
         if self.deployment == "cloud":
             url = join(self._api, "graphql")
             body: dict[str, Any] = {"query": FIND, "variables": {"jql": jql}}
-            text = self._answer("POST", url, "searching for the Test Execution", json=body)
+            text = answer(self._session, "POST", url, "searching for the Test Execution", json=body)
         else:
             url = join(self.site + "/", "rest/api/2/search")
             params = {"jql": jql, "fields": "key", "maxResults": "10"}
-            text = self._answer("GET", url, "searching for the Test Execution", params=params)
+            text = answer(
+                self._session, "GET", url, "searching for the Test Execution", params=params
+            )
         matches = xray.found(self.deployment, text or "")
         return matches[0] if matches else None
 
@@ -91,7 +93,7 @@ class XrayClient:
         else:
             url = join(self.site + "/", "rest/api/2/issue")
             body = {"fields": {**fields, "issuetype": {"name": "Test Execution"}}}
-        text = self._answer("POST", url, "creating the Test Execution", json=body)
+        text = answer(self._session, "POST", url, "creating the Test Execution", json=body)
         return xray.created(self.deployment, text or "")
 
     def send(self, payload: dict[str, Any], key: str) -> int:
@@ -105,37 +107,46 @@ class XrayClient:
             ]
         for index, url in enumerate(urls):
             doing = f"importing the results into {key}"
-            text = self._answer("POST", url, doing, json=payload, fallback=index + 1 < len(urls))
+            text = answer(
+                self._session, "POST", url, doing, json=payload, fallback=index + 1 < len(urls)
+            )
             if text is not None:
                 xray.imported(self.deployment, text, key)
                 break
         return len(payload.get("tests", []))
 
-    def _answer(
-        self, method: str, url: str, doing: str, *, fallback: bool = False, **kwargs: Any
-    ) -> str | None:
-        """The 2xx answer's text (``None`` for a 404 with a ``fallback`` left); any other
-        answer, or none, a :class:`PublishError` naming ``doing``."""
-        try:
-            with sending(TITLE, url):
-                response = self._session.request(method, url, stream=True, **kwargs)
-                with response:
-                    read_bounded(response, ANSWER_LIMIT)
-        except AnswerLost as lost:
-            raise PublishError(
-                f"{doing}: {lost.problem}: the outcome is unknown", ambiguous=True
-            ) from None
-        except AuthError as error:  # no connection: the request never reached Xray
-            raise PublishError(f"{doing}: {error.problem} at {_shown(url)}") from None
-        if response.status_code == 404 and fallback:
-            return None
-        if not 200 <= response.status_code < 300:
-            reason = server_reason(response)
-            said = f"HTTP {response.status_code}" + (f": {reason}" if reason else "")
-            raise PublishError(f"{doing}: Xray answered {said} at {_shown(url)}")
-        return response.text
-
 
 def _shown(url: str) -> str:
     parts = urlsplit(url)
     return inert(f"{parts.scheme}://{parts.netloc}{parts.path}", 200)
+
+
+def answer(
+    session: ApiSession,
+    method: str,
+    url: str,
+    doing: str,
+    *,
+    fallback: bool = False,
+    **kwargs: Any,
+) -> str | None:
+    """The 2xx answer's text (``None`` for a 404 with a ``fallback`` left); any other
+    answer, or none, a :class:`PublishError` naming ``doing``."""
+    try:
+        with sending(TITLE, url):
+            response = session.request(method, url, stream=True, **kwargs)
+            with response:
+                read_bounded(response, ANSWER_LIMIT)
+    except AnswerLost as lost:
+        raise PublishError(
+            f"{doing}: {lost.problem}: the outcome is unknown", ambiguous=True
+        ) from None
+    except AuthError as error:  # no connection: the request never reached Xray
+        raise PublishError(f"{doing}: {error.problem} at {_shown(url)}") from None
+    if response.status_code == 404 and fallback:
+        return None
+    if not 200 <= response.status_code < 300:
+        reason = server_reason(response)
+        said = f"HTTP {response.status_code}" + (f": {reason}" if reason else "")
+        raise PublishError(f"{doing}: Xray answered {said} at {_shown(url)}")
+    return response.text
