@@ -136,9 +136,9 @@ def build_payload(
 def _info(
     results: Sequence[Result], header: Mapping[str, Any], settings: XraySettings
 ) -> dict[str, Any]:
-    info: dict[str, Any] = {
-        "summary": bounded(settings.summary or default_summary(header), SUMMARY_LIMIT),
-    }
+    info: dict[str, Any] = {}
+    if settings.summary or not settings.test_execution:  # never renames the user's execution
+        info["summary"] = bounded(settings.summary or default_summary(header), SUMMARY_LIMIT)
     if results:
         info["startDate"] = iso_time(min(result.start for result in results))
         info["finishDate"] = iso_time(max(result.finish for result in results))

@@ -91,6 +91,12 @@ def test_dates_are_iso_8601_with_an_offset_and_info_names_the_run() -> None:
     assert payload(result("t.py::a"), summary="nightly")["info"]["summary"] == "nightly"
 
 
+def test_an_existing_execution_keeps_its_summary_unless_one_is_set() -> None:
+    assert "summary" not in payload(result("t.py::a"), test_execution="DEMO-500")["info"]
+    given = payload(result("t.py::a"), test_execution="DEMO-500", summary="nightly")
+    assert given["info"]["summary"] == "nightly"
+
+
 def test_evidence_beyond_the_files_per_test_is_dropped_and_said() -> None:
     data = base64.b64encode(b"x").decode()
     many = tuple(
