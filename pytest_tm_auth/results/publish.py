@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import pytest
 
 from pytest_tm_auth.core.errors import TmAuthError
+from pytest_tm_auth.core.text import inert
 from pytest_tm_auth.results.journal import Journal, JournalState
 from pytest_tm_auth.results.model import Landing, Result
 from pytest_tm_auth.results.xray_payload import (
@@ -230,7 +231,11 @@ def _payload(
     """The payload, through the team's hook, scrubbed and checked again after it."""
     deployment = publishing.deployment()
     payload, outcome.dropped = build_payload(results, state.header, settings, deployment, key)
-    publishing.on_payload(payload)
+    try:
+        publishing.on_payload(payload)
+    except Exception as error:  # a team's hook: nothing is sent, and the run says why
+        said = publishing.scrub(f"{type(error).__name__}: {error}")
+        raise PublishError(f"the pytest_tm_auth_results hook raised {inert(said, 300)}") from None
     return rechecked(payload, key, publishing.scrub)
 
 

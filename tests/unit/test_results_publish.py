@@ -304,3 +304,13 @@ def test_an_untrusted_journal_is_refused_in_one_line(fake: FakeXray, tmp_path: P
     assert "is open to other users" in outcome.line()
     assert fake.requests == []
     assert isinstance(outcome, Outcome)
+
+
+def test_a_hook_that_raises_sends_nothing_and_says_why(fake: FakeXray, tmp_path: Path) -> None:
+    def broken(payload: dict[str, Any]) -> None:
+        raise KeyError("demo-token-not-real")
+
+    path = journal_at(tmp_path, test_execution="DEMO-500")
+    outcome = publish(path, publishing(fake, on_payload=broken))
+    assert "the pytest_tm_auth_results hook raised KeyError: '***'" in outcome.line()
+    assert fake.requests == []
