@@ -23,15 +23,16 @@ from pytest_tm_auth.sandbox.faults import Fault
 TESTS = 250
 
 
-def thousand_linked_tests() -> str:
-    """1000 tests linked to the 250 Tests: one parametrized 200 times, 800 plain."""
+def thousand_linked_tests(*, failing: bool = True) -> str:
+    """1000 tests linked to the 250 Tests: one parametrized 200 times (one variant fails,
+    unless not ``failing``), 800 plain."""
     lines = [
         "import pytest",
         "",
         "@pytest.mark.xray('DEMO-1')",
         "@pytest.mark.parametrize('n', range(200))",
         "def test_param(n):",
-        "    assert n != 7",
+        f"    assert n != {7 if failing else -1}",
         "",
     ]
     for index in range(800):
@@ -89,7 +90,7 @@ def test_an_existing_execution_gets_the_results_and_none_is_created(
 def test_a_lost_import_answer_is_unknown_and_the_command_lands_it_once(
     pytester: pytest.Pytester, cloud_env: Sandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pytester.makepyfile(test_many=thousand_linked_tests())
+    pytester.makepyfile(test_many=thousand_linked_tests(failing=False))
     journal = pytester.path / "journal.jsonl"
     cloud_env.add_faults(Fault(drop_after=True), route="xray.import")  # type: ignore[call-arg]
 
@@ -144,8 +145,8 @@ def test_a_token_a_failing_test_prints_is_in_no_payload(
 
         @pytest.mark.xray("DEMO-5")
         def test_leaky(xray_token):
-            print("token", xray_token.value, "secret", {secret!r})
-            assert xray_token.value == {secret!r} + str(xray_token.value)
+            print("token", xray_token, "secret", {secret!r})
+            assert xray_token == {secret!r} + str(xray_token)
         """
     )
 
