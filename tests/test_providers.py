@@ -59,7 +59,11 @@ def test_xray_cloud_session_calls_graphql_and_import(
 
         def test_import(xray_session):
             answer = xray_session.post(
-                "import/execution", json={"tests": [{"testKey": "DEMO-1", "status": "PASSED"}]}
+                "import/execution",
+                json={
+                    "info": {"summary": "Demo run", "project": "DEMO"},
+                    "tests": [{"testKey": "DEMO-1", "status": "PASSED"}],
+                },
             )
             assert answer.status_code == 200, answer.text
         """,
@@ -100,9 +104,11 @@ def test_xray_datacenter_basic_auth_with_username_and_password(
         pytester,
         """
         def test_import(xray_session):
-            answer = xray_session.post("import/execution", json={"tests": []})
+            answer = xray_session.post(
+                "import/execution", json={"info": {"project": "DEMO"}, "tests": []}
+            )
             assert answer.status_code == 200, answer.text
-            assert answer.json()["testExecIssue"]["key"] == "DEMO-10"
+            assert answer.json()["testExecIssue"]["key"] == "DEMO-461"
         """,
     )
     assert datacenter_env.count("jiradc.myself", status=200) == 1

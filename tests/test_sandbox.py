@@ -179,12 +179,13 @@ def test_xray_graphql_and_import_accept_a_fresh_token(
     )
     assert graphql.status_code == 200
     assert graphql.json()["data"]["getTests"]["total"] == 250
-    for suffix in ("", "/junit", "/multipart"):
+    new_execution = b'{"info": {"summary": "Demo run", "project": "DEMO"}}'
+    for suffix, key in (("", "DEMO-461"), ("/junit", "DEMO-10"), ("/multipart", "DEMO-10")):
         response = http.post(
-            f"{sandbox.url}/api/v2/import/execution{suffix}", data=b"{}", headers=headers
+            f"{sandbox.url}/api/v2/import/execution{suffix}", data=new_execution, headers=headers
         )
         assert response.status_code == 200, suffix
-        assert response.json()["key"] == "DEMO-10"
+        assert response.json()["key"] == key
     assert sandbox.count("xray.import") == 3
     assert sandbox.requests[-1].user == DEMO.xray_client_id
 
@@ -233,7 +234,8 @@ def test_revoke_tokens_until_reset(sandbox: Sandbox, http: requests.Session) -> 
     assert refused.status_code == 401
     assert refused.json() == {"error": "Authentication failed. Invalid token!"}
     sandbox.reset()
-    assert http.post(url, json={}, headers=bearer(token)).status_code == 200
+    new_execution = {"info": {"summary": "Demo run", "project": "DEMO"}}
+    assert http.post(url, json=new_execution, headers=bearer(token)).status_code == 200
 
 
 # Jira
@@ -321,11 +323,11 @@ def test_xray_datacenter(sandbox: Sandbox, http: requests.Session) -> None:
     assert [t["key"] for t in tests.json()] == ["DEMO-1"]
     imported = http.post(
         f"{sandbox.jira_dc_url}/rest/raven/2.0/import/execution",
-        json={"tests": []},
+        json={"info": {"project": "DEMO"}, "tests": []},
         auth=(DEMO.jira_username, DEMO.jira_password),
     )
     assert imported.status_code == 200
-    assert imported.json()["testExecIssue"]["key"] == "DEMO-10"
+    assert imported.json()["testExecIssue"]["key"] == "DEMO-461"
     anonymous = http.post(f"{sandbox.jira_dc_url}/rest/raven/2.0/import/execution", json={})
     assert anonymous.status_code == 401
     xray_token = http.get(

@@ -10,15 +10,11 @@ and ``base64`` hides it inside ``user:secret`` or any other text.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import html
 import json
 import re
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable
-from urllib.parse import quote, quote_plus
 
 from pytest_tm_auth.core.values import REDACTED
 
@@ -32,6 +28,9 @@ _URLSAFE = str.maketrans("+/", "-_")
 
 def forms(value: str) -> set[str]:
     """``value`` as output may show it: as is, escaped (once or twice), or URL-encoded."""
+    import html  # here: a run whose output holds nothing to hide never needs them
+    from urllib.parse import quote, quote_plus
+
     if len(value) > MAX_ALL_FORMS_LENGTH:
         return {value, json.dumps(value)[1:-1], repr(value)[1:-1]}
     written = {value}
@@ -59,6 +58,8 @@ def encoded_forms(value: str) -> set[str]:
     """What ``value`` always turns into inside base64 (standard and URL-safe), whatever
     comes before or after it: one run for each of the three ways it can align to the
     3-byte groups, without the first and last characters that its neighbours change."""
+    import base64
+
     data = value.encode("utf-8")
     if len(data) < MIN_ENCODED_LENGTH:
         return set()
@@ -138,7 +139,7 @@ class Scrubber:
             try:
                 while self._pending:
                     find = self._pending.pop(0)
-                    self.add(*find())
+                    self._learn(*(str(value) for value in find() if value))
             finally:
                 self._finding_now = False
 
@@ -146,12 +147,23 @@ class Scrubber:
         """Know ``values`` from now on, in every form they may be printed (see :func:`forms`).
 
         A value too short or too common to hide inside other text (:func:`how_hidden`) is
-        hidden only where it stands alone; its longer forms (``%``-escaped) everywhere.
+        hidden only where it stands alone; its longer forms (``%``-escaped) everywhere. The
+        forms are worked out before the next text is scrubbed, not now: a run whose output
+        holds nothing to hide never pays for them.
         """
+        kept = tuple(
+            text for text in map(str, filter(None, values)) if len(text) >= MIN_SCRUB_LENGTH
+        )
+        if kept:
+            with self._finding:
+                self._pending.append(lambda: kept)
+
+    def _learn(self, *values: str) -> None:
+        """Every form of ``values``, known from now on."""
         fresh: set[str] = set()
         short: set[str] = set()
         encoded: set[str] = set()
-        for value in (str(v) for v in values if v):
+        for value in values:
             if len(value) < MIN_SCRUB_LENGTH:
                 continue
             alone = how_hidden(value) is not None
@@ -209,11 +221,13 @@ class Scrubber:
         urlsafe = "-" in body or "_" in body
         if len(body) % 4 == 1 or (urlsafe and ("+" in body or "/" in body)):
             return run
+        import base64
+
         try:
             decoded = base64.b64decode(
                 body + "=" * (-len(body) % 4), altchars=b"-_" if urlsafe else None, validate=True
             ).decode("utf-8")
-        except (binascii.Error, ValueError):
+        except ValueError:  # binascii.Error too
             return run
         if any(secret in decoded for secret in self._secrets):
             return REDACTED

@@ -50,6 +50,7 @@ class Issue:
     summary: str
     status: str = "To Do"
     test_type: str | None = None
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,13 +121,14 @@ _CLAUSE = re.compile(
     r"|(?P<in>in)\s*\((?P<many>[^()]*)\))\s*",
     re.IGNORECASE,
 )
-_FIELDS: dict[str, Callable[[Issue], str]] = {
-    "project": lambda issue: issue.project,
-    "issuetype": lambda issue: issue.type,
-    "type": lambda issue: issue.type,
-    "key": lambda issue: issue.key,
-    "issuekey": lambda issue: issue.key,
-    "status": lambda issue: issue.status,
+_FIELDS: dict[str, Callable[[Issue], tuple[str, ...]]] = {
+    "project": lambda issue: (issue.project,),
+    "issuetype": lambda issue: (issue.type,),
+    "type": lambda issue: (issue.type,),
+    "key": lambda issue: (issue.key,),
+    "issuekey": lambda issue: (issue.key,),
+    "status": lambda issue: (issue.status,),
+    "labels": lambda issue: issue.labels,
 }
 
 
@@ -151,17 +153,18 @@ def bounded(jql: str) -> bool:
 def matching(found: Iterable[Issue], jql: str) -> list[Issue]:
     """The issues ``jql`` selects: ``field = value`` and ``field in (...)`` joined by AND.
 
-    The fields are project, issuetype, key and status; anything else is refused with a 400
+    The fields are project, issuetype, key, status and labels (an issue matches when one of
+    its labels does); anything else is refused with a 400
     rather than ignored, so a query the stand-in cannot answer fails loudly, not quietly.
     """
-    tests: list[tuple[Callable[[Issue], str], set[str]]] = []
+    tests: list[tuple[Callable[[Issue], tuple[str, ...]], set[str]]] = []
     text = _restriction(jql)
     for clause in _AND.split(text) if text else []:
         match = _CLAUSE.fullmatch(clause)
         field = _FIELDS.get(match["field"].lower()) if match else None
         if match is None or field is None:
             raise BadQuery(
-                f"The stand-in understands only project, issuetype, key and status clauses "
+                f"The stand-in understands only project, issuetype, key, status and labels clauses "
                 f"joined by AND, not {clause.strip()[:80]!r}."
             )
         wanted = _values(match)
@@ -172,4 +175,8 @@ def matching(found: Iterable[Issue], jql: str) -> list[Issue]:
                     f"The value '{value.upper()}' does not exist for the field 'project'."
                 )
         tests.append((field, wanted))
-    return [issue for issue in found if all(get(issue).lower() in v for get, v in tests)]
+    return [
+        issue
+        for issue in found
+        if all(any(value.lower() in wanted for value in get(issue)) for get, wanted in tests)
+    ]

@@ -37,7 +37,9 @@ class Fault:
     """One scripted answer.
 
     ``delay`` sleeps before answering (to trigger client timeouts); ``drop`` closes the TCP
-    connection without a response; ``passthrough`` answers normally after the delay.
+    connection without a response; ``passthrough`` answers normally after the delay;
+    ``drop_after`` runs the route (the import lands, the issue is created) and then closes
+    the connection without sending its answer, so the client cannot know it happened.
     ``drip`` sends the whole answer (status line, headers, body) one byte every ``drip``
     seconds; ``length`` declares a ``Content-Length`` other than the body's and closes the
     connection after the body; ``gzip`` sends the body compressed (``Content-Encoding``).
@@ -53,9 +55,12 @@ class Fault:
     drip: float = 0.0
     length: int | None = None
     gzip: bool = False
+    drop_after: bool = False
 
     def __post_init__(self) -> None:
-        if not self.drop and not self.passthrough and not 100 <= self.status <= 599:
+        if self.drop and self.drop_after:
+            raise ValueError("Fault drop (before the route) and drop_after exclude each other")
+        if not (self.drop or self.passthrough or self.drop_after) and not 100 <= self.status <= 599:
             raise ValueError(f"Fault status must be an HTTP status (100-599), not {self.status}")
         if self.delay < 0 or self.drip < 0:
             raise ValueError("Fault delay and drip must be 0 or more seconds")
@@ -125,6 +130,12 @@ class Fault:
     def dropped(cls) -> Fault:
         """Close the connection without answering, like a reset by a load balancer."""
         return cls(status=0, drop=True)
+
+    @classmethod
+    def dropped_after(cls) -> Fault:
+        """Handle the request, then close the connection without answering: the work was
+        done, and the client only sees the connection end."""
+        return cls(status=0, drop_after=True)
 
     @classmethod
     def slow(cls, seconds: float) -> Fault:

@@ -71,7 +71,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if fault is not None and fault.delay > 0 and state.stopping.wait(fault.delay):
             fault = Fault.dropped()  # the sandbox is stopping: hang up rather than answer late
         response: Response | None = None
-        if fault is None or fault.passthrough:
+        if fault is None or fault.passthrough or fault.drop_after:
             response = self._answer(
                 resolution,
                 Request(
@@ -88,13 +88,14 @@ class SandboxHandler(BaseHTTPRequestHandler):
             if fault.gzip:
                 headers["Content-Encoding"] = "gzip"
             response = Response(fault.status, fault.payload, fault.content_type, headers)
+        lost = fault is not None and fault.drop_after  # handled, then the answer is lost
         state.record(
             Recorded(
                 method=self.command,
                 path=path,
                 query=query,
                 route=resolution.name,
-                status=0 if response is None else response.status,
+                status=0 if response is None or lost else response.status,
                 auth=credentials.scheme,
                 user=(response.user if response is not None else None) or credentials.user,
                 connection=self.server.connection_id(self.connection),
@@ -106,7 +107,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 },
             )
         )
-        if response is None:
+        if response is None or lost:
             self._drop()
         elif fault is not None and fault.raw and not fault.passthrough:
             self.close_connection = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from pytest_tm_auth.sandbox.messages import Handler
-from pytest_tm_auth.sandbox.services import jira, oauth, xray, zephyr
+from pytest_tm_auth.sandbox.services import jira, oauth, xray, xray_results, zephyr
 from pytest_tm_auth.sandbox.table import Route
 
 __all__ = ["ROUTES"]
@@ -56,8 +56,17 @@ ROUTES: tuple[Route, ...] = (
     _route(
         "xraydc.import",
         "POST",
-        _RAVEN + r"/import/execution(?:/[a-z]+)?",
+        _RAVEN + r"/import/execution(?:/(?P<format>[a-z]+))?",
         xray.dc_import_execution,
+    ),
+    _route(
+        "xraydc.testexec",
+        "GET",
+        _RAVEN + r"/api/testexec/(?P<key>[A-Z][A-Z0-9_]*-[0-9]{1,9})/test",
+        xray_results.dc_runs,
+    ),
+    _route(
+        "jiradc.issue", "POST", r"/jira/rest/api/(?:2|latest)/issue", xray_results.dc_create_issue
     ),
     _route("zephyr.healthcheck", "GET", r"/v2/healthcheck", zephyr.healthcheck),
     _route("zephyr.projects", "GET", r"/v2/projects", zephyr.projects),

@@ -12,7 +12,7 @@ import re
 import ssl
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from pytest_tm_auth.sandbox.demo import (
     DEMO,
@@ -106,7 +106,43 @@ class Service:
         return Route(name, method, compiled, handler)
 
 
-class Sandbox(LoopbackServing[Service]):
+class Observing:
+    """What a test reads of a running stand-in: its requests, connections, and what landed."""
+
+    _state: State
+
+    @property
+    def requests(self) -> list[Recorded]:
+        """Every request since start or :meth:`reset`, oldest first (a copy)."""
+        return self._state.records
+
+    def count(self, route: str | None = None, *, status: int | None = None) -> int:
+        """How many requests matched ``route`` (name or dotted prefix) and ``status``."""
+        return sum(
+            1
+            for entry in self._state.records
+            if route_matches(entry.route, route) and (status is None or entry.status == status)
+        )
+
+    @property
+    def connections(self) -> int:
+        """TCP connections accepted since start or :meth:`reset`."""
+        return self._state.connections
+
+    def test_executions(self) -> list[dict[str, Any]]:
+        """Xray Test Executions created, or imported into, since start or ``reset``, by key.
+
+        Each is plain data: ``key``, ``id``, ``summary``, ``project``, ``labels``,
+        ``deployment``, ``created`` (False for a seeded one that received runs),
+        ``environments``, ``test_plan``, ``version``, ``revision``, and ``runs``: per test
+        key its ``id``, ``status``, ``comment``, ``start``, ``finish``, ``defects``,
+        ``iterations`` (``name``, ``parameters``, ``status``) and ``evidence``
+        (``filename``, decoded ``size``, ``content_type``).
+        """
+        return self._state.created.xray.snapshot()
+
+
+class Sandbox(Observing, LoopbackServing[Service]):
     """A local HTTP(S) server answering like Xray, Zephyr Scale and Jira, with demo accounts.
 
     Cloud services live at the root (Xray ``/api/v2``, Jira ``/rest/api``, Zephyr ``/v2/``);
@@ -162,26 +198,6 @@ class Sandbox(LoopbackServing[Service]):
     def env(self, deployment: Deployment = "cloud") -> dict[str, str]:
         """:meth:`settings` as environment variables (``XRAY_CLIENT_ID``, ...)."""
         return {name.upper(): value for name, value in self.settings(deployment).items()}
-
-    # observation
-
-    @property
-    def requests(self) -> list[Recorded]:
-        """Every request since start or :meth:`reset`, oldest first (a copy)."""
-        return self._state.records
-
-    def count(self, route: str | None = None, *, status: int | None = None) -> int:
-        """How many requests matched ``route`` (name or dotted prefix) and ``status``."""
-        return sum(
-            1
-            for entry in self._state.records
-            if route_matches(entry.route, route) and (status is None or entry.status == status)
-        )
-
-    @property
-    def connections(self) -> int:
-        """TCP connections accepted since start or :meth:`reset`."""
-        return self._state.connections
 
     # control
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_tm_auth.sandbox import jwt
+from pytest_tm_auth.sandbox.executions import Executions
 from pytest_tm_auth.sandbox.faults import Fault
 
 __all__ = [
@@ -73,11 +74,13 @@ class Recorded:
 
 
 class Created:
-    """Zephyr Scale test executions made by ``POST /v2/testexecutions``, oldest first."""
+    """Zephyr Scale test executions made by ``POST /v2/testexecutions``, oldest first; and
+    ``xray``, the Xray Test Executions made and the runs imported into any."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._executions: list[dict[str, Any]] = []
+        self.xray = Executions()
 
     def add_execution(self, make: Callable[[int], dict[str, Any]], first_id: int) -> dict[str, Any]:
         """Store ``make(id)``, numbered on from ``first_id`` (the first id after the seeded)."""
@@ -94,6 +97,7 @@ class Created:
     def clear(self) -> None:
         with self._lock:
             self._executions.clear()
+        self.xray.clear()
 
 
 OAUTH_LIFETIME = 3600  # Atlassian: "usually 1 hour"

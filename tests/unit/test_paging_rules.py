@@ -6,7 +6,7 @@ import pytest
 
 from pytest_tm_auth.sandbox import catalog
 from pytest_tm_auth.sandbox.catalog import BadQuery, matching
-from pytest_tm_auth.sandbox.graphql import MISSING, arguments
+from pytest_tm_auth.sandbox.graphql import MISSING, GraphQLSyntax, arguments
 from pytest_tm_auth.sandbox.paging import (
     BadPage,
     OffsetRule,
@@ -133,11 +133,14 @@ def test_graphql_arguments_are_read_from_the_field() -> None:
         "jql": "key in (DEMO-1, DEMO-2)",
         "limit": 50,
         "start": 100,
+        "testType": {"name": "limit"},  # a nested object's keys stay inside it
     }
     assert arguments(query, "getTestExecutions", {}) is None
     assert arguments("{ getTests { total } }", "getTests", {}) == {}
     assert arguments("{ getTests(limit: $l) { total } }", "getTests", {}) == {"limit": MISSING}
-    assert arguments("{ getTests(limit: 1.5, start: true", "getTests", {}) == {
+    assert arguments("{ getTests(limit: 1.5, start: true) { total } }", "getTests", {}) == {
         "limit": 1.5,
         "start": True,
     }
+    with pytest.raises(GraphQLSyntax, match="Expected"):
+        arguments("{ getTests(limit: 1.5, start: true", "getTests", {})

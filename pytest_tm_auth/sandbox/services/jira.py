@@ -308,6 +308,7 @@ def _issue(base: str, issue: Issue, fields: Sequence[str] | None) -> dict[str, A
         "issuetype": {"name": issue.type},
         "project": {"key": issue.project},
         "status": {"name": issue.status},
+        "labels": list(issue.labels),
     }
     return {
         "id": str(issue.id),
@@ -328,7 +329,7 @@ def _search_jql_as(request: Request, state: State, who: str) -> Response:
         asked = _asked(request)
         if not catalog.bounded(asked.jql):
             raise BadPage(UNBOUNDED)
-        found = catalog.matching(catalog.issues(), asked.jql)
+        found = catalog.matching(state.created.xray.issues(), asked.jql)
         # "" is a token too (a garbage one): only an absent token starts the listing anew.
         offset = 0 if asked.token is None else token_offset(state.key, asked.token, asked.jql)
         _, size = CLOUD_PAGE.read(0, asked.size)
@@ -357,7 +358,7 @@ def dc_search(request: Request, state: State, params: Mapping[str, str], user: s
     """``GET|POST {jira}/rest/api/2/search`` on Data Center: ``startAt``, ``total``."""
     try:
         asked = _asked(request)
-        found = catalog.matching(catalog.issues(), asked.jql)
+        found = catalog.matching(state.created.xray.issues(), asked.jql)
         page = DC_PAGE.page(found, asked.start, asked.size)
     except (BadPage, BadQuery) as bad:
         return _errors(400, str(bad))
