@@ -48,8 +48,7 @@ def publishing_run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
 
 
 def executions(sandbox: Sandbox) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = sandbox.test_executions()  # type: ignore[attr-defined]
-    return found
+    return sandbox.test_executions()
 
 
 @pytest.mark.parametrize("workers", ["0", "4"])
@@ -66,9 +65,9 @@ def test_a_thousand_linked_tests_make_one_execution_and_one_import(
     assert cloud_env.count("xray.graphql") == 1  # the creation, nothing else
     assert cloud_env.count("xray.authenticate") == 1
     (execution,) = executions(cloud_env)
-    assert len(execution["tests"]) == TESTS
-    assert len(execution["tests"]["DEMO-1"]["iterations"]) == 200
-    assert execution["tests"]["DEMO-1"]["status"] == "FAILED"
+    assert len(execution["runs"]) == TESTS
+    assert len(execution["runs"]["DEMO-1"]["iterations"]) == 200
+    assert execution["runs"]["DEMO-1"]["status"] == "FAILED"
     result.stdout.fnmatch_lines([f"xray: published {TESTS} results to {execution['key']} * in * s"])
 
 
@@ -92,7 +91,7 @@ def test_a_lost_import_answer_is_unknown_and_the_command_lands_it_once(
 ) -> None:
     pytester.makepyfile(test_many=thousand_linked_tests(failing=False))
     journal = pytester.path / "journal.jsonl"
-    cloud_env.add_faults(Fault(drop_after=True), route="xray.import")  # type: ignore[call-arg]
+    cloud_env.add_faults(Fault(drop_after=True), route="xray.import")
 
     result = publishing_run(pytester, f"--tm-auth-journal={journal}")
 
@@ -111,7 +110,7 @@ def test_a_lost_import_answer_is_unknown_and_the_command_lands_it_once(
     assert said[0].startswith(f"xray: published {TESTS} results to DEMO-")
     assert said[1].startswith("xray: already published to DEMO-")
     (execution,) = executions(cloud_env)
-    assert len(execution["tests"]) == TESTS
+    assert len(execution["runs"]) == TESTS
     assert cloud_env.count("xray.graphql") == 1  # one creation in all
     assert cloud_env.count("xray.import") == 2  # the lost one, and the command's
 
@@ -157,7 +156,7 @@ def test_a_token_a_failing_test_prints_is_in_no_payload(
     landed = json.dumps(execution)
     assert secret not in landed
     assert "eyJ" not in landed  # no JWT
-    assert execution["tests"]["DEMO-5"]["comment"]
+    assert execution["runs"]["DEMO-5"]["comment"]
 
 
 def test_no_linked_test_selected_sends_nothing(

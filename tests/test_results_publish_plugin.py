@@ -16,6 +16,7 @@ from pytest_tm_auth.sandbox import Sandbox
 from pytest_tm_auth.sandbox.faults import Fault
 
 CONFTEST = """
+import json
 import os
 from pathlib import Path
 
@@ -49,10 +50,10 @@ def pytest_configure(config):
     header = {
         "run": "0a1b2c3d4e5f", "started": 1796000000.0, "label": "tm-auth-0a1b2c3d4e5f",
         "host": "build-7", "rootdir": str(config.rootpath),
-        "services": {"xray": {"project": "DEMO", "test_execution": "DEMO-10"}},
+        "services": {"xray": json.loads(os.environ["DEMO_XRAY"])},
     }
     journal = Journal.create(path, header)
-    for key in ("DEMO-1", "DEMO-2"):
+    for key in os.environ["DEMO_KEYS"].split(","):
         journal.add_result(
             Result(f"t.py::{key}", f"t.py::{key}", {"xray": (key,)}, "passed", 1.0, 2.0)
         )
@@ -60,7 +61,7 @@ def pytest_configure(config):
 
 
 def pytest_tm_auth_results(provider, results):
-    results["info"]["description"] = "nightly " + os.environ["XRAY_CLIENT_SECRET"]
+    results["info"]["description"] = "nightly " + os.environ.get("XRAY_CLIENT_SECRET", "")
 
 
 def pytest_tm_auth_published(provider, target):
@@ -75,6 +76,8 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_plain=TESTS)
     monkeypatch.setenv("DEMO_JOURNAL", str(pytester.path / "journal.jsonl"))
+    monkeypatch.setenv("DEMO_XRAY", '{"project": "DEMO", "test_execution": "DEMO-300"}')
+    monkeypatch.setenv("DEMO_KEYS", "DEMO-1,DEMO-2")
     return pytester
 
 
@@ -89,13 +92,18 @@ def test_the_run_publishes_once_in_the_controller_with_one_login(
     assert cloud_env.count("xray.authenticate") == 1
     result.stdout.fnmatch_lines(
         [
-            "*landed-hook DEMO-10 2",
-            "xray: published 2 results to DEMO-10 (http://*/browse/DEMO-10) in * s",
+            "*landed-hook DEMO-300 2",
+            "xray: published 2 results to DEMO-300 (http://*/browse/DEMO-300) in * s",
         ]
     )
     progress = read_journal(project.path / "journal.jsonl").progress("xray")
     assert progress.landed is not None
-    assert progress.landed["key"] == "DEMO-10"
+    assert progress.landed["key"] == "DEMO-300"
+    (execution,) = cloud_env.test_executions()
+    assert {key: run["status"] for key, run in execution["runs"].items()} == {
+        "DEMO-1": "PASSED",
+        "DEMO-2": "PASSED",
+    }
 
 
 def test_results_that_did_not_land_fail_the_run_and_name_the_replay(
@@ -111,7 +119,7 @@ def test_results_that_did_not_land_fail_the_run_and_name_the_replay(
     journal = project.path / "journal.jsonl"
     result.stdout.fnmatch_lines(
         [
-            "xray: results not published: importing the results into DEMO-10: Xray answered "
+            "xray: results not published: importing the results into DEMO-300: Xray answered "
             f"HTTP 400: Status PASS is not valid at *; journal kept: {journal}; "
             f"to publish it: pytest-tm-auth publish {journal}"
         ]
@@ -150,14 +158,14 @@ def journal_into(path: Path, execution: str) -> Path:
 def test_the_command_lands_a_journal_once_however_often_it_runs(
     cloud_env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    journal = journal_into(tmp_path / "journal.jsonl", "DEMO-10")
+    journal = journal_into(tmp_path / "journal.jsonl", "DEMO-300")
 
     assert main(["publish", str(journal)]) == 0
     assert main(["publish", str(journal)]) == 0
 
     said = capsys.readouterr().out.splitlines()
-    assert said[0].startswith("xray: published 1 result to DEMO-10 (")
-    assert said[1].startswith("xray: already published to DEMO-10 (")
+    assert said[0].startswith("xray: published 1 result to DEMO-300 (")
+    assert said[1].startswith("xray: already published to DEMO-300 (")
     assert cloud_env.count("xray.import") == 1
     assert cloud_env.count("xray.authenticate") == 1
 
@@ -165,12 +173,12 @@ def test_the_command_lands_a_journal_once_however_often_it_runs(
 def test_the_command_dry_run_logs_in_to_nothing(
     cloud_env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    journal = journal_into(tmp_path / "journal.jsonl", "DEMO-10")
+    journal = journal_into(tmp_path / "journal.jsonl", "DEMO-300")
 
     assert main(["publish", str(journal), "--tm-auth-dry-run"]) == 0
 
     assert capsys.readouterr().out == (
-        "xray: dry run: 1 result for DEMO-10 built and checked; nothing sent\n"
+        "xray: dry run: 1 result for DEMO-300 built and checked; nothing sent\n"
     )
     assert cloud_env.count() == 0
 
@@ -178,7 +186,7 @@ def test_the_command_dry_run_logs_in_to_nothing(
 def test_the_command_without_credentials_fails_in_one_line_and_keeps_the_journal(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    journal = journal_into(tmp_path / "journal.jsonl", "DEMO-10")
+    journal = journal_into(tmp_path / "journal.jsonl", "DEMO-300")
 
     assert main(["publish", str(journal)]) == 1
 
@@ -186,3 +194,116 @@ def test_the_command_without_credentials_fails_in_one_line_and_keeps_the_journal
     assert said.startswith("pytest-tm-auth: xray: results not published: ")
     assert f"pytest-tm-auth publish {journal}" in said
     assert read_journal(journal).progress("xray").failures
+
+
+def new_execution(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEMO_XRAY", '{"project": "DEMO"}')
+
+
+def test_a_new_execution_is_created_once_labelled_with_the_run(
+    project: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new_execution(monkeypatch)
+
+    result = project.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+
+    assert result.ret == 0
+    (execution,) = cloud_env.test_executions()
+    assert execution["created"]
+    assert execution["labels"] == ["tm-auth-0a1b2c3d4e5f"]
+    assert execution["summary"].startswith("pytest run tm-auth-0a1b2c3d4e5f on build-7, ")
+    assert sorted(execution["runs"]) == ["DEMO-1", "DEMO-2"]
+    assert cloud_env.count("xray.graphql") == 1
+    assert cloud_env.count("xray.import") == 1
+    result.stdout.fnmatch_lines([f"xray: published 2 results to {execution['key']} (*) in * s"])
+
+
+def test_a_lost_import_answer_is_unknown_and_the_command_lands_it_once(
+    project: pytest.Pytester,
+    cloud_env: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    new_execution(monkeypatch)
+    cloud_env.add_faults(Fault(drop_after=True), route="xray.import")
+    journal = project.path / "journal.jsonl"
+
+    result = project.runpytest_subprocess("-p", "no:cacheprovider")
+
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        [
+            "xray: outcome unknown: importing the results into DEMO-*: * the outcome is "
+            f"unknown; journal kept: {journal}; to publish it: pytest-tm-auth publish {journal}"
+        ]
+    )
+    capsys.readouterr()
+    assert main(["publish", str(journal)]) == 0
+    assert main(["publish", str(journal)]) == 0
+    said = capsys.readouterr().out.splitlines()
+    (execution,) = cloud_env.test_executions()
+    key = execution["key"]
+    assert said[0].startswith(f"xray: published 2 results to {key} (")
+    assert said[1].startswith(f"xray: already published to {key} (")
+    assert sorted(execution["runs"]) == ["DEMO-1", "DEMO-2"]
+    assert cloud_env.count("xray.graphql") == 1  # one creation in all
+    assert cloud_env.count("xray.import") == 2  # the lost one, and the command's
+
+
+def test_a_lost_creation_answer_is_found_by_its_label_by_the_command(
+    project: pytest.Pytester,
+    cloud_env: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    new_execution(monkeypatch)
+    cloud_env.add_faults(Fault(drop_after=True), route="xray.graphql")
+    journal = project.path / "journal.jsonl"
+
+    result = project.runpytest_subprocess("-p", "no:cacheprovider")
+
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["xray: outcome unknown: creating the Test Execution: *"])
+    assert cloud_env.count("xray.import") == 0
+    assert main(["publish", str(journal)]) == 0
+    (execution,) = cloud_env.test_executions()
+    assert sorted(execution["runs"]) == ["DEMO-1", "DEMO-2"]
+    assert cloud_env.count("xray.graphql") == 2  # the creation, then the search by label
+
+
+def test_datacenter_200_with_two_rejected_keys_fails_the_run_naming_both(
+    project: pytest.Pytester, datacenter_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new_execution(monkeypatch)
+    monkeypatch.setenv("DEMO_KEYS", "DEMO-1,DEMO-300,DEMO-9999")
+
+    result = project.runpytest_subprocess("-p", "no:cacheprovider")
+
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        [
+            "xray: results not published: "
+            "Xray rejected results in DEMO-*: DEMO-300 (*), DEMO-9999 (*)*"
+        ]
+    )
+    (execution,) = datacenter_env.test_executions()
+    assert sorted(execution["runs"]) == ["DEMO-1"]
+
+
+def test_what_the_hook_adds_is_scrubbed_before_it_is_sent(
+    project: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEMO_XRAY", '{"project": "DEMO", "test_execution": "DEMO-300"}')
+    project.makeconftest(
+        CONFTEST.replace(
+            'results["info"]["description"] = "nightly " + os.environ.get('
+            '"XRAY_CLIENT_SECRET", "")',
+            'results["tests"][0]["comment"] = "leak " + os.environ["XRAY_CLIENT_SECRET"]',
+        )
+    )
+
+    result = project.runpytest_subprocess("-p", "no:cacheprovider")
+
+    assert result.ret == 0
+    (execution,) = cloud_env.test_executions()
+    assert execution["runs"]["DEMO-1"]["comment"] == "leak ***"
