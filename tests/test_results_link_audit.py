@@ -14,12 +14,24 @@ from pytest_tm_auth.sandbox import Sandbox
 CONFTEST = """
 from pytest_tm_auth.plugin import STARTUP
 from pytest_tm_auth.results.audit import LINK_AUDIT, LinkAudit
+from pytest_tm_auth.results.publish import PublishPlugin
+
+
+class NothingCollected:
+    journal_path = None
+    services = ("xray",)
+    dry_run = False
+
+    def close(self):
+        pass
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "xray(*keys): linked Xray Tests")
-    audit = LinkAudit(lambda: config.stash[STARTUP].setup())
-    config.pluginmanager.register(audit, LINK_AUDIT)
+    setup = lambda: config.stash[STARTUP].setup()
+    config.pluginmanager.register(LinkAudit(setup), LINK_AUDIT)
+    publisher = PublishPlugin(config, NothingCollected(), setup)
+    config.pluginmanager.register(publisher, "tm_auth_publish")
 """
 
 LINKED = """
@@ -62,6 +74,7 @@ def test_cloud_lists_the_keys_that_are_not_tests_with_one_search(
     )
     assert cloud_env.count("xray.graphql") == 1
     result.stdout.no_fnmatch_line("*never runs*")
+    result.stdout.no_fnmatch_line("xray: no linked test*")  # no test ran: publishing is quiet
 
 
 def test_datacenter_names_the_type_of_a_key_that_is_not_a_test(

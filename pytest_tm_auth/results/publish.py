@@ -34,6 +34,8 @@ from pytest_tm_auth.results.xray_payload import (
 )
 from pytest_tm_auth.run.warnings import TmAuthWarning
 
+#: The plugin ``--tm-auth-check`` registers (``run/modes``): no test runs under it.
+CHECK_MODE = "tm_auth_check"
 #: How a failure's line ends: where the results are, and the command that lands them.
 REPLAY = "journal kept: {path}; to publish it: pytest-tm-auth publish {path}"
 
@@ -267,6 +269,8 @@ class PublishPlugin:
     def pytest_sessionfinish(self, session: Any) -> None:
         if hasattr(self._config, "workerinput"):
             return  # a worker: the controller publishes what every worker reported
+        if self._config.pluginmanager.has_plugin(CHECK_MODE):
+            return  # --tm-auth-check runs no test: there is nothing to publish
         collector = self._collector
         collector.close()
         path = collector.journal_path
