@@ -46,6 +46,7 @@ def publish_command(args: argparse.Namespace) -> Iterator[str]:
             failures.append(outcome.line())
         else:
             yield outcome.line()
+            yield from outcome.notes()
     if failures:
         raise TmAuthError("\n".join(failures))
 

@@ -34,6 +34,8 @@ from pytest_tm_auth.results.xray_payload import (
 )
 from pytest_tm_auth.run.warnings import TmAuthWarning
 
+#: Lines of what was dropped shown in the summary; the rest are counted.
+DROPS_SHOWN = 20
 #: The plugin ``--tm-auth-check`` registers (``run/modes``): no test runs under it.
 CHECK_MODE = "tm_auth_check"
 #: How a failure's line ends: where the results are, and the command that lands them.
@@ -83,6 +85,12 @@ class Outcome:
     @property
     def failed(self) -> bool:
         return bool(self.reason)
+
+    def notes(self) -> list[str]:
+        """What was cut or dropped from the results, one line each (the first few)."""
+        shown = [f"{self.service}: {note}" for note in self.dropped[:DROPS_SHOWN]]
+        more = len(self.dropped) - DROPS_SHOWN
+        return shown + ([f"{self.service}: and {more} more dropped"] if more > 0 else [])
 
     def line(self) -> str:
         """The summary's one line for this service."""
@@ -232,7 +240,9 @@ def _payload(
 ) -> dict[str, Any]:
     """The payload, through the team's hook, scrubbed and checked again after it."""
     deployment = publishing.deployment()
-    payload, outcome.dropped = build_payload(results, state.header, settings, deployment, key)
+    payload, capped = build_payload(results, state.header, settings, deployment, key)
+    collected = (f"{result.nodeid}: {note}" for result in results for note in result.dropped)
+    outcome.dropped = [*dict.fromkeys(collected), *capped]
     try:
         publishing.on_payload(payload)
     except Exception as error:  # a team's hook: nothing is sent, and the run says why
@@ -303,8 +313,8 @@ class PublishPlugin:
         for outcome in self.outcomes:
             red = outcome.failed
             terminalreporter.write_line(outcome.line(), red=red, yellow=bool(outcome.dropped))
-            for note in outcome.dropped[:20]:
-                terminalreporter.write_line(f"{outcome.service}: {note}")
+            for note in outcome.notes():
+                terminalreporter.write_line(note, yellow=True)
 
     def _publishing(self, service: str, dry_run: bool) -> Publishing:
         from pytest_tm_auth.results.xray_client import XrayClient

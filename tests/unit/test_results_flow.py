@@ -314,3 +314,14 @@ def test_a_hook_that_raises_sends_nothing_and_says_why(fake: FakeXray, tmp_path:
     outcome = publish(path, publishing(fake, on_payload=broken))
     assert "the pytest_tm_auth_results hook raised KeyError: '***'" in outcome.line()
     assert fake.requests == []
+
+
+def test_what_was_dropped_is_said_with_the_test_it_was_dropped_from(
+    fake: FakeXray, tmp_path: Path
+) -> None:
+    fake.script[CLOUD_IMPORT] = [(200, {"key": "DEMO-500"})]
+    cut = linked("t.py::a", "DEMO-1", dropped=("a tm_result comment dropped: the comment is full",))
+    outcome = publish(journal_at(tmp_path, cut, test_execution="DEMO-500"), publishing(fake))
+    assert outcome.notes() == ["xray: t.py::a: a tm_result comment dropped: the comment is full"]
+    outcome.dropped = [f"n{i}" for i in range(25)]
+    assert outcome.notes()[-1] == "xray: and 5 more dropped"
