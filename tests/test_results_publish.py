@@ -51,16 +51,20 @@ def executions(sandbox: Sandbox) -> list[dict[str, Any]]:
     return sandbox.test_executions()
 
 
-@pytest.mark.parametrize("workers", ["0", "4"])
+@pytest.mark.parametrize(
+    ("workers", "runs"),
+    [(["-n", "0"], 1), (["-n", "4"], 1), (["-n", "2", "--dist", "each"], 2)],
+    ids=["n0", "n4", "dist-each"],
+)
 def test_a_thousand_linked_tests_make_one_execution_and_one_import(
-    pytester: pytest.Pytester, cloud_env: Sandbox, workers: str
+    pytester: pytest.Pytester, cloud_env: Sandbox, workers: list[str], runs: int
 ) -> None:
     pytester.makepyfile(test_many=thousand_linked_tests())
     journal = pytester.path / "journal.jsonl"
 
-    result = publishing_run(pytester, "-n", workers, f"--tm-auth-journal={journal}")
+    result = publishing_run(pytester, *workers, f"--tm-auth-journal={journal}")
 
-    result.assert_outcomes(passed=999, failed=1)
+    result.assert_outcomes(passed=999 * runs, failed=runs)
     assert cloud_env.count("xray.import") == 1
     assert cloud_env.count("xray.graphql") == 1  # the creation, nothing else
     assert cloud_env.count("xray.authenticate") == 1
