@@ -171,7 +171,7 @@ def _test(
     }
     several = len(results) > 1 or results[0].iteration is not None
     one_test = len({result.test for result in results}) == 1
-    names = [_iteration_name(result, one_test) for result in results]
+    names = _distinct([_iteration_name(result, one_test) for result in results])
     comment = _comment(results, names if several else None)
     if comment:
         entry["comment"] = comment
@@ -199,6 +199,16 @@ def _test(
 def _iteration_name(result: Result, one_test: bool) -> str:
     name = result.iteration if one_test and result.iteration is not None else result.nodeid
     return bounded(name, NAME_LIMIT)
+
+
+def _distinct(names: list[str]) -> list[str]:
+    """Each name once: a test run in several places (``--dist each``) is ``name (run 2)``."""
+    seen: dict[str, int] = {}
+    distinct = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        distinct.append(name if seen[name] == 1 else f"{name} (run {seen[name]})")
+    return distinct
 
 
 def _comment(results: list[Result], names: list[str] | None) -> str:

@@ -79,6 +79,15 @@ def test_a_key_linked_by_several_tests_keeps_each_as_an_iteration_named_by_its_n
     assert "iterations" not in tests["DEMO-2"]
 
 
+def test_a_test_run_in_several_places_keeps_each_run_under_its_own_name() -> None:
+    built = payload(
+        result("t.py::p[1]", "passed", iteration="1"),
+        result("t.py::p[1]", "failed", iteration="1"),
+    )
+    names = [it["name"] for it in built["tests"][0]["iterations"]]
+    assert names == ["1", "1 (run 2)"]
+
+
 def test_dates_are_iso_8601_with_an_offset_and_info_names_the_run() -> None:
     built = payload(result("t.py::a"), project="DEMO", test_plan="DEMO-5", environments=("linux",))
     test, info = built["tests"][0], built["info"]
