@@ -12,6 +12,7 @@ imports the same results into the same key again (an import replaces the runs it
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 import warnings
 from collections.abc import Callable
@@ -34,6 +35,8 @@ from pytest_tm_auth.results.xray_payload import (
 )
 from pytest_tm_auth.run.warnings import TmAuthWarning
 
+#: A run's label (``tm-auth-<run>``): it goes into a search, so nothing else is used.
+LABEL = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 #: Lines of what was dropped shown in the summary; the rest are counted.
 DROPS_SHOWN = 20
 #: The plugin ``--tm-auth-check`` registers (``run/modes``): no test runs under it.
@@ -217,10 +220,11 @@ def _target(
     or a new one, journaled before anything is sent to it."""
     service = client.service
     progress = state.progress(service)
-    found = client.find(progress.creating) if progress.creating else None
+    creating = progress.creating
+    found = client.find(creating) if creating and LABEL.fullmatch(creating) else None
     if found is None:
-        label = str(state.header.get("label") or "")
-        if not label:
+        label = state.header.get("label")
+        if not isinstance(label, str) or not LABEL.fullmatch(label):
             raise PublishError("the journal's header has no label to create the execution with")
         journal.step("creating", service, label=label)
         found = client.create(label, settings, settings.summary or default_summary(state.header))

@@ -325,3 +325,18 @@ def test_what_was_dropped_is_said_with_the_test_it_was_dropped_from(
     assert outcome.notes() == ["xray: t.py::a: a tm_result comment dropped: the comment is full"]
     outcome.dropped = [f"n{i}" for i in range(25)]
     assert outcome.notes()[-1] == "xray: and 5 more dropped"
+
+
+def test_a_label_that_could_change_the_search_is_never_used(fake: FakeXray, tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    header = {
+        "run": "x",
+        "label": 'x" OR project = "OTHER',
+        "services": {"xray": {"project": "DEMO"}},
+    }
+    journal = Journal.create(path, header)
+    journal.add_result(linked("t.py::a", "DEMO-1"))
+    journal.close()
+    outcome = publish(path, publishing(fake))
+    assert "no label to create the execution with" in outcome.line()
+    assert fake.requests == []
