@@ -34,7 +34,7 @@ ALLOWED = {
     "_compat": {"core"},
     "hookspecs": set(),
     "plugin": {"core", "settings", "run", "results", "providers", "hookspecs", "_compat"},
-    "cli": {"core", "settings", "store", "providers", "run"},
+    "cli": {"core", "settings", "store", "providers", "run", "results"},
     "__main__": {"cli"},
     "__init__": {"core", "settings", "http", "run", "_compat"},
 }

@@ -1,4 +1,4 @@
-"""``pytest-tm-auth login|logout|status``: one argparse parser, one module per command.
+"""``pytest-tm-auth login|logout|status|publish``: one argparse parser, one module per command.
 
 Each command is a generator of the lines it has to say, and raises what it cannot do;
 this module alone prints. Every failure the command can explain is one line on standard
@@ -44,6 +44,21 @@ def parser() -> argparse.ArgumentParser:
         "provider", nargs="?", choices=names, metavar="PROVIDER", help="default: every one"
     )
     commands.add_parser("status", help="which secrets are stored for which site (never values)")
+    publish = commands.add_parser(
+        "publish",
+        help="publish the results a run journaled (again), into the same Test Execution",
+        description="Publishes what JOURNAL holds that did not land yet, into the Test "
+        "Execution the run made (or was making), never a second one; safe to run twice. "
+        "Credentials come from options, the environment, .env files and the keyring.",
+    )
+    publish.add_argument("journal", metavar="JOURNAL", help="the journal a run wrote")
+    publish.add_argument(
+        "--tm-auth-dry-run",
+        dest="tm_auth_dry_run",
+        action="store_true",
+        help="build and check the payload; log in to nothing, send nothing",
+    )
+    add_setting_options(publish)
     return top
 
 
@@ -57,6 +72,10 @@ def command(name: str) -> Command:
         from pytest_tm_auth.cli.logout import logout
 
         return logout
+    if name == "publish":
+        from pytest_tm_auth.cli.publish_journal import publish_command
+
+        return publish_command
     from pytest_tm_auth.cli.status import status
 
     return status

@@ -136,6 +136,11 @@ def utc_time(moment: float, *, today: float | None = None) -> str:
     return f"{shown:%Y-%m-%d %H:%M} UTC"
 
 
+def iso_time(moment: float) -> str:
+    """``2026-12-10T14:02:05+00:00``: a moment as services read it (ISO 8601 with offset)."""
+    return datetime.fromtimestamp(moment, tz=timezone.utc).isoformat(timespec="seconds")
+
+
 def time_left(seconds: float) -> str:
     """``4 days 23 hours``, ``5 hours 10 minutes``, ``1 minute``: the two largest units,
     rounded down, so it never promises more time than is left."""

@@ -176,13 +176,15 @@ class WatchedAdapter(HTTPAdapter):
         return manager
 
 
-def read_bounded(response: requests.Response) -> None:
+def read_bounded(response: requests.Response, limit: int | None = None) -> None:
     """Read a streamed ``response``'s body, at most :data:`ERROR_BODY_LIMIT` of an error
-    and :data:`ANSWER_LIMIT` of anything else, inflated; what is left is never read.
+    and :data:`ANSWER_LIMIT` of anything else (or ``limit``), inflated; what is left is
+    never read.
 
     A body cut short or a connection lost midway raises requests' own errors.
     """
-    limit = ERROR_BODY_LIMIT if response.status_code >= 400 else ANSWER_LIMIT
+    if limit is None:
+        limit = ERROR_BODY_LIMIT if response.status_code >= 400 else ANSWER_LIMIT
     if getattr(response, "_content_consumed", False):  # read already, e.g. by ``.content``
         kept = response._content
         response._content = kept[:limit] if isinstance(kept, bytes) else b""

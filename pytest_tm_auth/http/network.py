@@ -43,6 +43,27 @@ def explain_exception(title: str, url: str, error: Exception) -> AuthError:
     return AuthError(title, url, problem, fix=fix)
 
 
+def request_sent(error: Exception) -> bool:
+    """Whether the request may have reached the service before ``error``: false only when
+    no connection was made (DNS, refused, connect timeout, TLS, a proxy's refusal, a bad URL
+    or header), so that a request that changes something is never sent twice blindly."""
+    if isinstance(
+        error,
+        (
+            UnicodeError,
+            requests.exceptions.ConnectTimeout,
+            requests.exceptions.SSLError,
+            requests.exceptions.ProxyError,
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidHeader,
+        ),
+    ):
+        return False
+    cause, _ = _unwrap(error)
+    return not isinstance(cause, (NewConnectionError, NameResolutionError, ConnectTimeoutError))
+
+
 def _no_answer(error: Exception, cause: BaseException, detail: str, note: str) -> tuple[str, str]:
     """What went wrong before or after the connection: the request, TLS, the answer."""
     if isinstance(error, UnicodeError):

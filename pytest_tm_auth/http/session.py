@@ -15,6 +15,7 @@ import requests
 from requests.auth import AuthBase
 from urllib3.util.retry import Retry
 
+from pytest_tm_auth.core.errors import AuthError
 from pytest_tm_auth.core.urls import is_loopback, join
 from pytest_tm_auth.http.bounded import AnswerTooSlow, WatchedAdapter, read_bounded, watching
 from pytest_tm_auth.http.retry import (
@@ -103,6 +104,27 @@ def explained(title: str, url: str) -> Iterator[None]:
         from pytest_tm_auth.http.network import explain_exception  # loaded on failure only
 
         raise explain_exception(title, url, error) from None
+
+
+class AnswerLost(AuthError):
+    """A request that changes something may have reached the service, but its answer was
+    lost (dropped, cut short, too slow): whether it took effect is unknown."""
+
+
+@contextlib.contextmanager
+def sending(title: str, url: str) -> Iterator[None]:
+    """:func:`explained`, for a request that changes something (creates, imports): a failure
+    after the request may have reached the service raises :class:`AnswerLost`, one that
+    stopped before it (no connection, DNS, TLS) the plain :class:`AuthError`."""
+    try:
+        yield
+    except (requests.RequestException, UnicodeError) as error:
+        from pytest_tm_auth.http.network import explain_exception, request_sent
+
+        told = explain_exception(title, url, error)
+        if request_sent(error):
+            raise AnswerLost(told.provider, told.url, told.problem, fix=told.fix) from None
+        raise told from None
 
 
 class NoAuth(AuthBase):

@@ -111,6 +111,11 @@ def table(rows: list[Row]) -> list[str]:
     ]
 
 
+#: Publishing's link audit (``results/audit.py``), registered beside the check when Xray
+#: publishing is on: then pytest collects the selected tests (none of them runs).
+LINK_AUDIT = "tm_auth_link_audit"
+
+
 class LoginCheck(HooksOnly):
     """Registered instead of running tests: collect nothing, log in, print, set the status."""
 
@@ -120,7 +125,9 @@ class LoginCheck(HooksOnly):
         self.exitstatus: pytest.ExitCode | None = None
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_collection(self) -> bool:
+    def pytest_collection(self, session: pytest.Session) -> bool | None:
+        if session.config.pluginmanager.has_plugin(LINK_AUDIT):
+            return None  # publishing's link audit reads the selected tests' markers
         return True  # no test module is imported
 
     @pytest.hookimpl(tryfirst=True)

@@ -1,0 +1,165 @@
+"""``--tm-auth-check`` with publishing on: every key the selected tests link exists and is
+an Xray Test, asked one search per 100 keys (never one request per key).
+
+Xray Cloud lists Tests only (GraphQL ``getTests(jql: "key in (...)")``), so a key it does
+not list is no Test, or no issue at all; Jira Data Center's search names each issue's type
+(``validateQuery=warn``: a key that does not exist is left out, not an error).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_tm_auth.core.errors import TmAuthError
+from pytest_tm_auth.core.text import inert
+from pytest_tm_auth.core.urls import join
+from pytest_tm_auth.results.model import JIRA_KEY
+from pytest_tm_auth.results.xray_payload import PublishError, parsed, quoted
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pytest_tm_auth.core.provider import Target
+    from pytest_tm_auth.http.session import ApiSession
+
+#: Keys per search: Xray Cloud's GraphQL limit, and a Jira search page.
+PAGE = 100
+#: The name the check mode looks for to let pytest collect the selected tests.
+LINK_AUDIT = "tm_auth_link_audit"
+#: Problems listed one by one in the summary; the rest are counted.
+SHOWN = 50
+TESTS = """query($jql: String!) {
+  getTests(jql: $jql, limit: 100) { total results { issueId jira(fields: ["key"]) } }
+}"""
+
+
+def linked_keys(items: Iterable[Any]) -> dict[str, list[str]]:
+    """Each key the ``xray`` markers of ``items`` name, with the tests that name it."""
+    keys: dict[str, list[str]] = {}
+    for item in items:
+        for marker in item.iter_markers("xray"):
+            for argument in marker.args:
+                given = argument if isinstance(argument, (list, tuple)) else [argument]
+                for key in given:
+                    keys.setdefault(str(key), []).append(item.nodeid)
+    return keys
+
+
+def not_tests(session: ApiSession, target: Target, keys: Sequence[str]) -> list[str]:
+    """One line per key that is not an Xray Test: malformed, missing, or of another type."""
+    problems = [f"{inert(key, 60)!r} is not a Jira issue key" for key in keys if not _key(key)]
+    wellformed = [key for key in keys if _key(key)]
+    for start in range(0, len(wellformed), PAGE):
+        page = wellformed[start : start + PAGE]
+        kinds = _kinds(session, target, page)
+        for key in page:
+            kind = kinds.get(key)
+            if kind is None and target.deployment == "cloud":
+                problems.append(f"{key}: not an Xray Test, or no such issue")
+            elif kind is None:
+                problems.append(f"{key}: no such issue")
+            elif kind != "Test":
+                problems.append(f"{key}: a {inert(kind, 60)}, not a Test")
+    return problems
+
+
+def _key(key: str) -> bool:
+    return JIRA_KEY.fullmatch(key) is not None
+
+
+def _kinds(session: ApiSession, target: Target, page: Sequence[str]) -> dict[str, str]:
+    """The issue type of each key of ``page`` the service knows (Cloud: Tests only)."""
+    from pytest_tm_auth.results.xray_client import answer
+
+    jql = f"key in ({', '.join(page)})"
+    doing = "checking the linked keys"
+    if target.deployment == "cloud":
+        body = {"query": TESTS, "variables": {"jql": jql}}
+        text = answer(session, "POST", join(target.api_url, "graphql"), doing, json=body) or ""
+        listed = _at(parsed(text), "data", "getTests", "results")
+        found = {_at(item, "jira", "key"): "Test" for item in _list(listed)}
+    else:
+        url = join(target.url + "/", "rest/api/2/search")
+        params = {"jql": jql, "fields": "issuetype", "maxResults": str(PAGE)}
+        params["validateQuery"] = "warn"
+        text = answer(session, "GET", url, doing, params=params) or ""
+        listed = _at(parsed(text), "issues")
+        found = {
+            _at(item, "key"): _at(item, "fields", "issuetype", "name") for item in _list(listed)
+        }
+    if not isinstance(listed, list):
+        raise PublishError(f"{doing}: Xray answered {quoted(text)}")
+    return {
+        key: kind for key, kind in found.items() if isinstance(key, str) and isinstance(kind, str)
+    }
+
+
+def _at(data: object, *names: str) -> Any:
+    for name in names:
+        data = data.get(name) if isinstance(data, Mapping) else None
+    return data
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+class LinkAudit:
+    """Registered as :data:`LINK_AUDIT` beside ``--tm-auth-check`` when Xray publishing is
+    on: the check mode then lets pytest collect (no test runs), and after the login check
+    this lists each linked key that is not a Test; any makes the exit status 1."""
+
+    def __init__(self, setup: Callable[[], Any]) -> None:
+        #: The run, set up (its providers' states: ``run.states["xray"]``).
+        self._setup = setup
+        self.keys: dict[str, list[str]] = {}
+        self.lines: list[str] = []
+        self.failed = False
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.keys = linked_keys(session.items)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if not self.keys:
+            self.lines = ["xray links: no selected test links a key"]
+            return
+        run = self._setup()
+        state = run.states["xray"]
+        try:
+            problems = not_tests(state.session(), state.target, sorted(self.keys))
+        except (TmAuthError, pytest.fail.Exception, pytest.skip.Exception) as error:
+            self.failed = True  # the login's own failure is in the check's table
+            self.lines = [run.scrubber.scrub(f"xray links: not checked: {error}")]
+        else:
+            self.failed = bool(problems)
+            self.lines = self._said(problems)
+        if self.failed and session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _said(self, problems: list[str]) -> list[str]:
+        count = len(self.keys)
+        if not problems:
+            return [
+                f"xray links: {count} linked key{'s' * (count != 1)} checked: every one is a Test"
+            ]
+        lines = [f"xray links: {len(problems)} of {count} linked keys are not Tests:"]
+        for problem in problems[:SHOWN]:
+            key = problem.partition(":")[0]
+            tests = self.keys.get(key, [])
+            where = (
+                f" (linked by {tests[0]}{f' and {len(tests) - 1} more' if len(tests) > 1 else ''})"
+                if tests
+                else ""
+            )
+            lines.append(f"  {problem}{where}")
+        if len(problems) > SHOWN:
+            lines.append(f"  and {len(problems) - SHOWN} more")
+        return lines
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        for line in self.lines:
+            terminalreporter.write_line(line, red=self.failed)

@@ -1,0 +1,402 @@
+"""Xray's side of publishing: the JSON import payload from a journal's results, and the
+reading of every answer Xray gives (Cloud and Data Center) as the untrusted input it is.
+
+Pure data in, data or one-line errors out: no request is made here (see
+:mod:`.xray_client`), so every rule is tested without a server. A key several results share
+(a parametrized test, or one key on several tests) is one test with an **iteration** per
+result and the worst status of them; evidence is inline within the caps of
+:mod:`.model`; what a cap dropped is said.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_tm_auth.core.errors import TmAuthError
+from pytest_tm_auth.core.text import inert
+from pytest_tm_auth.core.token import iso_time, utc_time
+from pytest_tm_auth.results.model import (
+    COMMENT_LIMIT,
+    EVIDENCE_BYTES_PER_RUN,
+    EVIDENCE_BYTES_PER_TEST,
+    EVIDENCE_FILES_PER_TEST,
+    FILENAME_LIMIT,
+    JIRA_KEY,
+    PARAMETER_LIMIT,
+    PARAMETERS_PER_ITERATION,
+    Result,
+    bounded,
+    by_key,
+    status_table,
+    worst,
+)
+
+SERVICE = "xray"
+#: Characters of an iteration's name, and of Xray's words quoted in a failure.
+NAME_LIMIT = 255
+MESSAGE_LIMIT = 200
+#: Rejected keys named one by one in a failure; the rest are counted.
+REJECTED_SHOWN = 10
+#: The summary and the label a Test Execution is created with: Jira's summary holds 255.
+SUMMARY_LIMIT = 255
+
+
+class PublishError(TmAuthError):
+    """Results that did not land, in one line. ``ambiguous``: the request may have taken
+    effect (its answer was lost), so the outcome is unknown and nothing is sent blindly."""
+
+    def __init__(self, message: str, *, ambiguous: bool = False) -> None:
+        super().__init__(message)
+        self.ambiguous = ambiguous
+
+
+@dataclass(frozen=True)
+class XraySettings:
+    """What a run resolved for Xray, as its journal's header holds it (checked, not trusted)."""
+
+    project: str | None = None
+    test_execution: str | None = None
+    test_plan: str | None = None
+    environments: tuple[str, ...] = ()
+    fix_version: str | None = None
+    revision: str | None = None
+    summary: str | None = None
+    statuses: str | None = None
+
+    @classmethod
+    def from_header(cls, header: Mapping[str, Any]) -> XraySettings:
+        services = header.get("services")
+        given = services.get(SERVICE) if isinstance(services, Mapping) else None
+        if not isinstance(given, Mapping):
+            given = {}
+
+        def text(name: str) -> str | None:
+            value = given.get(name)
+            return value.strip() or None if isinstance(value, str) else None
+
+        environments = given.get("environments")
+        if isinstance(environments, str):
+            environments = environments.split(",")
+        names = environments if isinstance(environments, list) else []
+        settings = cls(
+            text("project"),
+            text("test_execution"),
+            text("test_plan"),
+            tuple(name.strip() for name in names if isinstance(name, str) and name.strip()),
+            text("fix_version"),
+            text("revision"),
+            text("summary"),
+            text("statuses"),
+        )
+        for name, key in (
+            ("test execution", settings.test_execution),
+            ("test plan", settings.test_plan),
+        ):
+            if key is not None and not JIRA_KEY.fullmatch(key):
+                raise PublishError(f"the {name} key {inert(key, 40)!r} is not a Jira issue key")
+        return settings
+
+
+def default_summary(header: Mapping[str, Any]) -> str:
+    """``pytest run tm-auth-0a1b2c3d4e5f on build-7, 2026-12-10 14:02 UTC``."""
+    label = inert(str(header.get("label") or "tm-auth"), 60)
+    host = inert(str(header.get("host") or "an unnamed host"), 60)
+    started = header.get("started")
+    when = utc_time(float(started)) if isinstance(started, (int, float)) else "at an unknown time"
+    return f"pytest run {label} on {host}, {when}"
+
+
+def build_payload(
+    results: Sequence[Result],
+    header: Mapping[str, Any],
+    settings: XraySettings,
+    deployment: str,
+    key: str | None,
+) -> tuple[dict[str, Any], list[str]]:
+    """The import's JSON for ``results`` into ``key`` (``None`` in a dry run without one),
+    and what the caps dropped, one line each. Raises :class:`PublishError` for a status
+    table that cannot be read."""
+    try:
+        table = status_table(deployment, settings.statuses)
+    except ValueError as error:
+        raise PublishError(f"--xray-statuses: {error}") from None
+    dropped: list[str] = []
+    budget = [EVIDENCE_BYTES_PER_RUN]
+    linked = by_key(results, SERVICE)
+    tests = [_test(key_, found, table, budget, dropped) for key_, found in linked.items()]
+    payload: dict[str, Any] = {"info": _info(results, header, settings), "tests": tests}
+    if key is not None:
+        payload = {"testExecutionKey": key, **payload}
+    return payload, dropped
+
+
+def _info(
+    results: Sequence[Result], header: Mapping[str, Any], settings: XraySettings
+) -> dict[str, Any]:
+    info: dict[str, Any] = {}
+    if settings.summary or not settings.test_execution:  # never renames the user's execution
+        info["summary"] = bounded(settings.summary or default_summary(header), SUMMARY_LIMIT)
+    if results:
+        info["startDate"] = iso_time(min(result.start for result in results))
+        info["finishDate"] = iso_time(max(result.finish for result in results))
+    optional = {
+        "project": settings.project,
+        "testPlanKey": settings.test_plan,
+        "version": settings.fix_version,
+        "revision": settings.revision,
+    }
+    info.update({name: value for name, value in optional.items() if value})
+    if settings.environments:
+        info["testEnvironments"] = list(settings.environments)
+    return info
+
+
+def _test(
+    key: str,
+    results: list[Result],
+    table: Mapping[str, str],
+    budget: list[int],
+    dropped: list[str],
+) -> dict[str, Any]:
+    """One key's entry: its status the worst of its results, an iteration per result when
+    several share the key or the one is a parametrized variant."""
+    entry: dict[str, Any] = {
+        "testKey": key,
+        "start": iso_time(min(result.start for result in results)),
+        "finish": iso_time(max(result.finish for result in results)),
+        "status": table[worst(result.outcome for result in results)],
+    }
+    several = len(results) > 1 or results[0].iteration is not None
+    one_test = len({result.test for result in results}) == 1
+    names = _distinct([_iteration_name(result, one_test) for result in results])
+    comment = _comment(results, names if several else None)
+    if comment:
+        entry["comment"] = comment
+    defects = list(dict.fromkeys(defect for result in results for defect in result.defects))
+    if defects:
+        entry["defects"] = defects
+    if several:
+        entry["iterations"] = [
+            {
+                "name": name,
+                "parameters": [
+                    {"name": bounded(n, PARAMETER_LIMIT), "value": bounded(v, PARAMETER_LIMIT)}
+                    for n, v in result.parameters[:PARAMETERS_PER_ITERATION]
+                ],
+                "status": table[result.outcome],
+            }
+            for name, result in zip(names, results, strict=True)
+        ]
+    evidence = _evidence(key, results, budget, dropped)
+    if evidence:
+        entry["evidence"] = evidence
+    return entry
+
+
+def _iteration_name(result: Result, one_test: bool) -> str:
+    name = result.iteration if one_test and result.iteration is not None else result.nodeid
+    return bounded(name, NAME_LIMIT)
+
+
+def _distinct(names: list[str]) -> list[str]:
+    """Each name once: a test run in several places (``--dist each``) is ``name (run 2)``."""
+    seen: dict[str, int] = {}
+    distinct = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        distinct.append(name if seen[name] == 1 else f"{name} (run {seen[name]})")
+    return distinct
+
+
+def _comment(results: list[Result], names: list[str] | None) -> str:
+    if names is None:
+        return bounded(results[0].comment, COMMENT_LIMIT)
+    parts = [f"[{name}] {r.comment}" for name, r in zip(names, results, strict=True) if r.comment]
+    return bounded("\n".join(parts), COMMENT_LIMIT)
+
+
+def _evidence(
+    key: str, results: list[Result], budget: list[int], dropped: list[str]
+) -> list[dict[str, str]]:
+    """The key's evidence within the caps per test and per run (``budget``: bytes left)."""
+    kept: list[dict[str, str]] = []
+    used = 0
+    for item in (item for result in results for item in result.evidence):
+        if len(kept) >= EVIDENCE_FILES_PER_TEST:
+            why = f"over {EVIDENCE_FILES_PER_TEST} files per test"
+        elif used + item.size > EVIDENCE_BYTES_PER_TEST:
+            why = "over the evidence bytes per test"
+        elif item.size > budget[0]:
+            why = "over the evidence bytes per run"
+        else:
+            used += item.size
+            budget[0] -= item.size
+            name = bounded(item.filename, FILENAME_LIMIT)
+            kept.append({"data": item.data, "filename": name, "contentType": item.content_type})
+            continue
+        dropped.append(f"{key}: evidence {inert(item.filename, 60)!r} dropped ({why})")
+    return kept
+
+
+# After the team's hook: scrubbed again, checked again
+
+
+def rechecked(payload: object, key: str | None, scrub: Callable[[str], str]) -> dict[str, Any]:
+    """The payload a ``pytest_tm_auth_results`` hook changed, with every string scrubbed
+    again (evidence data aside: base64 of files, scrubbed as text when attached) and the
+    caps and keys checked again. Raises :class:`PublishError` for a shape Xray cannot take."""
+    if not isinstance(payload, dict):
+        raise PublishError("the pytest_tm_auth_results hook left no payload (a dict) to send")
+    if payload.get("testExecutionKey") != key and key is not None:
+        raise PublishError(
+            "the pytest_tm_auth_results hook changed testExecutionKey: the run's results "
+            f"go to {key} only"
+        )
+    tests = payload.get("tests")
+    if not isinstance(tests, list) or not all(isinstance(test, dict) for test in tests):
+        raise PublishError("the pytest_tm_auth_results hook left 'tests' that are not a list")
+    cleaned: dict[str, Any] = _scrubbed(payload, scrub, 0)
+    for test in cleaned["tests"]:
+        test_key = test.get("testKey")
+        if not isinstance(test_key, str) or not JIRA_KEY.fullmatch(test_key):
+            raise PublishError(f"a test's key {inert(str(test_key), 40)!r} is not a Jira key")
+        if isinstance(test.get("comment"), str):
+            test["comment"] = bounded(test["comment"], COMMENT_LIMIT)
+        evidence = test.get("evidence")
+        if isinstance(evidence, list) and len(evidence) > EVIDENCE_FILES_PER_TEST:
+            del evidence[EVIDENCE_FILES_PER_TEST:]
+    return cleaned
+
+
+def _scrubbed(value: Any, scrub: Callable[[str], str], depth: int) -> Any:
+    if depth > 32:
+        raise PublishError("the payload nests deeper than 32 levels")
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [_scrubbed(item, scrub, depth + 1) for item in value]
+    if isinstance(value, dict):
+        return {
+            str(name): item if name == "data" else _scrubbed(item, scrub, depth + 1)
+            for name, item in value.items()
+        }
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    raise PublishError(f"the payload holds a {type(value).__name__}, which JSON cannot carry")
+
+
+# Answers: untrusted input, each read into a key or one line
+
+
+def parsed(body: str) -> object:
+    """The answer's JSON, or ``None``: garbage, or nested deeper than Python parses."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+
+
+def quoted(body: str) -> str:
+    """A few words of an answer that is not what it should be, inert."""
+    return inert(body, 80) or "an empty body"
+
+
+def created(deployment: str, body: str) -> tuple[str, str]:
+    """The new Test Execution's key and id from a creation's 2xx answer: Cloud's GraphQL
+    ``createTestExecution``, Data Center's Jira ``POST /rest/api/2/issue``."""
+    data = parsed(body)
+    if deployment == "cloud":
+        errors = data.get("errors") if isinstance(data, dict) else None
+        if errors:
+            raise PublishError(f"Xray refused to create the Test Execution: {_messages(errors)}")
+        made = _path(data, "data", "createTestExecution", "testExecution")
+        key, issue_id = _path(made, "jira", "key"), _path(made, "issueId")
+    else:
+        key, issue_id = _path(data, "key"), _path(data, "id")
+    if not isinstance(key, str) or not JIRA_KEY.fullmatch(key):
+        raise PublishError(
+            "the answer to creating the Test Execution names no issue key: "
+            f"{quoted(body)} (it may exist all the same: a replay looks for it by its label)",
+            ambiguous=True,
+        )
+    return key, str(issue_id) if isinstance(issue_id, (str, int)) else ""
+
+
+def found(deployment: str, body: str) -> list[tuple[str, str]]:
+    """The (key, id) of each Test Execution a search by label found."""
+    data = parsed(body)
+    if deployment == "cloud":
+        errors = data.get("errors") if isinstance(data, dict) else None
+        if errors:
+            raise PublishError(f"Xray refused the search: {_messages(errors)}")
+        listed = _path(data, "data", "getTestExecutions", "results")
+        pairs = [(_path(item, "jira", "key"), _path(item, "issueId")) for item in _list(listed)]
+    else:
+        listed = _path(data, "issues")
+        pairs = [(_path(item, "key"), _path(item, "id")) for item in _list(listed)]
+    if not isinstance(listed, list):
+        raise PublishError(f"the search for the run's Test Execution answered {quoted(body)}")
+    return [
+        (key, str(issue_id) if isinstance(issue_id, (str, int)) else "")
+        for key, issue_id in pairs
+        if isinstance(key, str) and JIRA_KEY.fullmatch(key)
+    ]
+
+
+def imported(deployment: str, body: str, key: str) -> None:
+    """Check an import's 200 answer: it must name ``key``, and (Data Center) report no
+    rejected test; otherwise a :class:`PublishError` naming what went wrong."""
+    data = parsed(body)
+    if not isinstance(data, dict):
+        raise PublishError(
+            f"Xray answered the import with something that is not JSON: {quoted(body)}"
+        )
+    said = _path(data, "key") if deployment == "cloud" else _path(data, "testExecIssue", "key")
+    if said != key:
+        named = inert(said, 40) if isinstance(said, str) else "none"
+        raise PublishError(
+            f"Xray answered the import into {key} naming another Test Execution ({named}): "
+            "the results may not be where they belong"
+        )
+    rejected = _path(data, "testIssues", "error")
+    if rejected:
+        raise PublishError(f"Xray rejected results in {key}: {_rejected(rejected)}")
+
+
+def _rejected(errors: object) -> str:
+    """``DEMO-7 (Test not found), DEMO-8 (...)``: each rejected key and Xray's words."""
+    said = []
+    items = _list(errors)
+    for item in items[:REJECTED_SHOWN]:
+        test_key = _path(item, "testKey")
+        name = inert(test_key, 40) if isinstance(test_key, str) else "a test"
+        words = _messages(_path(item, "messages") or _path(item, "message") or "")
+        said.append(f"{name} ({words})" if words else name)
+    more = len(items) - REJECTED_SHOWN
+    if more > 0:
+        said.append(f"and {more} more")
+    return ", ".join(said) or quoted(json.dumps(errors)[:200])
+
+
+def _messages(value: object) -> str:
+    """Xray's own words (a string, a list of strings or of ``{"message"}``), inert, bounded."""
+    parts = value if isinstance(value, list) else [value]
+    texts = [
+        part if isinstance(part, str) else _path(part, "message") for part in parts[:REJECTED_SHOWN]
+    ]
+    return inert("; ".join(text for text in texts if isinstance(text, str)), MESSAGE_LIMIT)
+
+
+def _path(data: object, *names: str) -> Any:
+    for name in names:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(name)
+    return data
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
