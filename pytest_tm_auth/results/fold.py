@@ -99,7 +99,7 @@ def short_text(report: Any, outcome: str) -> str:
     context = getattr(report, "context", None)
     if context is not None:
         return f"subtest {getattr(context, 'msg', None) or ''}: {text}".replace("  ", " ")
-    name = PHASE_NAMES.get(report.when)
+    name = PHASE_NAMES.get(report.when) if outcome == "error" else None
     return f"{name}: {text}" if name else text
 
 
