@@ -141,7 +141,9 @@ def test_parametrized_variants_are_iterations_with_their_parameters(
         "odd",
     )
     ((name, shown),) = long.parameters
-    assert name == "value" and shown.startswith("'xxxx") and len(shown) <= 200
+    assert name == "value"
+    assert shown.startswith("'xxxx")
+    assert len(shown) <= 200
     assert odd.parameters == (("value", "<Unprintable object: repr() raised ValueError>"),)
 
 
@@ -274,10 +276,12 @@ def test_the_journal_goes_under_the_cache_and_its_header_holds_the_settings(
     pytester.runpytest(*args, "-p", "no:xdist").assert_outcomes(passed=1)
     path = Path((pytester.path / "journal-path.txt").read_text())
     assert path.parent == pytester.path / ".pytest_cache" / "d" / "tm-auth"
-    assert path.name.startswith("journal-") and path.suffix == ".jsonl"
+    assert path.name.startswith("journal-")
+    assert path.suffix == ".jsonl"
     assert path.stat().st_mode & 0o777 == 0o600
     header = read_journal(path).header
-    assert header["label"] == "tm-auth-" + header["run"] and len(header["run"]) == 12
+    assert header["label"] == "tm-auth-" + header["run"]
+    assert len(header["run"]) == 12
     assert header["services"]["xray"] == {
         "project": "DEMO",
         "test_execution": None,
@@ -470,7 +474,8 @@ def test_no_token_and_no_secret_reach_the_journal_under_xdist(
     token = (pytester.path / "token.txt").read_text()
     secret = os.environ["XRAY_CLIENT_SECRET"]
     (leaky,) = journal(pytester).results
-    assert leaky.outcome == "failed" and {e.filename for e in leaky.evidence} == {
+    assert leaky.outcome == "failed"
+    assert {e.filename for e in leaky.evidence} == {
         "leak.txt",
         "output.txt",
     }
@@ -479,7 +484,8 @@ def test_no_token_and_no_secret_reach_the_journal_under_xdist(
     for found in (text, *decoded, json.dumps(leaky.to_data())):
         assert token not in found
         assert secret not in found
-    assert "printed" in decoded[1] and "assert" in leaky.comment
+    assert "printed" in decoded[1]
+    assert "assert" in leaky.comment
 
 
 def test_a_killed_run_leaves_a_journal_with_the_results_before(

@@ -1,14 +1,15 @@
 """Collecting a run's results where pytest reports them, into the journal.
 
 Registered only when publishing (or a dry run) is on. In the process that runs a test, the
-``pytest_runtest_makereport`` wrapper puts plain data on the reports of linked tests only
-(their links, then at teardown the iteration, its parameters and what ``tm_result`` added);
-xdist carries it to the controller with the report. Where reports are logged (the controller,
-or the only process), their phases are folded per test (:mod:`.fold`) and each ended test
-becomes one :class:`~.model.Result`, scrubbed and appended to the journal at once.
+first ``pytest_runtest_logreport`` puts plain data on the reports of linked tests only
+(their links, then at teardown the iteration, its parameters and what ``tm_result`` added),
+before xdist's own sends the report to the controller: the data goes with it. Where reports
+are logged (the controller, or the only process), their phases are folded per test
+(:mod:`.fold`) and each ended test becomes one :class:`~.model.Result`, scrubbed and
+appended to the journal at once.
 
-A test without an ``xray`` marker costs one stash lookup per report where it runs and one
-attribute read per report where it is logged.
+A test without an ``xray`` marker costs one dictionary lookup and one attribute read per
+report (not a hook wrapper around each report's making, which costs more for every test).
 """
 
 from __future__ import annotations
@@ -49,8 +50,6 @@ from pytest_tm_auth.run.plugin_base import HooksOnly, distributing
 
 #: The name the collector is registered under: publishing finds it with ``get_plugin``.
 PLUGIN_NAME = "tm_auth_results"
-#: A linked item's links, found when it is collected.
-LINKS = pytest.StashKey[dict[str, list[str]]]()
 #: The journal's header names each service's settings by these (``xray_`` dropped).
 HEADER_NAMES = {"test_environments": "environments"}
 
@@ -110,6 +109,18 @@ def iteration_of(item: pytest.Item, scrub: Callable[[str], str]) -> tuple[str | 
     return scrub(str(callspec.id)), pairs
 
 
+def tag(
+    report: Any, item: pytest.Item, links: dict[str, list[str]], scrub: Callable[[str], str]
+) -> None:
+    """Put the linked test's data on its report, as plain data xdist carries as JSON: the
+    links on each report; the iteration and what ``tm_result`` added on the teardown's."""
+    report.tm_links = links
+    if report.when == "teardown":
+        report.tm_iteration, report.tm_parameters = iteration_of(item, scrub)
+        notes = item.stash.get(NOTES, None)
+        report.tm_notes = None if notes is None else notes.to_data()
+
+
 def _safe_repr(value: object) -> str:
     """``repr(value)``, cut long (the scrubber hides cut secrets); never raises."""
     try:
@@ -148,6 +159,8 @@ class ResultCollector(HooksOnly):
         self.journal: Journal | None = None
         self.dropped: list[str] = []
         self._folds = Folds()
+        #: The linked items collected here, by node id (none in an xdist controller).
+        self._linked: dict[str, tuple[pytest.Item, dict[str, list[str]]]] = {}
         self._evidence_bytes = 0
         #: Only where reports are logged: never in an xdist worker.
         self._logging = not hasattr(config, "workerinput")
@@ -167,7 +180,7 @@ class ResultCollector(HooksOnly):
                 except LinkError as error:
                     raise pytest.Collector.CollectError(str(error)) from None
                 if links is not None:
-                    item.stash[LINKS] = links
+                    self._linked[item.nodeid] = (item, links)
         return made
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -176,24 +189,17 @@ class ResultCollector(HooksOnly):
         if self._distributing and report.failed and LINK_ERROR in str(report.longrepr):
             pytest.exit(str(report.longrepr).strip(), returncode=pytest.ExitCode.INTERRUPTED)
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item) -> Generator[None, Any, Any]:
-        report = yield
-        links = item.stash.get(LINKS, None)
-        if links is not None:
-            report.tm_links = links
-            if report.when == "teardown":
-                report.tm_iteration, report.tm_parameters = iteration_of(item, self._scrub)
-                notes = item.stash.get(NOTES, None)
-                report.tm_notes = None if notes is None else notes.to_data()
-        return report
-
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if getattr(report, "tm_links", None) is None or not self._logging:
-            return
-        attempt = self._folds.add(report)
-        if attempt is not None:
-            self.add(self._result(report.nodeid, attempt, report))
+        """Where the test ran: its data on the report, before xdist sends it (a report is
+        logged where it is made first). Where reports are logged: folded, journaled."""
+        linked = self._linked.get(report.nodeid)
+        if linked is not None:
+            tag(report, *linked, self._scrub)
+        if self._logging and getattr(report, "tm_links", None) is not None:
+            attempt = self._folds.add(report)
+            if attempt is not None:
+                self.add(self._result(report.nodeid, attempt, report))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self) -> None:

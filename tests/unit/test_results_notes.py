@@ -87,7 +87,7 @@ def test_comments_are_scrubbed_bounded_and_what_is_over_is_said() -> None:
     assert SECRET not in made.comments[0]
     assert sum(len(text) for text in made.comments) <= model.COMMENT_LIMIT
     assert made.dropped == ["a tm_result comment dropped: the comment is full"]
-    with pytest.raises(TypeError, match="tm_result.comment"):
+    with pytest.raises(TypeError, match=r"tm_result\.comment"):
         made.comment(b"bytes")  # type: ignore[arg-type]
 
 
