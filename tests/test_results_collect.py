@@ -509,3 +509,16 @@ def test_a_killed_run_leaves_a_journal_with_the_results_before(
     assert result.ret == -9 if sys.platform != "win32" else result.ret != 0
     state = journal(pytester)
     assert [r.iteration for r in state.results] == ["0", "1", "2", "3", "4"]
+
+
+def test_a_journal_path_that_exists_or_has_no_folder_stops_the_run_at_start(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile("import pytest\n\n@pytest.mark.xray('DEMO-1')\ndef test_x():\n    pass\n")
+    (pytester.path / "journal.jsonl").write_text("kept\n")
+    result = pytester.runpytest(*PUBLISH, "-p", "no:xdist")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*the journal *journal.jsonl exists already: a journal is never*"])
+    assert (pytester.path / "journal.jsonl").read_text() == "kept\n"
+    result = pytester.runpytest("--xray-publish", "--tm-auth-journal=missing/j.jsonl")
+    result.stderr.fnmatch_lines(["*the folder of the journal missing*j.jsonl does not exist*"])

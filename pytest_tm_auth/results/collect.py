@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from pytest_tm_auth.core.errors import ConfigError
 from pytest_tm_auth.core.values import Values
 from pytest_tm_auth.results.fold import Attempt, Folds
 from pytest_tm_auth.results.journal import Journal
@@ -159,6 +160,8 @@ class ResultCollector(HooksOnly):
         self.journal: Journal | None = None
         self.dropped: list[str] = []
         self._folds = Folds()
+        if not hasattr(config, "workerinput"):
+            check_journal_path(values().text(JOURNAL.name))
         #: The linked items collected here, by node id (none in an xdist controller).
         self._linked: dict[str, tuple[pytest.Item, dict[str, list[str]]]] = {}
         self._evidence_bytes = 0
@@ -293,6 +296,20 @@ def new_journal(collector: ResultCollector, config: pytest.Config, values: Value
         "services": {name: service_header(name, values) for name in collector.services},
     }
     return Journal.create(Path(path).expanduser(), header)
+
+
+def check_journal_path(configured: str | None) -> None:
+    """At start: a journal is only ever created anew, in a folder that exists."""
+    if not configured:
+        return
+    path = Path(configured).expanduser()
+    if path.exists() or path.is_symlink():
+        raise ConfigError(
+            f"the journal {path} exists already: a journal is never overwritten; remove it "
+            f"or give {JOURNAL.option} another path"
+        )
+    if not path.parent.is_dir():
+        raise ConfigError(f"the folder of the journal {path} does not exist")
 
 
 def service_header(service: str, values: Values) -> dict[str, Any]:
