@@ -118,8 +118,7 @@ def tag(
     report.tm_links = links
     if report.when == "teardown":
         report.tm_iteration, report.tm_parameters = iteration_of(item, scrub)
-        notes = item.stash.get(NOTES, None)
-        report.tm_notes = None if notes is None else notes.to_data()
+        report.tm_notes = item.stash[NOTES].to_data() if NOTES in item.stash else None
 
 
 def _safe_repr(value: object) -> str:
