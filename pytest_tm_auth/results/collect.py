@@ -232,28 +232,29 @@ class ResultCollector(HooksOnly):
     def _result(self, nodeid: str, attempt: Attempt, report: Any) -> Result:
         scrub = self._scrub
         links = attempt.links
-        notes = _notes(getattr(report, "tm_notes", None))
+        notes = _notes(getattr(report, "tm_notes", None)) if report is not None else {}
         iteration = getattr(report, "tm_iteration", None)
         texts = [scrub(text) for text in (*attempt.failures, *notes.get("comments", ()))]
         dropped = [str(note) for note in notes.get("dropped", ())]
         evidence = [e for e in map(Evidence.from_data, notes.get("evidence", ())) if e]
-        if self._attaches_output(attempt) and report is not None:
+        if attempt.failures and self._attaches_output(attempt) and report is not None:
             evidence += _output(report, scrub, sum(item.size for item in evidence), dropped)
+        nodeid = scrub(nodeid)
         return Result(
-            nodeid=scrub(nodeid),
-            test=scrub(test_of(nodeid) if iteration else nodeid),
+            nodeid=nodeid,
+            test=test_of(nodeid) if iteration else nodeid,
             links={"xray": tuple(links["xray"])},
             outcome=attempt.outcome,
             start=attempt.start,
             finish=attempt.finish,
-            comment=bounded("\n".join(texts), COMMENT_LIMIT),
+            comment=bounded("\n".join(texts), COMMENT_LIMIT) if texts else "",
             iteration=None if iteration is None else scrub(str(iteration)),
             parameters=tuple(
                 (scrub(str(name)), scrub(str(value)))
                 for name, value in getattr(report, "tm_parameters", None) or ()
             ),
             defects=tuple(links["defects"]),
-            evidence=tuple(self._within_run_cap(evidence, dropped)),
+            evidence=tuple(self._within_run_cap(evidence, dropped)) if evidence else (),
             dropped=tuple(dropped),
         )
 
@@ -334,10 +335,11 @@ def _notes(data: object) -> Mapping[str, Any]:
     """What ``tm_result`` added, as the report carried it (plain lists, else nothing)."""
     if not isinstance(data, Mapping):
         return {}
+    kinds = {"comments": str, "evidence": Mapping, "dropped": str}
     return {
-        name: [item for item in data.get(name, ()) if isinstance(item, (str, Mapping))]
-        for name in ("comments", "evidence", "dropped")
-        if isinstance(data.get(name), list)
+        name: [item for item in found if isinstance(item, kind)]
+        for name, kind in kinds.items()
+        if isinstance(found := data.get(name), list)
     }
 
 

@@ -104,5 +104,6 @@ def short_text(report: Any, outcome: str) -> str:
 
 
 def _time(report: Any, name: str) -> float:
+    """The report's ``start`` or ``stop`` (epoch seconds, as pytest sets them), else now."""
     value = getattr(report, name, None)
-    return float(value) if isinstance(value, (int, float)) else time.time()
+    return value if type(value) is float else time.time()
