@@ -112,6 +112,9 @@ def _collect_results(config: pytest.Config, startup: Startup) -> None:
 
     collector = ResultCollector(config, startup.scrubber.scrub, startup.values, startup.switches)
     config.pluginmanager.register(collector, PLUGIN_NAME)
+    # Publishing (results/publish.py) goes here: registered beside the collector, it runs at
+    # pytest_sessionfinish in the controller, after the collector's own (tryfirst), reading
+    # config.pluginmanager.get_plugin(PLUGIN_NAME): journal_path, services, dry_run, close().
 
 
 def _setup(config: pytest.Config) -> Run:

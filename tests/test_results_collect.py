@@ -522,3 +522,17 @@ def test_a_journal_path_that_exists_or_has_no_folder_stops_the_run_at_start(
     assert (pytester.path / "journal.jsonl").read_text() == "kept\n"
     result = pytester.runpytest("--xray-publish", "--tm-auth-journal=missing/j.jsonl")
     result.stderr.fnmatch_lines(["*the folder of the journal missing*j.jsonl does not exist*"])
+
+
+@pytest.mark.parametrize("where", ["environment", "ini"])
+def test_the_switch_works_from_the_environment_and_the_ini_file(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    pytester.makepyfile("import pytest\n\n@pytest.mark.xray('DEMO-1')\ndef test_x():\n    pass\n")
+    if where == "environment":
+        monkeypatch.setenv("XRAY_PUBLISH", "1")
+    else:
+        pytester.makeini("[pytest]\nxray_publish = true\n")
+    args = ("-p", "no:cacheprovider", "-p", "no:xdist", "--tm-auth-journal=journal.jsonl")
+    pytester.runpytest(*args).assert_outcomes(passed=1)
+    assert [r.links for r in journal(pytester).results] == [{"xray": ("DEMO-1",)}]
