@@ -465,11 +465,12 @@ LEAKY = """
 """
 
 
-def test_no_token_and_no_secret_reach_the_journal_under_xdist(
-    pytester: pytest.Pytester, cloud_env: Sandbox
+@pytest.mark.parametrize("workers", [("-n", "2"), ("-p", "no:xdist")], ids=["n2", "alone"])
+def test_no_token_and_no_secret_reach_the_journal(
+    pytester: pytest.Pytester, cloud_env: Sandbox, workers: tuple[str, str]
 ) -> None:
     pytester.makepyfile(test_leaky=LEAKY)
-    result = pytester.runpytest_subprocess(*PUBLISH, "-n", "2", "--tm-auth-attach-output")
+    result = pytester.runpytest_subprocess(*PUBLISH, *workers, "--tm-auth-attach-output")
     result.assert_outcomes(failed=1)
     token = (pytester.path / "token.txt").read_text()
     secret = os.environ["XRAY_CLIENT_SECRET"]
