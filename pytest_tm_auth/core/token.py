@@ -136,6 +136,11 @@ def utc_time(moment: float, *, today: float | None = None) -> str:
     return f"{shown:%Y-%m-%d %H:%M} UTC"
 
 
+def file_stamp(moment: float) -> str:
+    """``20261210T140205``: a moment in UTC as a file name holds it (sorts as it happened)."""
+    return f"{datetime.fromtimestamp(moment, tz=timezone.utc):%Y%m%dT%H%M%S}"
+
+
 def time_left(seconds: float) -> str:
     """``4 days 23 hours``, ``5 hours 10 minutes``, ``1 minute``: the two largest units,
     rounded down, so it never promises more time than is left."""

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from pytest_tm_auth.core.errors import ConfigError
+from pytest_tm_auth.core.token import file_stamp
 from pytest_tm_auth.core.values import Values
 from pytest_tm_auth.results.fold import Attempt, Folds
 from pytest_tm_auth.results.journal import Journal
@@ -282,7 +283,7 @@ def new_journal(collector: ResultCollector, config: pytest.Config, values: Value
     run = collector.run
     path = values.text(JOURNAL.name)
     if not path:
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(collector.started))
+        stamp = file_stamp(collector.started)
         cache = getattr(config, "cache", None)
         folder = cache.mkdir("tm-auth") if cache is not None else None
         folder = folder or tempfile.mkdtemp(prefix="pytest-tm-auth-")
