@@ -16,12 +16,13 @@ from pathlib import Path
 
 from pytest_tm_auth import Setting
 from pytest_tm_auth.providers import built_in
-from pytest_tm_auth.settings.run_wide import RUN_WIDE_SETTINGS
+from pytest_tm_auth.settings.run_wide import RESULT_SETTINGS, RUN_WIDE_SETTINGS
 
 #: Every built-in setting, in the order the table lists them: per service, then the run's.
 DECLARED: tuple[Setting, ...] = (
     *(setting for provider in built_in() for setting in provider.settings),
     *RUN_WIDE_SETTINGS,
+    *RESULT_SETTINGS,
 )
 
 PAGE = Path(__file__).resolve().with_name("settings.md")

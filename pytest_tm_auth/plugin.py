@@ -19,7 +19,7 @@ from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.run.catalog import Catalog
 from pytest_tm_auth.run.outcomes import fail_test, usage_errors
 from pytest_tm_auth.run.startup import Run, Startup
-from pytest_tm_auth.settings.run_wide import RUN_WIDE_SETTINGS
+from pytest_tm_auth.settings.run_wide import RESULT_SETTINGS, RUN_WIDE_SETTINGS
 
 if TYPE_CHECKING:
     import requests
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Login, Provider
     from pytest_tm_auth.core.token import Token
     from pytest_tm_auth.core.values import Secret
+    from pytest_tm_auth.results.notes import Notes
     from pytest_tm_auth.run.startup import TmAuth
 
 STARTUP = pytest.StashKey[Startup]()
@@ -51,6 +52,7 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     catalog = Catalog(parser)
     catalog.add_settings(RUN_WIDE_SETTINGS)
+    catalog.add_settings(RESULT_SETTINGS)
     CATALOGS[pluginmanager] = catalog
     pluginmanager.hook.pytest_tm_auth_add_providers.call_historic(
         result_callback=catalog.add_providers, kwargs={}
@@ -93,8 +95,26 @@ def pytest_configure(config: pytest.Config) -> None:
     startup = Startup(config, catalog)
     config.stash[STARTUP] = startup
     config.pluginmanager.register(fixtures_for(startup), FIXTURES)
+    config.addinivalue_line("markers", XRAY_MARKER)
     with usage_errors():
         startup.configure()
+        if startup.switches:
+            _collect_results(config, startup)
+
+
+def _collect_results(config: pytest.Config, startup: Startup) -> None:
+    """Publishing or a dry run is on: collect the linked tests' results into the journal.
+
+    Only then is anything of ``results/`` imported. Publishing itself (at the session's
+    finish, the summary, the exit status) reads the collector registered here.
+    """
+    from pytest_tm_auth.results.collect import PLUGIN_NAME, ResultCollector
+
+    collector = ResultCollector(config, startup.scrubber.scrub, startup.values, startup.switches)
+    config.pluginmanager.register(collector, PLUGIN_NAME)
+    # Publishing (results/publish.py) goes here: registered beside the collector, it runs at
+    # pytest_sessionfinish in the controller, after the collector's own (tryfirst), reading
+    # config.pluginmanager.get_plugin(PLUGIN_NAME): journal_path, services, dry_run, close().
 
 
 def _setup(config: pytest.Config) -> Run:
@@ -206,14 +226,26 @@ def fixtures_for(startup: Startup) -> types.ModuleType:
         """A ``requests.Session`` for Jira REST (``/rest/api/2/``): relative paths join it."""
         return registry().session("jira")
 
+    @pytest.fixture
+    def tm_result(request: pytest.FixtureRequest) -> Notes:
+        """The current test's result: ``attach(name, data)`` evidence, ``comment(text)``."""
+        from pytest_tm_auth.results.notes import NOTES, Notes
+
+        notes = request.node.stash[NOTES] = Notes(startup.scrubber.scrub)
+        return notes
+
     # A module, not a class: pytest reads a module's names as dict lookups, but walks a
     # class's MRO for each of the thirty names it inherits from ``object``.
     holder = types.ModuleType(FIXTURES, fixtures_for.__doc__)
-    for fixture in (tm_auth, xray_token, xray_session, zephyr_session, jira_session):
+    for fixture in (tm_auth, xray_token, xray_session, zephyr_session, jira_session, tm_result):
         setattr(holder, fixture.__name__, fixture)
     return holder
 
 
+XRAY_MARKER = (
+    "xray(*keys, defects=[]): link the test's result to these Xray Test issues (or one list "
+    "of keys); published with --xray-publish (pytest-tm-auth)"
+)
 BASIC_XRAY_TOKEN = (
     "xray_token is a bearer token, but Xray Data Center is set up with a username and "
     "password (basic auth): use xray_session, or set JIRA_TOKEN to a personal access token"

@@ -30,7 +30,14 @@ PLACEHOLDER = "32A2-demo-value-not-real-E8E7"
 MAX_LINES = 200
 #: Where the README's links to the repository's files point (pyproject.toml's Source URL).
 BLOB = "https://github.com/pytest-tm-auth/pytest-tm-auth/blob/main/"
-PLUGIN_FIXTURES = {"tm_auth", "xray_token", "xray_session", "zephyr_session", "jira_session"}
+PLUGIN_FIXTURES = {
+    "tm_auth",
+    "xray_token",
+    "xray_session",
+    "zephyr_session",
+    "jira_session",
+    "tm_result",
+}
 
 
 def section(text: str, title: str, level: str = "##") -> str:

@@ -141,6 +141,11 @@ def iso_time(moment: float) -> str:
     return datetime.fromtimestamp(moment, tz=timezone.utc).isoformat(timespec="seconds")
 
 
+def file_stamp(moment: float) -> str:
+    """``20261210T140205``: a moment in UTC as a file name holds it (sorts as it happened)."""
+    return f"{datetime.fromtimestamp(moment, tz=timezone.utc):%Y%m%dT%H%M%S}"
+
+
 def time_left(seconds: float) -> str:
     """``4 days 23 hours``, ``5 hours 10 minutes``, ``1 minute``: the two largest units,
     rounded down, so it never promises more time than is left."""

@@ -22,7 +22,7 @@ from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.values import Setting, Values
 from pytest_tm_auth.run.preflight import check_transport, ini_text, warn
 from pytest_tm_auth.settings.resolve import Sources, env_files, resolve, with_env_files
-from pytest_tm_auth.settings.run_wide import ACTIONS
+from pytest_tm_auth.settings.run_wide import ACTIONS, SWITCHES
 from pytest_tm_auth.store.base import config_directory
 
 if TYPE_CHECKING:
@@ -70,6 +70,11 @@ class RunValues:
         actions = resolve(ACTIONS, self._sources)
         return any(actions.flag(action.name) for action in ACTIONS)
 
+    def switches_on(self) -> frozenset[str]:
+        """The publishing switches turned on; never from ``.env``, which is not read yet."""
+        switches = resolve(SWITCHES, self._sources)
+        return frozenset(switch.name for switch in SWITCHES if switches.flag(switch.name))
+
     def early(self) -> Values:
         """The command line and the environment only: what no ``.env`` file can change.
 
@@ -88,13 +93,21 @@ class RunValues:
         self._scrubber.add_pending()  # reads the .env files once, if put off until now
         sources = self._with_env_files()
         dotenv_only = Sources(dotenv=sources.dotenv, dotenv_files=sources.dotenv_files)
-        in_file = resolve(ACTIONS, dotenv_only)
+        in_file = resolve((*ACTIONS, *SWITCHES), dotenv_only)
         for action in ACTIONS:
             if in_file.flag(action.name):
                 raise ConfigError(
                     f"{action.env} is turned on in {sources.dotenv_files[action.env]}, but "
                     f"{action.option} is an action for one run, not a setting to keep: pass "
                     f"{action.option} on the command line instead"
+                )
+        for switch in SWITCHES:
+            if in_file.flag(switch.name):
+                raise ConfigError(
+                    f"{switch.env} is turned on in {sources.dotenv_files[switch.env]}, but "
+                    f"{switch.option} is read when the run starts, before any .env file: pass "
+                    f"{switch.option}, or set {switch.env} in the environment or "
+                    f"{switch.ini} in the ini file"
                 )
         values = start_sandbox(self._with_keyring(sources, providers))
         check_transport(values)

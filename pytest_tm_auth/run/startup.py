@@ -91,6 +91,8 @@ class Startup:
         self.scrubber = Scrubber()
         self._redact = modes.redaction_starter(config, self.scrubber)
         self._reader = RunValues(config, list(catalog.settings.values()), self.scrubber)
+        #: The publishing switches turned on (``xray_publish``, ``tm_auth_dry_run``).
+        self.switches: frozenset[str] = frozenset()
 
     def configure(self) -> None:
         """At ``pytest_configure``: check what is known now; set up if a mode needs it now."""
@@ -99,7 +101,10 @@ class Startup:
             return  # --help, --markers: no test runs, nothing to check or hide
         has_env_files = self._reader.find_env_files()
         warn_about_ini_secrets(config, list(self._catalog.settings.values()))
-        needed = plugin_base.needed_at_start(config) or self._reader.actions_on()
+        self.switches = self._reader.switches_on()
+        needed = (
+            plugin_base.needed_at_start(config) or self._reader.actions_on() or bool(self.switches)
+        )
         if has_env_files and not needed:
             # Checks that combine values (http to a remote host unless allowed, mixed
             # deployments) wait for the file; each value it cannot override is checked now.
@@ -135,12 +140,20 @@ class Startup:
             assert self._run is not None
             return self._run
 
+    def values(self) -> Values:
+        """Every setting's final value (sets the run up first if it is not yet)."""
+        self.setup()
+        assert self._values is not None
+        return self._values
+
     def _build(self) -> Run:
         from pytest_tm_auth.core.accounts import Accounts
         from pytest_tm_auth.run.state import ProviderRun, PytestHooks
 
         config = self._config
-        values = self._settled_values() if self._values is None else self._values
+        if self._values is None:
+            self._values = self._settled_values()
+        values = self._values
         hooks = PytestHooks(config)
         transport = transport_factory(values)
         accounts = Accounts()

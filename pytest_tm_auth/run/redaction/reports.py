@@ -155,9 +155,10 @@ class Redaction(HooksOnly):
 
 
 #: ``pytest_runtest_makereport`` wrappers that read no text of a report: pytest's own
-#: (``skipping`` sets the xfail reason, ``tmpdir`` reads the outcome) and pytest-html's
-#: (joins ``extras``, read when the report is logged).
-READ_NO_TEXT = frozenset({"skipping", "tmpdir", "html", MADE_REPORTS_PLUGIN})
+#: (``skipping`` sets the xfail reason, ``tmpdir`` reads the outcome), pytest-html's
+#: (joins ``extras``, read when the report is logged) and pytest-rerunfailures' (keeps each
+#: phase's outcome, and the exception its ``--only-rerun`` patterns match; writes nothing).
+READ_NO_TEXT = frozenset({"skipping", "tmpdir", "html", "rerunfailures", MADE_REPORTS_PLUGIN})
 
 
 def scrub_made_reports(config: pytest.Config, scrubber: Scrubber) -> None:

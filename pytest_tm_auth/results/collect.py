@@ -1,0 +1,365 @@
+"""Collecting a run's results where pytest reports them, into the journal.
+
+Registered only when publishing (or a dry run) is on. In the process that runs a test, the
+first ``pytest_runtest_logreport`` puts plain data on the reports of linked tests only
+(their links, then at teardown the iteration, its parameters and what ``tm_result`` added),
+before xdist's own sends the report to the controller: the data goes with it. Where reports
+are logged (the controller, or the only process), their phases are folded per test
+(:mod:`.fold`) and each ended test becomes one :class:`~.model.Result`, scrubbed and
+appended to the journal at once.
+
+A test without an ``xray`` marker costs one dictionary lookup and one attribute read per
+report (not a hook wrapper around each report's making, which costs more for every test).
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import tempfile
+import time
+from collections.abc import Callable, Generator, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_tm_auth.core.errors import ConfigError
+from pytest_tm_auth.core.token import file_stamp
+from pytest_tm_auth.core.values import Values
+from pytest_tm_auth.results.fold import Attempt, Folds
+from pytest_tm_auth.results.journal import Journal
+from pytest_tm_auth.results.model import (
+    COMMENT_LIMIT,
+    EVIDENCE_BYTES_PER_RUN,
+    EVIDENCE_BYTES_PER_TEST,
+    JIRA_KEY,
+    PARAMETER_LIMIT,
+    PARAMETERS_PER_ITERATION,
+    Evidence,
+    Result,
+    bounded,
+)
+from pytest_tm_auth.results.notes import NOTES, scrubbed_bytes
+from pytest_tm_auth.results.switches import (
+    ATTACH_OUTPUT,
+    DRY_RUN,
+    JOURNAL,
+    SERVICE_SETTINGS,
+    XRAY_PUBLISH,
+)
+from pytest_tm_auth.run.plugin_base import HooksOnly, distributing
+
+#: The name the collector is registered under: publishing finds it with ``get_plugin``.
+PLUGIN_NAME = "tm_auth_results"
+#: The journal's header names each service's settings by these (``xray_`` dropped).
+HEADER_NAMES = {"test_environments": "environments"}
+
+
+#: What every malformed link's message says.
+LINK_ERROR = "@pytest.mark.xray"
+
+
+class LinkError(ValueError):
+    """A malformed ``xray`` marker; the message names the test and the key."""
+
+
+def links_of(item: pytest.Item) -> dict[str, list[str]] | None:
+    """The keys and defects the item's ``xray`` markers name (class and module ones too).
+
+    Raises :class:`LinkError` for an empty marker, a key that is not a string or not a
+    Jira key, or an argument the marker does not take.
+    """
+    keys: list[str] = []
+    defects: list[str] = []
+    for mark in item.iter_markers("xray"):
+        arguments: Iterable[object] = mark.args
+        if len(mark.args) == 1 and isinstance(mark.args[0], (list, tuple)):
+            arguments = mark.args[0]  # pytest-jira-xray's list form
+        found = [_key(item, key, "key") for key in arguments]
+        if not found:
+            raise LinkError(f"{item.nodeid}: @pytest.mark.xray names no test key")
+        unknown = sorted(set(mark.kwargs) - {"defects"})
+        if unknown:
+            raise LinkError(f"{item.nodeid}: @pytest.mark.xray takes no {unknown[0]}=")
+        named = mark.kwargs.get("defects", ())
+        if isinstance(named, str) or not isinstance(named, (list, tuple)):
+            raise LinkError(f"{item.nodeid}: @pytest.mark.xray defects= must be a list of keys")
+        defects += [_key(item, key, "defect") for key in named]
+        keys += found
+    if not keys:
+        return None
+    return {"xray": list(dict.fromkeys(keys)), "defects": list(dict.fromkeys(defects))}
+
+
+def _key(item: pytest.Item, key: object, what: str) -> str:
+    if not isinstance(key, str) or not JIRA_KEY.fullmatch(key):
+        raise LinkError(
+            f"{item.nodeid}: @pytest.mark.xray {what} {key!r} is not a Jira issue key "
+            "(like DEMO-123)"
+        )
+    return key
+
+
+def iteration_of(item: pytest.Item, scrub: Callable[[str], str]) -> tuple[str | None, list[Any]]:
+    """The parametrized variant's id and its parameters (scrubbed, bounded reprs)."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return None, []
+    params = list(callspec.params.items())[:PARAMETERS_PER_ITERATION]
+    pairs = [[name, bounded(scrub(_safe_repr(value)), PARAMETER_LIMIT)] for name, value in params]
+    return scrub(str(callspec.id)), pairs
+
+
+def tag(
+    report: Any, item: pytest.Item, links: dict[str, list[str]], scrub: Callable[[str], str]
+) -> None:
+    """Put the linked test's data on its report, as plain data xdist carries as JSON: the
+    links on each report; the iteration and what ``tm_result`` added on the teardown's."""
+    report.tm_links = links
+    if report.when == "teardown":
+        report.tm_iteration, report.tm_parameters = iteration_of(item, scrub)
+        report.tm_notes = item.stash[NOTES].to_data() if NOTES in item.stash else None
+
+
+def _safe_repr(value: object) -> str:
+    """``repr(value)``, cut long (the scrubber hides cut secrets); never raises."""
+    try:
+        text = repr(value)
+    except Exception as error:  # a broken __repr__ must not break the report
+        return f"<{type(value).__name__} object: repr() raised {type(error).__name__}>"
+    limit = 4 * PARAMETER_LIMIT
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+class ResultCollector(HooksOnly):
+    """The results of one run: tags reports where tests run, journals them where logged.
+
+    What publishing reads: :attr:`journal_path` (``None`` while no linked result came),
+    :attr:`services`, :attr:`dry_run`, :attr:`dropped`; :meth:`close` ends the journal.
+    """
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        scrub: Callable[[str], str],
+        values: Callable[[], Values],
+        switches: Iterable[str],
+    ) -> None:
+        switches = set(switches)
+        self._config = config
+        self._scrub = scrub
+        self._values = values
+        self.dry_run = DRY_RUN.name in switches
+        #: The services whose publishing is on (a dry run alone tries every service).
+        self.services = tuple(
+            service for service in SERVICE_SETTINGS if XRAY_PUBLISH.name in switches or self.dry_run
+        )
+        self.run = secrets.token_hex(6)
+        self.started = time.time()
+        self.journal: Journal | None = None
+        self.dropped: list[str] = []
+        self._folds = Folds()
+        if not hasattr(config, "workerinput"):
+            check_journal_path(values().text(JOURNAL.name))
+        #: The linked items collected here, by node id (none in an xdist controller).
+        self._linked: dict[str, tuple[pytest.Item, dict[str, list[str]]]] = {}
+        self._evidence_bytes = 0
+        #: Only where reports are logged: never in an xdist worker.
+        self._logging = not hasattr(config, "workerinput")
+        self._distributing = distributing(config)
+
+    @property
+    def journal_path(self) -> Path | None:
+        return None if self.journal is None else self.journal.path
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_pycollect_makeitem(self) -> Generator[None, Any, Any]:
+        made = yield
+        for item in made if isinstance(made, list) else [made]:
+            if isinstance(item, pytest.Item):
+                try:
+                    links = links_of(item)
+                except LinkError as error:
+                    raise pytest.Collector.CollectError(str(error)) from None
+                if links is not None:
+                    self._linked[item.nodeid] = (item, links)
+        return made
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """An xdist controller gets the workers' collection errors and runs the other tests
+        anyway: a malformed link stops the run here, before any test is sent to a worker."""
+        if self._distributing and report.failed and LINK_ERROR in str(report.longrepr):
+            pytest.exit(str(report.longrepr).strip(), returncode=pytest.ExitCode.INTERRUPTED)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Where the test ran: its data on the report, before xdist sends it (a report is
+        logged where it is made first). Where reports are logged: folded, journaled."""
+        linked = self._linked.get(report.nodeid)
+        if linked is not None:
+            tag(report, *linked, self._scrub)
+        if self._logging and getattr(report, "tm_links", None) is not None:
+            attempt = self._folds.add(report)
+            if attempt is not None:
+                self.add(self._result(report.nodeid, attempt, report))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self) -> None:
+        """Before publishing: a test whose worker crashed mid-test is an error."""
+        for nodeid, attempt in self._folds.unfinished():
+            attempt.outcome = "error"
+            attempt.failures.append("the test did not finish (its worker crashed)")
+            attempt.finish = time.time()
+            self.add(self._result(nodeid, attempt, None))
+
+    # Publishing (results/publish.py) runs at pytest_sessionfinish after the hook above,
+    # from this object's journal_path, services and dry_run, and calls close() when done.
+
+    def pytest_unconfigure(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End the journal (publishing appends its steps before)."""
+        if self.journal is not None:
+            self.journal.close()
+
+    def add(self, result: Result) -> None:
+        """Journal one result; the first one creates the journal."""
+        if self.journal is None:
+            self.journal = new_journal(self, self._config, self._values())
+        self.journal.add_result(result)
+
+    def _result(self, nodeid: str, attempt: Attempt, report: Any) -> Result:
+        scrub = self._scrub
+        links = attempt.links
+        notes = _notes(getattr(report, "tm_notes", None)) if report is not None else {}
+        iteration = getattr(report, "tm_iteration", None)
+        texts = [scrub(text) for text in (*attempt.failures, *notes.get("comments", ()))]
+        dropped = [str(note) for note in notes.get("dropped", ())]
+        evidence = [e for e in map(Evidence.from_data, notes.get("evidence", ())) if e]
+        if attempt.failures and self._attaches_output(attempt) and report is not None:
+            evidence += _output(report, scrub, sum(item.size for item in evidence), dropped)
+        nodeid = scrub(nodeid)
+        return Result(
+            nodeid=nodeid,
+            test=test_of(nodeid) if iteration else nodeid,
+            links={"xray": tuple(links["xray"])},
+            outcome=attempt.outcome,
+            start=attempt.start,
+            finish=attempt.finish,
+            comment=bounded("\n".join(texts), COMMENT_LIMIT) if texts else "",
+            iteration=None if iteration is None else scrub(str(iteration)),
+            parameters=tuple(
+                (scrub(str(name)), scrub(str(value)))
+                for name, value in getattr(report, "tm_parameters", None) or ()
+            ),
+            defects=tuple(links["defects"]),
+            evidence=tuple(self._within_run_cap(evidence, dropped)) if evidence else (),
+            dropped=tuple(dropped),
+        )
+
+    def _attaches_output(self, attempt: Attempt) -> bool:
+        return attempt.outcome in ("failed", "error") and self._values().flag(ATTACH_OUTPUT.name)
+
+    def _within_run_cap(self, evidence: list[Evidence], dropped: list[str]) -> list[Evidence]:
+        kept = []
+        for item in evidence:
+            if self._evidence_bytes + item.size > EVIDENCE_BYTES_PER_RUN:
+                note = (
+                    f"evidence {item.filename!r} dropped: over {EVIDENCE_BYTES_PER_RUN} bytes "
+                    "per run"
+                )
+                dropped.append(note)
+                self.dropped.append(note)
+                continue
+            self._evidence_bytes += item.size
+            kept.append(item)
+        return kept
+
+
+def new_journal(collector: ResultCollector, config: pytest.Config, values: Values) -> Journal:
+    """The run's journal, created on its first result, its header as the run resolved it."""
+    run = collector.run
+    path = values.text(JOURNAL.name)
+    if not path:
+        stamp = file_stamp(collector.started)
+        cache = getattr(config, "cache", None)
+        folder = cache.mkdir("tm-auth") if cache is not None else None
+        folder = folder or tempfile.mkdtemp(prefix="pytest-tm-auth-")
+        path = str(Path(folder) / f"journal-{stamp}-{run}.jsonl")
+    header = {
+        "run": run,
+        "started": collector.started,
+        "label": f"tm-auth-{run}",
+        "host": socket.gethostname(),
+        "rootdir": str(config.rootpath),
+        "services": {name: service_header(name, values) for name in collector.services},
+    }
+    return Journal.create(Path(path).expanduser(), header)
+
+
+def check_journal_path(configured: str | None) -> None:
+    """At start: a journal is only ever created anew, in a folder that exists."""
+    if not configured:
+        return
+    path = Path(configured).expanduser()
+    if path.exists() or path.is_symlink():
+        raise ConfigError(
+            f"the journal {path} exists already: a journal is never overwritten; remove it "
+            f"or give {JOURNAL.option} another path"
+        )
+    if not path.parent.is_dir():
+        raise ConfigError(f"the folder of the journal {path} does not exist")
+
+
+def service_header(service: str, values: Values) -> dict[str, Any]:
+    """A service's settings as the run resolved them, by the journal's names."""
+    header: dict[str, Any] = {}
+    for setting in SERVICE_SETTINGS[service]:
+        name = setting.name.removeprefix(service + "_")
+        text = values.text(setting.name)
+        if name == "test_environments":
+            header[HEADER_NAMES[name]] = [p.strip() for p in (text or "").split(",") if p.strip()]
+        else:
+            header[name] = text
+    return header
+
+
+def test_of(nodeid: str) -> str:
+    """The node id without its ``[parameters]`` part: what a test's variants share."""
+    bracket = nodeid.find("[", nodeid.rfind("::") + 1)
+    return nodeid[:bracket] if bracket > 0 else nodeid
+
+
+def _notes(data: object) -> Mapping[str, Any]:
+    """What ``tm_result`` added, as the report carried it (plain lists, else nothing)."""
+    if not isinstance(data, Mapping):
+        return {}
+    kinds = {"comments": str, "evidence": Mapping, "dropped": str}
+    return {
+        name: [item for item in found if isinstance(item, kind)]
+        for name, kind in kinds.items()
+        if isinstance(found := data.get(name), list)
+    }
+
+
+def _output(
+    report: Any, scrub: Callable[[str], str], used: int, dropped: list[str]
+) -> list[Evidence]:
+    """The failed test's captured output, scrubbed, as ``output.txt`` (within the test's cap)."""
+    import base64
+
+    text = "".join(
+        f"----- {title} -----\n{content}\n"
+        for title, content in getattr(report, "sections", ())
+        if title.startswith("Captured") and content
+    )
+    if not text:
+        return []
+    body = scrubbed_bytes(text, "text/plain", scrub)
+    if used + len(body) > EVIDENCE_BYTES_PER_TEST:
+        dropped.append(f"evidence 'output.txt' ({len(body)} bytes) dropped: over the test's cap")
+        return []
+    data = base64.b64encode(body).decode("ascii")
+    return [Evidence("output.txt", "text/plain", data, len(body))]

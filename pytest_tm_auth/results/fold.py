@@ -1,0 +1,109 @@
+"""One linked test's phases folded into one outcome, as pytest reports them.
+
+Plain code over report-like objects, without a run: the collector feeds it every report
+of a linked test and gets back each attempt that ended. A setup error is ``error``, a
+failed call ``failed``, a skip ``skipped``, an expected failure ``xfailed`` or ``xpassed``
+(``report.wasxfail``), a teardown error ``error``; subtests' failures fail the test;
+a rerun (pytest-rerunfailures' outcome ``rerun``) starts the test over, so the last
+attempt counts.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_tm_auth.results.model import worst
+
+#: Lines of a failure's text kept in a comment: the crash message, not the traceback.
+FAILURE_LINES = 12
+#: What each phase's failure is called in the comment.
+PHASE_NAMES = {"setup": "setup error", "teardown": "teardown error"}
+
+
+@dataclass
+class Attempt:
+    """One attempt of one test, folded so far."""
+
+    links: Any
+    start: float
+    outcome: str = "passed"
+    #: Each failure's short text, in the order reported (not yet scrubbed).
+    failures: list[str] = field(default_factory=list)
+    #: pytest-rerunfailures will run the test again: this attempt does not count.
+    rerun: bool = False
+    finish: float = 0.0
+
+
+class Folds:
+    """Open attempts by worker and node id (``--dist each`` runs a test once per worker)."""
+
+    def __init__(self) -> None:
+        self._open: dict[tuple[object, str], Attempt] = {}
+
+    def add(self, report: Any) -> Attempt | None:
+        """Fold ``report`` in; the attempt it ends (its teardown), unless a rerun follows."""
+        key = (getattr(report, "worker_id", None), report.nodeid)
+        when = report.when
+        attempt = None if when == "setup" else self._open.get(key)
+        if attempt is None:
+            attempt = self._open[key] = Attempt(report.tm_links, _time(report, "start"))
+        if report.outcome == "rerun":
+            attempt.rerun = True
+        elif not report.passed or hasattr(report, "wasxfail"):
+            outcome = phase_outcome(report)
+            if outcome != "passed":
+                attempt.outcome = worst((attempt.outcome, outcome))
+                attempt.failures.append(short_text(report, outcome))
+        if when != "teardown":
+            return None
+        del self._open[key]
+        attempt.finish = _time(report, "stop")
+        return None if attempt.rerun else attempt
+
+    def unfinished(self) -> list[tuple[str, Attempt]]:
+        """The attempts whose teardown never came (a crashed worker), by node id; cleared."""
+        left = [(nodeid, attempt) for (_, nodeid), attempt in self._open.items()]
+        self._open.clear()
+        return left
+
+
+def phase_outcome(report: Any) -> str:
+    """What one report makes of its test (``passed`` when it changes nothing)."""
+    when = report.when
+    if hasattr(report, "context") and when == "call":  # a subtest: only its failure counts
+        return "failed" if report.failed else "passed"
+    if report.failed:
+        return "failed" if when == "call" else "error"
+    xfail = hasattr(report, "wasxfail")
+    if report.skipped:
+        return "xfailed" if xfail else "skipped"
+    return "xpassed" if xfail and when == "call" else "passed"
+
+
+def short_text(report: Any, outcome: str) -> str:
+    """The failure's short text: the crash message, a skip's reason, an xfail's."""
+    if outcome in ("xfailed", "xpassed"):
+        reason = str(getattr(report, "wasxfail", "") or "")
+        return f"{outcome}: {reason}" if reason else outcome
+    longrepr = report.longrepr
+    crash = getattr(longrepr, "reprcrash", None)
+    if crash is not None and getattr(crash, "message", None):
+        text = str(crash.message)
+    elif isinstance(longrepr, tuple) and len(longrepr) == 3:
+        text = str(longrepr[2])  # a skip: (path, line, "Skipped: reason")
+    else:
+        text = str(report.longreprtext)
+    text = "\n".join(text.strip().splitlines()[:FAILURE_LINES])
+    context = getattr(report, "context", None)
+    if context is not None:
+        return f"subtest {getattr(context, 'msg', None) or ''}: {text}".replace("  ", " ")
+    name = PHASE_NAMES.get(report.when) if outcome == "error" else None
+    return f"{name}: {text}" if name else text
+
+
+def _time(report: Any, name: str) -> float:
+    """The report's ``start`` or ``stop`` (epoch seconds, as pytest sets them), else now."""
+    value = getattr(report, name, None)
+    return value if type(value) is float else time.time()
