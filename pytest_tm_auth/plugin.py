@@ -6,6 +6,7 @@ down runs that never use it. Everything it raises goes through :mod:`.run.outcom
 
 from __future__ import annotations
 
+import functools
 import os
 import types
 import weakref
@@ -19,7 +20,7 @@ from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.run.catalog import Catalog
 from pytest_tm_auth.run.outcomes import fail_test, usage_errors
 from pytest_tm_auth.run.startup import Run, Startup
-from pytest_tm_auth.settings.run_wide import RESULT_SETTINGS, RUN_WIDE_SETTINGS
+from pytest_tm_auth.settings.run_wide import CHECK, RESULT_SETTINGS, RUN_WIDE_SETTINGS
 
 if TYPE_CHECKING:
     import requests
@@ -109,12 +110,16 @@ def _collect_results(config: pytest.Config, startup: Startup) -> None:
     finish, the summary, the exit status) reads the collector registered here.
     """
     from pytest_tm_auth.results.collect import PLUGIN_NAME, ResultCollector
+    from pytest_tm_auth.results.publish import PUBLISH_PLUGIN, PublishPlugin
 
     collector = ResultCollector(config, startup.scrubber.scrub, startup.values, startup.switches)
     config.pluginmanager.register(collector, PLUGIN_NAME)
-    # Publishing (results/publish.py) goes here: registered beside the collector, it runs at
-    # pytest_sessionfinish in the controller, after the collector's own (tryfirst), reading
-    # config.pluginmanager.get_plugin(PLUGIN_NAME): journal_path, services, dry_run, close().
+    run = functools.partial(_setup, config)
+    config.pluginmanager.register(PublishPlugin(config, collector, run), PUBLISH_PLUGIN)
+    if "xray" in collector.services and startup.values().flag(CHECK.name):
+        from pytest_tm_auth.results.audit import LINK_AUDIT, LinkAudit
+
+        config.pluginmanager.register(LinkAudit(run), LINK_AUDIT)
 
 
 def _setup(config: pytest.Config) -> Run:

@@ -41,14 +41,14 @@ from pytest_tm_auth.results.model import (
     bounded,
 )
 from pytest_tm_auth.results.notes import NOTES, scrubbed_bytes
-from pytest_tm_auth.results.switches import (
+from pytest_tm_auth.run.plugin_base import HooksOnly, distributing
+from pytest_tm_auth.settings.run_wide import (
     ATTACH_OUTPUT,
     DRY_RUN,
     JOURNAL,
     SERVICE_SETTINGS,
     XRAY_PUBLISH,
 )
-from pytest_tm_auth.run.plugin_base import HooksOnly, distributing
 
 #: The name the collector is registered under: publishing finds it with ``get_plugin``.
 PLUGIN_NAME = "tm_auth_results"

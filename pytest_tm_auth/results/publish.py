@@ -39,6 +39,8 @@ from pytest_tm_auth.run.warnings import TmAuthWarning
 LABEL = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 #: Lines of what was dropped shown in the summary; the rest are counted.
 DROPS_SHOWN = 20
+#: The name the publishing plugin is registered under.
+PUBLISH_PLUGIN = "tm_auth_publish"
 #: The plugin ``--tm-auth-check`` registers (``run/modes``): no test runs under it.
 CHECK_MODE = "tm_auth_check"
 #: How a failure's line ends: where the results are, and the command that lands them.
@@ -258,11 +260,16 @@ def _payload(
 class Collector(Protocol):
     """What the run's collector (registered as ``tm_auth_results``) tells publishing."""
 
-    #: The journal, or ``None`` when no linked test was reported (nothing to publish).
-    journal_path: Path | None
-    #: The services whose publishing is on, e.g. ``("xray",)``.
-    services: tuple[str, ...]
-    dry_run: bool
+    @property
+    def journal_path(self) -> Path | None:
+        """The journal, or ``None`` when no linked test was reported (nothing to publish)."""
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The services whose publishing is on, e.g. ``("xray",)``."""
+
+    @property
+    def dry_run(self) -> bool: ...
 
     def close(self) -> None: ...
 
