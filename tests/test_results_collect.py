@@ -385,7 +385,6 @@ def test_captured_output_is_evidence_of_failed_tests_only_when_asked(
 def test_a_rerun_that_passes_the_second_time_is_one_passed_result(
     pytester: pytest.Pytester,
 ) -> None:
-    pytest.importorskip("pytest_rerunfailures")
     pytester.makepyfile(
         test_flaky="""
         import pathlib
