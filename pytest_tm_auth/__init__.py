@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pytest_tm_auth.core.urls import api_base
     from pytest_tm_auth.core.values import Secret, Setting, Values
     from pytest_tm_auth.http.verify import verify_token
+    from pytest_tm_auth.results.notes import ResultNotes
     from pytest_tm_auth.run.startup import TmAuth
     from pytest_tm_auth.run.warnings import (
         CommonWordSecretWarning,
@@ -52,6 +53,7 @@ _HOMES = {
     "Token": "core.token",
     "api_base": "core.urls",
     "verify_token": "http.verify",
+    "ResultNotes": "results.notes",
     "TmAuth": "run.startup",
     "InsecureTransportWarning": "run.warnings",
     "SecretInIniWarning": "run.warnings",
@@ -77,6 +79,7 @@ __all__ = [
     "Login",
     "MissingCredentials",
     "Provider",
+    "ResultNotes",
     "Secret",
     "SecretInIniWarning",
     "Setting",

@@ -181,27 +181,34 @@ def pytest_tm_auth_results(provider: Provider, results: dict[str, Any]) -> None:
 
     **When:** once per service per run, at the end of the run (under xdist, in the
     controller), after the results were collected and journaled and before anything is
-    sent; also when ``pytest-tm-auth publish`` replays a journal, and under
-    ``--tm-auth-dry-run``.
+    sent; also under ``--tm-auth-dry-run``. Not when ``pytest-tm-auth publish`` replays a
+    journal: no ``conftest.py`` is loaded there, so the journal's results go as they are.
 
     ``results`` is the payload in the service's own shape (for Xray, the JSON of its
     import: ``info`` and ``tests``), changed in place, e.g.
     ``results["info"]["description"] = "nightly"``. What you add is scrubbed of every known
-    secret and checked again before it is sent.
+    secret and checked again before it is sent; an exception sends nothing, and the run
+    says why in one line.
 
     **Returns:** nothing (every implementation is called).
     """
 
 
 @pytest.hookspec
-def pytest_tm_auth_published(provider: Provider, target: Landing) -> None:
-    """Observe that a run's results landed, e.g. to write a CI summary or post a link.
+def pytest_tm_auth_published(
+    provider: Provider, target: Landing, session: requests.Session
+) -> None:
+    """Observe that a run's results landed, e.g. to write a CI summary, post a link or read
+    the results back.
 
     **When:** once per service per run, after the service confirmed every result; never
-    for results that did not land, nor under ``--tm-auth-dry-run``.
+    for results that did not land, nor under ``--tm-auth-dry-run``, nor in
+    ``pytest-tm-auth publish``.
 
     ``target`` says where: ``target.key`` (the Test Execution's), ``target.url`` (its
     browse URL), ``target.count`` (results sent) and ``target.seconds`` (how long it took).
+    ``session`` is the service's session the results went through (the run's one login),
+    for requests of your own.
 
     **Returns:** nothing (every implementation is called).
     """

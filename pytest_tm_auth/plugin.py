@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Login, Provider
     from pytest_tm_auth.core.token import Token
     from pytest_tm_auth.core.values import Secret
-    from pytest_tm_auth.results.notes import Notes
+    from pytest_tm_auth.results.notes import ResultNotes
     from pytest_tm_auth.run.startup import TmAuth
 
 STARTUP = pytest.StashKey[Startup]()
@@ -232,11 +232,11 @@ def fixtures_for(startup: Startup) -> types.ModuleType:
         return registry().session("jira")
 
     @pytest.fixture
-    def tm_result(request: pytest.FixtureRequest) -> Notes:
+    def tm_result(request: pytest.FixtureRequest) -> ResultNotes:
         """The current test's result: ``attach(name, data)`` evidence, ``comment(text)``."""
-        from pytest_tm_auth.results.notes import NOTES, Notes
+        from pytest_tm_auth.results.notes import NOTES, ResultNotes
 
-        notes = request.node.stash[NOTES] = Notes(startup.scrubber.scrub)
+        notes = request.node.stash[NOTES] = ResultNotes(startup.scrubber.scrub)
         return notes
 
     # A module, not a class: pytest reads a module's names as dict lookups, but walks a

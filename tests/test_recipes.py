@@ -61,7 +61,7 @@ def run_recipe(pytester: pytest.Pytester, name: str, *args: str) -> pytest.RunRe
 
 
 def test_the_recipes_are_discovered() -> None:
-    assert {"audit_log", "testrail", "vault", "wrapped_login"} <= set(recipe_names())
+    assert {"audit_log", "publishing", "testrail", "vault", "wrapped_login"} <= set(recipe_names())
 
 
 @pytest.mark.parametrize("name", recipe_names())
@@ -200,3 +200,23 @@ def test_the_testrail_standin_answers_like_testrail(testrail_server: Sandbox) ->
         assert not any(name.startswith("testrail_") for name in built_in_only.settings())
         with pytest.raises(ValueError, match="no route"):
             built_in_only.add_faults(route="testrail")
+
+
+def test_publishing_lands_once_and_its_summary_reads_back_what_xray_holds(
+    pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+    run_recipe(pytester, "publishing")
+
+    (execution,) = cloud_env.test_executions()
+    runs = execution["runs"]
+    assert sorted(runs) == ["DEMO-1", "DEMO-2", "DEMO-3", "DEMO-4"]
+    assert [i["name"] for i in runs["DEMO-2"]["iterations"]] == ["EUR", "USD", "JPY"]
+    assert runs["DEMO-2"]["defects"] == ["DEMO-9"]
+    assert [e["filename"] for e in runs["DEMO-3"]["evidence"]] == ["receipt.txt"]
+    assert cloud_env.count("xray.import") == 1
+    summary = (pytester.path / "tm-auth-summary.md").read_text(encoding="utf-8")
+    assert f"4 results in [{execution['key']}]" in summary
+    rows = [line for line in summary.splitlines() if line.startswith("| DEMO-")]
+    assert rows == [f"| {key} | {runs[key]['status']} |" for key in sorted(runs)]

@@ -36,7 +36,7 @@ ALLOWED = {
     "plugin": {"core", "settings", "run", "results", "providers", "hookspecs", "_compat"},
     "cli": {"core", "settings", "store", "providers", "run", "results"},
     "__main__": {"cli"},
-    "__init__": {"core", "settings", "http", "run", "_compat"},
+    "__init__": {"core", "settings", "http", "run", "results", "_compat"},
 }
 #: Packages of the outside world that the rooms without pytest or HTTP must not import.
 PURE = {"core": {"pytest", "_pytest", "pluggy", "requests", "urllib3"}}

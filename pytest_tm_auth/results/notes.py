@@ -23,10 +23,10 @@ from pytest_tm_auth.results.model import (
 )
 
 #: Where a test's notes wait, on its item, for the report of its teardown.
-NOTES = pytest.StashKey["Notes"]()
+NOTES = pytest.StashKey["ResultNotes"]()
 
 
-class Notes:
+class ResultNotes:
     """The ``tm_result`` fixture: ``attach(name, data)`` and ``comment(text)``."""
 
     def __init__(self, scrub: Callable[[str], str]) -> None:

@@ -321,6 +321,8 @@ class PublishPlugin:
         return chosen or "fail"
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.outcomes:
+            terminalreporter.write_sep("-", "tm-auth results")
         for outcome in self.outcomes:
             red = outcome.failed
             terminalreporter.write_line(outcome.line(), red=red, yellow=bool(outcome.dropped))
@@ -349,7 +351,7 @@ class PublishPlugin:
                 provider=state.provider, results=payload
             ),
             on_landed=lambda landing: hook.pytest_tm_auth_published(
-                provider=state.provider, target=landing
+                provider=state.provider, target=landing, session=state.session()
             ),
             dry_run=dry_run,
             stops=(pytest.fail.Exception, pytest.skip.Exception),

@@ -8,15 +8,15 @@ import pytest
 
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.results import model
-from pytest_tm_auth.results.notes import Notes
+from pytest_tm_auth.results.notes import ResultNotes
 
 SECRET = "demo-client-secret-not-real"
 
 
-def notes() -> Notes:
+def notes() -> ResultNotes:
     scrubber = Scrubber()
     scrubber.add(SECRET)
-    return Notes(scrubber.scrub)
+    return ResultNotes(scrubber.scrub)
 
 
 def decoded(item: model.Evidence) -> bytes:
