@@ -90,6 +90,8 @@ class Plan:
 
     trivial: int = 500
     requesting: int = 200
+    #: Tests linked to Xray Tests, for the publishing rows.
+    linked: int = 5000
     #: The unused-plugin comparison has a goal and a small effect (a few percent): more runs.
     startup_rounds: int = 21
     rounds: int = 5
@@ -101,6 +103,7 @@ class Plan:
 QUICK = Plan(
     trivial=20,
     requesting=20,
+    linked=20,
     startup_rounds=1,
     rounds=1,
     importtime_rounds=0,
@@ -1089,6 +1092,51 @@ def naive_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
     return rows
 
 
+#: Publishing on may cost collecting and journaling at most this ratio over publishing off.
+COLLECT_GOAL = 1.03
+
+
+def linked_suite(count: int) -> str:
+    """``count`` tests linked to the stand-in's Xray Tests, several tests to a key."""
+    return "import pytest\n\n\n" + "".join(
+        f'@pytest.mark.xray("DEMO-{number % 250 + 1}")\ndef test_{number}():\n    pass\n\n\n'
+        for number in range(count)
+    )
+
+
+def results_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
+    """Linked tests with publishing off, collected and journaled (a dry run: nothing sent),
+    and published to the stand-in: what collecting costs, and what one publish adds."""
+    n = bench.plan.linked
+    suite = write_suite(root, "linked", linked_suite(n))
+    publish = ("--xray-publish", "--xray-project=DEMO")
+    off, dry, published = bench.compare(
+        [
+            Variant("linked, publishing off", suite, setup.configured, n),
+            Variant("linked, dry run", suite, setup.configured, n, (*publish, "--tm-auth-dry-run")),
+            Variant("linked, published", suite, setup.configured, n, publish),
+        ]
+    )
+    label = f"{n} linked tests"
+    rows = [timed_row(f"{label}: collected (dry run) vs publishing off", off, dry, None)]
+    if bench.counted:
+        before, after = bench.instructions(off.variant), bench.instructions(dry.variant)
+        rows.append(
+            Row(
+                "  the same in instructions (callgrind)",
+                f"{before / 1e6:.0f} M",
+                f"{after / 1e6:.0f} M",
+                f"{after / before:.3f}",
+                goal=f"<= {COLLECT_GOAL:.2f}",
+                met=verdict(after / before <= COLLECT_GOAL),
+            )
+        )
+    rows.append(
+        timed_row(f"{label}: published to the stand-in vs publishing off", off, published, None)
+    )
+    return rows
+
+
 def benchmark(plan: Plan, root: Path, counted: bool = False) -> list[Row]:
     with Sandbox() as sandbox:
         setup = Setup.of(sandbox, root)
@@ -1103,6 +1151,7 @@ def benchmark(plan: Plan, root: Path, counted: bool = False) -> list[Row]:
             *connection_rows(bench, setup, root),
             *lazy_xdist_rows(bench, setup, root),
             *naive_rows(bench, setup, root),
+            *results_rows(bench, setup, root),
         ]
 
 

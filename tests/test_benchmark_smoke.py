@@ -92,6 +92,8 @@ def test_quick_benchmark_prints_every_row(quick_run: pytest.RunResult) -> None:
             "| 20 tests x 1 GET: plugin vs naive per-test login: requests *| 40 *| 21 *",
             "| 20 tests x 1 GET: plugin vs naive per-test login: connections *| 20 *| 2 *",
             "| 20 tests x 1 GET: plugin vs naive per-test login: logins *| 20 *| 1 *",
+            "| 20 linked tests: collected (dry run) vs publishing off *| * s *| * s *",
+            "| 20 linked tests: published to the stand-in vs publishing off *| * s *| * s *",
             "total * s",
         ]
     )
