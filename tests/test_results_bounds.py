@@ -35,11 +35,15 @@ def many_linked_tests() -> str:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss in KiB on Linux")
 def test_ten_thousand_linked_tests_land_in_one_import_under_150_mb(
-    pytester: pytest.Pytester, cloud_env: Sandbox
+    pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     test = pytester.makepyfile(test_many=many_linked_tests())
     journal = pytester.path / "journal.jsonl"
     options = ["--xray-publish", "--xray-project=DEMO", f"--tm-auth-journal={journal}", "-q"]
+    # The plugin alone, as a lean CI job loads it: the test extra's reporters would hold
+    # their own copy of every report, which is not what this bound is about.
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    options += ["-p", "pytest_tm_auth.plugin"]
 
     done = subprocess.run(
         [sys.executable, "-c", MEASURE, str(test), *options],
