@@ -90,6 +90,7 @@ class Budget:
             until = now + reset
             if self._allowance is not None and abs(until - self._until) < 1.5:  # same window
                 self._allowance = min(self._allowance, remaining)
+                self._until = max(self._until, until)  # the later end is the safer one
             else:
                 self._allowance, self._until = remaining, until
         if not answer.get("refused"):
@@ -111,7 +112,7 @@ def observed(
     """An answer's news for the budget, as plain data (it may cross to the broker)."""
     answer: dict[str, Any] = {"refused": status == 429}
     try:
-        left, ends = int(remaining or ""), float(reset or "")
+        left, ends = int(remaining or ""), reset_seconds(reset or "")
     except ValueError:
         pass
     else:
@@ -130,6 +131,23 @@ class Permits(Protocol):
         ...
 
     def learn(self, service: str, answer: Mapping[str, Any]) -> None: ...
+
+
+def reset_seconds(text: str, now: float | None = None) -> float:
+    """``X-RateLimit-Reset`` as seconds from now: a number of seconds (the stand-in's, many
+    services'), or an ISO 8601 moment (Jira Data Center's); ``ValueError`` otherwise."""
+    try:
+        return float(text)
+    except ValueError:
+        from datetime import datetime, timezone
+
+        text = text.strip()
+        if text.endswith(("Z", "z")):  # Python 3.10 reads no "Z"
+            text = text[:-1] + "+00:00"
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return max(0.0, moment.timestamp() - (time.time() if now is None else now))
 
 
 class Budgets:
