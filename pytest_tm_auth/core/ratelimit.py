@@ -216,12 +216,16 @@ class Budgets:
     def _too_long(self, service: str, budget: Budget) -> str:
         setting = self._rates.get(service, ("", None))[0]
         limit = str(budget.rate) if budget.rate else "what it answered"
-        change = (
-            f"raise --{setting.replace('_', '-')} if the service allows more, " if setting else ""
-        )
+        bound = self.bound
+        if not setting:
+            return (
+                f"{service}: a request would wait longer than {bound:g} s for the run's rate "
+                f"budget ({limit}): make fewer requests"
+            )
+        option = "--" + setting.replace("_", "-")
         return (
-            f"{service}: a request would wait longer than {self.bound:g} s for the run's rate "
-            f"budget ({limit}): {change}or make fewer requests"
+            f"{service}: a request would wait longer than {bound:g} s for the run's rate "
+            f"budget ({limit}): raise {option} if the service allows more, or make fewer requests"
         )
 
     def note(self, service: str) -> str:
