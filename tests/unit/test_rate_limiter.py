@@ -146,3 +146,29 @@ def test_a_rate_is_n_per_seconds(text: str, rate: tuple[int, float]) -> None:
 def test_a_malformed_rate_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="expected N/SECONDS"):
         parse_rate(text)
+
+
+def run_budgets(deployment: str, **environ: str) -> Budgets:
+    from pytest_tm_auth.run.startup import rate_budgets
+    from pytest_tm_auth.settings.resolve import Sources, resolve
+    from pytest_tm_auth.settings.run_wide import RUN_WIDE_SETTINGS
+
+    values = resolve(list(RUN_WIDE_SETTINGS), Sources(environ=environ))
+    return rate_budgets(values, lambda name: deployment)
+
+
+def test_xray_cloud_defaults_to_its_published_limit() -> None:
+    budgets = run_budgets("cloud")
+    assert [budgets.reserve("xray") for _ in range(300)] == [0.0] * 300
+    with pytest.raises(WaitTooLong, match=r"\(300 requests per 300 s\): raise --xray-rate-limit"):
+        budgets.reserve("xray")
+    assert [budgets.reserve("zephyr") for _ in range(400)] == [0.0] * 400
+
+
+def test_xray_data_center_has_no_default_and_a_setting_wins() -> None:
+    assert [run_budgets("datacenter").reserve("xray") for _ in range(400)] == [0.0] * 400
+    budgets = run_budgets("cloud", XRAY_RATE_LIMIT="2/3600", TM_AUTH_TIMEOUT="100")
+    assert budgets.bound == 400.0  # the timeout times the attempts
+    assert [budgets.reserve("xray") for _ in range(2)] == [0.0, 0.0]
+    with pytest.raises(WaitTooLong, match=r"\(2 requests per 3600 s\)"):
+        budgets.reserve("xray")
