@@ -85,8 +85,8 @@ class Budget:
 
     def learn(self, now: float, answer: Mapping[str, Any]) -> None:
         """Adjust to one answer (see :func:`observed`)."""
-        remaining, reset = answer.get("remaining"), answer.get("reset")
-        if isinstance(remaining, int) and isinstance(reset, (int, float)):
+        remaining, reset = answer.get("remaining"), _seconds(answer.get("reset"))
+        if type(remaining) is int and remaining >= 0 and reset is not None:
             until = now + reset
             if self._allowance is not None and abs(until - self._until) < 1.5:  # same window
                 self._allowance = min(self._allowance, remaining)
@@ -98,12 +98,20 @@ class Budget:
                 self._refusals = 0
             return
         self._refusals += 1
-        pause = answer.get("retry_after")
-        if not isinstance(pause, (int, float)):
-            pause = reset if isinstance(reset, (int, float)) else None
+        pause = _seconds(answer.get("retry_after"))
+        if pause is None:
+            pause = reset
         if pause is None:
             pause = min(MAX_PAUSE, 2.0 ** (self._refusals - 1))
         self._closed_until = max(self._closed_until, now + pause)
+
+
+def _seconds(value: object) -> float | None:
+    """A number of seconds from an answer (or a worker's message), if it is a sane one."""
+    if type(value) not in (int, float):
+        return None
+    seconds = float(value)  # type: ignore[arg-type]
+    return seconds if 0 <= seconds <= 86400 else None  # also refuses nan and inf
 
 
 def observed(

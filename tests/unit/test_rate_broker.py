@@ -83,3 +83,23 @@ def test_a_worker_that_cannot_reach_the_broker_keeps_its_own_budget(
     broker.stop()
     assert [one.reserve("xray") for _ in range(3)] == [0.0, 0.0, 10.0 + margin(10.0)]
     assert budgets.waited == {}
+
+
+@pytest.mark.parametrize(
+    "news",
+    [
+        {"refused": True, "retry_after": float("nan")},
+        {"refused": True, "retry_after": 1e9},
+        {"remaining": 0, "reset": float("inf")},
+        {"remaining": -3, "reset": 9.0},
+        {"remaining": True, "reset": 9.0},
+        {"remaining": "0", "reset": "9"},
+    ],
+)
+def test_nonsense_news_from_a_worker_holds_nobody_back(
+    held: tuple[Budgets, Broker], clock: Clock, news: dict[str, object]
+) -> None:
+    _, broker = held
+    one = worker(broker, clock)
+    one.learn("jira", news)
+    assert one.reserve("jira") <= 1.0  # at most the first pause of a refusal that says nothing
