@@ -69,16 +69,16 @@ class Budget:
         rate = self.rate
         if rate is not None and len(self._granted) == rate.requests:
             slot = max(slot, self._granted[0] + rate.seconds + margin(rate.seconds))
+        if now >= self._until:  # the service's window is over: what it said is too
+            self._allowance = None
         held = self._allowance is not None and slot < self._until
-        if held and self._allowance == 0:
+        if held and self._allowance == 0:  # every request waits for the service's reset
             slot = self._until
             held = False
         if slot - now > longest:
             return None
         if held and self._allowance:
             self._allowance -= 1
-        if slot >= self._until:
-            self._allowance = None
         if rate is not None:
             self._granted.append(slot)
         return slot

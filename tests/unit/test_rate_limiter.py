@@ -57,6 +57,13 @@ def test_advertised_headers_cap_what_goes_until_the_service_resets() -> None:
     assert waits(budget, 5.0, 9) == [0.0] * 9
 
 
+def test_once_the_advertised_budget_is_spent_every_request_waits_for_the_reset() -> None:
+    budget = Budget(None)
+    budget.learn(0.0, observed(200, "1", "4", None))
+    assert waits(budget, 1.0, 4) == [0.0, 3.0, 3.0, 3.0]
+    assert waits(budget, 4.0, 2) == [0.0, 0.0]  # a new window: nothing known of it yet
+
+
 def test_a_later_answer_of_the_same_window_lowers_what_is_left() -> None:
     budget = Budget(None)
     budget.learn(0.0, observed(200, "10", "5", None))
