@@ -155,8 +155,11 @@ class Hooks(Protocol):
 class Connector(Protocol):
     """The HTTP side of a login: a fresh session with the run's settings, errors worded."""
 
-    def login_session(self, title: str, url: str) -> AbstractContextManager[requests.Session]:
-        """A session for one login at ``url``; a network error in it becomes an AuthError."""
+    def login_session(
+        self, title: str, url: str, service: str = ""
+    ) -> AbstractContextManager[requests.Session]:
+        """A session for one login at ``url``; a network error in it becomes an AuthError.
+        Its requests take permits of ``service``'s rate budget."""
         ...
 
     def retries_of(self, http: requests.Session) -> str:
@@ -307,7 +310,7 @@ class LoginStep:
         connector = self._connector()
         started = time.perf_counter()
         moved: list[Target] = []
-        with connector.login_session(provider.title, target.url) as http:
+        with connector.login_session(provider.title, target.url, provider.name) as http:
             token = self._hooks.authenticate(Login(provider, target, values, http, moved.append))
             retries = connector.retries_of(http)
         if token is None:

@@ -84,6 +84,19 @@ def parse_count(text: str) -> float:
     return float(value)
 
 
+def parse_rate(text: str) -> tuple[int, float]:
+    """A request budget ``N/SECONDS`` (``300/300``): at least 1 request per 1 to 86400 s."""
+    problem = "expected N/SECONDS, a whole number of requests per seconds, e.g. 300/300"
+    count, slash, seconds = text.partition("/")
+    try:
+        requests, interval = int(count), float(seconds)
+    except ValueError:
+        raise ValueError(problem) from None
+    if not slash or requests < 1 or not 1 <= interval <= 86400:  # also refuses nan and inf
+        raise ValueError(problem)
+    return requests, interval
+
+
 class Setting(NamedTuple):
     """A setting with its three names, help, and how its text becomes a value.
 

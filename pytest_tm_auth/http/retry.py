@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from pytest_tm_auth.core.ratelimit import Permits, observed
 from pytest_tm_auth.http.bounded import current
 
 #: Statuses that mean "not processed, try again": rate limiting and gateway faults.
@@ -64,6 +65,30 @@ class RetryLog:
         return f"retried {times} ({causes}), waited {waited:.1f} s{asked}"
 
 
+class RateBudget:
+    """A session's way to its service's share of the run's budget: a permit before each
+    attempt (the first, and every retry), and each answer's news (a 429, the headers)."""
+
+    def __init__(self, permits: Permits, service: str) -> None:
+        self.permits = permits
+        self.service = service
+
+    def take(self) -> None:
+        wait = self.permits.reserve(self.service)
+        if wait > 0:
+            time.sleep(wait)
+
+    def learn(self, status: int, headers: Any) -> None:
+        """Tell the budget what an answer said (a success ends a run of refusals)."""
+        answer = observed(
+            status,
+            headers.get("X-RateLimit-Remaining"),
+            headers.get("X-RateLimit-Reset"),
+            retry_after_seconds(headers.get("Retry-After")),
+        )
+        self.permits.learn(self.service, answer)
+
+
 class GaveUp(MaxRetryError):
     """Retries ran out on errors without an answer; says how many attempts and pauses it took."""
 
@@ -93,15 +118,21 @@ class BoundedRetry(Retry):
     """
 
     def __init__(
-        self, *args: Any, log: RetryLog | None = None, waited: float = 0.0, **kwargs: Any
+        self,
+        *args: Any,
+        log: RetryLog | None = None,
+        waited: float = 0.0,
+        budget: RateBudget | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.log = log
         self.waited = waited
+        self.budget = budget
 
     def new(self, **kw: Any) -> "BoundedRetry":
         retry = super().new(**kw)
-        retry.log, retry.waited = self.log, self.waited
+        retry.log, retry.waited, retry.budget = self.log, self.waited, self.budget
         return retry
 
     def get_retry_after(self, response: Any) -> float | None:
@@ -144,6 +175,10 @@ class BoundedRetry(Retry):
         if watch is not None:  # the attempt is over, its answer drained: its deadline too
             watch.disarm()
         asked = None
+        if response is not None and self.budget is not None:
+            self.budget.learn(
+                response.status, response.headers
+            )  # every process waits for a 429, not this one only
         if response is not None and self.respect_retry_after_header:
             asked = self.get_retry_after(response)
         backoff = self.get_backoff_time()
@@ -154,6 +189,8 @@ class BoundedRetry(Retry):
             self.log.add(Retried(self._last_cause(), seconds, asked is not None))
         if seconds > 0:
             time.sleep(seconds)
+        if self.budget is not None:  # the next attempt is a request too: it takes a permit
+            self.budget.take()
 
     def _last_cause(self) -> str:
         if not self.history:

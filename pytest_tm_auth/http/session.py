@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -23,27 +23,42 @@ from pytest_tm_auth.http.retry import (
     MAX_BACKOFF,
     TRANSIENT_STATUSES,
     BoundedRetry,
+    RateBudget,
     RetryLog,
 )
+
+if TYPE_CHECKING:
+    from pytest_tm_auth.core.ratelimit import Permits
 
 
 class Transport:
     """The run's connection settings: applied to login calls and to every session."""
 
-    __slots__ = ("retries", "timeout", "verify")
+    __slots__ = ("permits", "retries", "timeout", "verify")
 
-    def __init__(self, *, timeout: float = 10.0, retries: int = 3, verify: bool | str = True):
+    def __init__(
+        self,
+        *,
+        timeout: float = 10.0,
+        retries: int = 3,
+        verify: bool | str = True,
+        permits: Permits | None = None,
+    ):
         self.timeout = timeout
         self.retries = retries
         self.verify = verify
+        #: The run's rate budgets: every request of a session for a service takes a permit.
+        self.permits = permits
 
-    def session(self, base_url: str = "", *, login: bool = False) -> ApiSession:
+    def session(self, base_url: str = "", *, login: bool = False, service: str = "") -> ApiSession:
         """A session with these settings.
 
         ``login`` makes it a session for logging in: its POSTs are retried (a login is
         idempotent) and it follows no redirect, since a redirected login would carry the
-        credentials to wherever the answer points.
+        credentials to wherever the answer points. Each request (and each retry) to
+        ``service`` takes a permit of the run's budget first.
         """
+        budget = RateBudget(self.permits, service) if service and self.permits else None
         session = ApiSession(
             base_url,
             timeout=self.timeout,
@@ -51,6 +66,7 @@ class Transport:
             follow_redirects=not login,
             bounded=login,
         )
+        session.budget = budget
         retry_post = login
         methods = Retry.DEFAULT_ALLOWED_METHODS | ({"POST"} if retry_post else set())
         retry = BoundedRetry(
@@ -67,6 +83,7 @@ class Transport:
             raise_on_status=False,
             raise_on_redirect=False,
             log=session.retries,
+            budget=budget,
         )
         adapter = WatchedAdapter(max_retries=retry)
         session.mount("https://", adapter)
@@ -74,9 +91,9 @@ class Transport:
         return session
 
     @contextlib.contextmanager
-    def login_session(self, title: str, url: str) -> Iterator[ApiSession]:
+    def login_session(self, title: str, url: str, service: str = "") -> Iterator[ApiSession]:
         """A session for one login at ``url``; a network error in it becomes an AuthError."""
-        session = self.session(login=True)
+        session = self.session(login=True, service=service)
         try:
             with explained(title, url):
                 yield session
@@ -164,6 +181,8 @@ class ApiSession(requests.Session):
         self.timeout = timeout
         self.verify = verify
         self.auth = NoAuth()  # requests adds ~/.netrc credentials to a session without auth
+        #: The service's share of the run's rate budget, if it has one.
+        self.budget: RateBudget | None = None
 
     def request(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
@@ -185,6 +204,8 @@ class ApiSession(requests.Session):
         if bounded:
             kwargs["stream"] = True
         self._reading = bounded
+        if self.budget is not None:
+            self.budget.take()  # before the deadline starts: waiting is not the answer's time
         with watching(seconds) as watch:
             try:
                 response = super().request(method, full, *args, **kwargs)
@@ -195,6 +216,8 @@ class ApiSession(requests.Session):
                     # hands over what came, so the deadline is the cause, not the answer.
                     response.close()
                     raise AnswerTooSlow(seconds)
+                if self.budget is not None:
+                    self.budget.learn(response.status_code, response.headers)
             except requests.RequestException:
                 if watch is not None and watch.expired and seconds is not None:
                     raise AnswerTooSlow(seconds) from None

@@ -38,6 +38,7 @@ from pytest_tm_auth.settings.run_wide import (
     CHECK,
     INSECURE,
     ON_MISSING,
+    RATE_LIMITS,
     RETRIES,
     SANDBOX,
     TIMEOUT,
@@ -46,6 +47,7 @@ from pytest_tm_auth.settings.run_wide import (
 if TYPE_CHECKING:
     from pytest_tm_auth.core.login_step import Vault
     from pytest_tm_auth.core.provider import Provider, Target
+    from pytest_tm_auth.core.ratelimit import Budgets
     from pytest_tm_auth.core.token import Token
     from pytest_tm_auth.http.session import ApiSession, Transport
     from pytest_tm_auth.run.state import ProviderRun
@@ -155,7 +157,8 @@ class Startup:
             self._values = self._settled_values()
         values = self._values
         hooks = PytestHooks(config)
-        transport = transport_factory(values)
+        budgets = LazyBudgets(values, lambda name: _deployment(states, name))
+        transport = transport_factory(values, budgets)
         accounts = Accounts()
         session_hook = config.hook.pytest_tm_auth_session
         count = modes.outcome_counter(config)
@@ -176,7 +179,7 @@ class Startup:
             for name, provider in self._catalog.providers.items()
         }
         tm_auth = TmAuth(states, values.text(ON_MISSING.name) or "skip")
-        notes = modes.wire(config, values, states, self.scrubber)
+        notes = [*modes.wire(config, values, states, self.scrubber, budgets), budgets.note]
         return Run(
             states,
             tm_auth,
@@ -210,6 +213,33 @@ class Startup:
         warn_about_exposure(self._config, values, self._warned)
 
 
+class LazyBudgets:
+    """The run's rate budgets, built on first use (its module is not imported at start)."""
+
+    def __init__(self, values: Values, deployment: Callable[[str], str | None]) -> None:
+        self._values = values
+        self._deployment = deployment
+        self._budgets: Budgets | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Budgets:
+        with self._lock:
+            if self._budgets is None:
+                self._budgets = rate_budgets(self._values, self._deployment)
+            return self._budgets
+
+    def note(self, name: str) -> str:
+        """``, requests waited 12.5 s in all for the rate budget``, when they waited."""
+        return "" if self._budgets is None else self._budgets.note(name)
+
+
+def _deployment(states: Mapping[str, ProviderRun], name: str) -> str | None:
+    """The provider's deployment (``cloud``, ``datacenter``), if it is configured."""
+    state = states.get(name)
+    target = state.target if state is not None else None
+    return target.deployment if target is not None else None
+
+
 def _vault(values: Values) -> Vault | None:
     """What reads the secrets the keyring holds, if any setting comes from it."""
     if not values.pending():
@@ -219,8 +249,11 @@ def _vault(values: Values) -> Vault | None:
     return KeyringVault()
 
 
-def transport_factory(values: Values) -> Callable[[], Transport]:
-    """Build the transport on first use, so that requests is imported only when needed."""
+def transport_factory(
+    values: Values, budgets: Callable[[], Budgets] | None = None
+) -> Callable[[], Transport]:
+    """Build the transport on first use, so that requests is imported only when needed;
+    its sessions take permits of ``budgets`` (by default, the settings' own)."""
 
     @functools.cache
     def transport() -> Transport:
@@ -233,9 +266,29 @@ def transport_factory(values: Values) -> Callable[[], Transport]:
             timeout=values.number(TIMEOUT.name),
             retries=int(values.number(RETRIES.name)),
             verify=verify,
+            permits=rate_budgets(values) if budgets is None else budgets(),
         )
 
     return transport
+
+
+def rate_budgets(
+    values: Values, deployment: Callable[[str], str | None] = lambda name: None
+) -> Budgets:
+    """The run's rate budgets from ``--xray-rate-limit`` and the others; Xray Cloud's
+    published limit when its setting is unset (``deployment`` names a provider's)."""
+    from pytest_tm_auth.core.ratelimit import MIN_WAIT_BOUND, XRAY_CLOUD, Budgets, Rate
+
+    rates = {}
+    for service, setting in RATE_LIMITS.items():
+        value = values.get(setting.name)
+        rates[service] = setting.name, Rate(*value) if isinstance(value, tuple) else None
+
+    def default(service: str) -> Rate | None:
+        return Rate(*XRAY_CLOUD) if service == "xray" and deployment(service) == "cloud" else None
+
+    timeout, retries = values.number(TIMEOUT.name), values.number(RETRIES.name)
+    return Budgets(rates, bound=max(MIN_WAIT_BOUND, timeout * (retries + 1)), default=default)
 
 
 class TmAuth:

@@ -211,7 +211,7 @@ class ProviderRun:
                 self.token()
                 target = self.target
                 assert target is not None
-                session = self._transport().session(target.api_url)
+                session = self._transport().session(target.api_url, service=self.name)
                 session.auth = TokenAuth(SessionTokens(self), origin=target.api_url)
                 self._session_hook(self.provider, session)
                 self._session = session

@@ -5,7 +5,7 @@ publishing the run's results; and a provider's URL setting checked under them
 from __future__ import annotations
 
 from pytest_tm_auth.core.urls import checked_url
-from pytest_tm_auth.core.values import Setting, Values, parse_count, parse_seconds
+from pytest_tm_auth.core.values import Setting, Values, parse_count, parse_rate, parse_seconds
 
 ENV_FILE = Setting(
     "tm_auth_env_file",
@@ -72,7 +72,7 @@ SANDBOX = Setting(
 #: read only after start, and where one turned on would repeat it in every later run.
 ACTIONS = (RESET, CHECK)
 
-RUN_WIDE_SETTINGS = (
+RUN_WIDE_SETTINGS: tuple[Setting, ...] = (
     ENV_FILE,
     ON_MISSING,
     TIMEOUT,
@@ -188,3 +188,27 @@ def site_url(values: Values, name: str) -> str:
     if text is None:
         raise ValueError(f"{name} is not set: check for missing credentials first")
     return checked_url(text, values.describe(name), allow_http=values.flag(ALLOW_HTTP.name))
+
+
+# The run's request budget per service (one for every process of the run, see docs/xdist.md).
+# Declared after the others; RUN_WIDE_SETTINGS lists them too.
+XRAY_RATE_LIMIT = Setting(
+    "xray_rate_limit",
+    "Requests to Xray the whole run may send, as N/SECONDS (default: 300/300 on Xray Cloud)",
+    parse=parse_rate,
+    metavar="N/SECONDS",
+)
+ZEPHYR_RATE_LIMIT = Setting(
+    "zephyr_rate_limit",
+    "Requests to Zephyr Scale the whole run may send, as N/SECONDS (default: what it answers)",
+    parse=parse_rate,
+    metavar="N/SECONDS",
+)
+JIRA_RATE_LIMIT = Setting(
+    "jira_rate_limit",
+    "Requests to Jira the whole run may send, as N/SECONDS (default: what it answers)",
+    parse=parse_rate,
+    metavar="N/SECONDS",
+)
+RATE_LIMITS = {"xray": XRAY_RATE_LIMIT, "zephyr": ZEPHYR_RATE_LIMIT, "jira": JIRA_RATE_LIMIT}
+RUN_WIDE_SETTINGS += tuple(RATE_LIMITS.values())

@@ -85,7 +85,7 @@ class FakeConnector:
         self.closed = 0
 
     @contextlib.contextmanager
-    def login_session(self, title: str, url: str) -> Iterator[Any]:
+    def login_session(self, title: str, url: str, service: str = "") -> Iterator[Any]:
         self.opened += 1
         try:
             yield object()

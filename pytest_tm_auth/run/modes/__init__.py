@@ -23,6 +23,7 @@ from pytest_tm_auth.run.plugin_base import distributing
 from pytest_tm_auth.settings.run_wide import CHECK, REMEMBER, RESET
 
 if TYPE_CHECKING:
+    from pytest_tm_auth.core.ratelimit import Budgets
     from pytest_tm_auth.run.state import ProviderRun
 
 XDIST_PLUGIN = "tm_auth_xdist"
@@ -94,9 +95,14 @@ SummaryNote = Callable[[str], str]
 
 
 def wire(
-    config: pytest.Config, values: Values, states: Mapping[str, ProviderRun], scrubber: Scrubber
+    config: pytest.Config,
+    values: Values,
+    states: Mapping[str, ProviderRun],
+    scrubber: Scrubber,
+    budgets: Callable[[], Budgets] | None = None,
 ) -> list[SummaryNote]:
-    """Remembered tokens, xdist sharing and ``--tm-auth-check``, each imported only in use.
+    """Remembered tokens, xdist sharing and ``--tm-auth-check``, each imported only in use;
+    under xdist, the run's rate ``budgets`` are the controller's, which its broker holds.
 
     Returns what the modes add to each provider's summary line.
     """
@@ -113,14 +119,14 @@ def wire(
 
         attach_memory(config, values, states, reset=values.flag(RESET.name) and not worker)
     if worker:
-        xdist.adopt(config, states, scrubber.add)
+        xdist.adopt(config, states, scrubber.add, budgets)
         alone = xdist.alone(config)
         report = xdist.WorkerReport(config, states, brokered=brokered, alone=alone)
         config.pluginmanager.register(report)
     elif distributing(config):
         from pytest_tm_auth.run.xdist import sharing as xdist
 
-        sharing = xdist.SharedLogin(config, states, values)
+        sharing = xdist.SharedLogin(config, states, values, budgets)
         if config.pluginmanager.register(sharing, XDIST_PLUGIN) is not None:
             notes.append(sharing.note)
         config.pluginmanager.register(sharing.totals, XDIST_PLUGIN + "_totals")

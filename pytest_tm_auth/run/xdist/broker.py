@@ -28,10 +28,13 @@ from pytest_tm_auth.core.codec import (
 )
 from pytest_tm_auth.core.errors import AuthError, MissingCredentials, RenewalsRefused, TmAuthError
 from pytest_tm_auth.core.login_step import not_tried
+from pytest_tm_auth.core.ratelimit import Budgets
 from pytest_tm_auth.core.token import Token
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.xdist.channel import Message, Server, connect, receive, send
 from pytest_tm_auth.run.xdist.lease import Desk, fingerprint
+from pytest_tm_auth.run.xdist.rates import RATE
+from pytest_tm_auth.run.xdist.rates import answer as rate_answer
 
 SHARED = "shared from the controller"
 
@@ -151,12 +154,16 @@ class ProviderOffice:
 class Broker:
     """The controller's broker: started before the first local worker, stopped with the run."""
 
-    def __init__(self, states: Mapping[str, ProviderRun]) -> None:
+    def __init__(
+        self, states: Mapping[str, ProviderRun], budgets: Callable[[], Budgets] | None = None
+    ) -> None:
         accounts = Accounts()  # one refused Jira account is tried once, across workers
         self.desks = {
             name: Desk(name, ProviderOffice(state, accounts)) for name, state in states.items()
         }
         self.server: Server | None = None
+        #: The run's rate budgets: every worker's permits are taken here.
+        self.budgets = budgets
 
     def contact(self) -> Message:
         """How a worker reaches the broker (starts it on the first call)."""
@@ -174,6 +181,10 @@ class Broker:
             try:
                 request = receive(connection)
             except (EOFError, OSError):
+                return
+            if request is not None and RATE in request and self.budgets is not None:
+                with contextlib.suppress(EOFError, OSError):
+                    send(connection, rate_answer(self.budgets(), request))
                 return
             desk = self.desks.get(str(request.get("provider"))) if request else None
             if request is None or desk is None:

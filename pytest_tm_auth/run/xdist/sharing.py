@@ -26,11 +26,13 @@ import pytest
 from pytest_tm_auth.core.cache import Outcome
 from pytest_tm_auth.core.codec import decode_failure, decode_target, decode_token, encode_failure
 from pytest_tm_auth.core.errors import TmAuthError
+from pytest_tm_auth.core.ratelimit import Budgets
 from pytest_tm_auth.core.values import Values
 from pytest_tm_auth.run.plugin_base import KEY, HooksOnly, from_controller, standin_settings
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.warnings import UnencryptedGatewayWarning, issue_at
 from pytest_tm_auth.run.xdist.broker import SHARED, Broker, BrokeredLogin, failed, shared
+from pytest_tm_auth.run.xdist.rates import share
 
 #: How a worker gets its tokens (:func:`route`).
 BROKER, WORKERINPUT, ALONE = "broker", "workerinput", "alone"
@@ -64,12 +66,16 @@ class SharedLogin(HooksOnly):
     """The controller's side: the broker, the fallbacks, and the workers' reports."""
 
     def __init__(
-        self, config: pytest.Config, states: Mapping[str, ProviderRun], values: Values
+        self,
+        config: pytest.Config,
+        states: Mapping[str, ProviderRun],
+        values: Values,
+        budgets: Callable[[], Budgets] | None = None,
     ) -> None:
         self._config = config
         self._states = states
         self._values = values
-        self.broker = Broker(states)
+        self.broker = Broker(states, budgets)
         self.workers: set[str] = set()
         self.routes: set[str] = set()
         self.totals = WorkerTotals(states)
@@ -182,15 +188,21 @@ def _count(seen: Mapping[str, Any], name: str) -> int:
 
 
 def adopt(
-    config: pytest.Config, states: Mapping[str, ProviderRun], learn: Callable[..., None]
+    config: pytest.Config,
+    states: Mapping[str, ProviderRun],
+    learn: Callable[..., None],
+    budgets: Callable[[], Budgets] | None = None,
 ) -> bool:
-    """In a worker: log in through the broker, or seed the controller's outcomes.
+    """In a worker: log in through the broker, or seed the controller's outcomes; take the
+    rate ``budgets``' permits from the broker.
 
     Returns whether the worker reaches a broker (the controller keeps the token memory).
     """
     given = from_controller(config)
     contact = given.get("broker")
     if isinstance(contact, dict):
+        if budgets is not None:
+            share(budgets(), contact)
         worker = str(getattr(config, "workerinput", {}).get("workerid", "?"))
         for run in states.values():
             run.cache.delegate(BrokeredLogin(run, contact, worker, learn))
