@@ -19,7 +19,7 @@ from pytest_tm_auth.cli.settings import all_settings, command_values, providers
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.values import Values
-from pytest_tm_auth.results.journal import read_journal
+from pytest_tm_auth.results.journal import Journal, JournalState
 from pytest_tm_auth.results.publish import Publishing, ServiceClient, deployment, publish
 from pytest_tm_auth.run.preflight import check_transport
 from pytest_tm_auth.run.state import ProviderRun
@@ -30,7 +30,17 @@ SERVICES = ("xray",)
 
 def publish_command(args: argparse.Namespace) -> Iterator[str]:
     path = Path(args.journal)
-    state = read_journal(path)  # refused with one line when it cannot be trusted
+    # Locked from here to the end; refused with one line when it cannot be trusted.
+    journal, state = Journal.reopen(path, write=not args.tm_auth_dry_run)
+    try:
+        yield from _publish_all(args, path, journal, state)
+    finally:
+        journal.close()
+
+
+def _publish_all(
+    args: argparse.Namespace, path: Path, journal: Journal, state: JournalState
+) -> Iterator[str]:
     named = state.header.get("services")
     services = [name for name in SERVICES if isinstance(named, dict) and name in named]
     if not services:
@@ -41,7 +51,8 @@ def publish_command(args: argparse.Namespace) -> Iterator[str]:
     check_transport(values)
     failures = []
     for service in services:
-        outcome = publish(path, _publishing(known[service].name, values, args.tm_auth_dry_run))
+        publishing = _publishing(known[service].name, values, args.tm_auth_dry_run)
+        outcome = publish(path, publishing, journal)
         if outcome.failed:
             failures.append(outcome.line())
         else:

@@ -28,7 +28,7 @@ from pytest_tm_auth.core.errors import ConfigError
 from pytest_tm_auth.core.token import file_stamp
 from pytest_tm_auth.core.values import Values
 from pytest_tm_auth.results.fold import Attempt, Folds
-from pytest_tm_auth.results.journal import Journal
+from pytest_tm_auth.results.journal import Journal, JournalError
 from pytest_tm_auth.results.model import (
     COMMENT_LIMIT,
     EVIDENCE_BYTES_PER_RUN,
@@ -158,10 +158,13 @@ class ResultCollector(HooksOnly):
         self.run = secrets.token_hex(6)
         self.started = time.time()
         self.journal: Journal | None = None
+        #: A result was journaled (a journal reserved at start may have none).
+        self.journaled = False
         self.dropped: list[str] = []
         self._folds = Folds()
         if not hasattr(config, "workerinput"):
             check_journal_path(values().text(JOURNAL.name))
+            self.journal = reserved_journal(self, config, values())
         #: The linked items collected here, by node id (none in an xdist controller).
         self._linked: dict[str, tuple[pytest.Item, dict[str, list[str]]]] = {}
         self._evidence_bytes = 0
@@ -171,7 +174,7 @@ class ResultCollector(HooksOnly):
 
     @property
     def journal_path(self) -> Path | None:
-        return None if self.journal is None else self.journal.path
+        return None if self.journal is None or not self.journaled else self.journal.path
 
     @pytest.hookimpl(wrapper=True)
     def pytest_pycollect_makeitem(self) -> Generator[None, Any, Any]:
@@ -221,7 +224,9 @@ class ResultCollector(HooksOnly):
 
     def close(self) -> None:
         """End the journal (publishing appends its steps before)."""
-        if self.journal is not None:
+        if self.journal is not None and not self.journal.closed:
+            if not self.journaled:  # reserved at start, and no linked result came
+                self.journal.path.unlink(missing_ok=True)
             self.journal.close()
 
     def add(self, result: Result) -> None:
@@ -229,6 +234,7 @@ class ResultCollector(HooksOnly):
         if self.journal is None:
             self.journal = new_journal(self, self._config, self._values())
         self.journal.add_result(result)
+        self.journaled = True
 
     def _result(self, nodeid: str, attempt: Attempt, report: Any) -> Result:
         scrub = self._scrub
@@ -297,6 +303,19 @@ def new_journal(collector: ResultCollector, config: pytest.Config, values: Value
         "services": {name: service_header(name, values) for name in collector.services},
     }
     return Journal.create(Path(path).expanduser(), header)
+
+
+def reserved_journal(
+    collector: ResultCollector, config: pytest.Config, values: Values
+) -> Journal | None:
+    """A journal path given: created (and locked) at start, so that a second run given the
+    same path stops before any test, not at its first result."""
+    if not values.text(JOURNAL.name):
+        return None
+    try:
+        return new_journal(collector, config, values)
+    except JournalError as error:
+        raise ConfigError(str(error)) from None
 
 
 def check_journal_path(configured: str | None) -> None:

@@ -144,12 +144,16 @@ class Publishing:
     stops: tuple[type[BaseException], ...] = ()
 
 
-def publish(path: Path, publishing: Publishing) -> Outcome:
+def publish(path: Path, publishing: Publishing, held: Journal | None = None) -> Outcome:
     """Publish what the journal at ``path`` holds for one service; never raises a
-    :class:`TmAuthError`: the outcome says what happened, in one line."""
+    :class:`TmAuthError`: the outcome says what happened, in one line. ``held``: the
+    journal already open (and locked) by the caller, read through it and left open."""
     outcome = Outcome(publishing.service, path, dry_run=publishing.dry_run)
     try:
-        journal, state = Journal.reopen(path)
+        if held is not None:
+            journal, state = held, held.read()
+        else:
+            journal, state = Journal.reopen(path, write=not publishing.dry_run)
     except TmAuthError as error:
         outcome.reason = str(error)
         return outcome
@@ -166,7 +170,8 @@ def publish(path: Path, publishing: Publishing) -> Outcome:
     finally:
         if outcome.failed and not publishing.dry_run:
             _note_failure(journal, outcome)
-        journal.close()
+        if held is None:
+            journal.close()
     return outcome
 
 
@@ -293,16 +298,17 @@ class PublishPlugin:
         if self._config.pluginmanager.has_plugin(CHECK_MODE):
             return  # --tm-auth-check runs no test: there is nothing to publish
         collector = self._collector
-        collector.close()
         path = collector.journal_path
+        held = getattr(collector, "journal", None)  # the run's own: locked until closed
         for service in collector.services:
             outcome = Outcome(service, path, dry_run=collector.dry_run)
             if path is not None:
                 try:
-                    outcome = publish(path, self._publishing(service, collector.dry_run))
+                    outcome = publish(path, self._publishing(service, collector.dry_run), held)
                 except (TmAuthError, pytest.UsageError) as error:  # a setting the run refused
                     outcome.reason = str(error)
             self.outcomes.append(outcome)
+        collector.close()
         failed = [outcome for outcome in self.outcomes if outcome.failed]
         if failed and self._on_failure() == "warn":
             for outcome in failed:
