@@ -51,6 +51,10 @@ class PublishFailureWarning(TmAuthWarning):
     """Results did not land, and ``--tm-auth-on-publish-failure=warn`` keeps the run green."""
 
 
+class PublishedHookWarning(TmAuthWarning):
+    """The results landed, but the team's ``pytest_tm_auth_published`` hook raised."""
+
+
 class ServiceClient(Protocol):
     """A service's publishing requests (:class:`~.xray_client.XrayClient`)."""
 
@@ -212,7 +216,23 @@ def _publish(
     journal.step("landed", service, key=key, count=count, at=time.time(), url=url)
     landing = Landing(service, key, url, count, time.monotonic() - started)
     outcome.landing = landing
-    publishing.on_landed(landing)
+    _tell_landed(publishing, landing)
+
+
+def _tell_landed(publishing: Publishing, landing: Landing) -> None:
+    """The team's hook, told where the results landed: what it raises is said in one
+    warning, and changes nothing of the outcome (the results are in, and journaled so)."""
+    try:
+        publishing.on_landed(landing)
+    except (Exception, *publishing.stops) as error:
+        said = inert(publishing.scrub(f"{type(error).__name__}: {error}"), 300)
+        warnings.warn(
+            PublishedHookWarning(
+                f"{landing.service}: the results landed in {landing.key}, "
+                f"then the pytest_tm_auth_published hook raised {said}"
+            ),
+            stacklevel=1,
+        )
 
 
 def _target_key(target: dict[str, Any] | None) -> str | None:

@@ -1,0 +1,49 @@
+"""What the review of publishing found, mended and proven through pytest against the
+stand-in: a raising ``pytest_tm_auth_published`` hook is one scrubbed warning after the
+results landed; the run's exit status is the tests' own."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_tm_auth.sandbox import Sandbox
+
+LINKED = "import pytest\n\n@pytest.mark.xray('DEMO-2')\ndef test_a():\n    pass\n"
+
+
+def publishing_run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--xray-publish", "--xray-project=DEMO", *args
+    )
+
+
+def test_a_raising_published_hook_is_one_scrubbed_warning_and_the_run_stays_green(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    secret = cloud_env.env("cloud")["XRAY_CLIENT_SECRET"]
+    pytester.makeconftest(
+        """
+        import os
+
+        def pytest_tm_auth_published(provider, target):
+            raise RuntimeError("token=" + os.environ["XRAY_CLIENT_SECRET"])
+        """
+    )
+    pytester.makepyfile(test_one=LINKED)
+    journal = pytester.path / "journal.jsonl"
+
+    result = publishing_run(pytester, f"--tm-auth-journal={journal}")
+
+    assert result.ret == pytest.ExitCode.OK
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*PublishedHookWarning: xray: the results landed in DEMO-*, then the "
+            "pytest_tm_auth_published hook raised RuntimeError: token=*",
+            "xray: published 1 result to DEMO-*",
+        ]
+    )
+    assert secret not in result.stdout.str() + result.stderr.str()
+    assert "INTERNALERROR" not in result.stdout.str()
+    assert cloud_env.count("xray.import") == 1
+    assert '"kind":"landed"' in journal.read_text()
