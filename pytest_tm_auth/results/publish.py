@@ -222,9 +222,10 @@ def _publish(
 def _tell_landed(publishing: Publishing, landing: Landing) -> None:
     """The team's hook, told where the results landed: what it raises is said in one
     warning, and changes nothing of the outcome (the results are in, and journaled so)."""
+    caught: tuple[type[BaseException], ...] = (Exception, *publishing.stops)
     try:
         publishing.on_landed(landing)
-    except (Exception, *publishing.stops) as error:
+    except caught as error:
         said = inert(publishing.scrub(f"{type(error).__name__}: {error}"), 300)
         warnings.warn(
             PublishedHookWarning(
