@@ -49,7 +49,7 @@ def test_two_publish_commands_at_once_one_publishes_the_other_says_in_use(
     assert first.returncode == 0, out
     assert out.startswith("xray: published 1 result to DEMO-")
     assert said == (f"pytest-tm-auth: the journal {journal} is in use by another run or command\n")
-    assert cloud_env.count("xray.graphql") == 1  # one Test Execution in all
+    assert cloud_env.count("xray.graphql") == 2  # the search and one creation in all
     assert cloud_env.count("xray.import", status=200) == 1
 
 

@@ -51,6 +51,10 @@ class ServiceProgress:
     landed: dict[str, Any] | None = None
     #: Each failed attempt's one-line reason, oldest first.
     failures: list[str] = field(default_factory=list)
+    #: The step journaled last (``failed`` right after ``creating``: the creation's end).
+    last_step: str | None = None
+    #: The last creation certainly never happened (refused, not lost): another may be made.
+    creation_refused: bool = False
 
 
 @dataclass
@@ -274,6 +278,7 @@ def _apply(state: JournalState, record: dict[str, Any], path: Path, number: int)
     if kind not in STEPS or not isinstance(service, str):
         raise JournalError(f"the journal {path} has an unknown record (line {number})")
     progress = state.progress(service)
+    _note_creation(progress, kind, record)
     if kind == "creating":
         progress.creating = str(record.get("label", ""))
     elif kind == "target":
@@ -282,6 +287,16 @@ def _apply(state: JournalState, record: dict[str, Any], path: Path, number: int)
         progress.landed = record
     else:
         progress.failures.append(str(record.get("reason", "")))
+
+
+def _note_creation(progress: ServiceProgress, kind: str, record: dict[str, Any]) -> None:
+    """Whether the last ``creating`` certainly came to nothing: a ``failed`` that is not
+    ambiguous, journaled right after it (no other request was sent in between)."""
+    if kind == "creating":
+        progress.creation_refused = False
+    elif kind == "failed" and progress.last_step == "creating":
+        progress.creation_refused = record.get("ambiguous") is False
+    progress.last_step = kind
 
 
 def _reason(error: OSError) -> str:

@@ -244,16 +244,23 @@ def _target_key(target: dict[str, Any] | None) -> str | None:
 def _target(
     journal: Journal, state: JournalState, settings: XraySettings, client: ServiceClient
 ) -> str:
-    """The run's Test Execution: the one a lost creation's answer left (found by its label),
-    or a new one, journaled before anything is sent to it."""
+    """The run's Test Execution: the one found by the run's label (an earlier creation,
+    its answer lost, or another process's), else a new one, journaled before anything is
+    sent to it. A creation that may have happened and is not found yet makes none."""
     service = client.service
     progress = state.progress(service)
-    creating = progress.creating
-    found = client.find(creating) if creating and LABEL.fullmatch(creating) else None
+    label = state.header.get("label")
+    if not isinstance(label, str) or not LABEL.fullmatch(label):
+        raise PublishError("the journal's header has no label to create the execution with")
+    found = client.find(label)
     if found is None:
-        label = state.header.get("label")
-        if not isinstance(label, str) or not LABEL.fullmatch(label):
-            raise PublishError("the journal's header has no label to create the execution with")
+        if progress.creating and not progress.creation_refused:
+            raise PublishError(
+                f"an earlier creation of the Test Execution labelled {label} may have "
+                "happened, and the search finds none yet (Jira's search may lag): nothing "
+                "was created; replay in a minute",
+                ambiguous=True,
+            )
         journal.step("creating", service, label=label)
         found = client.create(label, settings, settings.summary or default_summary(state.header))
     key, issue_id = found

@@ -10,6 +10,8 @@ from pytest_tm_auth.results.publish import publish
 from tests.unit.test_results_flow import (
     CLOUD_CREATE,
     CLOUD_IMPORT,
+    DROP,
+    NONE_FOUND,
     FakeXray,
     created,
     fake,
@@ -28,7 +30,7 @@ def torn(path: Path) -> bytes:
 
 
 def test_a_torn_journal_replays_any_number_of_times(fake: FakeXray, tmp_path: Path) -> None:
-    fake.script[CLOUD_CREATE] = [created("DEMO-1201")]
+    fake.script[CLOUD_CREATE] = [NONE_FOUND, created("DEMO-1201")]
     fake.script[CLOUD_IMPORT] = [(500, {"error": "down"}), (200, {"key": "DEMO-1201"})]
     path = journal_at(tmp_path)
     torn(path)
@@ -42,7 +44,7 @@ def test_a_torn_journal_replays_any_number_of_times(fake: FakeXray, tmp_path: Pa
     state = read_journal(path)
     assert not state.torn
     assert state.progress("xray").landed is not None
-    assert (fake.count(*CLOUD_CREATE), fake.count(*CLOUD_IMPORT)) == (1, 2)
+    assert (fake.count(*CLOUD_CREATE), fake.count(*CLOUD_IMPORT)) == (2, 2)  # search, create
 
 
 def test_a_dry_run_never_writes_to_the_journal(fake: FakeXray, tmp_path: Path) -> None:
@@ -69,3 +71,52 @@ def test_a_journal_another_holds_is_in_use_and_nothing_is_sent(
     assert said in dry.line()
     assert fake.requests == []
     assert read_journal(path).services == {}  # and no failure was journaled through it
+
+
+def creations(fake: FakeXray) -> int:
+    return sum("createTestExecution" in body["query"] for body in fake.bodies(*CLOUD_CREATE))
+
+
+def test_a_creation_that_may_have_happened_and_is_not_found_creates_none(
+    fake: FakeXray, tmp_path: Path
+) -> None:
+    fake.script[CLOUD_CREATE] = [NONE_FOUND, DROP, NONE_FOUND]
+    path = journal_at(tmp_path)
+    first = publish(path, publishing(fake))
+    assert first.ambiguous, first.line()
+    second = publish(path, publishing(fake))
+    assert second.ambiguous
+    assert second.line().startswith(
+        "xray: outcome unknown: an earlier creation of the Test Execution labelled "
+        "tm-auth-0a1b2c3d4e5f may have happened, and the search finds none yet"
+    )
+    assert "replay in a minute" in second.line()
+    assert creations(fake) == 1
+    assert fake.count(*CLOUD_CREATE) == 3  # a search, the creation, a search
+    assert fake.count(*CLOUD_IMPORT) == 0
+
+
+def test_a_creation_the_service_refused_is_made_again(fake: FakeXray, tmp_path: Path) -> None:
+    refused = (400, {"errors": [{"message": "project DEMO is archived"}]})
+    fake.script[CLOUD_CREATE] = [NONE_FOUND, refused, NONE_FOUND, created("DEMO-1201")]
+    fake.script[CLOUD_IMPORT] = [(200, {"key": "DEMO-1201"})]
+    path = journal_at(tmp_path)
+    first = publish(path, publishing(fake))
+    assert first.failed
+    assert not first.ambiguous, first.line()
+    second = publish(path, publishing(fake))
+    assert second.landing is not None, second.line()
+    assert creations(fake) == 2
+    assert fake.count(*CLOUD_IMPORT) == 1
+
+
+def test_a_copied_journal_finds_the_execution_and_creates_none(
+    fake: FakeXray, tmp_path: Path
+) -> None:
+    found = {"total": 1, "results": [{"issueId": "10001", "jira": {"key": "DEMO-1201"}}]}
+    fake.script[CLOUD_CREATE] = [(200, {"data": {"getTestExecutions": found}})]
+    fake.script[CLOUD_IMPORT] = [(200, {"key": "DEMO-1201"})]
+    outcome = publish(journal_at(tmp_path), publishing(fake))
+    assert outcome.landing is not None, outcome.line()
+    assert outcome.landing.key == "DEMO-1201"
+    assert creations(fake) == 0
