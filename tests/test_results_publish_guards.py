@@ -4,6 +4,8 @@ results landed; the run's exit status is the tests' own."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pytest_tm_auth.sandbox import Sandbox
@@ -47,3 +49,33 @@ def test_a_raising_published_hook_is_one_scrubbed_warning_and_the_run_stays_gree
     assert "INTERNALERROR" not in result.stdout.str()
     assert cloud_env.count("xray.import") == 1
     assert '"kind":"landed"' in journal.read_text()
+
+
+def test_a_secrets_piece_in_an_evidence_name_or_a_comment_is_in_no_journal_or_payload(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    secret = cloud_env.env("cloud")["XRAY_CLIENT_SECRET"]
+    piece = secret[:30]
+    pytester.makepyfile(
+        test_piece="""
+        import os
+        import pytest
+
+        @pytest.mark.xray("DEMO-1")
+        def test_a(tm_result):
+            piece = os.environ["XRAY_CLIENT_SECRET"][:30]
+            tm_result.attach("f-" + piece + ".txt", "body")
+            tm_result.comment("see " + piece)
+        """
+    )
+    journal = pytester.path / "journal.jsonl"
+
+    result = publishing_run(pytester, f"--tm-auth-journal={journal}")
+
+    result.assert_outcomes(passed=1)
+    (execution,) = cloud_env.test_executions()
+    landed = json.dumps(execution)
+    assert "f-***.txt" in landed
+    assert piece not in landed
+    assert piece not in journal.read_text()
+    assert piece not in result.stdout.str()

@@ -90,4 +90,11 @@ def _publishing(service: str, values: Values, dry_run: bool) -> Publishing:
         assert target is not None  # a session exists only for a configured provider
         return XrayClient(session, target, values.text("jira_url"))
 
-    return Publishing(service, client, lambda: deployment(state), scrubber.scrub, dry_run=dry_run)
+    return Publishing(
+        service,
+        client,
+        lambda: deployment(state),
+        scrubber.scrub,
+        dry_run=dry_run,
+        pieces=lambda text: scrubber.scrub(text, pieces=True),
+    )

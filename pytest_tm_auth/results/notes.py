@@ -29,8 +29,12 @@ NOTES = pytest.StashKey["ResultNotes"]()
 class ResultNotes:
     """The ``tm_result`` fixture: ``attach(name, data)`` and ``comment(text)``."""
 
-    def __init__(self, scrub: Callable[[str], str]) -> None:
+    def __init__(
+        self, scrub: Callable[[str], str], pieces: Callable[[str], str] | None = None
+    ) -> None:
         self._scrub = scrub
+        #: For names and comments: also hides a secret's cut-off pieces (``s[:30]``).
+        self._pieces = pieces or scrub
         self.comments: list[str] = []
         self.evidence: list[Evidence] = []
         self.dropped: list[str] = []
@@ -51,7 +55,7 @@ class ResultNotes:
             )
         if content_type is not None and not isinstance(content_type, str):
             raise TypeError("tm_result.attach: content_type must be a str or None")
-        filename = bounded(self._scrub(name.strip()), FILENAME_LIMIT)
+        filename = bounded(self._pieces(name.strip()), FILENAME_LIMIT)
         kind = content_type or guess_type(filename)
         body = scrubbed_bytes(data, kind, self._scrub)
         if len(self.evidence) >= EVIDENCE_FILES_PER_TEST:
@@ -77,7 +81,7 @@ class ResultNotes:
         if room <= 0:
             self.dropped.append("a tm_result comment dropped: the comment is full")
             return
-        kept = bounded(self._scrub(text), room)
+        kept = bounded(self._pieces(text), room)
         self._comment_chars += len(kept) + 1
         self.comments.append(kept)
 

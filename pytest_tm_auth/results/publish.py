@@ -12,6 +12,7 @@ imports the same results into the same key again (an import replaces the runs it
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import time
 import warnings
@@ -146,6 +147,8 @@ class Publishing:
     #: Exceptions that end a request as a failure besides :class:`TmAuthError`: pytest's
     #: outcome raised when the run's session cannot renew its token.
     stops: tuple[type[BaseException], ...] = ()
+    #: The scrubber that also hides a secret's cut-off pieces: for comments and file names.
+    pieces: Callable[[str], str] | None = None
 
 
 def publish(path: Path, publishing: Publishing, held: Journal | None = None) -> Outcome:
@@ -287,7 +290,7 @@ def _payload(
     except Exception as error:  # a team's hook: nothing is sent, and the run says why
         said = publishing.scrub(f"{type(error).__name__}: {error}")
         raise PublishError(f"the pytest_tm_auth_results hook raised {inert(said, 300)}") from None
-    return rechecked(payload, key, publishing.scrub)
+    return rechecked(payload, key, publishing.scrub, publishing.pieces)
 
 
 class Collector(Protocol):
@@ -389,6 +392,7 @@ class PublishPlugin:
             ),
             dry_run=dry_run,
             stops=(pytest.fail.Exception, pytest.skip.Exception),
+            pieces=functools.partial(run.scrubber.scrub, pieces=True),
         )
 
 
