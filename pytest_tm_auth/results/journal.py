@@ -31,6 +31,10 @@ from pytest_tm_auth.results.model import Result
 FORMAT = 1
 #: The longest line read back: a result with all the evidence a test may carry, in base64.
 LINE_LIMIT = 16 * 1024 * 1024
+#: The most a journal may hold when read back: results, and bytes in all (a forged or
+#: runaway journal is refused in one line, not read into memory).
+RESULT_LIMIT = 100_000
+BYTE_LIMIT = 512 * 1024 * 1024
 #: What a service's publishing records, in the order it does.
 STEPS = ("creating", "target", "landed", "failed")
 
@@ -242,6 +246,11 @@ def _parse(path: Path, handle: IO[str]) -> tuple[JournalState, str, int]:
             continue  # where an earlier version closed a cut line
         record, last = _checked(path, number, line, last)
         _apply(state, record, path, number)
+        if whole > BYTE_LIMIT or len(state.results) > RESULT_LIMIT:
+            raise JournalError(
+                f"the journal {path} holds more than {RESULT_LIMIT} results or "
+                f"{BYTE_LIMIT // 2**20} MiB: it is not read"
+            )
     if not state.header:
         raise JournalError(f"the journal {path} is empty or has no header: nothing to publish")
     return state, last, whole
@@ -251,7 +260,7 @@ def _checked(path: Path, number: int, line: str, previous: str) -> tuple[dict[st
     try:
         record = json.loads(line)
         digest = record.pop("sum")
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         record, digest = None, None
     if not isinstance(record, dict) or digest != _digest(previous, _dumps(record)):
         raise JournalError(

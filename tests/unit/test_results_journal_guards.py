@@ -4,8 +4,13 @@ replays any number of times, a dry run never writes to it, and one holder at a t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pytest_tm_auth.results.journal import Journal, read_journal
+import pytest
+
+from pytest_tm_auth.results import journal as journal_module
+from pytest_tm_auth.results.journal import Journal, JournalError, read_journal
+from pytest_tm_auth.results.model import Evidence
 from pytest_tm_auth.results.publish import publish
 from tests.unit.test_results_flow import (
     CLOUD_CREATE,
@@ -16,6 +21,7 @@ from tests.unit.test_results_flow import (
     created,
     fake,
     journal_at,
+    linked,
     publishing,
 )
 
@@ -120,3 +126,71 @@ def test_a_copied_journal_finds_the_execution_and_creates_none(
     assert outcome.landing is not None, outcome.line()
     assert outcome.landing.key == "DEMO-1201"
     assert creations(fake) == 0
+
+
+#: 3 MiB of data that says it is 1 byte (the caps count the size).
+EVIDENCE_UNDERSIZED = {
+    "filename": "a.bin",
+    "contentType": "application/octet-stream",
+    "data": "AAAA" * 1024 * 1024,
+    "size": 1,
+}
+
+
+class Forged:
+    """What a forger appends as a result, its digest chained as the run's own would be."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    def to_data(self) -> dict[str, Any]:
+        return self.data
+
+
+def forged_journal(tmp_path: Path, data: dict[str, Any]) -> Path:
+    path = journal_at(tmp_path)
+    journal, _ = Journal.reopen(path)
+    journal.add_result(Forged(data))  # type: ignore[arg-type]
+    journal.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"test": "t.py::a"},  # no node id: a KeyError inside
+        {**linked("t.py::a", "DEMO-1").to_data(), "defects": ["not a key"]},
+        {**linked("t.py::a", "DEMO-1").to_data(), "evidence": [EVIDENCE_UNDERSIZED]},
+    ],
+    ids=["missing-field", "defect-not-a-key", "evidence-bigger-than-its-size"],
+)
+def test_a_forged_result_is_refused_in_one_line(tmp_path: Path, data: dict[str, Any]) -> None:
+    path = forged_journal(tmp_path, data)
+    with pytest.raises(JournalError, match=r"has a malformed result \(line 4\)$"):
+        read_journal(path)
+
+
+def test_evidence_whose_data_is_not_its_size_is_malformed() -> None:
+    assert Evidence.from_data(EVIDENCE_UNDERSIZED) is None
+    assert Evidence.from_data({**EVIDENCE_UNDERSIZED, "data": "AA==", "size": 1}) is not None
+
+
+def test_a_line_nested_past_what_python_parses_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = journal_at(tmp_path)
+    with path.open("a") as journal:
+        journal.write("[" * 200_000 + "\n")
+    with pytest.raises(JournalError, match=r"was changed after it was written \(line 4\)"):
+        read_journal(path)
+
+
+def test_a_journal_over_the_results_cap_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = journal_at(tmp_path)  # two results
+    monkeypatch.setattr(journal_module, "RESULT_LIMIT", 1)
+    with pytest.raises(JournalError, match="holds more than 1 results or 512 MiB: it is not read"):
+        read_journal(path)
+    monkeypatch.setattr(journal_module, "RESULT_LIMIT", 2)
+    monkeypatch.setattr(journal_module, "BYTE_LIMIT", 100)
+    with pytest.raises(JournalError, match="holds more than 2 results or 0 MiB"):
+        read_journal(path)
