@@ -9,6 +9,7 @@ import json
 import pytest
 
 from pytest_tm_auth.sandbox import Sandbox
+from pytest_tm_auth.sandbox.faults import Fault
 
 LINKED = "import pytest\n\n@pytest.mark.xray('DEMO-2')\ndef test_a():\n    pass\n"
 
@@ -79,3 +80,18 @@ def test_a_secrets_piece_in_an_evidence_name_or_a_comment_is_in_no_journal_or_pa
     assert piece not in landed
     assert piece not in journal.read_text()
     assert piece not in result.stdout.str()
+
+
+def test_an_import_slower_than_the_runs_timeout_still_lands(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    """The import gets at least 120 s per attempt: a big one is slow, and its lost answer
+    would be an outcome unknown. Here the run's timeout is 1 s, the import's answer 2 s."""
+    pytester.makepyfile(test_one=LINKED)
+    cloud_env.add_faults(Fault(delay=2, passthrough=True), route="xray.import")
+
+    result = publishing_run(pytester, "--tm-auth-timeout=1", "--xray-test-execution=DEMO-300")
+
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(["xray: published 1 result to DEMO-300*"])
+    assert cloud_env.count("xray.import") == 1

@@ -194,3 +194,39 @@ def test_a_journal_over_the_results_cap_is_not_read(
     monkeypatch.setattr(journal_module, "BYTE_LIMIT", 100)
     with pytest.raises(JournalError, match="holds more than 2 results or 0 MiB"):
         read_journal(path)
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_a_gateways_answer_to_the_import_is_an_outcome_unknown(
+    fake: FakeXray, tmp_path: Path, status: int
+) -> None:
+    fake.script[CLOUD_IMPORT] = [(status, {"error": "upstream timed out"})]
+    outcome = publish(journal_at(tmp_path, test_execution="DEMO-500"), publishing(fake))
+    assert outcome.ambiguous, outcome.line()
+    assert outcome.line().startswith(
+        f"xray: outcome unknown: importing the results into DEMO-500: a gateway answered "
+        f"HTTP {status}: upstream timed out at {fake.url}/api/v2/import/execution: "
+    )
+    assert fake.count(*CLOUD_IMPORT) == 1  # never resent blindly
+
+
+def test_a_gateways_answer_to_the_creation_is_an_outcome_unknown_and_none_is_made_again(
+    fake: FakeXray, tmp_path: Path
+) -> None:
+    fake.script[CLOUD_CREATE] = [NONE_FOUND, (504, {"error": "gateway timeout"}), NONE_FOUND]
+    path = journal_at(tmp_path)
+    first = publish(path, publishing(fake))
+    assert first.ambiguous, first.line()
+    second = publish(path, publishing(fake))
+    assert second.ambiguous
+    assert "search finds none yet" in second.line()
+    assert creations(fake) == 1
+
+
+def test_a_search_that_fails_is_not_an_outcome_unknown(fake: FakeXray, tmp_path: Path) -> None:
+    fake.script[CLOUD_CREATE] = [DROP]
+    outcome = publish(journal_at(tmp_path), publishing(fake))
+    assert outcome.failed
+    assert not outcome.ambiguous, outcome.line()
+    assert outcome.line().startswith("xray: results not published: searching for the Test ")
+    assert creations(fake) == 0
