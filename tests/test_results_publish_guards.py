@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from pytest_tm_auth.cli.main import main
 from pytest_tm_auth.sandbox import Sandbox
 from pytest_tm_auth.sandbox.faults import Fault
 
@@ -95,3 +96,57 @@ def test_an_import_slower_than_the_runs_timeout_still_lands(
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     result.stdout.fnmatch_lines(["xray: published 1 result to DEMO-300*"])
     assert cloud_env.count("xray.import") == 1
+
+
+def test_a_bad_status_table_is_a_usage_error_before_any_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_one="import pytest\n\n@pytest.mark.xray('DEMO-2')\ndef test_a():\n"
+        "    open('ran', 'w').close()\n"
+    )
+
+    result = publishing_run(pytester, "--xray-statuses=skipped")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--xray-statuses: 'skipped' is not OUTCOME=STATUS*"])
+    assert not (pytester.path / "ran").exists()
+
+
+def test_the_command_gives_a_setting_anew_over_the_journals(
+    pytester: pytest.Pytester, cloud_env: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytester.makepyfile(test_one=LINKED)
+    journal = pytester.path / "journal.jsonl"
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--xray-publish", "--xray-statuses=passed=DONE",
+        f"--tm-auth-journal={journal}",
+    )  # fmt: skip
+    result.stdout.fnmatch_lines(["xray: results not published: *--xray-project*"])
+    capsys.readouterr()
+
+    assert main(["publish", str(journal), "--xray-project=DEMO"]) == 1  # DONE: no such status
+    assert "importing the results into DEMO-" in capsys.readouterr().err  # created, refused
+    assert main(["publish", str(journal), "--xray-project=DEMO", "--xray-statuses="]) == 0
+
+    said = capsys.readouterr().out
+    assert said.startswith("xray: published 1 result to DEMO-")
+    (execution,) = cloud_env.test_executions()
+    assert execution["runs"]["DEMO-2"]["status"] == "PASSED"
+
+
+def test_a_dry_runs_journal_is_published_only_when_asked(
+    pytester: pytest.Pytester, cloud_env: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytester.makepyfile(test_one=LINKED)
+    journal = pytester.path / "journal.jsonl"
+    publishing_run(pytester, "--tm-auth-dry-run", f"--tm-auth-journal={journal}")
+    capsys.readouterr()
+
+    assert main(["publish", str(journal)]) == 1
+    assert capsys.readouterr().err == (
+        f"pytest-tm-auth: {journal} was written by a dry run (--tm-auth-dry-run): nothing of "
+        f"it is sent unless asked; to publish it: pytest-tm-auth publish {journal} "
+        "--publish-dry-run-journal\n"
+    )
+    assert cloud_env.count() == 0
+    assert main(["publish", str(journal), "--publish-dry-run-journal"]) == 0
+    assert capsys.readouterr().out.startswith("xray: published 1 result to DEMO-")

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pytest_tm_auth.cli.login import CommandHooks
-from pytest_tm_auth.cli.settings import all_settings, command_values, providers
+from pytest_tm_auth.cli.settings import all_settings, command_values, overrides, providers
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.values import Values
@@ -41,6 +41,13 @@ def publish_command(args: argparse.Namespace) -> Iterator[str]:
 def _publish_all(
     args: argparse.Namespace, path: Path, journal: Journal, state: JournalState
 ) -> Iterator[str]:
+    asked = args.publish_dry_run_journal or args.tm_auth_dry_run
+    if state.header.get("dry_run") is True and not asked:
+        raise TmAuthError(
+            f"{path} was written by a dry run (--tm-auth-dry-run): nothing of it is sent "
+            f"unless asked; to publish it: pytest-tm-auth publish {path} "
+            "--publish-dry-run-journal"
+        )
     named = state.header.get("services")
     services = [name for name in SERVICES if isinstance(named, dict) and name in named]
     if not services:
@@ -52,6 +59,7 @@ def _publish_all(
     failures = []
     for service in services:
         publishing = _publishing(known[service].name, values, args.tm_auth_dry_run)
+        publishing.overrides = overrides(args)
         outcome = publish(path, publishing, journal)
         if outcome.failed:
             failures.append(outcome.line())

@@ -39,6 +39,7 @@ from pytest_tm_auth.results.model import (
     Evidence,
     Result,
     bounded,
+    status_table,
 )
 from pytest_tm_auth.results.notes import NOTES, scrubbed_bytes
 from pytest_tm_auth.run.plugin_base import HooksOnly, distributing
@@ -48,6 +49,7 @@ from pytest_tm_auth.settings.run_wide import (
     JOURNAL,
     SERVICE_SETTINGS,
     XRAY_PUBLISH,
+    XRAY_STATUSES,
 )
 
 #: The name the collector is registered under: publishing finds it with ``get_plugin``.
@@ -163,6 +165,7 @@ class ResultCollector(HooksOnly):
         self.dropped: list[str] = []
         self._folds = Folds()
         if not hasattr(config, "workerinput"):
+            check_statuses(values().text(XRAY_STATUSES.name))
             check_journal_path(values().text(JOURNAL.name))
             self.journal = reserved_journal(self, config, values())
         #: The linked items collected here, by node id (none in an xdist controller).
@@ -301,6 +304,7 @@ def new_journal(collector: ResultCollector, config: pytest.Config, values: Value
         "host": socket.gethostname(),
         "rootdir": str(config.rootpath),
         "services": {name: service_header(name, values) for name in collector.services},
+        **({"dry_run": True} if collector.dry_run else {}),  # the command asks before sending
     }
     return Journal.create(Path(path).expanduser(), header)
 
@@ -316,6 +320,14 @@ def reserved_journal(
         return new_journal(collector, config, values)
     except JournalError as error:
         raise ConfigError(str(error)) from None
+
+
+def check_statuses(configured: str | None) -> None:
+    """At start, not after every test ran: a status table that cannot be read."""
+    try:
+        status_table("cloud", configured)
+    except ValueError as error:
+        raise ConfigError(f"{XRAY_STATUSES.option}: {error}") from None
 
 
 def check_journal_path(configured: str | None) -> None:

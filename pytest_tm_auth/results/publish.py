@@ -149,6 +149,9 @@ class Publishing:
     stops: tuple[type[BaseException], ...] = ()
     #: The scrubber that also hides a secret's cut-off pieces: for comments and file names.
     pieces: Callable[[str], str] | None = None
+    #: Settings given anew over the journal header's (``project``, ``statuses``...; the
+    #: command's options): never the Test Execution.
+    overrides: dict[str, Any] = field(default_factory=dict)
 
 
 def publish(path: Path, publishing: Publishing, held: Journal | None = None) -> Outcome:
@@ -204,7 +207,7 @@ def _publish(
         outcome.landing = Landing(service, key, url, count if isinstance(count, int) else 0, 0.0)
         outcome.already = True
         return
-    settings = XraySettings.from_header(state.header)
+    settings = XraySettings.from_header(_overridden(state.header, service, publishing.overrides))
     known = settings.test_execution or _target_key(progress.target)
     if publishing.dry_run:
         outcome.dry_key = known
@@ -237,6 +240,18 @@ def _tell_landed(publishing: Publishing, landing: Landing) -> None:
             ),
             stacklevel=1,
         )
+
+
+def _overridden(header: dict[str, Any], service: str, given: dict[str, Any]) -> dict[str, Any]:
+    """The header with ``service``'s settings given anew (the target key never)."""
+    if not given:
+        return header
+    services = header.get("services")
+    services = services if isinstance(services, dict) else {}
+    own = services.get(service)
+    kept = {name: value for name, value in given.items() if name != "test_execution"}
+    changed = {**(own if isinstance(own, dict) else {}), **kept}
+    return {**header, "services": {**services, service: changed}}
 
 
 def _target_key(target: dict[str, Any] | None) -> str | None:
