@@ -227,10 +227,8 @@ class ResultCollector(HooksOnly):
 
     def close(self) -> None:
         """End the journal (publishing appends its steps before)."""
-        if self.journal is not None and not self.journal.closed:
-            if not self.journaled:  # reserved at start, and no linked result came
-                self.journal.path.unlink(missing_ok=True)
-            self.journal.close()
+        if self.journal is not None:  # reserved at start, and no linked result came: gone
+            self.journal.close(discard=not self.journaled)
 
     def add(self, result: Result) -> None:
         """Journal one result; the first one creates the journal."""

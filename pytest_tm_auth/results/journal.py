@@ -145,12 +145,13 @@ class Journal:
             raise ValueError(f"unknown journal step {kind!r}")
         self._write({"kind": kind, "service": service, **fields}, sync=True)
 
-    def close(self) -> None:
+    def close(self, *, discard: bool = False) -> None:
+        """Unlocked; ``discard``: removed first (a journal reserved that got no result)."""
+        if self._handle.closed:
+            return  # never unlinks a path another run may have taken since
+        if discard:
+            self.path.unlink(missing_ok=True)
         self._handle.close()
-
-    @property
-    def closed(self) -> bool:
-        return self._handle.closed
 
     def _write(self, record: Mapping[str, Any], *, sync: bool) -> None:
         line, digest = _line(record, self._last)

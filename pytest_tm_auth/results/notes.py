@@ -8,8 +8,9 @@ in the result (``Result.dropped``), which the summary reports. Only a wrong type
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -21,6 +22,9 @@ from pytest_tm_auth.results.model import (
     Evidence,
     bounded,
 )
+
+if TYPE_CHECKING:
+    from pytest_tm_auth.core.scrub import Scrubber
 
 #: Where a test's notes wait, on its item, for the report of its teardown.
 NOTES = pytest.StashKey["ResultNotes"]()
@@ -40,6 +44,11 @@ class ResultNotes:
         self.dropped: list[str] = []
         self._bytes = 0
         self._comment_chars = 0
+
+    @classmethod
+    def scrubbed_by(cls, scrubber: Scrubber) -> ResultNotes:
+        """Notes scrubbed by the run's scrubber; names and comments for cut pieces too."""
+        return cls(scrubber.scrub, functools.partial(scrubber.scrub, pieces=True))
 
     def attach(self, name: str, data: bytes | str, content_type: str | None = None) -> None:
         """Attach ``data`` as the evidence file ``name`` (text is scrubbed, UTF-8 encoded).
