@@ -150,3 +150,21 @@ def test_a_dry_runs_journal_is_published_only_when_asked(
     assert cloud_env.count() == 0
     assert main(["publish", str(journal), "--publish-dry-run-journal"]) == 0
     assert capsys.readouterr().out.startswith("xray: published 1 result to DEMO-")
+
+
+def test_an_xdist_run_goes_on_after_a_collection_error_that_only_shows_a_marker(
+    pytester: pytest.Pytester,
+) -> None:
+    """A module whose import fails on the marker's line is an ordinary collection error:
+    its traceback quotes ``@pytest.mark.xray``, yet it is no malformed link."""
+    pytester.makepyfile(
+        test_first="def test_runs_first():\n    open('ran', 'w').close()\n",
+        test_broken="import os\nimport pytest\n\n"
+        "@pytest.mark.xray(os.environ['DEMO_KEY_NOT_SET'])\ndef test_a():\n    pass\n",
+    )
+
+    result = publishing_run(pytester, "-n", "2", "--tm-auth-dry-run")
+
+    assert result.ret != pytest.ExitCode.INTERRUPTED
+    assert (pytester.path / "ran").exists()
+    result.stdout.fnmatch_lines(["*KeyError*DEMO_KEY_NOT_SET*"])

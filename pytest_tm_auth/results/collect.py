@@ -195,7 +195,7 @@ class ResultCollector(HooksOnly):
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """An xdist controller gets the workers' collection errors and runs the other tests
         anyway: a malformed link stops the run here, before any test is sent to a worker."""
-        if self._distributing and report.failed and LINK_ERROR in str(report.longrepr):
+        if self._distributing and report.failed and is_link_error(report):
             pytest.exit(str(report.longrepr).strip(), returncode=pytest.ExitCode.INTERRUPTED)
 
     @pytest.hookimpl(tryfirst=True)
@@ -318,6 +318,13 @@ def reserved_journal(
         return new_journal(collector, config, values)
     except JournalError as error:
         raise ConfigError(str(error)) from None
+
+
+def is_link_error(report: pytest.CollectReport) -> bool:
+    """The collection error is a :class:`LinkError`'s own message (``NODEID: @pytest.mark.xray
+    ...``), not any error whose traceback shows a marker's source line."""
+    first = str(report.longrepr).strip().partition("\n")[0]
+    return first.startswith(f"{report.nodeid}::") and f": {LINK_ERROR} " in first
 
 
 def check_statuses(configured: str | None) -> None:
