@@ -236,7 +236,7 @@ def fixtures_for(startup: Startup) -> types.ModuleType:
         """The current test's result: ``attach(name, data)`` evidence, ``comment(text)``."""
         from pytest_tm_auth.results.notes import NOTES, ResultNotes
 
-        notes = request.node.stash[NOTES] = ResultNotes(startup.scrubber.scrub)
+        notes = request.node.stash[NOTES] = ResultNotes.scrubbed_by(startup.scrubber)
         return notes
 
     # A module, not a class: pytest reads a module's names as dict lookups, but walks a

@@ -66,7 +66,7 @@ def test_a_thousand_linked_tests_make_one_execution_and_one_import(
 
     result.assert_outcomes(passed=999 * runs, failed=runs)
     assert cloud_env.count("xray.import") == 1
-    assert cloud_env.count("xray.graphql") == 1  # the creation, nothing else
+    assert cloud_env.count("xray.graphql") == 2  # the search by label, the creation
     assert cloud_env.count("xray.authenticate") == 1
     (execution,) = executions(cloud_env)
     assert len(execution["runs"]) == TESTS
@@ -115,7 +115,7 @@ def test_a_lost_import_answer_is_unknown_and_the_command_lands_it_once(
     assert said[1].startswith("xray: already published to DEMO-")
     (execution,) = executions(cloud_env)
     assert len(execution["runs"]) == TESTS
-    assert cloud_env.count("xray.graphql") == 1  # one creation in all
+    assert cloud_env.count("xray.graphql") == 2  # a search, then one creation in all
     assert cloud_env.count("xray.import") == 2  # the lost one, and the command's
 
 

@@ -213,7 +213,7 @@ def test_a_new_execution_is_created_once_labelled_with_the_run(
     assert execution["labels"] == ["tm-auth-0a1b2c3d4e5f"]
     assert execution["summary"].startswith("pytest run tm-auth-0a1b2c3d4e5f on build-7, ")
     assert sorted(execution["runs"]) == ["DEMO-1", "DEMO-2"]
-    assert cloud_env.count("xray.graphql") == 1
+    assert cloud_env.count("xray.graphql") == 2  # the search by label, the creation
     assert cloud_env.count("xray.import") == 1
     result.stdout.fnmatch_lines([f"xray: published 2 results to {execution['key']} (*) in * s"])
 
@@ -246,7 +246,7 @@ def test_a_lost_import_answer_is_unknown_and_the_command_lands_it_once(
     assert said[0].startswith(f"xray: published 2 results to {key} (")
     assert said[1].startswith(f"xray: already published to {key} (")
     assert sorted(execution["runs"]) == ["DEMO-1", "DEMO-2"]
-    assert cloud_env.count("xray.graphql") == 1  # one creation in all
+    assert cloud_env.count("xray.graphql") == 2  # a search, then one creation in all
     assert cloud_env.count("xray.import") == 2  # the lost one, and the command's
 
 
@@ -257,7 +257,8 @@ def test_a_lost_creation_answer_is_found_by_its_label_by_the_command(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     new_execution(monkeypatch)
-    cloud_env.add_faults(Fault(drop_after=True), route="xray.graphql")
+    # The search by label is answered, the creation's answer is lost.
+    cloud_env.add_faults(Fault(passthrough=True), Fault(drop_after=True), route="xray.graphql")
     journal = project.path / "journal.jsonl"
 
     result = project.runpytest_subprocess("-p", "no:cacheprovider")
@@ -268,7 +269,7 @@ def test_a_lost_creation_answer_is_found_by_its_label_by_the_command(
     assert main(["publish", str(journal)]) == 0
     (execution,) = cloud_env.test_executions()
     assert sorted(execution["runs"]) == ["DEMO-1", "DEMO-2"]
-    assert cloud_env.count("xray.graphql") == 2  # the creation, then the search by label
+    assert cloud_env.count("xray.graphql") == 3  # a search, the creation, a search
 
 
 def test_datacenter_200_with_two_rejected_keys_fails_the_run_naming_both(

@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 
-from pytest_tm_auth.cli.settings import add_setting_options, provider_names
+from pytest_tm_auth.cli.settings import add_override_options, add_setting_options, provider_names
 from pytest_tm_auth.core.errors import ConfigError, TmAuthError
 from pytest_tm_auth.store.base import StoreError
 
@@ -58,6 +58,13 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="build and check the payload; log in to nothing, send nothing",
     )
+    publish.add_argument(
+        "--publish-dry-run-journal",
+        dest="publish_dry_run_journal",
+        action="store_true",
+        help="publish a journal a dry run wrote (refused without this)",
+    )
+    add_override_options(publish)
     add_setting_options(publish)
     return top
 

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pytest_tm_auth.cli.login import CommandHooks
-from pytest_tm_auth.cli.settings import all_settings, command_values, providers
+from pytest_tm_auth.cli.settings import all_settings, command_values, overrides, providers
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.values import Values
-from pytest_tm_auth.results.journal import read_journal
+from pytest_tm_auth.results.journal import Journal, JournalState
 from pytest_tm_auth.results.publish import Publishing, ServiceClient, deployment, publish
 from pytest_tm_auth.run.preflight import check_transport
 from pytest_tm_auth.run.state import ProviderRun
@@ -30,7 +30,24 @@ SERVICES = ("xray",)
 
 def publish_command(args: argparse.Namespace) -> Iterator[str]:
     path = Path(args.journal)
-    state = read_journal(path)  # refused with one line when it cannot be trusted
+    # Locked from here to the end; refused with one line when it cannot be trusted.
+    journal, state = Journal.reopen(path, write=not args.tm_auth_dry_run)
+    try:
+        yield from _publish_all(args, path, journal, state)
+    finally:
+        journal.close()
+
+
+def _publish_all(
+    args: argparse.Namespace, path: Path, journal: Journal, state: JournalState
+) -> Iterator[str]:
+    asked = args.publish_dry_run_journal or args.tm_auth_dry_run
+    if state.header.get("dry_run") is True and not asked:
+        raise TmAuthError(
+            f"{path} was written by a dry run (--tm-auth-dry-run): nothing of it is sent "
+            f"unless asked; to publish it: pytest-tm-auth publish {path} "
+            "--publish-dry-run-journal"
+        )
     named = state.header.get("services")
     services = [name for name in SERVICES if isinstance(named, dict) and name in named]
     if not services:
@@ -41,7 +58,9 @@ def publish_command(args: argparse.Namespace) -> Iterator[str]:
     check_transport(values)
     failures = []
     for service in services:
-        outcome = publish(path, _publishing(known[service].name, values, args.tm_auth_dry_run))
+        publishing = _publishing(known[service].name, values, args.tm_auth_dry_run)
+        publishing.overrides = overrides(args)
+        outcome = publish(path, publishing, journal)
         if outcome.failed:
             failures.append(outcome.line())
         else:
@@ -79,4 +98,11 @@ def _publishing(service: str, values: Values, dry_run: bool) -> Publishing:
         assert target is not None  # a session exists only for a configured provider
         return XrayClient(session, target, values.text("jira_url"))
 
-    return Publishing(service, client, lambda: deployment(state), scrubber.scrub, dry_run=dry_run)
+    return Publishing(
+        service,
+        client,
+        lambda: deployment(state),
+        scrubber.scrub,
+        dry_run=dry_run,
+        pieces=lambda text: scrubber.scrub(text, pieces=True),
+    )

@@ -23,6 +23,12 @@ from pytest_tm_auth.settings.run_wide import (
     INSECURE,
     RETRIES,
     TIMEOUT,
+    XRAY_FIX_VERSION,
+    XRAY_PROJECT,
+    XRAY_REVISION,
+    XRAY_STATUSES,
+    XRAY_TEST_ENVIRONMENTS,
+    XRAY_TEST_PLAN,
 )
 
 #: The run-wide settings a login uses: where the .env files are, and how to connect.
@@ -55,6 +61,43 @@ def add_setting_options(parser: argparse.ArgumentParser) -> None:
     for setting in all_settings():
         if not setting.secret:  # the same option as pytest's: one mapping for both helps
             group.add_argument(setting.option, **option_arguments(setting))
+
+
+#: What ``publish`` may set anew over the journal's header (a setting that was wrong, or a
+#: status the site refused); never the Test Execution: results stay where the run put them.
+OVERRIDES = (
+    XRAY_PROJECT,
+    XRAY_TEST_PLAN,
+    XRAY_TEST_ENVIRONMENTS,
+    XRAY_STATUSES,
+    XRAY_FIX_VERSION,
+    XRAY_REVISION,
+)
+
+
+def add_override_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "the run's Xray settings, given anew (each overrides the journal's; options only, "
+        "never the environment; the Test Execution is never changed)"
+    )
+    for setting in OVERRIDES:
+        said = setting.help.replace("%", "%%")
+        group.add_argument(setting.option, dest=setting.name, metavar=setting.metavar, help=said)
+
+
+def overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The settings given anew, by the journal header's names (``project``, ...)."""
+    given: dict[str, object] = {}
+    for setting in OVERRIDES:
+        value = getattr(args, setting.name, None)
+        if value is None:
+            continue
+        name = setting.name.removeprefix("xray_")
+        if name == "test_environments":
+            given["environments"] = [part.strip() for part in value.split(",") if part.strip()]
+        else:
+            given[name] = value
+    return given
 
 
 def command_values(args: argparse.Namespace, settings: Sequence[Setting]) -> Values:

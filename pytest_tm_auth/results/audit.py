@@ -78,14 +78,15 @@ def _kinds(session: ApiSession, target: Target, page: Sequence[str]) -> dict[str
     doing = "checking the linked keys"
     if target.deployment == "cloud":
         body = {"query": TESTS, "variables": {"jql": jql}}
-        text = answer(session, "POST", join(target.api_url, "graphql"), doing, json=body) or ""
+        url = join(target.api_url, "graphql")
+        text = answer(session, "POST", url, doing, json=body, changes=False) or ""
         listed = _at(parsed(text), "data", "getTests", "results")
         found = {_at(item, "jira", "key"): "Test" for item in _list(listed)}
     else:
         url = join(target.url + "/", "rest/api/2/search")
         params = {"jql": jql, "fields": "issuetype", "maxResults": str(PAGE)}
         params["validateQuery"] = "warn"
-        text = answer(session, "GET", url, doing, params=params) or ""
+        text = answer(session, "GET", url, doing, params=params, changes=False) or ""
         listed = _at(parsed(text), "issues")
         found = {
             _at(item, "key"): _at(item, "fields", "issuetype", "name") for item in _list(listed)

@@ -28,7 +28,7 @@ from pytest_tm_auth.core.errors import ConfigError
 from pytest_tm_auth.core.token import file_stamp
 from pytest_tm_auth.core.values import Values
 from pytest_tm_auth.results.fold import Attempt, Folds
-from pytest_tm_auth.results.journal import Journal
+from pytest_tm_auth.results.journal import Journal, JournalError
 from pytest_tm_auth.results.model import (
     COMMENT_LIMIT,
     EVIDENCE_BYTES_PER_RUN,
@@ -39,6 +39,7 @@ from pytest_tm_auth.results.model import (
     Evidence,
     Result,
     bounded,
+    status_table,
 )
 from pytest_tm_auth.results.notes import NOTES, scrubbed_bytes
 from pytest_tm_auth.run.plugin_base import HooksOnly, distributing
@@ -48,6 +49,7 @@ from pytest_tm_auth.settings.run_wide import (
     JOURNAL,
     SERVICE_SETTINGS,
     XRAY_PUBLISH,
+    XRAY_STATUSES,
 )
 
 #: The name the collector is registered under: publishing finds it with ``get_plugin``.
@@ -158,10 +160,14 @@ class ResultCollector(HooksOnly):
         self.run = secrets.token_hex(6)
         self.started = time.time()
         self.journal: Journal | None = None
+        #: A result was journaled (a journal reserved at start may have none).
+        self.journaled = False
         self.dropped: list[str] = []
         self._folds = Folds()
         if not hasattr(config, "workerinput"):
+            check_statuses(values().text(XRAY_STATUSES.name))
             check_journal_path(values().text(JOURNAL.name))
+            self.journal = reserved_journal(self, config, values())
         #: The linked items collected here, by node id (none in an xdist controller).
         self._linked: dict[str, tuple[pytest.Item, dict[str, list[str]]]] = {}
         self._evidence_bytes = 0
@@ -171,7 +177,7 @@ class ResultCollector(HooksOnly):
 
     @property
     def journal_path(self) -> Path | None:
-        return None if self.journal is None else self.journal.path
+        return None if self.journal is None or not self.journaled else self.journal.path
 
     @pytest.hookimpl(wrapper=True)
     def pytest_pycollect_makeitem(self) -> Generator[None, Any, Any]:
@@ -189,7 +195,7 @@ class ResultCollector(HooksOnly):
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """An xdist controller gets the workers' collection errors and runs the other tests
         anyway: a malformed link stops the run here, before any test is sent to a worker."""
-        if self._distributing and report.failed and LINK_ERROR in str(report.longrepr):
+        if self._distributing and report.failed and is_link_error(report):
             pytest.exit(str(report.longrepr).strip(), returncode=pytest.ExitCode.INTERRUPTED)
 
     @pytest.hookimpl(tryfirst=True)
@@ -221,14 +227,15 @@ class ResultCollector(HooksOnly):
 
     def close(self) -> None:
         """End the journal (publishing appends its steps before)."""
-        if self.journal is not None:
-            self.journal.close()
+        if self.journal is not None:  # reserved at start, and no linked result came: gone
+            self.journal.close(discard=not self.journaled)
 
     def add(self, result: Result) -> None:
         """Journal one result; the first one creates the journal."""
         if self.journal is None:
             self.journal = new_journal(self, self._config, self._values())
         self.journal.add_result(result)
+        self.journaled = True
 
     def _result(self, nodeid: str, attempt: Attempt, report: Any) -> Result:
         scrub = self._scrub
@@ -295,8 +302,37 @@ def new_journal(collector: ResultCollector, config: pytest.Config, values: Value
         "host": socket.gethostname(),
         "rootdir": str(config.rootpath),
         "services": {name: service_header(name, values) for name in collector.services},
+        **({"dry_run": True} if collector.dry_run else {}),  # the command asks before sending
     }
     return Journal.create(Path(path).expanduser(), header)
+
+
+def reserved_journal(
+    collector: ResultCollector, config: pytest.Config, values: Values
+) -> Journal | None:
+    """A journal path given: created (and locked) at start, so that a second run given the
+    same path stops before any test, not at its first result."""
+    if not values.text(JOURNAL.name):
+        return None
+    try:
+        return new_journal(collector, config, values)
+    except JournalError as error:
+        raise ConfigError(str(error)) from None
+
+
+def is_link_error(report: pytest.CollectReport) -> bool:
+    """The collection error is a :class:`LinkError`'s own message (``NODEID: @pytest.mark.xray
+    ...``), not any error whose traceback shows a marker's source line."""
+    first = str(report.longrepr).strip().partition("\n")[0]
+    return first.startswith(f"{report.nodeid}::") and f": {LINK_ERROR} " in first
+
+
+def check_statuses(configured: str | None) -> None:
+    """At start, not after every test ran: a status table that cannot be read."""
+    try:
+        status_table("cloud", configured)
+    except ValueError as error:
+        raise ConfigError(f"{XRAY_STATUSES.option}: {error}") from None
 
 
 def check_journal_path(configured: str | None) -> None:

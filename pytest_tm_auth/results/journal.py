@@ -10,7 +10,9 @@ replay (``pytest-tm-auth publish JOURNAL``) targets the key a run already made.
 The file is ``0600`` and only ever created anew, never through a symbolic link. Each line
 carries a digest chained to the line before, so that an edited, reordered or spliced line is
 refused when read; a last line cut short (a killed run) is ignored and said. Reading checks
-the owner and the mode first: a journal another user could write is never replayed.
+the owner and the mode first: a journal another user could write is never replayed. One
+holder at a time (the run, or one ``publish``) reads and appends through one locked
+descriptor; a line a killed run cut is cut off when a replay first writes.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ from pytest_tm_auth.results.model import Result
 FORMAT = 1
 #: The longest line read back: a result with all the evidence a test may carry, in base64.
 LINE_LIMIT = 16 * 1024 * 1024
+#: The most a journal may hold when read back: results, and bytes in all (a forged or
+#: runaway journal is refused in one line, not read into memory).
+RESULT_LIMIT = 100_000
+BYTE_LIMIT = 512 * 1024 * 1024
 #: What a service's publishing records, in the order it does.
 STEPS = ("creating", "target", "landed", "failed")
 
@@ -49,6 +55,10 @@ class ServiceProgress:
     landed: dict[str, Any] | None = None
     #: Each failed attempt's one-line reason, oldest first.
     failures: list[str] = field(default_factory=list)
+    #: The step journaled last (``failed`` right after ``creating``: the creation's end).
+    last_step: str | None = None
+    #: The last creation certainly never happened (refused, not lost): another may be made.
+    creation_refused: bool = False
 
 
 @dataclass
@@ -91,27 +101,39 @@ class Journal:
 
     @classmethod
     def create(cls, path: Path, header: Mapping[str, Any]) -> Journal:
-        """A new journal at ``path`` (never an existing file or link), its header written."""
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+        """A new journal at ``path`` (never an existing file or link), its header written,
+        locked until closed."""
+        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
         try:
             fd = os.open(path, flags, 0o600)
         except OSError as error:
             raise JournalError(f"cannot create the journal {path}: {_reason(error)}") from None
+        _lock(path, fd)
         journal = cls(path, os.fdopen(fd, "a", encoding="ascii"), "")
         journal._write({"kind": "run", "format": FORMAT, **header}, sync=True)
         return journal
 
     @classmethod
-    def reopen(cls, path: Path) -> tuple[Journal, JournalState]:
-        """An existing journal, checked and read, open to append further steps."""
-        state, last = _read(path)
+    def reopen(cls, path: Path, *, write: bool = True) -> tuple[Journal, JournalState]:
+        """An existing journal, locked, checked and read through one descriptor, open to
+        append further steps; a line a killed run cut is cut off (unless ``write`` is off:
+        a dry run never changes the journal)."""
+        fd = _open_locked(path, write=write)
         try:
-            handle = open(path, "a", encoding="ascii")  # noqa: SIM115 - kept open by the Journal
-        except OSError as error:
-            raise JournalError(f"cannot write the journal {path}: {_reason(error)}") from None
-        if state.torn:
-            handle.write("\n")  # the cut line stays a line of its own, ignored when read
-        return cls(path, handle, last), state
+            state, last, whole = _read_fd(path, fd)
+            if state.torn and write:
+                os.ftruncate(fd, whole)  # the cut line goes: what follows chains on
+                state.torn = False
+        except BaseException:
+            os.close(fd)
+            raise
+        mode = "a" if write else "r"
+        return cls(path, os.fdopen(fd, mode, encoding="ascii"), last), state
+
+    def read(self) -> JournalState:
+        """The journal as written so far, read back through its own (locked) descriptor."""
+        self._handle.flush()
+        return _read_fd(self.path, self._handle.fileno())[0]
 
     def add_result(self, result: Result) -> None:
         """Append one result; flushed, so that a killed run keeps it."""
@@ -123,7 +145,12 @@ class Journal:
             raise ValueError(f"unknown journal step {kind!r}")
         self._write({"kind": kind, "service": service, **fields}, sync=True)
 
-    def close(self) -> None:
+    def close(self, *, discard: bool = False) -> None:
+        """Unlocked; ``discard``: removed first (a journal reserved that got no result)."""
+        if self._handle.closed:
+            return  # never unlinks a path another run may have taken since
+        if discard:
+            self.path.unlink(missing_ok=True)
         self._handle.close()
 
     def _write(self, record: Mapping[str, Any], *, sync: bool) -> None:
@@ -145,12 +172,47 @@ def read_journal(path: Path) -> JournalState:
 
 
 def _read(path: Path) -> tuple[JournalState, str]:
+    fd = _open_locked(path, write=False)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        return _read_fd(path, fd)[:2]
+    finally:
+        os.close(fd)
+
+
+def _open_locked(path: Path, *, write: bool) -> int:
+    access = os.O_RDWR | os.O_APPEND if write else os.O_RDONLY
+    try:
+        fd = os.open(path, access | getattr(os, "O_NOFOLLOW", 0))
     except OSError as error:
         raise JournalError(f"cannot read the journal {path}: {_reason(error)}") from None
-    with os.fdopen(fd, "r", encoding="ascii", errors="replace", newline="\n") as handle:
-        _check_private(path, os.fstat(fd))
+    try:
+        _lock(path, fd)
+    except JournalError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _lock(path: Path, fd: int) -> None:
+    """One holder at a time: the run from create to close, or one ``publish``. A lock of
+    the file's own descriptor, gone with it (a killed holder frees it). Not on Windows."""
+    if os.name == "nt":
+        return
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        raise JournalError(f"the journal {path} is in use by another run or command") from None
+
+
+def _read_fd(path: Path, fd: int) -> tuple[JournalState, str, int]:
+    """The state, the last digest, and where the last whole line ends (in bytes)."""
+    _check_private(path, os.fstat(fd))
+    os.lseek(fd, 0, os.SEEK_SET)
+    with os.fdopen(
+        fd, "r", encoding="ascii", errors="replace", newline="\n", closefd=False
+    ) as handle:
         return _parse(path, handle)
 
 
@@ -168,10 +230,11 @@ def _check_private(path: Path, status: os.stat_result) -> None:
         )
 
 
-def _parse(path: Path, handle: IO[str]) -> tuple[JournalState, str]:
+def _parse(path: Path, handle: IO[str]) -> tuple[JournalState, str, int]:
     state = JournalState(path, {}, [], {})
     last = ""
     number = 0
+    whole = 0  # one character a byte: ASCII, anything else read as one U+FFFD
     while line := handle.readline(LINE_LIMIT + 1):
         number += 1
         if not line.endswith("\n"):
@@ -179,20 +242,26 @@ def _parse(path: Path, handle: IO[str]) -> tuple[JournalState, str]:
                 raise JournalError(f"the journal {path} has a line over {LINE_LIMIT} bytes")
             state.torn = True  # a run killed while writing: the only line that may be cut
             break
+        whole += len(line)
         if line == "\n":
-            continue  # where a replay closed a cut line
+            continue  # where an earlier version closed a cut line
         record, last = _checked(path, number, line, last)
         _apply(state, record, path, number)
+        if whole > BYTE_LIMIT or len(state.results) > RESULT_LIMIT:
+            raise JournalError(
+                f"the journal {path} holds more than {RESULT_LIMIT} results or "
+                f"{BYTE_LIMIT // 2**20} MiB: it is not read"
+            )
     if not state.header:
         raise JournalError(f"the journal {path} is empty or has no header: nothing to publish")
-    return state, last
+    return state, last, whole
 
 
 def _checked(path: Path, number: int, line: str, previous: str) -> tuple[dict[str, Any], str]:
     try:
         record = json.loads(line)
         digest = record.pop("sum")
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         record, digest = None, None
     if not isinstance(record, dict) or digest != _digest(previous, _dumps(record)):
         raise JournalError(
@@ -219,6 +288,7 @@ def _apply(state: JournalState, record: dict[str, Any], path: Path, number: int)
     if kind not in STEPS or not isinstance(service, str):
         raise JournalError(f"the journal {path} has an unknown record (line {number})")
     progress = state.progress(service)
+    _note_creation(progress, kind, record)
     if kind == "creating":
         progress.creating = str(record.get("label", ""))
     elif kind == "target":
@@ -227,6 +297,16 @@ def _apply(state: JournalState, record: dict[str, Any], path: Path, number: int)
         progress.landed = record
     else:
         progress.failures.append(str(record.get("reason", "")))
+
+
+def _note_creation(progress: ServiceProgress, kind: str, record: dict[str, Any]) -> None:
+    """Whether the last ``creating`` certainly came to nothing: a ``failed`` that is not
+    ambiguous, journaled right after it (no other request was sent in between)."""
+    if kind == "creating":
+        progress.creation_refused = False
+    elif kind == "failed" and progress.last_step == "creating":
+        progress.creation_refused = record.get("ambiguous") is False
+    progress.last_step = kind
 
 
 def _reason(error: OSError) -> str:

@@ -117,9 +117,15 @@ class Evidence:
             and isinstance(size, int)
             and not isinstance(size, bool)
             and 0 <= size <= EVIDENCE_BYTES_PER_TEST
+            and len(body) == base64_length(size)  # the size the caps count is the data's
         ):
             return None
         return cls(filename, content_type, body, size)
+
+
+def base64_length(size: int) -> int:
+    """How long ``size`` bytes are in padded base64."""
+    return 4 * ((size + 2) // 3)
 
 
 @dataclass(frozen=True)
@@ -168,7 +174,7 @@ class Result:
             return None
         try:
             return _result(data)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, KeyError, IndexError):  # a forged line: never a crash
             return None
 
 
@@ -176,6 +182,13 @@ def _strings(value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise TypeError("not a list of strings")
     return tuple(value)
+
+
+def _keys(value: object) -> tuple[str, ...]:
+    keys = _strings(value)
+    if not all(JIRA_KEY.fullmatch(key) for key in keys):
+        raise ValueError("a malformed defect key")
+    return keys
 
 
 def _pair(value: object) -> tuple[str, str]:
@@ -218,7 +231,7 @@ def _result(data: Mapping[str, Any]) -> Result:
         bounded(comment, COMMENT_LIMIT),
         iteration,
         parameters,
-        _strings(data.get("defects", [])),
+        _keys(data.get("defects", [])),
         tuple(item for item in evidence if item is not None),
         _strings(data.get("dropped", [])),
     )

@@ -8,8 +8,9 @@ in the result (``Result.dropped``), which the summary reports. Only a wrong type
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -22,6 +23,9 @@ from pytest_tm_auth.results.model import (
     bounded,
 )
 
+if TYPE_CHECKING:
+    from pytest_tm_auth.core.scrub import Scrubber
+
 #: Where a test's notes wait, on its item, for the report of its teardown.
 NOTES = pytest.StashKey["ResultNotes"]()
 
@@ -29,13 +33,22 @@ NOTES = pytest.StashKey["ResultNotes"]()
 class ResultNotes:
     """The ``tm_result`` fixture: ``attach(name, data)`` and ``comment(text)``."""
 
-    def __init__(self, scrub: Callable[[str], str]) -> None:
+    def __init__(
+        self, scrub: Callable[[str], str], pieces: Callable[[str], str] | None = None
+    ) -> None:
         self._scrub = scrub
+        #: For names and comments: also hides a secret's cut-off pieces (``s[:30]``).
+        self._pieces = pieces or scrub
         self.comments: list[str] = []
         self.evidence: list[Evidence] = []
         self.dropped: list[str] = []
         self._bytes = 0
         self._comment_chars = 0
+
+    @classmethod
+    def scrubbed_by(cls, scrubber: Scrubber) -> ResultNotes:
+        """Notes scrubbed by the run's scrubber; names and comments for cut pieces too."""
+        return cls(scrubber.scrub, functools.partial(scrubber.scrub, pieces=True))
 
     def attach(self, name: str, data: bytes | str, content_type: str | None = None) -> None:
         """Attach ``data`` as the evidence file ``name`` (text is scrubbed, UTF-8 encoded).
@@ -51,7 +64,7 @@ class ResultNotes:
             )
         if content_type is not None and not isinstance(content_type, str):
             raise TypeError("tm_result.attach: content_type must be a str or None")
-        filename = bounded(self._scrub(name.strip()), FILENAME_LIMIT)
+        filename = bounded(self._pieces(name.strip()), FILENAME_LIMIT)
         kind = content_type or guess_type(filename)
         body = scrubbed_bytes(data, kind, self._scrub)
         if len(self.evidence) >= EVIDENCE_FILES_PER_TEST:
@@ -77,7 +90,7 @@ class ResultNotes:
         if room <= 0:
             self.dropped.append("a tm_result comment dropped: the comment is full")
             return
-        kept = bounded(self._scrub(text), room)
+        kept = bounded(self._pieces(text), room)
         self._comment_chars += len(kept) + 1
         self.comments.append(kept)
 

@@ -12,6 +12,7 @@ imports the same results into the same key again (an import replaces the runs it
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import time
 import warnings
@@ -49,6 +50,10 @@ REPLAY = "journal kept: {path}; to publish it: pytest-tm-auth publish {path}"
 
 class PublishFailureWarning(TmAuthWarning):
     """Results did not land, and ``--tm-auth-on-publish-failure=warn`` keeps the run green."""
+
+
+class PublishedHookWarning(TmAuthWarning):
+    """The results landed, but the team's ``pytest_tm_auth_published`` hook raised."""
 
 
 class ServiceClient(Protocol):
@@ -142,14 +147,23 @@ class Publishing:
     #: Exceptions that end a request as a failure besides :class:`TmAuthError`: pytest's
     #: outcome raised when the run's session cannot renew its token.
     stops: tuple[type[BaseException], ...] = ()
+    #: The scrubber that also hides a secret's cut-off pieces: for comments and file names.
+    pieces: Callable[[str], str] | None = None
+    #: Settings given anew over the journal header's (``project``, ``statuses``...; the
+    #: command's options): never the Test Execution.
+    overrides: dict[str, Any] = field(default_factory=dict)
 
 
-def publish(path: Path, publishing: Publishing) -> Outcome:
+def publish(path: Path, publishing: Publishing, held: Journal | None = None) -> Outcome:
     """Publish what the journal at ``path`` holds for one service; never raises a
-    :class:`TmAuthError`: the outcome says what happened, in one line."""
+    :class:`TmAuthError`: the outcome says what happened, in one line. ``held``: the
+    journal already open (and locked) by the caller, read through it and left open."""
     outcome = Outcome(publishing.service, path, dry_run=publishing.dry_run)
     try:
-        journal, state = Journal.reopen(path)
+        if held is not None:
+            journal, state = held, held.read()
+        else:
+            journal, state = Journal.reopen(path, write=not publishing.dry_run)
     except TmAuthError as error:
         outcome.reason = str(error)
         return outcome
@@ -166,7 +180,8 @@ def publish(path: Path, publishing: Publishing) -> Outcome:
     finally:
         if outcome.failed and not publishing.dry_run:
             _note_failure(journal, outcome)
-        journal.close()
+        if held is None:
+            journal.close()
     return outcome
 
 
@@ -192,7 +207,7 @@ def _publish(
         outcome.landing = Landing(service, key, url, count if isinstance(count, int) else 0, 0.0)
         outcome.already = True
         return
-    settings = XraySettings.from_header(state.header)
+    settings = XraySettings.from_header(_overridden(state.header, service, publishing.overrides))
     known = settings.test_execution or _target_key(progress.target)
     if publishing.dry_run:
         outcome.dry_key = known
@@ -207,7 +222,36 @@ def _publish(
     journal.step("landed", service, key=key, count=count, at=time.time(), url=url)
     landing = Landing(service, key, url, count, time.monotonic() - started)
     outcome.landing = landing
-    publishing.on_landed(landing)
+    _tell_landed(publishing, landing)
+
+
+def _tell_landed(publishing: Publishing, landing: Landing) -> None:
+    """The team's hook, told where the results landed: what it raises is said in one
+    warning, and changes nothing of the outcome (the results are in, and journaled so)."""
+    caught: tuple[type[BaseException], ...] = (Exception, *publishing.stops)
+    try:
+        publishing.on_landed(landing)
+    except caught as error:
+        said = inert(publishing.scrub(f"{type(error).__name__}: {error}"), 300)
+        warnings.warn(
+            PublishedHookWarning(
+                f"{landing.service}: the results landed in {landing.key}, "
+                f"then the pytest_tm_auth_published hook raised {said}"
+            ),
+            stacklevel=1,
+        )
+
+
+def _overridden(header: dict[str, Any], service: str, given: dict[str, Any]) -> dict[str, Any]:
+    """The header with ``service``'s settings given anew (the target key never)."""
+    if not given:
+        return header
+    services = header.get("services")
+    services = services if isinstance(services, dict) else {}
+    own = services.get(service)
+    kept = {name: value for name, value in given.items() if name != "test_execution"}
+    changed = {**(own if isinstance(own, dict) else {}), **kept}
+    return {**header, "services": {**services, service: changed}}
 
 
 def _target_key(target: dict[str, Any] | None) -> str | None:
@@ -218,16 +262,23 @@ def _target_key(target: dict[str, Any] | None) -> str | None:
 def _target(
     journal: Journal, state: JournalState, settings: XraySettings, client: ServiceClient
 ) -> str:
-    """The run's Test Execution: the one a lost creation's answer left (found by its label),
-    or a new one, journaled before anything is sent to it."""
+    """The run's Test Execution: the one found by the run's label (an earlier creation,
+    its answer lost, or another process's), else a new one, journaled before anything is
+    sent to it. A creation that may have happened and is not found yet makes none."""
     service = client.service
     progress = state.progress(service)
-    creating = progress.creating
-    found = client.find(creating) if creating and LABEL.fullmatch(creating) else None
+    label = state.header.get("label")
+    if not isinstance(label, str) or not LABEL.fullmatch(label):
+        raise PublishError("the journal's header has no label to create the execution with")
+    found = client.find(label)
     if found is None:
-        label = state.header.get("label")
-        if not isinstance(label, str) or not LABEL.fullmatch(label):
-            raise PublishError("the journal's header has no label to create the execution with")
+        if progress.creating and not progress.creation_refused:
+            raise PublishError(
+                f"an earlier creation of the Test Execution labelled {label} may have "
+                "happened, and the search finds none yet (Jira's search may lag): nothing "
+                "was created; replay in a minute",
+                ambiguous=True,
+            )
         journal.step("creating", service, label=label)
         found = client.create(label, settings, settings.summary or default_summary(state.header))
     key, issue_id = found
@@ -254,7 +305,7 @@ def _payload(
     except Exception as error:  # a team's hook: nothing is sent, and the run says why
         said = publishing.scrub(f"{type(error).__name__}: {error}")
         raise PublishError(f"the pytest_tm_auth_results hook raised {inert(said, 300)}") from None
-    return rechecked(payload, key, publishing.scrub)
+    return rechecked(payload, key, publishing.scrub, publishing.pieces)
 
 
 class Collector(Protocol):
@@ -293,16 +344,17 @@ class PublishPlugin:
         if self._config.pluginmanager.has_plugin(CHECK_MODE):
             return  # --tm-auth-check runs no test: there is nothing to publish
         collector = self._collector
-        collector.close()
         path = collector.journal_path
+        held = getattr(collector, "journal", None)  # the run's own: locked until closed
         for service in collector.services:
             outcome = Outcome(service, path, dry_run=collector.dry_run)
             if path is not None:
                 try:
-                    outcome = publish(path, self._publishing(service, collector.dry_run))
+                    outcome = publish(path, self._publishing(service, collector.dry_run), held)
                 except (TmAuthError, pytest.UsageError) as error:  # a setting the run refused
                     outcome.reason = str(error)
             self.outcomes.append(outcome)
+        collector.close()
         failed = [outcome for outcome in self.outcomes if outcome.failed]
         if failed and self._on_failure() == "warn":
             for outcome in failed:
@@ -355,6 +407,7 @@ class PublishPlugin:
             ),
             dry_run=dry_run,
             stops=(pytest.fail.Exception, pytest.skip.Exception),
+            pieces=functools.partial(run.scrubber.scrub, pieces=True),
         )
 
 

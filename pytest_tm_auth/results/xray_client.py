@@ -17,7 +17,7 @@ from pytest_tm_auth.core.text import inert
 from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.http.bounded import read_bounded
 from pytest_tm_auth.http.diagnose import server_reason
-from pytest_tm_auth.http.session import AnswerLost, sending
+from pytest_tm_auth.http.session import AnswerLost, explained, sending
 from pytest_tm_auth.results import xray_payload as xray
 from pytest_tm_auth.results.xray_payload import PublishError, XraySettings
 
@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 
 #: The most of an answer read: Data Center lists every imported key (10,000 fit).
 ANSWER_LIMIT = 4 * 1024 * 1024
+#: The least time an import attempt gets (the run's timeout when longer): Xray takes a
+#: while over thousands of results, and a lost import answer is an outcome unknown.
+IMPORT_TIMEOUT = 120.0
+#: A gateway's answers: the request may have reached Xray behind it, and taken effect.
+GATEWAY_STATUSES = (502, 503, 504)
 TITLE = "Xray"
 
 CREATE = """mutation($jira: JSON!, $testEnvironments: [String]) {
@@ -61,12 +66,24 @@ class XrayClient:
         if self.deployment == "cloud":
             url = join(self._api, "graphql")
             body: dict[str, Any] = {"query": FIND, "variables": {"jql": jql}}
-            text = answer(self._session, "POST", url, "searching for the Test Execution", json=body)
+            text = answer(
+                self._session,
+                "POST",
+                url,
+                "searching for the Test Execution",
+                json=body,
+                changes=False,
+            )
         else:
             url = join(self.site + "/", "rest/api/2/search")
             params = {"jql": jql, "fields": "key", "maxResults": "10"}
             text = answer(
-                self._session, "GET", url, "searching for the Test Execution", params=params
+                self._session,
+                "GET",
+                url,
+                "searching for the Test Execution",
+                params=params,
+                changes=False,
             )
         matches = xray.found(self.deployment, text or "")
         return matches[0] if matches else None
@@ -105,10 +122,17 @@ class XrayClient:
                 join(self._api, "import/execution"),
                 join(self.site + "/", "rest/raven/1.0/import/execution"),
             ]
+        deadline = max(float(getattr(self._session, "timeout", 0) or 0), IMPORT_TIMEOUT)
         for index, url in enumerate(urls):
             doing = f"importing the results into {key}"
             text = answer(
-                self._session, "POST", url, doing, json=payload, fallback=index + 1 < len(urls)
+                self._session,
+                "POST",
+                url,
+                doing,
+                json=payload,
+                fallback=index + 1 < len(urls),
+                timeout=deadline,
             )
             if text is not None:
                 xray.imported(self.deployment, text, key)
@@ -128,12 +152,15 @@ def answer(
     doing: str,
     *,
     fallback: bool = False,
+    changes: bool = True,
     **kwargs: Any,
 ) -> str | None:
     """The 2xx answer's text (``None`` for a 404 with a ``fallback`` left); any other
-    answer, or none, a :class:`PublishError` naming ``doing``."""
+    answer, or none, a :class:`PublishError` naming ``doing``. ``changes``: the request
+    creates or imports, so a lost answer, or a gateway's 502/503/504, is an outcome
+    unknown; a read (a search) that fails is only a failure."""
     try:
-        with sending(TITLE, url):
+        with sending(TITLE, url) if changes else explained(TITLE, url):
             response = session.request(method, url, stream=True, **kwargs)
             with response:
                 read_bounded(response, ANSWER_LIMIT)
@@ -148,5 +175,11 @@ def answer(
     if not 200 <= response.status_code < 300:
         reason = server_reason(response)
         said = f"HTTP {response.status_code}" + (f": {reason}" if reason else "")
+        if changes and response.status_code in GATEWAY_STATUSES:
+            raise PublishError(
+                f"{doing}: a gateway answered {said} at {_shown(url)}: the request may have "
+                "reached Xray behind it: the outcome is unknown",
+                ambiguous=True,
+            )
         raise PublishError(f"{doing}: Xray answered {said} at {_shown(url)}")
     return response.text

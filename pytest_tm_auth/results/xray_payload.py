@@ -244,10 +244,16 @@ def _evidence(
 # After the team's hook: scrubbed again, checked again
 
 
-def rechecked(payload: object, key: str | None, scrub: Callable[[str], str]) -> dict[str, Any]:
-    """The payload a ``pytest_tm_auth_results`` hook changed, with every string scrubbed
-    again (evidence data aside: base64 of files, scrubbed as text when attached) and the
-    caps and keys checked again. Raises :class:`PublishError` for a shape Xray cannot take."""
+def rechecked(
+    payload: object,
+    key: str | None,
+    scrub: Callable[[str], str],
+    pieces: Callable[[str], str] | None = None,
+) -> dict[str, Any]:
+    """The payload a ``pytest_tm_auth_results`` hook changed, with every string and key
+    scrubbed again (each evidence file's ``data`` aside: base64 of files, scrubbed as text
+    when attached), comments and file names with ``pieces`` too, and the caps and keys
+    checked again. Raises :class:`PublishError` for a shape Xray cannot take."""
     if not isinstance(payload, dict):
         raise PublishError("the pytest_tm_auth_results hook left no payload (a dict) to send")
     if payload.get("testExecutionKey") != key and key is not None:
@@ -264,28 +270,46 @@ def rechecked(payload: object, key: str | None, scrub: Callable[[str], str]) -> 
         if not isinstance(test_key, str) or not JIRA_KEY.fullmatch(test_key):
             raise PublishError(f"a test's key {inert(str(test_key), 40)!r} is not a Jira key")
         if isinstance(test.get("comment"), str):
-            test["comment"] = bounded(test["comment"], COMMENT_LIMIT)
+            test["comment"] = bounded((pieces or scrub)(test["comment"]), COMMENT_LIMIT)
         evidence = test.get("evidence")
+        _names_scrubbed(evidence, pieces or scrub)
         if isinstance(evidence, list) and len(evidence) > EVIDENCE_FILES_PER_TEST:
             del evidence[EVIDENCE_FILES_PER_TEST:]
     return cleaned
 
 
-def _scrubbed(value: Any, scrub: Callable[[str], str], depth: int) -> Any:
+def _names_scrubbed(evidence: object, pieces: Callable[[str], str]) -> None:
+    for item in evidence if isinstance(evidence, list) else ():
+        if isinstance(item, dict) and isinstance(item.get("filename"), str):
+            item["filename"] = pieces(item["filename"])
+
+
+def _scrubbed(value: Any, scrub: Callable[[str], str], depth: int, where: str = "") -> Any:
+    """``where``: the path's shape so far (``tests.evidence``: an evidence file's fields,
+    whose ``data`` alone is left as it is)."""
     if depth > 32:
         raise PublishError("the payload nests deeper than 32 levels")
     if isinstance(value, str):
         return scrub(value)
     if isinstance(value, list):
-        return [_scrubbed(item, scrub, depth + 1) for item in value]
+        return [_scrubbed(item, scrub, depth + 1, where) for item in value]
     if isinstance(value, dict):
         return {
-            str(name): item if name == "data" else _scrubbed(item, scrub, depth + 1)
+            scrub(str(name)): item
+            if (where, name) == ("tests.evidence", "data") and isinstance(item, str)
+            else _scrubbed(item, scrub, depth + 1, _inner(where, str(name)))
             for name, item in value.items()
         }
     if value is None or isinstance(value, (bool, int, float)):
         return value
     raise PublishError(f"the payload holds a {type(value).__name__}, which JSON cannot carry")
+
+
+def _inner(where: str, name: str) -> str:
+    """The shape of the path one key further: only ``tests``, then ``tests.evidence``."""
+    if (where, name) in (("", "tests"), ("tests", "evidence")):
+        return f"{where}.{name}".lstrip(".")
+    return "-"  # anywhere else: no ``data`` is skipped below
 
 
 # Answers: untrusted input, each read into a key or one line

@@ -83,6 +83,11 @@ CLOUD_IMPORT = ("POST", "/api/v2/import/execution")
 DC_CREATE = ("POST", "/jira/rest/api/2/issue")
 DC_IMPORT = ("POST", "/jira/rest/raven/2.0/import/execution")
 DC_IMPORT_1 = ("POST", "/jira/rest/raven/1.0/import/execution")
+DC_SEARCH = ("GET", "/jira/rest/api/2/search")
+
+
+#: The search by the run's label finds no Test Execution.
+NONE_FOUND = (200, {"data": {"getTestExecutions": {"total": 0, "results": []}}})
 
 
 def created(key: str) -> Answer:
@@ -148,7 +153,7 @@ def publishing(
 def test_one_creation_then_one_import_and_the_steps_journaled(
     fake: FakeXray, tmp_path: Path
 ) -> None:
-    fake.script[CLOUD_CREATE] = [created("DEMO-1201")]
+    fake.script[CLOUD_CREATE] = [NONE_FOUND, created("DEMO-1201")]
     fake.script[CLOUD_IMPORT] = [(200, {"id": "10001", "key": "DEMO-1201", "self": "x"})]
     path = journal_at(tmp_path)
     landed: list[Landing] = []
@@ -156,8 +161,8 @@ def test_one_creation_then_one_import_and_the_steps_journaled(
     assert outcome.line().startswith(
         "xray: published 2 results to DEMO-1201 (https://demo.atlassian.net/browse/DEMO-1201) in "
     )
-    assert (fake.count(*CLOUD_CREATE), fake.count(*CLOUD_IMPORT)) == (1, 1)
-    creation = fake.bodies(*CLOUD_CREATE)[0]["variables"]["jira"]["fields"]
+    assert (fake.count(*CLOUD_CREATE), fake.count(*CLOUD_IMPORT)) == (2, 1)  # search, create
+    creation = fake.bodies(*CLOUD_CREATE)[1]["variables"]["jira"]["fields"]
     assert creation["labels"] == ["tm-auth-0a1b2c3d4e5f"]
     assert creation["project"] == {"key": "DEMO"}
     assert fake.bodies(*CLOUD_IMPORT)[0]["testExecutionKey"] == "DEMO-1201"
@@ -171,7 +176,7 @@ def test_one_creation_then_one_import_and_the_steps_journaled(
     again = publish(path, publishing(fake))
     assert again.already
     assert "already published to DEMO-1201" in again.line()
-    assert len(fake.requests) == 2  # nothing sent again
+    assert len(fake.requests) == 3  # nothing sent again
 
 
 def test_an_existing_execution_is_imported_into_without_creating_one(
@@ -187,7 +192,7 @@ def test_an_existing_execution_is_imported_into_without_creating_one(
 def test_a_lost_creation_answer_is_found_by_its_label_next_time(
     fake: FakeXray, tmp_path: Path
 ) -> None:
-    fake.script[CLOUD_CREATE] = [DROP]
+    fake.script[CLOUD_CREATE] = [NONE_FOUND, DROP]
     path = journal_at(tmp_path)
     first = publish(path, publishing(fake))
     assert first.ambiguous
@@ -201,14 +206,14 @@ def test_a_lost_creation_answer_is_found_by_its_label_next_time(
     assert second.landing is not None, second.line()
     assert second.landing.key == "DEMO-1201"
     queries = [body["query"] for body in fake.bodies(*CLOUD_CREATE)]
-    assert ["createTestExecution" in q for q in queries] == [True, False]  # never created twice
-    assert fake.bodies(*CLOUD_CREATE)[1]["variables"]["jql"] == 'labels = "tm-auth-0a1b2c3d4e5f"'
+    assert ["createTestExecution" in q for q in queries] == [False, True, False]  # made once
+    assert fake.bodies(*CLOUD_CREATE)[2]["variables"]["jql"] == 'labels = "tm-auth-0a1b2c3d4e5f"'
 
 
 def test_a_lost_import_answer_is_an_outcome_unknown_and_a_replay_lands_in_the_same_key(
     fake: FakeXray, tmp_path: Path
 ) -> None:
-    fake.script[CLOUD_CREATE] = [created("DEMO-1201")]
+    fake.script[CLOUD_CREATE] = [NONE_FOUND, created("DEMO-1201")]
     fake.script[CLOUD_IMPORT] = [DROP, (200, {"key": "DEMO-1201"})]
     path = journal_at(tmp_path)
     first = publish(path, publishing(fake))
@@ -220,7 +225,7 @@ def test_a_lost_import_answer_is_an_outcome_unknown_and_a_replay_lands_in_the_sa
     second = publish(path, publishing(fake))
     assert second.landing is not None
     assert second.landing.key == "DEMO-1201"
-    assert fake.count(*CLOUD_CREATE) == 1
+    assert fake.count(*CLOUD_CREATE) == 2  # the search and the creation, once
     assert fake.count(*CLOUD_IMPORT) == 2
     assert [body["testExecutionKey"] for body in fake.bodies(*CLOUD_IMPORT)] == ["DEMO-1201"] * 2
 
@@ -228,6 +233,7 @@ def test_a_lost_import_answer_is_an_outcome_unknown_and_a_replay_lands_in_the_sa
 def test_datacenter_creates_a_jira_issue_and_falls_back_to_raven_1(
     fake: FakeXray, tmp_path: Path
 ) -> None:
+    fake.script[DC_SEARCH] = [(200, {"issues": [], "total": 0})]
     fake.script[DC_CREATE] = [(201, {"id": "10001", "key": "DEMO-1201"})]
     fake.script[DC_IMPORT_1] = [
         (200, {"testExecIssue": {"key": "DEMO-1201"}, "testIssues": {"success": []}})
@@ -249,6 +255,7 @@ def test_datacenter_200_with_two_rejected_keys_fails_naming_both(
         {"testKey": "DEMO-1", "messages": ["Test not found"]},
         {"testKey": "DEMO-2", "messages": ["Issue is not a Test"]},
     ]
+    fake.script[DC_SEARCH] = [(200, {"issues": [], "total": 0})]
     fake.script[DC_CREATE] = [(201, {"id": "1", "key": "DEMO-1201"})]
     fake.script[DC_IMPORT] = [
         (200, {"testExecIssue": {"key": "DEMO-1201"}, "testIssues": {"error": errors}})
@@ -262,7 +269,7 @@ def test_datacenter_200_with_two_rejected_keys_fails_naming_both(
 
 
 def test_an_error_status_is_one_line_with_xrays_reason(fake: FakeXray, tmp_path: Path) -> None:
-    fake.script[CLOUD_CREATE] = [created("DEMO-1201")]
+    fake.script[CLOUD_CREATE] = [NONE_FOUND, created("DEMO-1201")]
     fake.script[CLOUD_IMPORT] = [(400, {"error": "Status FAIL is not valid"})]
     outcome = publish(journal_at(tmp_path), publishing(fake))
     assert "Xray answered HTTP 400: Status FAIL is not valid" in outcome.line()
