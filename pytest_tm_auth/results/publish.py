@@ -328,13 +328,14 @@ class PublishPlugin:
                 terminalreporter.write_line(note, yellow=True)
 
     def _publishing(self, service: str, dry_run: bool) -> Publishing:
-        from pytest_tm_auth.results.xray_client import XrayClient
-
         run = self._setup()
         state = run.states[service]
         hook = self._config.hook
 
         def client() -> ServiceClient:
+            # Only when sending: a dry run imports neither requests nor urllib3.
+            from pytest_tm_auth.results.xray_client import XrayClient
+
             session = state.session()  # logs in (once per run) or raises its failure
             target = state.target
             assert target is not None  # a session exists only for a configured provider
