@@ -233,8 +233,21 @@ class ResultCollector(HooksOnly):
     def _result(self, nodeid: str, attempt: Attempt, report: Any) -> Result:
         scrub = self._scrub
         links = attempt.links
-        notes = _notes(getattr(report, "tm_notes", None)) if report is not None else {}
+        data = getattr(report, "tm_notes", None)
         iteration = getattr(report, "tm_iteration", None)
+        if data is None and iteration is None and not attempt.failures:
+            nodeid = scrub(nodeid)  # the common result: nothing but its outcome and times
+            xray, defects = tuple(links["xray"]), tuple(links["defects"])
+            return Result(
+                nodeid,
+                nodeid,
+                {"xray": xray},
+                attempt.outcome,
+                attempt.start,
+                attempt.finish,
+                defects=defects,
+            )
+        notes = _notes(data)
         texts = [scrub(text) for text in (*attempt.failures, *notes.get("comments", ()))]
         dropped = [str(note) for note in notes.get("dropped", ())]
         evidence = [e for e in map(Evidence.from_data, notes.get("evidence", ())) if e]
