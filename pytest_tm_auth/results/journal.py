@@ -153,7 +153,8 @@ class Journal:
             try:
                 os.fsync(self._fd)
             except OSError as error:
-                raise JournalError(f"cannot sync the journal {self.path}: {_reason(error)}") from None
+                reason = _reason(error)
+                raise JournalError(f"cannot sync the journal {self.path}: {reason}") from None
         self._last = digest
 
     def _append(self, data: bytes) -> None:
