@@ -196,13 +196,14 @@ class ResultCollector(HooksOnly):
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Where the test ran: its data on the report, before xdist sends it (a report is
         logged where it is made first). Where reports are logged: folded, journaled."""
-        linked = self._linked.get(report.nodeid)
+        nodeid = report.nodeid  # read once: pytest's reports make it anew on each read
+        linked = self._linked.get(nodeid)
         if linked is not None:
             tag(report, *linked, self._scrub)
         if self._logging and getattr(report, "tm_links", None) is not None:
-            attempt = self._folds.add(report)
+            attempt = self._folds.add(report, nodeid)
             if attempt is not None:
-                self.add(self._result(report.nodeid, attempt, report))
+                self.add(self._result(nodeid, attempt, report))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self) -> None:
