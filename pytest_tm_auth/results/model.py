@@ -193,6 +193,13 @@ def _pair(value: object) -> tuple[str, str]:
     return pair[0], pair[1]
 
 
+def _evidence(data: object) -> Evidence:
+    evidence = Evidence.from_data(data)
+    if evidence is None:
+        raise ValueError("evidence")
+    return evidence
+
+
 def _result(data: Mapping[str, Any]) -> Result:
     nodeid, outcome = data["nodeid"], data["outcome"]
     test = data.get("test", nodeid)
@@ -213,10 +220,11 @@ def _result(data: Mapping[str, Any]) -> Result:
     pairs = data.get("parameters", [])
     if not isinstance(pairs, list):
         raise TypeError("parameters")
-    parameters = tuple(_pair(pair) for pair in pairs)
-    evidence = tuple(Evidence.from_data(item) for item in data.get("evidence", []))
-    if any(item is None for item in evidence):
-        raise ValueError("evidence")
+    parameters = tuple(_pair(pair) for pair in pairs) if pairs else ()
+    found = data.get("evidence", [])
+    if not isinstance(found, list):
+        raise TypeError("evidence")
+    evidence = tuple(_evidence(item) for item in found) if found else ()
     return Result(
         nodeid,
         test,
@@ -228,7 +236,7 @@ def _result(data: Mapping[str, Any]) -> Result:
         iteration,
         parameters,
         _strings(data.get("defects", [])),
-        tuple(item for item in evidence if item is not None),
+        evidence,
         _strings(data.get("dropped", [])),
     )
 

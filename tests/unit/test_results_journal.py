@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from pytest_tm_auth.results import journal as journal_module
 from pytest_tm_auth.results.journal import Journal, JournalError, read_journal
 from pytest_tm_auth.results.model import Evidence, Result
 
@@ -50,7 +50,12 @@ def test_a_result_with_every_field_written_reads_back_the_same(tmp_path: Path) -
     """A line that spells out the empty fields (as the first journals did) reads the same."""
     path = tmp_path / "j.jsonl"
     journal = Journal.create(path, HEADER)
-    spelled = {"test": PASSED.nodeid, "comment": "", "iteration": None, "parameters": []}
+    spelled: dict[str, object] = {
+        "test": PASSED.nodeid,
+        "comment": "",
+        "iteration": None,
+        "parameters": [],
+    }
     journal._write({"kind": "result", **PASSED.to_data(), **spelled}, sync=False)
     journal.close()
     assert read_journal(path).results == [PASSED]
@@ -66,7 +71,7 @@ def test_a_write_the_system_takes_in_parts_still_writes_the_whole_line(
         writes.append(fd)
         return real_write(fd, data[:7])
 
-    monkeypatch.setattr(journal_module.os, "write", short_write)
+    monkeypatch.setattr(os, "write", short_write)
     written(tmp_path / "j.jsonl", PASSED, FULL)
     monkeypatch.undo()
     assert len(writes) > 3
@@ -99,3 +104,11 @@ def test_a_line_cut_short_is_ignored(tmp_path: Path) -> None:
     path.write_text("".join(lines[:2]) + lines[2][:40], encoding="ascii")
     state = read_journal(path)
     assert (state.torn, state.results) == (True, [PASSED])
+
+
+@pytest.mark.parametrize(
+    "evidence", [None, "a.txt", [{"filename": "a.txt"}], [None]], ids=["null", "str", "bad", "none"]
+)
+def test_a_result_with_malformed_evidence_is_refused(evidence: object) -> None:
+    assert Result.from_data({**PASSED.to_data(), "evidence": evidence}) is None
+    assert Result.from_data({**FULL.to_data(), "evidence": []}) == replace(FULL, evidence=())
