@@ -28,7 +28,7 @@ from pytest_tm_auth.core.errors import ConfigError
 from pytest_tm_auth.core.token import file_stamp
 from pytest_tm_auth.core.values import Values
 from pytest_tm_auth.results.fold import Attempt, Folds
-from pytest_tm_auth.results.journal import Journal
+from pytest_tm_auth.results.journal import Journal, JournalState
 from pytest_tm_auth.results.model import (
     COMMENT_LIMIT,
     EVIDENCE_BYTES_PER_RUN,
@@ -158,6 +158,10 @@ class ResultCollector(HooksOnly):
         self.run = secrets.token_hex(6)
         self.started = time.time()
         self.journal: Journal | None = None
+        #: What the journal holds: its header's fields and each result added, for this run's
+        #: publishing (a replay reads the journal instead).
+        self._header: dict[str, Any] = {}
+        self._results: list[Result] = []
         self.dropped: list[str] = []
         self._folds = Folds()
         if not hasattr(config, "workerinput"):
@@ -225,11 +229,18 @@ class ResultCollector(HooksOnly):
         if self.journal is not None:
             self.journal.close()
 
+    def written(self) -> tuple[Journal, JournalState] | None:
+        """The journal, still open, and what it holds, as a reader would find it."""
+        if self.journal is None:
+            return None
+        return self.journal, self.journal.state(self._results, self._header)
+
     def add(self, result: Result) -> None:
         """Journal one result; the first one creates the journal."""
         if self.journal is None:
-            self.journal = new_journal(self, self._config, self._values())
+            self.journal = new_journal(self, self._config, self._values(), self._header)
         self.journal.add_result(result)
+        self._results.append(result)
 
     def _result(self, nodeid: str, attempt: Attempt, report: Any) -> Result:
         scrub = self._scrub
@@ -292,8 +303,11 @@ class ResultCollector(HooksOnly):
         return kept
 
 
-def new_journal(collector: ResultCollector, config: pytest.Config, values: Values) -> Journal:
-    """The run's journal, created on its first result, its header as the run resolved it."""
+def new_journal(
+    collector: ResultCollector, config: pytest.Config, values: Values, header: dict[str, Any]
+) -> Journal:
+    """The run's journal, created on its first result, its ``header`` (filled here) as the
+    run resolved it."""
     run = collector.run
     path = values.text(JOURNAL.name)
     if not path:
@@ -302,14 +316,16 @@ def new_journal(collector: ResultCollector, config: pytest.Config, values: Value
         folder = cache.mkdir("tm-auth") if cache is not None else None
         folder = folder or tempfile.mkdtemp(prefix="pytest-tm-auth-")
         path = str(Path(folder) / f"journal-{stamp}-{run}.jsonl")
-    header = {
-        "run": run,
-        "started": collector.started,
-        "label": f"tm-auth-{run}",
-        "host": socket.gethostname(),
-        "rootdir": str(config.rootpath),
-        "services": {name: service_header(name, values) for name in collector.services},
-    }
+    header.update(
+        {
+            "run": run,
+            "started": collector.started,
+            "label": f"tm-auth-{run}",
+            "host": socket.gethostname(),
+            "rootdir": str(config.rootpath),
+            "services": {name: service_header(name, values) for name in collector.services},
+        }
+    )
     return Journal.create(Path(path).expanduser(), header)
 
 

@@ -116,6 +116,11 @@ class Journal:
         journal._write({"kind": "run", "format": FORMAT, **header}, sync=True)
         return journal
 
+    def state(self, results: list[Result], header: Mapping[str, Any]) -> JournalState:
+        """What a reader of this new journal would find, from what its writer wrote:
+        ``header`` as given to :meth:`create`, ``results`` as added (no step yet)."""
+        return JournalState(self.path, {"format": FORMAT, **header}, results, {})
+
     @classmethod
     def reopen(cls, path: Path) -> tuple[Journal, JournalState]:
         """An existing journal, checked and read, open to append further steps."""

@@ -144,12 +144,17 @@ class Publishing:
     stops: tuple[type[BaseException], ...] = ()
 
 
-def publish(path: Path, publishing: Publishing) -> Outcome:
+def publish(
+    path: Path, publishing: Publishing, written: tuple[Journal, JournalState] | None = None
+) -> Outcome:
     """Publish what the journal at ``path`` holds for one service; never raises a
-    :class:`TmAuthError`: the outcome says what happened, in one line."""
+    :class:`TmAuthError`: the outcome says what happened, in one line.
+
+    ``written``: the run's own journal, still open, and what the run wrote to it; it is
+    then not read back (the caller closes it)."""
     outcome = Outcome(publishing.service, path, dry_run=publishing.dry_run)
     try:
-        journal, state = Journal.reopen(path)
+        journal, state = written or Journal.reopen(path)
     except TmAuthError as error:
         outcome.reason = str(error)
         return outcome
@@ -166,7 +171,8 @@ def publish(path: Path, publishing: Publishing) -> Outcome:
     finally:
         if outcome.failed and not publishing.dry_run:
             _note_failure(journal, outcome)
-        journal.close()
+        if written is None:
+            journal.close()
     return outcome
 
 
@@ -271,6 +277,9 @@ class Collector(Protocol):
     @property
     def dry_run(self) -> bool: ...
 
+    def written(self) -> tuple[Journal, JournalState] | None:
+        """The run's journal, still open, and what the run wrote to it."""
+
     def close(self) -> None: ...
 
 
@@ -293,16 +302,20 @@ class PublishPlugin:
         if self._config.pluginmanager.has_plugin(CHECK_MODE):
             return  # --tm-auth-check runs no test: there is nothing to publish
         collector = self._collector
-        collector.close()
         path = collector.journal_path
-        for service in collector.services:
-            outcome = Outcome(service, path, dry_run=collector.dry_run)
-            if path is not None:
-                try:
-                    outcome = publish(path, self._publishing(service, collector.dry_run))
-                except (TmAuthError, pytest.UsageError) as error:  # a setting the run refused
-                    outcome.reason = str(error)
-            self.outcomes.append(outcome)
+        written = collector.written()  # what this run journaled: not read back
+        try:
+            for service in collector.services:
+                outcome = Outcome(service, path, dry_run=collector.dry_run)
+                if path is not None:
+                    try:
+                        publishing = self._publishing(service, collector.dry_run)
+                        outcome = publish(path, publishing, written)
+                    except (TmAuthError, pytest.UsageError) as error:  # a refused setting
+                        outcome.reason = str(error)
+                self.outcomes.append(outcome)
+        finally:
+            collector.close()
         failed = [outcome for outcome in self.outcomes if outcome.failed]
         if failed and self._on_failure() == "warn":
             for outcome in failed:

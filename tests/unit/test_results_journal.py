@@ -112,3 +112,15 @@ def test_a_line_cut_short_is_ignored(tmp_path: Path) -> None:
 def test_a_result_with_malformed_evidence_is_refused(evidence: object) -> None:
     assert Result.from_data({**PASSED.to_data(), "evidence": evidence}) is None
     assert Result.from_data({**FULL.to_data(), "evidence": []}) == replace(FULL, evidence=())
+
+
+def test_what_the_writer_knows_is_what_a_reader_finds(tmp_path: Path) -> None:
+    """The run publishes from what it wrote, without reading its journal back: the same."""
+    path = tmp_path / "j.jsonl"
+    header = {**HEADER, "started": 1.5, "services": {"xray": {"environments": ["linux"]}}}
+    journal = Journal.create(path, header)
+    for result in (PASSED, FULL):
+        journal.add_result(result)
+    known = journal.state([PASSED, FULL], header)
+    journal.close()
+    assert known == read_journal(path)
