@@ -158,8 +158,7 @@ class ResultCollector(HooksOnly):
         self.run = secrets.token_hex(6)
         self.started = time.time()
         self.journal: Journal | None = None
-        #: What the journal holds: its header's fields and each result added, for this run's
-        #: publishing (a replay reads the journal instead).
+        #: The journal's header and results, for this run's publishing (a replay reads them).
         self._header: dict[str, Any] = {}
         self._results: list[Result] = []
         self.dropped: list[str] = []
@@ -248,22 +247,13 @@ class ResultCollector(HooksOnly):
         data = getattr(report, "tm_notes", None)
         iteration = getattr(report, "tm_iteration", None)
         if data is None and iteration is None and not attempt.failures:
-            nodeid = scrub(nodeid)  # the common result: nothing but its outcome and times
-            xray, defects = tuple(links["xray"]), tuple(links["defects"])
-            return Result(
-                nodeid,
-                nodeid,
-                {"xray": xray},
-                attempt.outcome,
-                attempt.start,
-                attempt.finish,
-                defects=defects,
-            )
+            return plain_result(scrub(nodeid), attempt)
         notes = _notes(data)
         texts = [scrub(text) for text in (*attempt.failures, *notes.get("comments", ()))]
         dropped = [str(note) for note in notes.get("dropped", ())]
         evidence = [e for e in map(Evidence.from_data, notes.get("evidence", ())) if e]
-        if attempt.failures and self._attaches_output(attempt) and report is not None:
+        attaches = attempt.outcome in ("failed", "error") and report is not None
+        if attempt.failures and attaches and self._values().flag(ATTACH_OUTPUT.name):
             evidence += _output(report, scrub, sum(item.size for item in evidence), dropped)
         nodeid = scrub(nodeid)
         return Result(
@@ -284,23 +274,38 @@ class ResultCollector(HooksOnly):
             dropped=tuple(dropped),
         )
 
-    def _attaches_output(self, attempt: Attempt) -> bool:
-        return attempt.outcome in ("failed", "error") and self._values().flag(ATTACH_OUTPUT.name)
-
     def _within_run_cap(self, evidence: list[Evidence], dropped: list[str]) -> list[Evidence]:
-        kept = []
-        for item in evidence:
-            if self._evidence_bytes + item.size > EVIDENCE_BYTES_PER_RUN:
-                note = (
-                    f"evidence {item.filename!r} dropped: over {EVIDENCE_BYTES_PER_RUN} bytes "
-                    "per run"
-                )
-                dropped.append(note)
-                self.dropped.append(note)
-                continue
-            self._evidence_bytes += item.size
-            kept.append(item)
+        said = len(dropped)
+        kept, self._evidence_bytes = within_run_cap(evidence, self._evidence_bytes, dropped)
+        self.dropped += dropped[said:]
         return kept
+
+
+def within_run_cap(
+    evidence: list[Evidence], used: int, dropped: list[str]
+) -> tuple[list[Evidence], int]:
+    """The evidence within the run's cap given ``used`` bytes, and the bytes then used;
+    what is over it is said in ``dropped``."""
+    kept = []
+    for item in evidence:
+        if used + item.size > EVIDENCE_BYTES_PER_RUN:
+            cap = EVIDENCE_BYTES_PER_RUN
+            dropped.append(f"evidence {item.filename!r} dropped: over {cap} bytes per run")
+            continue
+        used += item.size
+        kept.append(item)
+    return kept, used
+
+
+def plain_result(nodeid: str, attempt: Attempt) -> Result:
+    """The common result (most tests): no parameters, notes or failure, only the outcome
+    and times; ``nodeid`` scrubbed already."""
+    links = attempt.links
+    xray, defects = tuple(links["xray"]), tuple(links["defects"])
+    return Result(
+        nodeid, nodeid, {"xray": xray}, attempt.outcome, attempt.start, attempt.finish,
+        defects=defects,
+    )  # fmt: skip
 
 
 def new_journal(
