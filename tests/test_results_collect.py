@@ -555,3 +555,20 @@ def test_a_dry_run_imports_no_http_client(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["xray: dry run: 1 result*"])
     assert json.loads((pytester.path / "loaded.json").read_text()) == []
+
+
+def test_a_secret_in_a_passing_tests_node_id_is_not_journaled(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    """The common result (a plain passing test) is scrubbed too: here its folder's name."""
+    secret = os.environ["XRAY_CLIENT_SECRET"]
+    folder = pytester.mkdir(secret)
+    (folder / "test_plain.py").write_text(
+        "import pytest\n\n@pytest.mark.xray('DEMO-1')\ndef test_x():\n    pass\n"
+    )
+    result = pytester.runpytest_subprocess(*PUBLISH, "--tm-auth-dry-run", "-p", "no:xdist")
+    result.assert_outcomes(passed=1)
+    (plain,) = journal(pytester).results
+    assert plain.outcome == "passed"
+    assert secret not in plain.nodeid
+    assert secret not in (pytester.path / "journal.jsonl").read_text()
