@@ -536,3 +536,39 @@ def test_the_switch_works_from_the_environment_and_the_ini_file(
     args = ("-p", "no:cacheprovider", "-p", "no:xdist", "--tm-auth-journal=journal.jsonl")
     pytester.runpytest(*args).assert_outcomes(passed=1)
     assert [r.links for r in journal(pytester).results] == [{"xray": ("DEMO-1",)}]
+
+
+def test_a_dry_run_imports_no_http_client(pytester: pytest.Pytester) -> None:
+    """A dry run sends nothing: it never pays for importing requests and urllib3."""
+    pytester.makeconftest(
+        """
+        import json
+        import sys
+
+        def pytest_unconfigure(config):
+            loaded = sorted(n for n in ("requests", "urllib3") if n in sys.modules)
+            open("loaded.json", "w").write(json.dumps(loaded))
+        """
+    )
+    pytester.makepyfile("import pytest\n\n@pytest.mark.xray('DEMO-1')\ndef test_x():\n    pass\n")
+    result = pytester.runpytest_subprocess(*PUBLISH, "--tm-auth-dry-run", "-p", "no:xdist")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["xray: dry run: 1 result*"])
+    assert json.loads((pytester.path / "loaded.json").read_text()) == []
+
+
+def test_a_secret_in_a_passing_tests_node_id_is_not_journaled(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    """The common result (a plain passing test) is scrubbed too: here its folder's name."""
+    secret = os.environ["XRAY_CLIENT_SECRET"]
+    folder = pytester.mkdir(secret)
+    (folder / "test_plain.py").write_text(
+        "import pytest\n\n@pytest.mark.xray('DEMO-1')\ndef test_x():\n    pass\n"
+    )
+    result = pytester.runpytest_subprocess(*PUBLISH, "--tm-auth-dry-run", "-p", "no:xdist")
+    result.assert_outcomes(passed=1)
+    (plain,) = journal(pytester).results
+    assert plain.outcome == "passed"
+    assert secret not in plain.nodeid
+    assert secret not in (pytester.path / "journal.jsonl").read_text()

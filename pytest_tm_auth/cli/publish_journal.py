@@ -60,7 +60,7 @@ def _publish_all(
     for service in services:
         publishing = _publishing(known[service].name, values, args.tm_auth_dry_run)
         publishing.overrides = overrides(args)
-        outcome = publish(path, publishing, journal)
+        outcome = publish(path, publishing, (journal, state))
         if outcome.failed:
             failures.append(outcome.line())
         else:

@@ -28,7 +28,7 @@ from pytest_tm_auth.core.errors import ConfigError
 from pytest_tm_auth.core.token import file_stamp
 from pytest_tm_auth.core.values import Values
 from pytest_tm_auth.results.fold import Attempt, Folds
-from pytest_tm_auth.results.journal import Journal, JournalError
+from pytest_tm_auth.results.journal import Journal, JournalError, JournalState
 from pytest_tm_auth.results.model import (
     COMMENT_LIMIT,
     EVIDENCE_BYTES_PER_RUN,
@@ -162,6 +162,9 @@ class ResultCollector(HooksOnly):
         self.journal: Journal | None = None
         #: A result was journaled (a journal reserved at start may have none).
         self.journaled = False
+        #: The journal's header and results, for this run's publishing (a replay reads them).
+        self._header: dict[str, Any] = {}
+        self._results: list[Result] = []
         self.dropped: list[str] = []
         self._folds = Folds()
         if not hasattr(config, "workerinput"):
@@ -202,13 +205,14 @@ class ResultCollector(HooksOnly):
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Where the test ran: its data on the report, before xdist sends it (a report is
         logged where it is made first). Where reports are logged: folded, journaled."""
-        linked = self._linked.get(report.nodeid)
+        nodeid = report.nodeid  # read once: pytest's reports make it anew on each read
+        linked = self._linked.get(nodeid)
         if linked is not None:
             tag(report, *linked, self._scrub)
         if self._logging and getattr(report, "tm_links", None) is not None:
-            attempt = self._folds.add(report)
+            attempt = self._folds.add(report, nodeid)
             if attempt is not None:
-                self.add(self._result(report.nodeid, attempt, report))
+                self.add(self._result(nodeid, attempt, report))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self) -> None:
@@ -230,22 +234,33 @@ class ResultCollector(HooksOnly):
         if self.journal is not None:  # reserved at start, and no linked result came: gone
             self.journal.close(discard=not self.journaled)
 
+    def written(self) -> tuple[Journal, JournalState] | None:
+        """The journal, still open, and what it holds, as a reader would find it."""
+        if self.journal is None:
+            return None
+        return self.journal, self.journal.state(self._results, self._header)
+
     def add(self, result: Result) -> None:
         """Journal one result; the first one creates the journal."""
         if self.journal is None:
-            self.journal = new_journal(self, self._config, self._values())
+            self.journal = new_journal(self, self._config, self._values(), self._header)
         self.journal.add_result(result)
         self.journaled = True
+        self._results.append(result)
 
     def _result(self, nodeid: str, attempt: Attempt, report: Any) -> Result:
         scrub = self._scrub
         links = attempt.links
-        notes = _notes(getattr(report, "tm_notes", None)) if report is not None else {}
+        data = getattr(report, "tm_notes", None)
         iteration = getattr(report, "tm_iteration", None)
+        if data is None and iteration is None and not attempt.failures:
+            return plain_result(scrub(nodeid), attempt)
+        notes = _notes(data)
         texts = [scrub(text) for text in (*attempt.failures, *notes.get("comments", ()))]
         dropped = [str(note) for note in notes.get("dropped", ())]
         evidence = [e for e in map(Evidence.from_data, notes.get("evidence", ())) if e]
-        if attempt.failures and self._attaches_output(attempt) and report is not None:
+        attaches = attempt.outcome in ("failed", "error") and report is not None
+        if attempt.failures and attaches and self._values().flag(ATTACH_OUTPUT.name):
             evidence += _output(report, scrub, sum(item.size for item in evidence), dropped)
         nodeid = scrub(nodeid)
         return Result(
@@ -266,27 +281,45 @@ class ResultCollector(HooksOnly):
             dropped=tuple(dropped),
         )
 
-    def _attaches_output(self, attempt: Attempt) -> bool:
-        return attempt.outcome in ("failed", "error") and self._values().flag(ATTACH_OUTPUT.name)
-
     def _within_run_cap(self, evidence: list[Evidence], dropped: list[str]) -> list[Evidence]:
-        kept = []
-        for item in evidence:
-            if self._evidence_bytes + item.size > EVIDENCE_BYTES_PER_RUN:
-                note = (
-                    f"evidence {item.filename!r} dropped: over {EVIDENCE_BYTES_PER_RUN} bytes "
-                    "per run"
-                )
-                dropped.append(note)
-                self.dropped.append(note)
-                continue
-            self._evidence_bytes += item.size
-            kept.append(item)
+        said = len(dropped)
+        kept, self._evidence_bytes = within_run_cap(evidence, self._evidence_bytes, dropped)
+        self.dropped += dropped[said:]
         return kept
 
 
-def new_journal(collector: ResultCollector, config: pytest.Config, values: Values) -> Journal:
-    """The run's journal, created on its first result, its header as the run resolved it."""
+def within_run_cap(
+    evidence: list[Evidence], used: int, dropped: list[str]
+) -> tuple[list[Evidence], int]:
+    """The evidence within the run's cap given ``used`` bytes, and the bytes then used;
+    what is over it is said in ``dropped``."""
+    kept = []
+    for item in evidence:
+        if used + item.size > EVIDENCE_BYTES_PER_RUN:
+            cap = EVIDENCE_BYTES_PER_RUN
+            dropped.append(f"evidence {item.filename!r} dropped: over {cap} bytes per run")
+            continue
+        used += item.size
+        kept.append(item)
+    return kept, used
+
+
+def plain_result(nodeid: str, attempt: Attempt) -> Result:
+    """The common result (most tests): no parameters, notes or failure, only the outcome
+    and times; ``nodeid`` scrubbed already."""
+    links = attempt.links
+    xray, defects = tuple(links["xray"]), tuple(links["defects"])
+    return Result(
+        nodeid, nodeid, {"xray": xray}, attempt.outcome, attempt.start, attempt.finish,
+        defects=defects,
+    )  # fmt: skip
+
+
+def new_journal(
+    collector: ResultCollector, config: pytest.Config, values: Values, header: dict[str, Any]
+) -> Journal:
+    """The run's journal, created on its first result, its ``header`` (filled here) as the
+    run resolved it."""
     run = collector.run
     path = values.text(JOURNAL.name)
     if not path:
@@ -295,15 +328,17 @@ def new_journal(collector: ResultCollector, config: pytest.Config, values: Value
         folder = cache.mkdir("tm-auth") if cache is not None else None
         folder = folder or tempfile.mkdtemp(prefix="pytest-tm-auth-")
         path = str(Path(folder) / f"journal-{stamp}-{run}.jsonl")
-    header = {
-        "run": run,
-        "started": collector.started,
-        "label": f"tm-auth-{run}",
-        "host": socket.gethostname(),
-        "rootdir": str(config.rootpath),
-        "services": {name: service_header(name, values) for name in collector.services},
-        **({"dry_run": True} if collector.dry_run else {}),  # the command asks before sending
-    }
+    header.update(
+        {
+            "run": run,
+            "started": collector.started,
+            "label": f"tm-auth-{run}",
+            "host": socket.gethostname(),
+            "rootdir": str(config.rootpath),
+            "services": {name: service_header(name, values) for name in collector.services},
+            **({"dry_run": True} if collector.dry_run else {}),  # the command asks first
+        }
+    )
     return Journal.create(Path(path).expanduser(), header)
 
 
@@ -315,7 +350,7 @@ def reserved_journal(
     if not values.text(JOURNAL.name):
         return None
     try:
-        return new_journal(collector, config, values)
+        return new_journal(collector, config, values, collector._header)
     except JournalError as error:
         raise ConfigError(str(error)) from None
 

@@ -42,16 +42,20 @@ class Folds:
     def __init__(self) -> None:
         self._open: dict[tuple[object, str], Attempt] = {}
 
-    def add(self, report: Any) -> Attempt | None:
-        """Fold ``report`` in; the attempt it ends (its teardown), unless a rerun follows."""
-        key = (getattr(report, "worker_id", None), report.nodeid)
+    def add(self, report: Any, nodeid: str | None = None) -> Attempt | None:
+        """Fold ``report`` in; the attempt it ends (its teardown), unless a rerun follows.
+
+        ``nodeid``: the report's, when the caller read it already (pytest makes it anew on
+        each read)."""
+        key = (getattr(report, "worker_id", None), report.nodeid if nodeid is None else nodeid)
         when = report.when
         attempt = None if when == "setup" else self._open.get(key)
         if attempt is None:
             attempt = self._open[key] = Attempt(report.tm_links, _time(report, "start"))
-        if report.outcome == "rerun":
+        outcome = report.outcome
+        if outcome == "rerun":
             attempt.rerun = True
-        elif not report.passed or hasattr(report, "wasxfail"):
+        elif outcome != "passed" or hasattr(report, "wasxfail"):
             outcome = phase_outcome(report)
             if outcome != "passed":
                 attempt.outcome = worst((attempt.outcome, outcome))

@@ -76,27 +76,42 @@ class JournalState:
         return self.services.setdefault(service, ServiceProgress())
 
 
-def _dumps(record: Mapping[str, Any]) -> str:
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=True)
+#: One encoder for every line (``json.dumps`` with options builds a new one per call).
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True).encode
+#: How a line ends: the digest of the line before and its body, then the newline.
+SUM_FIELD = ',"sum":"'
+DIGEST_LENGTH = 32
+SUM_TAIL = len(SUM_FIELD) + DIGEST_LENGTH + len('"}\n')
 
 
 def _digest(previous: str, body: str) -> str:
-    return hashlib.sha256((previous + body).encode("ascii")).hexdigest()[:32]
+    return hashlib.sha256((previous + body).encode("ascii")).hexdigest()[:DIGEST_LENGTH]
 
 
-def _line(record: Mapping[str, Any], previous: str) -> tuple[str, str]:
-    """The record as a journal line, and its digest (chained to ``previous``)."""
+def _line(record: Mapping[str, Any], previous: str) -> tuple[bytes, str]:
+    """The record as a journal line (ASCII bytes), and its digest (chained to ``previous``)."""
     body = _dumps(record)
     digest = _digest(previous, body)
-    return body[:-1] + f',"sum":"{digest}"}}\n', digest
+    return f'{body[:-1]}{SUM_FIELD}{digest}"}}\n'.encode("ascii"), digest
+
+
+def _body(line: str) -> tuple[str, str] | None:
+    """A line's body as it was hashed and its digest, or ``None`` when it has no digest."""
+    if len(line) < SUM_TAIL + 2 or not line.endswith('"}\n'):
+        return None
+    cut = len(line) - SUM_TAIL
+    if line[cut : cut + len(SUM_FIELD)] != SUM_FIELD:
+        return None
+    return line[:cut] + "}", line[cut + len(SUM_FIELD) : -3]
 
 
 class Journal:
     """A journal open for appending (one writer: the run, or one ``publish`` command)."""
 
-    def __init__(self, path: Path, handle: IO[str], last: str) -> None:
+    def __init__(self, path: Path, fd: int, last: str) -> None:
         self.path = path
-        self._handle = handle
+        #: Written through the descriptor itself: one ``write`` per line, nothing buffered.
+        self._fd = fd
         self._last = last
 
     @classmethod
@@ -109,9 +124,14 @@ class Journal:
         except OSError as error:
             raise JournalError(f"cannot create the journal {path}: {_reason(error)}") from None
         _lock(path, fd)
-        journal = cls(path, os.fdopen(fd, "a", encoding="ascii"), "")
+        journal = cls(path, fd, "")
         journal._write({"kind": "run", "format": FORMAT, **header}, sync=True)
         return journal
+
+    def state(self, results: list[Result], header: Mapping[str, Any]) -> JournalState:
+        """What a reader of this new journal would find, from what its writer wrote:
+        ``header`` as given to :meth:`create`, ``results`` as added (no step yet)."""
+        return JournalState(self.path, {"format": FORMAT, **header}, results, {})
 
     @classmethod
     def reopen(cls, path: Path, *, write: bool = True) -> tuple[Journal, JournalState]:
@@ -127,16 +147,15 @@ class Journal:
         except BaseException:
             os.close(fd)
             raise
-        mode = "a" if write else "r"
-        return cls(path, os.fdopen(fd, mode, encoding="ascii"), last), state
+        return cls(path, fd, last), state
 
     def read(self) -> JournalState:
         """The journal as written so far, read back through its own (locked) descriptor."""
-        self._handle.flush()
-        return _read_fd(self.path, self._handle.fileno())[0]
+        return _read_fd(self.path, self._fd)[0]
 
     def add_result(self, result: Result) -> None:
-        """Append one result; flushed, so that a killed run keeps it."""
+        """Append one result; written to the operating system at once, so that a killed run
+        keeps it."""
         self._write({"kind": "result", **result.to_data()}, sync=False)
 
     def step(self, kind: str, service: str, **fields: Any) -> None:
@@ -147,22 +166,31 @@ class Journal:
 
     def close(self, *, discard: bool = False) -> None:
         """Unlocked; ``discard``: removed first (a journal reserved that got no result)."""
-        if self._handle.closed:
+        if self._fd < 0:
             return  # never unlinks a path another run may have taken since
         if discard:
             self.path.unlink(missing_ok=True)
-        self._handle.close()
+        fd, self._fd = self._fd, -1
+        os.close(fd)
 
     def _write(self, record: Mapping[str, Any], *, sync: bool) -> None:
         line, digest = _line(record, self._last)
+        self._append(line)
+        if sync:
+            try:
+                os.fsync(self._fd)
+            except OSError as error:
+                reason = _reason(error)
+                raise JournalError(f"cannot sync the journal {self.path}: {reason}") from None
+        self._last = digest
+
+    def _append(self, data: bytes) -> None:
+        """``data`` handed to the operating system whole (a write may take part of it)."""
         try:
-            self._handle.write(line)
-            self._handle.flush()
-            if sync:
-                os.fsync(self._handle.fileno())
+            while data:
+                data = data[os.write(self._fd, data) :]
         except OSError as error:
             raise JournalError(f"cannot write the journal {self.path}: {_reason(error)}") from None
-        self._last = digest
 
 
 def read_journal(path: Path) -> JournalState:
@@ -258,12 +286,17 @@ def _parse(path: Path, handle: IO[str]) -> tuple[JournalState, str, int]:
 
 
 def _checked(path: Path, number: int, line: str, previous: str) -> tuple[dict[str, Any], str]:
-    try:
-        record = json.loads(line)
-        digest = record.pop("sum")
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
-        record, digest = None, None
-    if not isinstance(record, dict) or digest != _digest(previous, _dumps(record)):
+    """The line's record, once its digest matches its body as written (never re-encoded)."""
+    found = _body(line)
+    record: object = None
+    digest = None
+    if found is not None and found[1] == _digest(previous, found[0]):
+        body, digest = found
+        try:
+            record = json.loads(body)
+        except (ValueError, RecursionError):  # RecursionError: a forged line nested too deep
+            record = None
+    if not isinstance(record, dict) or digest is None:
         raise JournalError(
             f"the journal {path} was changed after it was written (line {number}): "
             "it is not replayed"

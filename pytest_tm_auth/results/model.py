@@ -152,20 +152,28 @@ class Result:
     dropped: tuple[str, ...] = field(default=())
 
     def to_data(self) -> dict[str, Any]:
-        return {
-            "nodeid": self.nodeid,
-            "test": self.test,
-            "links": {service: list(keys) for service, keys in self.links.items()},
-            "outcome": self.outcome,
-            "start": self.start,
-            "finish": self.finish,
-            "comment": self.comment,
-            "iteration": self.iteration,
-            "parameters": [list(pair) for pair in self.parameters],
-            "defects": list(self.defects),
-            "evidence": [item.to_data() for item in self.evidence],
-            "dropped": list(self.dropped),
-        }
+        """As plain data; what is empty (or ``test``, when the node id) is left out: most
+        results are a passing test's, and their journal lines stay short."""
+        data: dict[str, Any] = {"nodeid": self.nodeid}
+        if self.test != self.nodeid:
+            data["test"] = self.test
+        data["links"] = {service: list(keys) for service, keys in self.links.items()}
+        data["outcome"] = self.outcome
+        data["start"] = self.start
+        data["finish"] = self.finish
+        if self.comment:
+            data["comment"] = self.comment
+        if self.iteration is not None:
+            data["iteration"] = self.iteration
+        if self.parameters:
+            data["parameters"] = [list(pair) for pair in self.parameters]
+        if self.defects:
+            data["defects"] = list(self.defects)
+        if self.evidence:
+            data["evidence"] = [item.to_data() for item in self.evidence]
+        if self.dropped:
+            data["dropped"] = list(self.dropped)
+        return data
 
     @classmethod
     def from_data(cls, data: object) -> Result | None:
@@ -198,8 +206,16 @@ def _pair(value: object) -> tuple[str, str]:
     return pair[0], pair[1]
 
 
+def _evidence(data: object) -> Evidence:
+    evidence = Evidence.from_data(data)
+    if evidence is None:
+        raise ValueError("evidence")
+    return evidence
+
+
 def _result(data: Mapping[str, Any]) -> Result:
-    nodeid, test, outcome = data["nodeid"], data["test"], data["outcome"]
+    nodeid, outcome = data["nodeid"], data["outcome"]
+    test = data.get("test", nodeid)
     if not (isinstance(nodeid, str) and isinstance(test, str)) or outcome not in RANK:
         raise ValueError("nodeid, test or outcome")
     links = data["links"]
@@ -217,10 +233,11 @@ def _result(data: Mapping[str, Any]) -> Result:
     pairs = data.get("parameters", [])
     if not isinstance(pairs, list):
         raise TypeError("parameters")
-    parameters = tuple(_pair(pair) for pair in pairs)
-    evidence = tuple(Evidence.from_data(item) for item in data.get("evidence", []))
-    if any(item is None for item in evidence):
-        raise ValueError("evidence")
+    parameters = tuple(_pair(pair) for pair in pairs) if pairs else ()
+    found = data.get("evidence", [])
+    if not isinstance(found, list):
+        raise TypeError("evidence")
+    evidence = tuple(_evidence(item) for item in found) if found else ()
     return Result(
         nodeid,
         test,
@@ -232,7 +249,7 @@ def _result(data: Mapping[str, Any]) -> Result:
         iteration,
         parameters,
         _keys(data.get("defects", [])),
-        tuple(item for item in evidence if item is not None),
+        evidence,
         _strings(data.get("dropped", [])),
     )
 

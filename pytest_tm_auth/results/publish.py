@@ -154,16 +154,18 @@ class Publishing:
     overrides: dict[str, Any] = field(default_factory=dict)
 
 
-def publish(path: Path, publishing: Publishing, held: Journal | None = None) -> Outcome:
+def publish(
+    path: Path, publishing: Publishing, written: tuple[Journal, JournalState] | None = None
+) -> Outcome:
     """Publish what the journal at ``path`` holds for one service; never raises a
-    :class:`TmAuthError`: the outcome says what happened, in one line. ``held``: the
-    journal already open (and locked) by the caller, read through it and left open."""
+    :class:`TmAuthError`: the outcome says what happened, in one line.
+
+    ``written``: the run's own journal, still open (and locked), and what the run wrote to
+    it; it is then not read back (the caller closes it). Otherwise the journal is opened,
+    locked and read (for a dry run, never written)."""
     outcome = Outcome(publishing.service, path, dry_run=publishing.dry_run)
     try:
-        if held is not None:
-            journal, state = held, held.read()
-        else:
-            journal, state = Journal.reopen(path, write=not publishing.dry_run)
+        journal, state = written or Journal.reopen(path, write=not publishing.dry_run)
     except TmAuthError as error:
         outcome.reason = str(error)
         return outcome
@@ -180,7 +182,7 @@ def publish(path: Path, publishing: Publishing, held: Journal | None = None) -> 
     finally:
         if outcome.failed and not publishing.dry_run:
             _note_failure(journal, outcome)
-        if held is None:
+        if written is None:
             journal.close()
     return outcome
 
@@ -322,6 +324,9 @@ class Collector(Protocol):
     @property
     def dry_run(self) -> bool: ...
 
+    def written(self) -> tuple[Journal, JournalState] | None:
+        """The run's journal, still open, and what the run wrote to it."""
+
     def close(self) -> None: ...
 
 
@@ -345,16 +350,19 @@ class PublishPlugin:
             return  # --tm-auth-check runs no test: there is nothing to publish
         collector = self._collector
         path = collector.journal_path
-        held = getattr(collector, "journal", None)  # the run's own: locked until closed
-        for service in collector.services:
-            outcome = Outcome(service, path, dry_run=collector.dry_run)
-            if path is not None:
-                try:
-                    outcome = publish(path, self._publishing(service, collector.dry_run), held)
-                except (TmAuthError, pytest.UsageError) as error:  # a setting the run refused
-                    outcome.reason = str(error)
-            self.outcomes.append(outcome)
-        collector.close()
+        written = collector.written()  # what this run journaled: not read back
+        try:
+            for service in collector.services:
+                outcome = Outcome(service, path, dry_run=collector.dry_run)
+                if path is not None:
+                    try:
+                        publishing = self._publishing(service, collector.dry_run)
+                        outcome = publish(path, publishing, written)
+                    except (TmAuthError, pytest.UsageError) as error:  # a refused setting
+                        outcome.reason = str(error)
+                self.outcomes.append(outcome)
+        finally:
+            collector.close()
         failed = [outcome for outcome in self.outcomes if outcome.failed]
         if failed and self._on_failure() == "warn":
             for outcome in failed:
@@ -382,13 +390,14 @@ class PublishPlugin:
                 terminalreporter.write_line(note, yellow=True)
 
     def _publishing(self, service: str, dry_run: bool) -> Publishing:
-        from pytest_tm_auth.results.xray_client import XrayClient
-
         run = self._setup()
         state = run.states[service]
         hook = self._config.hook
 
         def client() -> ServiceClient:
+            # Only when sending: a dry run imports neither requests nor urllib3.
+            from pytest_tm_auth.results.xray_client import XrayClient
+
             session = state.session()  # logs in (once per run) or raises its failure
             target = state.target
             assert target is not None  # a session exists only for a configured provider

@@ -163,6 +163,8 @@ def _test(
 ) -> dict[str, Any]:
     """One key's entry: its status the worst of its results, an iteration per result when
     several share the key or the one is a parametrized variant."""
+    if len(results) == 1 and results[0].iteration is None:
+        return _single(key, results[0], table, budget, dropped)
     entry: dict[str, Any] = {
         "testKey": key,
         "start": iso_time(min(result.start for result in results)),
@@ -191,6 +193,27 @@ def _test(
             for name, result in zip(names, results, strict=True)
         ]
     evidence = _evidence(key, results, budget, dropped)
+    if evidence:
+        entry["evidence"] = evidence
+    return entry
+
+
+def _single(
+    key: str, result: Result, table: Mapping[str, str], budget: list[int], dropped: list[str]
+) -> dict[str, Any]:
+    """The entry of a key one unparametrized test links (most keys): :func:`_test`'s, made
+    without its grouping."""
+    entry: dict[str, Any] = {
+        "testKey": key,
+        "start": iso_time(result.start),
+        "finish": iso_time(result.finish),
+        "status": table[result.outcome],
+    }
+    if result.comment:
+        entry["comment"] = bounded(result.comment, COMMENT_LIMIT)
+    if result.defects:
+        entry["defects"] = list(dict.fromkeys(result.defects))
+    evidence = _evidence(key, [result], budget, dropped) if result.evidence else None
     if evidence:
         entry["evidence"] = evidence
     return entry

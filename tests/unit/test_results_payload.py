@@ -224,3 +224,31 @@ def test_a_search_keeps_only_well_formed_keys() -> None:
     assert xray.found("datacenter", body) == [("DEMO-3", "3")]
     with pytest.raises(PublishError):
         xray.found("cloud", "[]")
+
+
+def test_a_key_one_unparametrized_test_links_is_one_entry_without_iterations() -> None:
+    """The common entry (made without grouping) holds what the grouped one would."""
+    data = base64.b64encode(b"x").decode()
+    full = result(
+        "t.py::a",
+        "failed",
+        comment="assert 1 == 2",
+        defects=("DEMO-7", "DEMO-7", "DEMO-8"),
+        evidence=(Evidence("a.txt", "text/plain", data, 1),),
+    )
+    plain, entry = payload(result("t.py::b", "passed", "DEMO-2"), full)["tests"]
+    assert plain == {
+        "testKey": "DEMO-2",
+        "start": "2026-11-30T00:53:20+00:00",
+        "finish": "2026-11-30T00:53:22+00:00",
+        "status": "PASSED",
+    }
+    assert entry == {
+        "testKey": "DEMO-1",
+        "start": "2026-11-30T00:53:20+00:00",
+        "finish": "2026-11-30T00:53:22+00:00",
+        "status": "FAILED",
+        "comment": "assert 1 == 2",
+        "defects": ["DEMO-7", "DEMO-8"],
+        "evidence": [{"data": data, "filename": "a.txt", "contentType": "text/plain"}],
+    }
