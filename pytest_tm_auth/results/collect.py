@@ -138,7 +138,7 @@ class ResultCollector(HooksOnly):
     """The results of one run: tags reports where tests run, journals them where logged.
 
     What publishing reads: :attr:`journal_path` (``None`` while no linked result came),
-    :attr:`services`, :attr:`dry_run`, :attr:`dropped`; :meth:`close` ends the journal.
+    :attr:`services`, :attr:`dry_run`, :meth:`written`; :meth:`close` ends the journal.
     """
 
     def __init__(
@@ -165,7 +165,6 @@ class ResultCollector(HooksOnly):
         #: The journal's header and results, for this run's publishing (a replay reads them).
         self._header: dict[str, Any] = {}
         self._results: list[Result] = []
-        self.dropped: list[str] = []
         self._folds = Folds()
         if not hasattr(config, "workerinput"):
             check_statuses(values().text(XRAY_STATUSES.name))
@@ -282,9 +281,7 @@ class ResultCollector(HooksOnly):
         )
 
     def _within_run_cap(self, evidence: list[Evidence], dropped: list[str]) -> list[Evidence]:
-        said = len(dropped)
         kept, self._evidence_bytes = within_run_cap(evidence, self._evidence_bytes, dropped)
-        self.dropped += dropped[said:]
         return kept
 
 
