@@ -106,6 +106,8 @@ class Scrubber:
 
     def __init__(self) -> None:
         self._secrets: frozenset[str] = frozenset()
+        #: The secrets, longest first: sorted when learned, not at every scrub.
+        self._ordered: list[str] = []
         #: Secrets (and forms) too short or too common to hide inside words: hidden standing alone.
         self._short: frozenset[str] = frozenset()
         #: What the secrets always turn into inside base64, whatever surrounds them.
@@ -183,6 +185,8 @@ class Scrubber:
                     for start in range(len(secret) - PIECE_LENGTH + 1)
                 }
                 self._secrets = self._secrets | fresh
+                # Longest first, so a token containing a shorter secret is hidden whole.
+                self._ordered = sorted(self._secrets, key=len, reverse=True)
                 self._short = self._short | short
                 self._encoded = self._encoded | encoded
 
@@ -194,8 +198,7 @@ class Scrubber:
         """
         if self._pending or self._finding_now:
             self.add_pending()  # waits while another thread finds them
-        # Longest first, so a token containing a shorter secret is hidden whole.
-        ordered = sorted(self._secrets, key=len, reverse=True)
+        ordered = self._ordered
         for secret in ordered:
             if secret in text:
                 text = text.replace(secret, REDACTED)

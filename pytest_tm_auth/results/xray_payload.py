@@ -287,7 +287,7 @@ def rechecked(
     tests = payload.get("tests")
     if not isinstance(tests, list) or not all(isinstance(test, dict) for test in tests):
         raise PublishError("the pytest_tm_auth_results hook left 'tests' that are not a list")
-    cleaned: dict[str, Any] = _scrubbed(payload, scrub, 0)
+    cleaned: dict[str, Any] = _scrubbed(payload, _remembered(scrub), 0)
     for test in cleaned["tests"]:
         test_key = test.get("testKey")
         if not isinstance(test_key, str) or not JIRA_KEY.fullmatch(test_key):
@@ -299,6 +299,19 @@ def rechecked(
         if isinstance(evidence, list) and len(evidence) > EVIDENCE_FILES_PER_TEST:
             del evidence[EVIDENCE_FILES_PER_TEST:]
     return cleaned
+
+
+def _remembered(scrub: Callable[[str], str]) -> Callable[[str], str]:
+    """``scrub``, once per distinct text: a payload repeats its keys and status names."""
+    seen: dict[str, str] = {}
+
+    def scrubbed(text: str) -> str:
+        found = seen.get(text)
+        if found is None:
+            found = seen[text] = scrub(text)
+        return found
+
+    return scrubbed
 
 
 def _names_scrubbed(evidence: object, pieces: Callable[[str], str]) -> None:
