@@ -15,15 +15,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pytest_tm_auth.sandbox.catalog import ZEPHYR_CASES, ZEPHYR_CYCLES, zephyr_cases, zephyr_cycles
+from pytest_tm_auth.sandbox.executions import StoredFile
 
-__all__ = ["Attachment", "Cycle", "Cycles", "Outcome"]
-
-
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    size: int
-    content_type: str | None
+__all__ = ["Cycle", "Cycles", "Outcome"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +37,7 @@ class Outcome:
 class _Stored:
     id: int
     outcome: Outcome
-    attachments: list[Attachment] = field(default_factory=list)
+    attachments: list[StoredFile] = field(default_factory=list)
 
 
 @dataclass
@@ -121,7 +115,7 @@ class Cycles:
                 ids.append(stored.id)
             return ids
 
-    def attach(self, result_id: int, attachment: Attachment) -> int | None:
+    def attach(self, result_id: int, attachment: StoredFile) -> int | None:
         """Attach to result ``result_id``; the attachment's number, ``None`` if no result."""
         with self._lock:
             stored = self._results.get(result_id)

@@ -4,7 +4,7 @@ Imports and creations come from handler threads while a test reads what landed, 
 change happens under one lock and every read returns plain copies. Created executions take
 the keys after the seeded ones (``DEMO-461``, ...) and show in every issue search from then
 on; runs are kept per execution and test key, so a re-import replaces a run, never adds a
-second. Evidence is kept as its file name and decoded size, never its bytes: a large import
+second. StoredFile is kept as its file name and decoded size, never its bytes: a large import
 costs the stand-in little memory.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 from pytest_tm_auth.sandbox import catalog
 from pytest_tm_auth.sandbox.catalog import Issue
 
-__all__ = ["Details", "Evidence", "Execution", "Executions", "Iteration", "Run", "seeded"]
+__all__ = ["Details", "Execution", "Executions", "Iteration", "Run", "StoredFile", "seeded"]
 
 EXECUTION = "Test Execution"
 
@@ -41,7 +41,10 @@ class Iteration:
 
 
 @dataclass(frozen=True)
-class Evidence:
+class StoredFile:
+    """A file a result carries (Xray evidence, a Zephyr Scale attachment): its name, its
+    decoded size and its type; its bytes are not kept."""
+
     filename: str
     size: int
     content_type: str | None
@@ -58,7 +61,7 @@ class Run:
     finish: str | None = None
     defects: tuple[str, ...] = ()
     iterations: tuple[Iteration, ...] = ()
-    evidence: tuple[Evidence, ...] = ()
+    evidence: tuple[StoredFile, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_tm_auth.sandbox.catalog import Issue
-from pytest_tm_auth.sandbox.executions import Details, Evidence, Iteration, Run, seeded
+from pytest_tm_auth.sandbox.executions import Details, Iteration, Run, StoredFile, seeded
 from pytest_tm_auth.sandbox.messages import Request, Response, json_response
 from pytest_tm_auth.sandbox.paging import MAX_OFFSET, BadPage, OffsetRule, whole_number
 from pytest_tm_auth.sandbox.services.jira import signed_in
@@ -126,7 +126,7 @@ def _iterations(value: Any, statuses: tuple[str, ...]) -> tuple[Iteration, ...]:
     return tuple(made)
 
 
-def _evidence(value: Any) -> tuple[Evidence, ...]:
+def _evidence(value: Any) -> tuple[StoredFile, ...]:
     if not isinstance(value, list):
         raise _Rejected("evidence must be a list")
     made = []
@@ -139,7 +139,7 @@ def _evidence(value: Any) -> tuple[Evidence, ...]:
             size = len(base64.b64decode(data if isinstance(data, str) else "?", validate=True))
         except (binascii.Error, ValueError):
             raise _Rejected(f"evidence {name[:80]!r}: data is not valid base64") from None
-        made.append(Evidence(name, size, _text(item.get("contentType"), "contentType")))
+        made.append(StoredFile(name, size, _text(item.get("contentType"), "contentType")))
     return tuple(made)
 
 
@@ -154,7 +154,7 @@ def _run(test: Mapping[str, Any], statuses: tuple[str, ...], names: tuple[str, .
     defects = test.get("defects", [])
     if not isinstance(defects, list) or not all(isinstance(d, str) for d in defects):
         raise _Rejected("defects must be a list of issue keys")
-    evidence: tuple[Evidence, ...] = ()
+    evidence: tuple[StoredFile, ...] = ()
     for name in names:
         evidence += _evidence(test.get(name, []))
     return Run(

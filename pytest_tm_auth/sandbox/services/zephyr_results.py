@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_tm_auth.sandbox.catalog import PROJECTS, ZEPHYR_EXECUTIONS
-from pytest_tm_auth.sandbox.cycles import Attachment, Outcome
+from pytest_tm_auth.sandbox.cycles import Outcome
+from pytest_tm_auth.sandbox.executions import StoredFile
 from pytest_tm_auth.sandbox.messages import Request, Response, json_response, text_response
 from pytest_tm_auth.sandbox.services.jira import signed_in
 from pytest_tm_auth.sandbox.services.zephyr import PROJECT_KEYS, bearer
@@ -231,7 +232,7 @@ def dc_attachment(request: Request, state: State, params: Mapping[str, str], use
         return dc_error(400, str(bad))
     if file is None or not file.filename:
         return dc_error(400, "A multipart part named file, with a file name, is required")
-    attachment = Attachment(file.filename, len(file.data), file.content_type)
+    attachment = StoredFile(file.filename, len(file.data), file.content_type)
     number = state.created.zephyr.attach(int(params["id"]), attachment)
     if number is None:
         return dc_error(404, f"Test result {params['id']} not found")
