@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from pytest_tm_auth.sandbox import DEMO, Sandbox
+from tests.environment import bearer_session
 
 REPORT = b"""<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" tests="5">
@@ -46,17 +47,13 @@ REFUSED_DOCTYPE = "The XML declares a DOCTYPE or entities; refused."
 
 @pytest.fixture
 def xray(sandbox: Sandbox) -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        session.trust_env = False
-        session.headers["Authorization"] = f"Bearer {sandbox.issue_xray_token()}"
+    with bearer_session(sandbox.issue_xray_token()) as session:
         yield session
 
 
 @pytest.fixture
 def jira(sandbox: Sandbox) -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        session.trust_env = False
-        session.headers["Authorization"] = f"Bearer {DEMO.jira_pat}"
+    with bearer_session(DEMO.jira_pat) as session:
         yield session
 
 

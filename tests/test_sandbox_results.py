@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from pytest_tm_auth.sandbox import DEMO, Fault, Sandbox
+from tests.environment import bearer_session
 
 EVIDENCE = base64.b64encode(b"demo evidence, not a secret").decode()
 NEW = {"summary": "Nightly demo run", "project": "DEMO"}
@@ -20,9 +21,7 @@ NEW = {"summary": "Nightly demo run", "project": "DEMO"}
 @pytest.fixture
 def xray(sandbox: Sandbox) -> Iterator[requests.Session]:
     """A session holding a token the stand-in issued, as ``xray_session`` would."""
-    with requests.Session() as session:
-        session.trust_env = False
-        session.headers["Authorization"] = f"Bearer {sandbox.issue_xray_token()}"
+    with bearer_session(sandbox.issue_xray_token()) as session:
         yield session
 
 

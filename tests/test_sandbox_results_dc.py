@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from pytest_tm_auth.sandbox import DEMO, Fault, Sandbox
+from tests.environment import bearer_session
 
 EVIDENCE = base64.b64encode(b"demo evidence, not a secret").decode()
 TEST_EXECUTION = {
@@ -22,9 +23,7 @@ TEST_EXECUTION = {
 @pytest.fixture
 def jira(sandbox: Sandbox) -> Iterator[requests.Session]:
     """A session signed in to Jira Data Center with the demo personal access token."""
-    with requests.Session() as session:
-        session.trust_env = False
-        session.headers["Authorization"] = f"Bearer {DEMO.jira_pat}"
+    with bearer_session(DEMO.jira_pat) as session:
         yield session
 
 

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from pytest_tm_auth.sandbox import DEMO, Sandbox
+from tests.environment import bearer_session
 
 STATUSES = ["Pass", "Fail", "Not Executed", "In Progress", "Blocked"]
 
@@ -19,18 +20,14 @@ STATUSES = ["Pass", "Fail", "Not Executed", "In Progress", "Blocked"]
 @pytest.fixture
 def cloud(sandbox: Sandbox) -> Iterator[requests.Session]:
     """A session with the demo Zephyr Scale Cloud API token."""
-    with requests.Session() as session:
-        session.trust_env = False
-        session.headers["Authorization"] = f"Bearer {DEMO.zephyr_token}"
+    with bearer_session(DEMO.zephyr_token) as session:
         yield session
 
 
 @pytest.fixture
 def jira(sandbox: Sandbox) -> Iterator[requests.Session]:
     """A session signed in to Jira Data Center with the demo personal access token."""
-    with requests.Session() as session:
-        session.trust_env = False
-        session.headers["Authorization"] = f"Bearer {DEMO.jira_pat}"
+    with bearer_session(DEMO.jira_pat) as session:
         yield session
 
 
