@@ -8,7 +8,7 @@ not list is no Test, or no issue at all; Jira Data Center's search names each is
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -17,7 +17,7 @@ from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.text import inert
 from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.results.model import JIRA_KEY
-from pytest_tm_auth.results.xray_payload import PublishError, parsed, quoted
+from pytest_tm_auth.results.xray_payload import PublishError, as_list, found_at, parsed, quoted
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -80,32 +80,23 @@ def _kinds(session: ApiSession, target: Target, page: Sequence[str]) -> dict[str
         body = {"query": TESTS, "variables": {"jql": jql}}
         url = join(target.api_url, "graphql")
         text = answer(session, "POST", url, doing, json=body, changes=False) or ""
-        listed = _at(parsed(text), "data", "getTests", "results")
-        found = {_at(item, "jira", "key"): "Test" for item in _list(listed)}
+        listed = found_at(parsed(text), "data", "getTests", "results")
+        found = {found_at(item, "jira", "key"): "Test" for item in as_list(listed)}
     else:
         url = join(target.url + "/", "rest/api/2/search")
         params = {"jql": jql, "fields": "issuetype", "maxResults": str(PAGE)}
         params["validateQuery"] = "warn"
         text = answer(session, "GET", url, doing, params=params, changes=False) or ""
-        listed = _at(parsed(text), "issues")
+        listed = found_at(parsed(text), "issues")
         found = {
-            _at(item, "key"): _at(item, "fields", "issuetype", "name") for item in _list(listed)
+            found_at(item, "key"): found_at(item, "fields", "issuetype", "name")
+            for item in as_list(listed)
         }
     if not isinstance(listed, list):
         raise PublishError(f"{doing}: Xray answered {quoted(text)}")
     return {
         key: kind for key, kind in found.items() if isinstance(key, str) and isinstance(kind, str)
     }
-
-
-def _at(data: object, *names: str) -> Any:
-    for name in names:
-        data = data.get(name) if isinstance(data, Mapping) else None
-    return data
-
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 class LinkAudit:

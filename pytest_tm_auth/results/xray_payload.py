@@ -372,10 +372,10 @@ def created(deployment: str, body: str) -> tuple[str, str]:
         errors = data.get("errors") if isinstance(data, dict) else None
         if errors:
             raise PublishError(f"Xray refused to create the Test Execution: {_messages(errors)}")
-        made = _path(data, "data", "createTestExecution", "testExecution")
-        key, issue_id = _path(made, "jira", "key"), _path(made, "issueId")
+        made = found_at(data, "data", "createTestExecution", "testExecution")
+        key, issue_id = found_at(made, "jira", "key"), found_at(made, "issueId")
     else:
-        key, issue_id = _path(data, "key"), _path(data, "id")
+        key, issue_id = found_at(data, "key"), found_at(data, "id")
     if not isinstance(key, str) or not JIRA_KEY.fullmatch(key):
         raise PublishError(
             "the answer to creating the Test Execution names no issue key: "
@@ -392,11 +392,13 @@ def found(deployment: str, body: str) -> list[tuple[str, str]]:
         errors = data.get("errors") if isinstance(data, dict) else None
         if errors:
             raise PublishError(f"Xray refused the search: {_messages(errors)}")
-        listed = _path(data, "data", "getTestExecutions", "results")
-        pairs = [(_path(item, "jira", "key"), _path(item, "issueId")) for item in _list(listed)]
+        listed = found_at(data, "data", "getTestExecutions", "results")
+        pairs = [
+            (found_at(item, "jira", "key"), found_at(item, "issueId")) for item in as_list(listed)
+        ]
     else:
-        listed = _path(data, "issues")
-        pairs = [(_path(item, "key"), _path(item, "id")) for item in _list(listed)]
+        listed = found_at(data, "issues")
+        pairs = [(found_at(item, "key"), found_at(item, "id")) for item in as_list(listed)]
     if not isinstance(listed, list):
         raise PublishError(f"the search for the run's Test Execution answered {quoted(body)}")
     return [
@@ -414,14 +416,16 @@ def imported(deployment: str, body: str, key: str) -> None:
         raise PublishError(
             f"Xray answered the import with something that is not JSON: {quoted(body)}"
         )
-    said = _path(data, "key") if deployment == "cloud" else _path(data, "testExecIssue", "key")
+    said = (
+        found_at(data, "key") if deployment == "cloud" else found_at(data, "testExecIssue", "key")
+    )
     if said != key:
         named = inert(said, 40) if isinstance(said, str) else "none"
         raise PublishError(
             f"Xray answered the import into {key} naming another Test Execution ({named}): "
             "the results may not be where they belong"
         )
-    rejected = _path(data, "testIssues", "error")
+    rejected = found_at(data, "testIssues", "error")
     if rejected:
         raise PublishError(f"Xray rejected results in {key}: {_rejected(rejected)}")
 
@@ -429,11 +433,11 @@ def imported(deployment: str, body: str, key: str) -> None:
 def _rejected(errors: object) -> str:
     """``DEMO-7 (Test not found), DEMO-8 (...)``: each rejected key and Xray's words."""
     said = []
-    items = _list(errors)
+    items = as_list(errors)
     for item in items[:REJECTED_SHOWN]:
-        test_key = _path(item, "testKey")
+        test_key = found_at(item, "testKey")
         name = inert(test_key, 40) if isinstance(test_key, str) else "a test"
-        words = _messages(_path(item, "messages") or _path(item, "message") or "")
+        words = _messages(found_at(item, "messages") or found_at(item, "message") or "")
         said.append(f"{name} ({words})" if words else name)
     more = len(items) - REJECTED_SHOWN
     if more > 0:
@@ -445,12 +449,14 @@ def _messages(value: object) -> str:
     """Xray's own words (a string, a list of strings or of ``{"message"}``), inert, bounded."""
     parts = value if isinstance(value, list) else [value]
     texts = [
-        part if isinstance(part, str) else _path(part, "message") for part in parts[:REJECTED_SHOWN]
+        part if isinstance(part, str) else found_at(part, "message")
+        for part in parts[:REJECTED_SHOWN]
     ]
     return inert("; ".join(text for text in texts if isinstance(text, str)), MESSAGE_LIMIT)
 
 
-def _path(data: object, *names: str) -> Any:
+def found_at(data: object, *names: str) -> Any:
+    """``data[names[0]][names[1]]...`` in an answer, or ``None`` where it has no such field."""
     for name in names:
         if not isinstance(data, dict):
             return None
@@ -458,5 +464,6 @@ def _path(data: object, *names: str) -> Any:
     return data
 
 
-def _list(value: object) -> list[Any]:
+def as_list(value: object) -> list[Any]:
+    """``value`` if an answer's field is a list, else an empty one."""
     return value if isinstance(value, list) else []
