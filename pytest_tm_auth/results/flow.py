@@ -12,63 +12,42 @@ imports the same results into the same key again (an import replaces the runs it
 from __future__ import annotations
 
 import contextlib
-import functools
 import re
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
-
-import pytest
+from typing import Any
 
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.text import inert
-from pytest_tm_auth.results.journal import Journal, JournalState
-from pytest_tm_auth.results.model import Landing, Result
-from pytest_tm_auth.results.xray_payload import (
+from pytest_tm_auth.results.journal import Journal, JournalState, ServiceProgress
+from pytest_tm_auth.results.model import (
+    Landing,
+    Ledger,
+    Made,
     PublishError,
-    XraySettings,
-    build_payload,
-    default_summary,
-    rechecked,
+    Result,
+    ServiceClient,
 )
+from pytest_tm_auth.results.services import Adapter, adapter
 from pytest_tm_auth.run.warnings import TmAuthWarning
 
 #: A run's label (``tm-auth-<run>``): it goes into a search, so nothing else is used.
 LABEL = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 #: Lines of what was dropped shown in the summary; the rest are counted.
 DROPS_SHOWN = 20
-#: The name the publishing plugin is registered under.
-PUBLISH_PLUGIN = "tm_auth_publish"
-#: The plugin ``--tm-auth-check`` registers (``run/modes``): no test runs under it.
-CHECK_MODE = "tm_auth_check"
+#: What each service publishes into when no key is given.
+NEW_TARGETS = {"xray": "a new Test Execution", "zephyr": "a new test cycle"}
+#: What a service's target is called, in a failure's words.
+TARGETS = {"xray": "the Test Execution", "zephyr": "the test cycle"}
 #: How a failure's line ends: where the results are, and the command that lands them.
 REPLAY = "journal kept: {path}; to publish it: pytest-tm-auth publish {path}"
 
 
-class PublishFailureWarning(TmAuthWarning):
-    """Results did not land, and ``--tm-auth-on-publish-failure=warn`` keeps the run green."""
-
-
 class PublishedHookWarning(TmAuthWarning):
     """The results landed, but the team's ``pytest_tm_auth_published`` hook raised."""
-
-
-class ServiceClient(Protocol):
-    """A service's publishing requests (:class:`~.xray_client.XrayClient`)."""
-
-    service: str
-    deployment: str
-
-    def browse(self, key: str) -> str: ...
-
-    def find(self, label: str) -> tuple[str, str] | None: ...
-
-    def create(self, label: str, settings: XraySettings, summary: str) -> tuple[str, str]: ...
-
-    def send(self, payload: dict[str, Any], key: str) -> int: ...
 
 
 @dataclass
@@ -112,7 +91,7 @@ class Outcome:
         if self.count == 0:
             return f"{name}: no linked test was selected: nothing to publish"
         if self.dry_run:
-            where = self.dry_key or "a new Test Execution"
+            where = self.dry_key or NEW_TARGETS.get(name, "a new target")
             built = f"{_results(self.count)} for {where} built and checked"
             return f"{name}: dry run: {built}; nothing sent"
         landing = self.landing
@@ -209,22 +188,70 @@ def _publish(
         outcome.landing = Landing(service, key, url, count if isinstance(count, int) else 0, 0.0)
         outcome.already = True
         return
-    settings = XraySettings.from_header(_overridden(state.header, service, publishing.overrides))
-    known = settings.test_execution or _target_key(progress.target)
+    chosen = adapter(service)
+    settings = chosen.settings(_overridden(state.header, service, publishing.overrides))
+    journaled = progress.target or {}
+    known = settings.existing or _target_key(journaled)
+    build = _builder(_Job(chosen, results, state, settings, publishing, outcome))
     if publishing.dry_run:
         outcome.dry_key = known
-        _payload(results, state, settings, publishing, outcome, key=known)
+        build(known)
         return
     started = time.monotonic()
     client = publishing.client()
-    key = known or _target(journal, state, settings, client)
-    payload = _payload(results, state, settings, publishing, outcome, key=key)
-    count = client.send(payload, key)
-    url = client.browse(key)
-    journal.step("landed", service, key=key, count=count, at=time.time(), url=url)
-    landing = Landing(service, key, url, count, time.monotonic() - started)
+    if known is None:
+        made = _target(journal, state, client, chosen, settings, build=build)
+    else:
+        filled = known == _target_key(journaled) and journaled.get("filled") is True
+        made = Made(known, url=str(journaled.get("url") or ""), filled=filled)
+    payload = build(made.key)
+    count = client.send(payload, made.key, _ledger(journal, progress, state, service, made))
+    url = made.url or client.browse(made.key)
+    journal.step("landed", service, key=made.key, count=count, at=time.time(), url=url)
+    landing = Landing(service, made.key, url, count, time.monotonic() - started)
     outcome.landing = landing
     _tell_landed(publishing, landing)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One service's publishing of one journal: what building its payload reads."""
+
+    chosen: Adapter
+    results: list[Result]
+    state: JournalState
+    settings: Any
+    publishing: Publishing
+    outcome: Outcome
+
+
+def _builder(job: _Job) -> Callable[[str | None], dict[str, Any]]:
+    """The payload for a key, built (through the team's hook) once: a service whose new
+    target is made with the results asks for it before the key exists."""
+    built: dict[str, Any] = {}
+
+    def build(key: str | None) -> dict[str, Any]:
+        if "payload" not in built:
+            built["payload"] = _payload(job, key)
+        payload: dict[str, Any] = built["payload"]
+        return payload
+
+    return build
+
+
+def _ledger(
+    journal: Journal, progress: ServiceProgress, state: JournalState, service: str, made: Made
+) -> Ledger:
+    """What landed item by item so far; each item that lands now is journaled at once."""
+    done = dict(progress.sent)
+
+    def note(item: str, given: str) -> None:
+        journal.step("sent", service, item=item, id=given)
+        done[item] = given
+
+    unsure = bool(progress.failures or progress.sent or progress.target)
+    label = str(state.header.get("label") or "")
+    return Ledger(label, done, unsure, note, filled=made.filled)
 
 
 def _tell_landed(publishing: Publishing, landing: Landing) -> None:
@@ -262,44 +289,47 @@ def _target_key(target: dict[str, Any] | None) -> str | None:
 
 
 def _target(
-    journal: Journal, state: JournalState, settings: XraySettings, client: ServiceClient
-) -> str:
-    """The run's Test Execution: the one found by the run's label (an earlier creation,
-    its answer lost, or another process's), else a new one, journaled before anything is
-    sent to it. A creation that may have happened and is not found yet makes none."""
+    journal: Journal,
+    state: JournalState,
+    client: ServiceClient,
+    chosen: Adapter,
+    settings: Any,
+    *,
+    build: Callable[[str | None], dict[str, Any]],
+) -> Made:
+    """The run's target: the one found by the run's label (an earlier creation, its answer
+    lost, or another process's), else a new one, journaled before anything is sent to it
+    (or, made with the results, as soon as it exists). A creation that may have happened
+    and is not found yet makes none."""
     service = client.service
     progress = state.progress(service)
+    what = TARGETS.get(service, "the target")
     label = state.header.get("label")
     if not isinstance(label, str) or not LABEL.fullmatch(label):
-        raise PublishError("the journal's header has no label to create the execution with")
-    found = client.find(label)
+        short = what.split()[-1].lower()  # the execution, the cycle
+        raise PublishError(f"the journal's header has no label to create the {short} with")
+    payload = build(None) if chosen.fills else {}
+    found = client.find(label, settings, payload)
     if found is None:
         if progress.creating and not progress.creation_refused:
             raise PublishError(
-                f"an earlier creation of the Test Execution labelled {label} may have "
+                f"an earlier creation of {what} labelled {label} may have "
                 "happened, and the search finds none yet (Jira's search may lag): nothing "
                 "was created; replay in a minute",
                 ambiguous=True,
             )
         journal.step("creating", service, label=label)
-        found = client.create(label, settings, settings.summary or default_summary(state.header))
-    key, issue_id = found
-    journal.step("target", service, key=key, id=issue_id, url=client.browse(key))
-    return key
+        found = client.create(label, settings, chosen.title(settings, state.header), payload)
+    url = found.url or client.browse(found.key)
+    journal.step("target", service, key=found.key, id=found.id, url=url, filled=found.filled)
+    return Made(found.key, found.id, url, found.filled)
 
 
-def _payload(
-    results: list[Result],
-    state: JournalState,
-    settings: XraySettings,
-    publishing: Publishing,
-    outcome: Outcome,
-    *,
-    key: str | None,
-) -> dict[str, Any]:
+def _payload(job: _Job, key: str | None) -> dict[str, Any]:
     """The payload, through the team's hook, scrubbed and checked again after it."""
+    publishing, results, outcome = job.publishing, job.results, job.outcome
     deployment = publishing.deployment()
-    payload, capped = build_payload(results, state.header, settings, deployment, key)
+    payload, capped = job.chosen.payload(results, job.state.header, job.settings, deployment, key)
     collected = (f"{result.nodeid}: {note}" for result in results for note in result.dropped)
     outcome.dropped = [*dict.fromkeys(collected), *capped]
     try:
@@ -307,124 +337,4 @@ def _payload(
     except Exception as error:  # a team's hook: nothing is sent, and the run says why
         said = publishing.scrub(f"{type(error).__name__}: {error}")
         raise PublishError(f"the pytest_tm_auth_results hook raised {inert(said, 300)}") from None
-    return rechecked(payload, key, publishing.scrub, publishing.pieces)
-
-
-class Collector(Protocol):
-    """What the run's collector (registered as ``tm_auth_results``) tells publishing."""
-
-    @property
-    def journal_path(self) -> Path | None:
-        """The journal, or ``None`` when no linked test was reported (nothing to publish)."""
-
-    @property
-    def services(self) -> tuple[str, ...]:
-        """The services whose publishing is on, e.g. ``("xray",)``."""
-
-    @property
-    def dry_run(self) -> bool: ...
-
-    def written(self) -> tuple[Journal, JournalState] | None:
-        """The run's journal, still open, and what the run wrote to it."""
-
-    def close(self) -> None: ...
-
-
-class PublishPlugin:
-    """At the end of a run (in the controller, or the only process), publishes each
-    service's results once; the summary says how, in one line per service; results that did
-    not land make the exit status 1 (or a warning, with ``--tm-auth-on-publish-failure=warn``).
-    """
-
-    def __init__(self, config: Any, collector: Collector, setup: Callable[[], Any]) -> None:
-        self._config = config
-        self._collector = collector
-        #: The run, set up (its providers' states: ``run.states["xray"]``).
-        self._setup = setup
-        self.outcomes: list[Outcome] = []
-
-    def pytest_sessionfinish(self, session: Any) -> None:
-        if hasattr(self._config, "workerinput"):
-            return  # a worker: the controller publishes what every worker reported
-        if self._config.pluginmanager.has_plugin(CHECK_MODE):
-            return  # --tm-auth-check runs no test: there is nothing to publish
-        collector = self._collector
-        path = collector.journal_path
-        written = collector.written()  # what this run journaled: not read back
-        try:
-            for service in collector.services:
-                outcome = Outcome(service, path, dry_run=collector.dry_run)
-                if path is not None:
-                    try:
-                        publishing = self._publishing(service, collector.dry_run)
-                        outcome = publish(path, publishing, written)
-                    except (TmAuthError, pytest.UsageError) as error:  # a refused setting
-                        outcome.reason = str(error)
-                self.outcomes.append(outcome)
-        finally:
-            collector.close()
-        failed = [outcome for outcome in self.outcomes if outcome.failed]
-        if failed and self._on_failure() == "warn":
-            for outcome in failed:
-                warnings.warn(PublishFailureWarning(outcome.line()), stacklevel=1)
-        elif failed and session.exitstatus == 0:
-            session.exitstatus = 1
-
-    def _on_failure(self) -> str:
-        """``fail`` (the default) or ``warn``: what results that did not land make of the run."""
-        try:
-            run = self._setup()
-        except (TmAuthError, pytest.UsageError):  # a setting the run refused: said already
-            return "fail"
-        states = list(run.states.values())
-        chosen = states[0].values.text("tm_auth_on_publish_failure") if states else None
-        return chosen or "fail"
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.outcomes:
-            terminalreporter.write_sep("-", "tm-auth results")
-        for outcome in self.outcomes:
-            red = outcome.failed
-            terminalreporter.write_line(outcome.line(), red=red, yellow=bool(outcome.dropped))
-            for note in outcome.notes():
-                terminalreporter.write_line(note, yellow=True)
-
-    def _publishing(self, service: str, dry_run: bool) -> Publishing:
-        run = self._setup()
-        state = run.states[service]
-        hook = self._config.hook
-
-        def client() -> ServiceClient:
-            # Only when sending: a dry run imports neither requests nor urllib3.
-            from pytest_tm_auth.results.xray_client import XrayClient
-
-            session = state.session()  # logs in (once per run) or raises its failure
-            target = state.target
-            assert target is not None  # a session exists only for a configured provider
-            return XrayClient(session, target, state.values.text("jira_url"))
-
-        return Publishing(
-            service,
-            client,
-            lambda: deployment(state),
-            run.scrubber.scrub,
-            on_payload=lambda payload: hook.pytest_tm_auth_results(
-                provider=state.provider, results=payload
-            ),
-            on_landed=lambda landing: hook.pytest_tm_auth_published(
-                provider=state.provider, target=landing, session=state.session()
-            ),
-            dry_run=dry_run,
-            stops=(pytest.fail.Exception, pytest.skip.Exception),
-            pieces=functools.partial(run.scrubber.scrub, pieces=True),
-        )
-
-
-def deployment(state: Any) -> str:
-    """Cloud or Data Center, without logging in: the target the settings lead to, else the
-    ``xray_deployment`` setting, else Cloud (a dry run may have no credentials)."""
-    target = state.target
-    if target is not None:
-        return str(target.deployment)
-    chosen = state.values.text("xray_deployment")
-    return chosen if chosen in ("cloud", "datacenter") else "cloud"
+    return job.chosen.rechecked(payload, key, publishing.scrub, publishing.pieces)
