@@ -1,0 +1,119 @@
+"""Zephyr Scale publishing's rules through pytest: the marker and its keys, the settings
+checked at start, a dry run, and evidence (attached once on Data Center, said on Cloud)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_tm_auth.cli.main import main
+from pytest_tm_auth.sandbox import Sandbox
+from pytest_tm_auth.sandbox.faults import Fault
+from tests.test_results_zephyr import LEAN, zephyr_run
+
+EVIDENCE = """
+import pytest
+
+@pytest.mark.zephyr("DEMO-T8")
+def test_a(tm_result):
+    tm_result.attach("one.txt", "first")
+    tm_result.attach("two.txt", "second")
+
+@pytest.mark.zephyr("DEMO-T9")
+def test_b(tm_result):
+    tm_result.attach("three.txt", "third")
+"""
+
+
+@pytest.fixture(autouse=True)
+def lean_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+
+def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess(*LEAN, "--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.zephyr(*keys): link the test's result to *"])
+
+
+def test_a_malformed_key_is_a_collection_error_naming_test_and_key(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        "import pytest\n\n@pytest.mark.zephyr('DEMO-12')\ndef test_x():\n    pass\n"
+    )
+
+    result = zephyr_run(pytester, "--tm-auth-dry-run")
+
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(
+        ["*test_x: @pytest.mark.zephyr key 'DEMO-12' is not a Zephyr Scale test case key*"]
+    )
+    quiet = pytester.runpytest_subprocess(*LEAN)  # publishing off: the marker is not read
+    quiet.assert_outcomes(passed=1)
+
+
+def test_a_malformed_cycle_key_stops_the_run_at_start(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_x():\n    pass\n")
+
+    result = zephyr_run(pytester, "--zephyr-test-cycle=nightly")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*test cycle key 'nightly' is not a Zephyr Scale cycle*"])
+
+
+def test_a_dry_run_builds_and_checks_and_sends_nothing(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    pytester.makepyfile(EVIDENCE)
+
+    result = zephyr_run(pytester, "--tm-auth-dry-run")
+
+    assert result.ret == 0
+    assert cloud_env.count() == 0
+    result.stdout.fnmatch_lines(
+        ["zephyr: dry run: 2 results for a new test cycle built and checked; nothing sent"]
+    )
+
+
+def test_cloud_says_once_that_evidence_was_not_sent(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    pytester.makepyfile(EVIDENCE)
+
+    result = zephyr_run(pytester)
+
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        [
+            "zephyr: published 2 results to *",
+            "zephyr: 3 evidence file(s) of 2 test(s) not sent: Zephyr Scale Cloud's API takes "
+            "no attachments",
+        ]
+    )
+
+
+def test_datacenter_attaches_each_file_once_over_a_replay(
+    pytester: pytest.Pytester, datacenter_env: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytester.makepyfile(EVIDENCE)
+    journal = pytester.path / "journal.jsonl"
+    datacenter_env.add_faults(
+        Fault(passthrough=True), Fault(500, body="down"), route="zephyrdc.attachments"
+    )
+
+    result = zephyr_run(pytester, f"--tm-auth-journal={journal}")
+
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        ["zephyr: results not published: attaching a file to the result of DEMO-T8: *HTTP 500*"]
+    )
+    assert main(["publish", str(journal)]) == 0
+    assert "zephyr: published 2 results to DEMO-C" in capsys.readouterr().out
+    (run,) = datacenter_env.zephyr_runs()
+    files = {
+        case: sorted(a["filename"] for a in found[0]["attachments"])
+        for case, found in run["executions"].items()
+    }
+    assert files == {"DEMO-T8": ["one.txt", "two.txt"], "DEMO-T9": ["three.txt"]}
+    assert datacenter_env.count("zephyrdc.testrun") == 1
+    assert datacenter_env.count("zephyrdc.runresults") == 2  # each attempt finds the ids once
+    assert datacenter_env.count("zephyrdc.attachments") == 4  # 3 files, the refused one again
