@@ -294,3 +294,27 @@ def test_a_token_and_a_secret_a_failing_test_prints_reach_neither_service_nor_jo
     assert secret not in landed
     assert secret not in journal.read_text()
     assert secret not in result.stdout.str() + result.stderr.str()
+
+
+def test_datacenter_a_lost_bulk_answer_is_looked_for_before_sending_again(
+    pytester: pytest.Pytester, datacenter_env: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytester.makepyfile(test_few=FEW)
+    zephyr_run(pytester)  # a run of its own first, to publish into
+    key = only(datacenter_env.zephyr_runs())["key"]
+    journal = pytester.path / "journal.jsonl"
+    datacenter_env.add_faults(Fault(drop_after=True), route="zephyrdc.testresults")
+
+    result = zephyr_run(pytester, f"--zephyr-test-cycle={key}", f"--tm-auth-journal={journal}")
+
+    result.stdout.fnmatch_lines([f"zephyr: outcome unknown: sending the results into {key}: *"])
+    assert main(["publish", str(journal)]) == 0
+    assert f"zephyr: published 3 results to {key}" in capsys.readouterr().out
+    executions = only(datacenter_env.zephyr_runs())["executions"]
+    assert {case: len(found) for case, found in executions.items()} == {
+        "DEMO-T5": 2,  # the first run's result, then the lost bulk's: not sent again
+        "DEMO-T6": 2,
+        "DEMO-T7": 2,
+    }
+    assert datacenter_env.count("zephyrdc.testresults") == 1
+    assert datacenter_env.count("zephyrdc.runresults") == 1

@@ -167,3 +167,19 @@ def test_bulk_result_ids_must_match_what_was_sent() -> None:
     with pytest.raises(PublishError) as raised:
         zephyr.result_ids('[{"id": 5}]', 2)
     assert raised.value.ambiguous
+
+
+@pytest.mark.parametrize(
+    ("links", "kept"),
+    [
+        ({"zephyr": ["DEMO-T12"]}, True),
+        ({"zephyr": ["DEMO-12"]}, False),
+        ({"xray": ["DEMO-T12"]}, False),
+        ({"xray": ["DEMO-12"], "zephyr": ["DEMO-T1"]}, True),
+    ],
+)
+def test_a_journaled_result_s_keys_are_checked_per_service(
+    links: dict[str, list[str]], kept: bool
+) -> None:
+    data = result("t.py::a", "DEMO-T1").to_data() | {"links": links}
+    assert (Result.from_data(data) is not None) == kept
