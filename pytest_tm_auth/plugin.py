@@ -117,10 +117,10 @@ def _collect_results(config: pytest.Config, startup: Startup) -> None:
     config.pluginmanager.register(collector, PLUGIN_NAME)
     run = functools.partial(_setup, config)
     config.pluginmanager.register(PublishPlugin(config, collector, run), PUBLISH_PLUGIN)
-    if "xray" in collector.services and startup.values().flag(CHECK.name):
+    if startup.values().flag(CHECK.name):
         from pytest_tm_auth.results.audit import LINK_AUDIT, LinkAudit
 
-        config.pluginmanager.register(LinkAudit(run), LINK_AUDIT)
+        config.pluginmanager.register(LinkAudit(run, collector.services), LINK_AUDIT)
 
 
 def _setup(config: pytest.Config) -> Run:

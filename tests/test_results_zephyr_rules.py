@@ -117,3 +117,39 @@ def test_datacenter_attaches_each_file_once_over_a_replay(
     assert datacenter_env.count("zephyrdc.testrun") == 1
     assert datacenter_env.count("zephyrdc.runresults") == 2  # each attempt finds the ids once
     assert datacenter_env.count("zephyrdc.attachments") == 4  # 3 files, the refused one again
+
+
+AUDITED = """
+import pytest
+
+@pytest.mark.zephyr("DEMO-T1", "DEMO-T450")
+def test_a():
+    raise AssertionError("never runs under --tm-auth-check")
+
+@pytest.mark.zephyr("DEMO-T9999")
+def test_missing():
+    pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("env", "route", "pages"),
+    [("cloud_env", "zephyr.testcases", 1), ("datacenter_env", "zephyrdc.search", 3)],
+    ids=["cloud", "datacenter"],
+)
+def test_the_check_lists_the_linked_test_cases_that_do_not_exist(
+    pytester: pytest.Pytester, request: pytest.FixtureRequest, env: str, route: str, pages: int
+) -> None:
+    sandbox: Sandbox = request.getfixturevalue(env)
+    pytester.makepyfile(test_linked=AUDITED)
+
+    result = zephyr_run(pytester, "--tm-auth-check")
+
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "zephyr links: 1 of 3 linked keys are not test cases:",
+            "  DEMO-T9999: no such test case (linked by test_linked.py::test_missing)",
+        ]
+    )
+    assert sandbox.count(route) == pages  # the project's test cases, a page at a time
