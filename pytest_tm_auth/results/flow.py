@@ -1,12 +1,16 @@
 """Publishing a journal's results to a service exactly once: the flow, whatever the service.
 
-Each step is journaled (synced to disk) before the request it announces: ``creating`` with
-the run's label before a Test Execution is created, ``target`` with its key before any
-result is sent, then ``landed`` or ``failed``. So a second attempt (the run's own replay,
-``pytest-tm-auth publish JOURNAL``) imports into the key a first one made, and a creation
-whose answer was lost is looked for by its label, never made again blindly. An import
-whose answer was lost is an outcome unknown: said as such, the journal kept, and a replay
-imports the same results into the same key again (an import replaces the runs it names).
+The flow knows a service through its adapter only (:mod:`.services`: settings, payload,
+client). Each step is journaled (synced to disk) before the request it announces:
+``creating`` with the run's label before a target (Test Execution, cycle, run) is created,
+``target`` with its key before any result is sent to it (or, for a target made with every
+result in one request, as soon as it exists), ``sent`` for each item a client lands one
+request at a time, then ``landed`` or ``failed``. So a second attempt (the run's own replay,
+``pytest-tm-auth publish JOURNAL``) goes to the key a first one made, sends only what did
+not land, and a creation whose answer was lost is looked for by its label, never made
+again blindly. A request whose answer was lost is an outcome unknown: said as such, the
+journal kept, and the replay looks before it sends again (Xray's import replaces the runs
+it names, so it is sent again as is).
 """
 
 from __future__ import annotations
