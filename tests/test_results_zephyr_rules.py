@@ -153,3 +153,22 @@ def test_the_check_lists_the_linked_test_cases_that_do_not_exist(
         ]
     )
     assert sandbox.count(route) == pages  # the project's test cases, a page at a time
+
+
+def test_executions_into_an_existing_cycle_keep_to_the_rate_budget(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    cases = 30
+    pytester.makepyfile(
+        "\n".join(
+            f"@__import__('pytest').mark.zephyr('DEMO-T{n}')\ndef test_{n}():\n    pass\n"
+            for n in range(1, cases + 1)
+        )
+    )
+    cloud_env.limit_rate("zephyr", requests=20, seconds=1)
+
+    result = zephyr_run(pytester, "--zephyr-test-cycle=DEMO-R5", "--zephyr-rate-limit=20/1")
+
+    assert result.ret == 0
+    assert cloud_env.count("zephyr.testexecutions", status=201) == cases
+    assert cloud_env.count("zephyr", status=429) == 0  # paced, never refused (1 without)
