@@ -175,7 +175,7 @@ def _execution(
         "testCaseKey": case,
         "statusName": STATUSES[worst(result.outcome for result in results)],
         "executionTime": millis,
-        "actualEndDate": iso_time(max(result.finish for result in results)),
+        "actualEndDate": _utc(max(result.finish for result in results)),
         "comment": _comment(results, label),
         "source": first.test if len({r.test for r in results}) == 1 else first.nodeid,
     }
@@ -186,6 +186,11 @@ def _execution(
         if files:
             execution["attachments"] = files
     return execution
+
+
+def _utc(moment: float) -> str:
+    """``2026-12-10T14:02:05Z``: the form the vendor's examples give (UTC, ``Z``)."""
+    return iso_time(moment).replace("+00:00", "Z")
 
 
 def _comment(results: list[Result], label: str) -> str:

@@ -40,6 +40,7 @@ def test_a_parametrized_test_is_one_execution_with_its_worst_status_and_iteratio
     assert execution["testCaseKey"] == "DEMO-T1"
     assert execution["statusName"] == "Fail"
     assert execution["executionTime"] == 4500  # the sum of its iterations, in ms
+    assert execution["actualEndDate"] == "2026-11-30T00:53:21Z"
     assert execution["comment"].splitlines() == [
         f"{LABEL}: t.py::p",
         "[Pass] 1",
