@@ -172,3 +172,21 @@ def test_executions_into_an_existing_cycle_keep_to_the_rate_budget(
     assert result.ret == 0
     assert cloud_env.count("zephyr.testexecutions", status=201) == cases
     assert cloud_env.count("zephyr", status=429) == 0  # paced, never refused (1 without)
+
+
+def test_the_command_mends_the_environment_never_the_cycle(
+    pytester: pytest.Pytester, cloud_env: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytester.makepyfile(EVIDENCE)
+    journal = pytester.path / "journal.jsonl"
+    cloud_env.add_faults(Fault(400, body="no"), route="zephyr.testexecutions")
+
+    result = zephyr_run(pytester, "--zephyr-test-cycle=DEMO-R6", f"--tm-auth-journal={journal}")
+
+    assert result.ret == 1
+    assert main(["publish", str(journal), "--zephyr-environment", "Mac"]) == 0
+    assert "zephyr: published 2 results to DEMO-R6" in capsys.readouterr().out
+    (cycle,) = cloud_env.zephyr_cycles()
+    assert {found[0]["environment"] for found in cycle["executions"].values()} == {"Mac"}
+    with pytest.raises(SystemExit):
+        main(["publish", str(journal), "--zephyr-test-cycle", "DEMO-R7"])

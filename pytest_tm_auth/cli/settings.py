@@ -29,6 +29,8 @@ from pytest_tm_auth.settings.run_wide import (
     XRAY_STATUSES,
     XRAY_TEST_ENVIRONMENTS,
     XRAY_TEST_PLAN,
+    ZEPHYR_ENVIRONMENT,
+    ZEPHYR_PROJECT,
 )
 
 #: The run-wide settings a login uses: where the .env files are, and how to connect.
@@ -63,36 +65,45 @@ def add_setting_options(parser: argparse.ArgumentParser) -> None:
             group.add_argument(setting.option, **option_arguments(setting))
 
 
-#: What ``publish`` may set anew over the journal's header (a setting that was wrong, or a
-#: status the site refused); never the Test Execution: results stay where the run put them.
-OVERRIDES = (
-    XRAY_PROJECT,
-    XRAY_TEST_PLAN,
-    XRAY_TEST_ENVIRONMENTS,
-    XRAY_STATUSES,
-    XRAY_FIX_VERSION,
-    XRAY_REVISION,
-)
+#: What ``publish`` may set anew over the journal's header, per service (a setting that was
+#: wrong, or a status the site refused); never the target (Test Execution, cycle, run):
+#: results stay where the run put them.
+OVERRIDES = {
+    "xray": (
+        XRAY_PROJECT,
+        XRAY_TEST_PLAN,
+        XRAY_TEST_ENVIRONMENTS,
+        XRAY_STATUSES,
+        XRAY_FIX_VERSION,
+        XRAY_REVISION,
+    ),
+    "zephyr": (ZEPHYR_PROJECT, ZEPHYR_ENVIRONMENT),
+}
+TITLES = {"xray": "Xray", "zephyr": "Zephyr Scale"}
+TARGETS = {"xray": "the Test Execution", "zephyr": "the cycle or run"}
 
 
 def add_override_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group(
-        "the run's Xray settings, given anew (each overrides the journal's; options only, "
-        "never the environment; the Test Execution is never changed)"
-    )
-    for setting in OVERRIDES:
-        said = setting.help.replace("%", "%%")
-        group.add_argument(setting.option, dest=setting.name, metavar=setting.metavar, help=said)
+    for service, settings in OVERRIDES.items():
+        group = parser.add_argument_group(
+            f"the run's {TITLES[service]} settings, given anew (each overrides the journal's; "
+            f"options only, never the environment; {TARGETS[service]} is never changed)"
+        )
+        for setting in settings:
+            said = setting.help.replace("%", "%%")
+            group.add_argument(
+                setting.option, dest=setting.name, metavar=setting.metavar, help=said
+            )
 
 
-def overrides(args: argparse.Namespace) -> dict[str, object]:
-    """The settings given anew, by the journal header's names (``project``, ...)."""
+def overrides(args: argparse.Namespace, service: str = "xray") -> dict[str, object]:
+    """``service``'s settings given anew, by the journal header's names (``project``...)."""
     given: dict[str, object] = {}
-    for setting in OVERRIDES:
+    for setting in OVERRIDES.get(service, ()):
         value = getattr(args, setting.name, None)
         if value is None:
             continue
-        name = setting.name.removeprefix("xray_")
+        name = setting.name.removeprefix(f"{service}_")
         if name == "test_environments":
             given["environments"] = [part.strip() for part in value.split(",") if part.strip()]
         else:

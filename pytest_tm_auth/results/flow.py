@@ -46,6 +46,8 @@ DROPS_SHOWN = 20
 NEW_TARGETS = {"xray": "a new Test Execution", "zephyr": "a new test cycle"}
 #: What a service's target is called, in a failure's words.
 TARGETS = {"xray": "the Test Execution", "zephyr": "the test cycle"}
+#: The settings that name a target: never given anew over the journal's.
+TARGET_SETTINGS = ("test_execution", "test_cycle")
 #: How a failure's line ends: where the results are, and the command that lands them.
 REPLAY = "journal kept: {path}; to publish it: pytest-tm-auth publish {path}"
 
@@ -282,7 +284,7 @@ def _overridden(header: dict[str, Any], service: str, given: dict[str, Any]) -> 
     services = header.get("services")
     services = services if isinstance(services, dict) else {}
     own = services.get(service)
-    kept = {name: value for name, value in given.items() if name != "test_execution"}
+    kept = {name: value for name, value in given.items() if name not in TARGET_SETTINGS}
     changed = {**(own if isinstance(own, dict) else {}), **kept}
     return {**header, "services": {**services, service: changed}}
 
