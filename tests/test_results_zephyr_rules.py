@@ -190,3 +190,40 @@ def test_the_command_mends_the_environment_never_the_cycle(
     assert {found[0]["environment"] for found in cycle["executions"].values()} == {"Mac"}
     with pytest.raises(SystemExit):
         main(["publish", str(journal), "--zephyr-test-cycle", "DEMO-R7"])
+
+
+def test_a_hook_that_renames_the_new_cycle_keeps_the_label_it_is_found_by(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    pytester.makeconftest(
+        """
+        def pytest_tm_auth_results(provider, results):
+            results["testCycle"] = {"name": "Nightly", "description": "by the team"}
+        """
+    )
+    pytester.makepyfile(EVIDENCE)
+
+    result = zephyr_run(pytester)
+
+    assert result.ret == 0
+    (cycle,) = cloud_env.zephyr_cycles()
+    assert cycle["name"] == "Nightly"
+    assert cycle["description"].startswith("by the team [tm-auth-")
+
+
+def test_a_hook_cannot_send_executions_to_another_cycle(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    pytester.makeconftest(
+        """
+        def pytest_tm_auth_results(provider, results):
+            for execution in results["executions"]:
+                execution["testCycleKey"] = "DEMO-R1"
+        """
+    )
+    pytester.makepyfile(EVIDENCE)
+
+    result = zephyr_run(pytester, "--zephyr-test-cycle=DEMO-R7")
+
+    assert result.ret == 0
+    assert [cycle["key"] for cycle in cloud_env.zephyr_cycles()] == ["DEMO-R7"]

@@ -91,8 +91,11 @@ class ZephyrCloudClient(ZephyrClient):
         """A new cycle holding every result: one custom upload; never retried once it may
         exist."""
         project = str(payload.get("projectKey"))
-        executions = payload["executions"]
-        return self._upload(project, payload.get("testCycle") or {}, executions)
+        cycle = dict(payload.get("testCycle") or {"name": title})
+        described = str(cycle.get("description") or "")
+        if label not in str(cycle.get("name")) and label not in described:
+            cycle["description"] = f"{described} [{label}]".strip()  # what the search reads
+        return self._upload(project, cycle, payload["executions"])
 
     def _upload(self, project: str, cycle: dict[str, Any], executions: list[Any]) -> Made:
         documented = [
@@ -140,7 +143,7 @@ class ZephyrCloudClient(ZephyrClient):
             case = execution["testCaseKey"]
             if case in ledger.done:
                 continue
-            body = {"projectKey": project, "testCycleKey": key, **_fields(execution)}
+            body = {**_fields(execution), "projectKey": project, "testCycleKey": key}
             text = self._answer(
                 "POST", "testexecutions", f"sending the result of {case}", json=body
             )
@@ -167,9 +170,7 @@ class ZephyrCloudClient(ZephyrClient):
 
 def _fields(execution: dict[str, Any]) -> dict[str, Any]:
     """The execution's fields the Cloud API takes (a team's hook may have added some)."""
-    return {
-        name: value for name, value in execution.items() if name not in ("source", "attachments")
-    }
+    return {name: value for name, value in execution.items() if name not in LOCAL_FIELDS}
 
 
 def _result(execution: dict[str, Any]) -> str:
