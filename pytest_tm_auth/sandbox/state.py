@@ -75,6 +75,9 @@ class Recorded:
     at: float
     headers: Mapping[str, str] = field(default_factory=dict, hash=False)
     client: str = ""
+    #: The request's body, kept only after ``Sandbox.keep_bodies()`` (a login's carries a
+    #: secret: never shown).
+    body: bytes = field(default=b"", hash=False, repr=False)
 
 
 class Created:
@@ -126,6 +129,8 @@ class State:
         self._captcha = False
         #: When True, an Xray token is accepted once: its second use is refused.
         self.single_use_tokens = False
+        #: When True, each record keeps its request's body (for searching what was sent).
+        self.keep_bodies = False
         self.oauth_lifetime = OAUTH_LIFETIME
         self._faults: list[tuple[str | None, Fault]] = []
         self._records: list[Recorded] = []
@@ -257,6 +262,7 @@ class State:
             self._failed_logins.clear()
             self._captcha = False
             self.single_use_tokens = False
+            self.keep_bodies = False
             self.created.clear()
             self.rates.clear()
             self.oauth_lifetime = OAUTH_LIFETIME
