@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import BinaryIO
 from xml.etree.ElementTree import Element, ParseError
@@ -42,6 +43,9 @@ ZEPHYR_KEY_IN_NAME = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9]*)[_-]T([0-9]{1,
 #: What a testcase's child says of its outcome; the first one counts.
 _OUTCOMES = {"failure": "failed", "error": "error", "skipped": "skipped"}
 _ROOTS = ("testsuites", "testsuite")
+#: Secrets shorter than this are not looked for in a report (they would match by chance).
+SECRET_SHORTEST = 6
+_BLOCK = 1 << 20
 
 
 class ReportError(TmAuthError):
@@ -202,3 +206,26 @@ def _tag(element: Element) -> str:
     """The element's name without its namespace (``{urn:x}testcase`` -> ``testcase``)."""
     tag = element.tag
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def holding(path: Path, texts: Mapping[str, str]) -> str | None:
+    """The name of the first of ``texts`` (name -> text) the report holds, as written or as
+    XML escapes it; ``None`` when it holds none. Read in blocks: the file's size is free."""
+    needles = {
+        form.encode("utf-8"): name
+        for name, text in texts.items()
+        if len(text) >= SECRET_SHORTEST
+        for form in (text, escape(text, quote=False), escape(text, quote=True))
+    }
+    if not needles:
+        return None
+    overlap = max(map(len, needles)) - 1
+    tail = b""
+    with path.open("rb") as file:
+        while block := file.read(_BLOCK):
+            window = tail + block
+            for needle, name in needles.items():
+                if needle in window:
+                    return name
+            tail = window[-overlap:]
+    return None
