@@ -62,7 +62,9 @@ def test_a_zephyr_key_is_read_from_the_name(name: str, key: str | None) -> None:
 
 
 def test_a_namespaced_report_is_read(tmp_path: Path) -> None:
-    text = '<testsuite xmlns="urn:x"><testcase name="a"><failure message="m"/></testcase></testsuite>'
+    text = (
+        '<testsuite xmlns="urn:x"><testcase name="a"><failure message="m"/></testcase></testsuite>'
+    )
     assert [c.outcome for c in cases(write(tmp_path, text))] == ["failed"]
 
 
@@ -111,7 +113,7 @@ def test_a_report_over_the_size_cap_is_refused_before_it_is_read(
 
 
 def test_a_missing_report_and_a_folder_are_one_line(tmp_path: Path) -> None:
-    with pytest.raises(ReportError, match="cannot read the report .*missing.xml: No such file"):
+    with pytest.raises(ReportError, match=r"cannot read the report .*missing\.xml: No such file"):
         tally(tmp_path / "missing.xml")
     with pytest.raises(ReportError, match="is not a file"):
         tally(tmp_path)
@@ -131,7 +133,8 @@ def test_messages_are_inert_and_bounded(tmp_path: Path) -> None:
         "</testcase></testsuite>"
     )
     (case,) = cases(write(tmp_path, text))
-    assert "\u009b" not in case.message and "\u202e" not in case.message
+    assert "\u009b" not in case.message
+    assert "\u202e" not in case.message
     assert len(case.message) == junit.MESSAGE_LIMIT
 
 
