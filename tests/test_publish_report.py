@@ -8,6 +8,7 @@ bounded memory whatever its size.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_tm_auth.sandbox import DEMO, Sandbox
+from pytest_tm_auth.sandbox import DEMO, Fault, Sandbox
 from pytest_tm_auth.sandbox.server import Deployment
 from tests.stored import SCRIPT, command, output
 
@@ -256,6 +257,11 @@ def test_a_report_holding_the_command_s_own_secret_is_refused_and_no_output_hold
         "written in clear)"
     ]
     assert sandbox.requests == []
+    report.write_text(another_runner([f"<!-- {secret} -->", case("a", key="DEMO-2")]), "utf-8")
+    in_a_comment = publish(sandbox, deployment, "xray", str(report), "--xray-project", "DEMO")
+    assert in_a_comment.returncode == 1
+    assert f"holds the value of {setting}" in in_a_comment.stderr
+    assert sandbox.requests == []
 
     # A token of another login (a test printed it) is the user's own text: it goes as is,
     # and what the command says holds no token, neither that one nor its own.
@@ -269,6 +275,22 @@ def test_a_report_holding_the_command_s_own_secret_is_refused_and_no_output_hold
     for text in (output(done), output(refused)):
         assert secret not in text
         assert "eyJ" not in text  # no JWT: neither the printed one nor the command's own
+
+
+def test_what_xray_answers_is_said_scrubbed_of_the_command_s_secrets(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.xml"
+    report.write_text(another_runner([case("a", key="DEMO-2")]), "utf-8")
+    echo = json.dumps({"error": f"client {DEMO.xray_client_secret} is not allowed here"})
+    sandbox.add_faults(Fault(400, body=echo, content_type="application/json"), route="xray.import")
+
+    done = publish(sandbox, "cloud", "xray", str(report), "--xray-project", "DEMO")
+
+    assert done.returncode == 1
+    (line,) = done.stderr.splitlines()
+    assert "Xray answered HTTP 400: client *** is not allowed here" in line
+    assert DEMO.xray_client_secret not in output(done)
 
 
 @pytest.mark.parametrize(

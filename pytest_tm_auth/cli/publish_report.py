@@ -31,7 +31,8 @@ from pytest_tm_auth.cli.settings import (
 from pytest_tm_auth.core.errors import ConfigError, TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.values import InKeyring, Values
-from pytest_tm_auth.results.junit import Tally, holding, tally
+from pytest_tm_auth.results.junit import ReportError, Tally, holding, tally
+from pytest_tm_auth.results.junit import held as junit_held
 from pytest_tm_auth.results.xray_client import XrayClient
 from pytest_tm_auth.results.xray_junit import JUnitImport, import_report
 from pytest_tm_auth.results.zephyr_junit import JUnitUpload, upload_report
@@ -46,19 +47,15 @@ def publish_report(args: argparse.Namespace) -> Iterator[str]:
     check_transport(values)
     # A missing project is said before the file is read.
     settings = _xray_settings(values) if service == "xray" else _zephyr_settings(values, path)
-    found = tally(path)
+    secrets = {name.upper(): value for name, value in _secrets(values).items()}
+    found = tally(path, secrets)  # refuses a report holding one, in any text or attribute
+    held = holding(path, secrets)  # and as written anywhere else (a comment)
+    if held is not None:
+        raise ReportError(junit_held(path, held))
     yield from _notes(service, found)
     if args.tm_auth_dry_run:
         yield f"{service}: dry run: {path} holds {found.cases} cases: nothing sent"
         return
-    secrets = {name.upper(): value for name, value in _secrets(values).items()}
-    held = holding(path, secrets)
-    if held is not None:
-        raise TmAuthError(
-            f"the report {path} holds the value of {held}, which this command logs in with: "
-            "nothing sent; remove it from the report (and change the secret: it was written "
-            "in clear)"
-        )
     scrubber = Scrubber()
     scrubber.add(*values.secrets())
     state = _provider_run(service, values, scrubber)

@@ -18,7 +18,6 @@ import re
 import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 from typing import BinaryIO
 from xml.etree.ElementTree import Element, ParseError
@@ -95,10 +94,11 @@ def checked(path: Path) -> int:
     return found.st_size
 
 
-def tally(path: Path) -> Tally:
-    """Read the whole report (checking every case) and count it."""
+def tally(path: Path, secrets: Mapping[str, str] | None = None) -> Tally:
+    """Read the whole report (checking every case) and count it. ``secrets`` (name ->
+    value): a report holding one of them, in any text or attribute, is refused."""
     counts = [0, 0, 0]
-    for case in cases(path):
+    for case in cases(path, secrets):
         counts[0] += 1
         counts[1] += case.test_key is not None
         counts[2] += case.zephyr_key is not None
@@ -107,17 +107,19 @@ def tally(path: Path) -> Tally:
     return Tally(*counts)
 
 
-def cases(path: Path) -> Iterator[Case]:
-    """Each testcase of the report at ``path``, as the stream reaches its end tag."""
+def cases(path: Path, secrets: Mapping[str, str] | None = None) -> Iterator[Case]:
+    """Each testcase of the report at ``path``, as the stream reaches its end tag; one
+    holding any of ``secrets`` (name -> value) in a text or an attribute is refused."""
     checked(path)
+    wanted = {name: text for name, text in (secrets or {}).items() if len(text) >= SECRET_SHORTEST}
     try:
         with open(path, "rb") as file:
-            yield from _read(path, file)
+            yield from _read(path, file, wanted)
     except OSError as error:
         raise ReportError(f"cannot read the report {path}: {error.strerror}") from None
 
 
-def _read(path: Path, file: BinaryIO) -> Iterator[Case]:
+def _read(path: Path, file: BinaryIO, secrets: Mapping[str, str]) -> Iterator[Case]:
     open_elements: list[Element] = []
     found = _Found()
     count = 0
@@ -127,6 +129,8 @@ def _read(path: Path, file: BinaryIO) -> Iterator[Case]:
                 _opened(path, open_elements, element)
                 continue
             open_elements.pop()
+            if secrets:
+                _refuse_secrets(path, element, secrets)
             tag = _tag(element)
             if tag == "testcase":
                 count += 1
@@ -159,6 +163,22 @@ def _opened(path: Path, open_elements: list[Element], element: Element) -> None:
     open_elements.append(element)
     if len(open_elements) > MAX_DEPTH:
         raise ReportError(f"the report {path} nests elements deeper than {MAX_DEPTH}: refused")
+
+
+def _refuse_secrets(path: Path, element: Element, secrets: Mapping[str, str]) -> None:
+    texts = [element.text or "", *element.attrib.values()]
+    for name, secret in secrets.items():
+        if any(secret in text for text in texts):
+            raise ReportError(held(path, name))
+
+
+def held(path: Path, name: str) -> str:
+    """The one line that refuses a report holding the value of the secret ``name``."""
+    return (
+        f"the report {path} holds the value of {name}, which this command logs in with: "
+        "nothing sent; remove it from the report (and change the secret: it was written in "
+        "clear)"
+    )
 
 
 def _within_case(open_elements: list[Element]) -> bool:
@@ -209,13 +229,11 @@ def _tag(element: Element) -> str:
 
 
 def holding(path: Path, texts: Mapping[str, str]) -> str | None:
-    """The name of the first of ``texts`` (name -> text) the report holds, as written or as
-    XML escapes it; ``None`` when it holds none. Read in blocks: the file's size is free."""
+    """The name of the first of ``texts`` (name -> text) the report's bytes hold as
+    written (a comment too, which the parser skips); ``None`` when they hold none. Read in
+    blocks, so the file's size costs no memory."""
     needles = {
-        form.encode("utf-8"): name
-        for name, text in texts.items()
-        if len(text) >= SECRET_SHORTEST
-        for form in (text, escape(text, quote=False), escape(text, quote=True))
+        text.encode("utf-8"): name for name, text in texts.items() if len(text) >= SECRET_SHORTEST
     }
     if not needles:
         return None

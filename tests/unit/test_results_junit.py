@@ -21,6 +21,7 @@ REPORT = """<?xml version="1.0" encoding="utf-8"?>
       <error message="second outcome ignored"/>
     </testcase>
     <testsuite name="nested">
+      <properties><property name="test_key" value="DEMO-98"/></properties>
       <testcase name="test_skipped"><skipped>not on Tuesdays
 second line</skipped></testcase>
       <testcase name="test_error"><error/><system-out>lots</system-out></testcase>
@@ -158,3 +159,34 @@ def test_the_tree_keeps_only_the_open_elements(tmp_path: Path) -> None:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 2_000_000, peak
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "<testcase name={secret}/>",
+        "<testcase name='a'><failure message={secret}/></testcase>",
+        "<testcase name='a'><system-out>x {text} y</system-out></testcase>",
+        "<testcase name='a'><system-out><![CDATA[x {raw} y]]></system-out></testcase>",
+    ],
+)
+def test_a_report_holding_a_secret_is_refused_however_xml_writes_it(
+    tmp_path: Path, where: str
+) -> None:
+    from xml.sax.saxutils import escape, quoteattr
+
+    secret = "a&b<c>'\"-secret"
+    body = where.format(secret=quoteattr(secret), text=escape(secret), raw=secret)
+    path = write(tmp_path, f"<testsuite>{body}</testsuite>")
+    with pytest.raises(ReportError, match=r"holds the value of SECRET, .*: nothing sent"):
+        tally(path, {"OTHER": "not-there", "SECRET": secret, "SHORT": "&"})
+    assert tally(path, {"SHORT": secret[:5]}).cases == 1  # too short to look for
+
+
+def test_a_secret_in_the_bytes_is_found_across_blocks(tmp_path: Path) -> None:
+    start = "<testsuite><!-- "
+    padding = "x" * ((1 << 20) - len(start) - 5)  # the secret straddles the first block's end
+    path = write(tmp_path, f"{start}{padding}plain-secret-value --></testsuite>")
+    assert junit.holding(path, {"OTHER": "not-there", "SECRET": "plain-secret-value"}) == "SECRET"
+    assert junit.holding(path, {"SECRET": "plain-secret-valuE"}) is None
+    assert junit.holding(path, {"SHORT": "xxxxx"}) is None  # too short to look for
