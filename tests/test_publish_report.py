@@ -293,12 +293,41 @@ def test_what_xray_answers_is_said_scrubbed_of_the_command_s_secrets(
     assert DEMO.xray_client_secret not in output(done)
 
 
+@pytest.mark.parametrize("deployment", DEPLOYMENTS)
+def test_a_lost_answer_is_an_outcome_unknown_never_a_success(
+    sandbox: Sandbox, deployment: Deployment, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.xml"
+    report.write_text(another_runner([case("a_DEMO_T1", key="DEMO-2")]), "utf-8")
+    sandbox.add_faults(Fault(drop_after=True), route=XRAY_IMPORTS[deployment])
+    sandbox.add_faults(Fault(drop_after=True), route=ZEPHYR_UPLOADS[deployment])
+
+    xray = publish(sandbox, deployment, "xray", str(report), "--xray-project", "DEMO")
+    zephyr = publish(sandbox, deployment, "zephyr", str(report), "--zephyr-project", "DEMO")
+
+    for done, title in ((xray, "Xray"), (zephyr, "Zephyr Scale")):
+        assert done.returncode == 1
+        assert done.stdout == ""
+        (line,) = done.stderr.splitlines()
+        assert line.endswith(
+            f"the outcome is unknown; look in {title} before publishing the report again"
+        ), line
+    # It did land, once each: the command sent one request, and never claimed it.
+    assert sandbox.count(XRAY_IMPORTS[deployment]) == 1
+    assert len(sandbox.test_executions()) == 1
+    assert sandbox.count(ZEPHYR_UPLOADS[deployment]) == 1
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [
         (["xray"], "publish xray needs a JUnit XML report: pytest-tm-auth publish xray FILE.xml"),
         (["xray", "r.xml"], "no Test Execution for the report: set --xray-project"),
         (["zephyr", "r.xml"], "no project for the new cycle: set --zephyr-project"),
+        (
+            ["zephyr", "r.xml", "--zephyr-project", "DEMO/../x"],
+            "--zephyr-project from the command line: 'DEMO/../x' is not a Jira project key",
+        ),
         (["xray", "r.xml", "--zephyr-project", "D"], "--zephyr-project: not for publish xray"),
         (["zephyr", "r.xml", "--xray-statuses", "x=y"], "--xray-statuses: not for publish zephyr"),
         (["journal.jsonl", "--zephyr-project", "D"], "--zephyr-project: only for a report"),

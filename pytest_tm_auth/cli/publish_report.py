@@ -16,6 +16,7 @@ of every secret and token it knows.
 from __future__ import annotations
 
 import argparse
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,14 +31,20 @@ from pytest_tm_auth.cli.settings import (
 )
 from pytest_tm_auth.core.errors import ConfigError, TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
+from pytest_tm_auth.core.text import inert
 from pytest_tm_auth.core.values import InKeyring, Values
 from pytest_tm_auth.results.junit import ReportError, Tally, holding, tally
 from pytest_tm_auth.results.junit import held as junit_held
 from pytest_tm_auth.results.xray_client import XrayClient
 from pytest_tm_auth.results.xray_junit import JUnitImport, import_report
+from pytest_tm_auth.results.xray_payload import PublishError
 from pytest_tm_auth.results.zephyr_junit import JUnitUpload, upload_report
 from pytest_tm_auth.run.preflight import check_transport
 from pytest_tm_auth.run.state import ProviderRun
+
+#: How a project key looks (Jira's rule), and each service's name in what the command says.
+PROJECT_KEY = re.compile(r"[A-Z][A-Z0-9_]{0,254}")
+TITLES = {"xray": "Xray", "zephyr": "Zephyr Scale"}
 
 
 def publish_report(args: argparse.Namespace) -> Iterator[str]:
@@ -62,7 +69,10 @@ def publish_report(args: argparse.Namespace) -> Iterator[str]:
     try:
         key, url = _send(state, path, settings, values.text("jira_url"))
     except TmAuthError as error:
-        raise TmAuthError(scrubber.scrub(f"{service}: results not published: {error}")) from None
+        said = f"{service}: results not published: {error}"
+        if isinstance(error, PublishError) and error.ambiguous:
+            said += f"; look in {TITLES[service]} before publishing the report again"
+        raise TmAuthError(scrubber.scrub(said)) from None
     finally:
         state.close()
     where = f"{key} ({url})" if url else key
@@ -130,6 +140,11 @@ def _zephyr_settings(values: Values, path: Path) -> JUnitUpload:
     project = values.text("zephyr_project")
     if not project:
         raise ConfigError("no project for the new cycle: set --zephyr-project (ZEPHYR_PROJECT)")
+    if not PROJECT_KEY.fullmatch(project):  # it goes in Data Center's path
+        raise ConfigError(
+            f"{values.describe('zephyr_project')}: {inert(project, 40)!r} is not a Jira "
+            "project key (like DEMO)"
+        )
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     name = values.text("zephyr_cycle_name") or f"{path.name} ({stamp})"
     return JUnitUpload(project, name, values.text("zephyr_environment"))
