@@ -149,7 +149,7 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
         "a report's settings (xray|zephyr FILE.xml only; also from the environment and .env files)"
     )
     for setting in REPORT_ONLY:
-        said = setting.help.replace("%", "%%")
+        said = f"{setting.help} [env {setting.env}]".replace("%", "%%")
         group.add_argument(setting.option, dest=setting.name, metavar=setting.metavar, help=said)
 
 
