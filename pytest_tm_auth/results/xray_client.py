@@ -153,14 +153,16 @@ def answer(
     *,
     fallback: bool = False,
     changes: bool = True,
+    title: str = TITLE,
     **kwargs: Any,
 ) -> str | None:
     """The 2xx answer's text (``None`` for a 404 with a ``fallback`` left); any other
     answer, or none, a :class:`PublishError` naming ``doing``. ``changes``: the request
     creates or imports, so a lost answer, or a gateway's 502/503/504, is an outcome
-    unknown; a read (a search) that fails is only a failure."""
+    unknown; a read (a search) that fails is only a failure. ``title``: the service, as
+    messages name it (Zephyr Scale's uploads are read the same way)."""
     try:
-        with sending(TITLE, url) if changes else explained(TITLE, url):
+        with sending(title, url) if changes else explained(title, url):
             response = session.request(method, url, stream=True, **kwargs)
             with response:
                 read_bounded(response, ANSWER_LIMIT)
@@ -178,8 +180,8 @@ def answer(
         if changes and response.status_code in GATEWAY_STATUSES:
             raise PublishError(
                 f"{doing}: a gateway answered {said} at {_shown(url)}: the request may have "
-                "reached Xray behind it: the outcome is unknown",
+                f"reached {title} behind it: the outcome is unknown",
                 ambiguous=True,
             )
-        raise PublishError(f"{doing}: Xray answered {said} at {_shown(url)}")
+        raise PublishError(f"{doing}: {title} answered {said} at {_shown(url)}")
     return response.text
