@@ -44,7 +44,19 @@ MODES = {
     "log-file": ("--log-file=out/run.log", "--log-file-level=DEBUG"),
     "xdist": ("-n", "2"),
     "cache": ("-p", "cacheprovider", "--lf"),
+    # Results published under xdist, the journal in the searched folder, failed tests'
+    # output attached: what the stand-in received is searched too.
+    "publishing": (
+        "-n",
+        "2",
+        "--xray-publish",
+        "--xray-project=DEMO",
+        "--tm-auth-journal=out/journal.jsonl",
+        "--tm-auth-attach-output",
+    ),
 }
+#: The stand-in's routes whose requests carry a credential by design: not searched.
+LOGIN_ROUTES = ("xray.authenticate", "oauth.token", "jiradc.oauth")
 
 CONFTEST = """
 import logging
@@ -93,6 +105,14 @@ import pytest
 
 log = logging.getLogger("suite")
 SECRET = os.environ["XRAY_CLIENT_SECRET"]
+pytestmark = pytest.mark.xray("DEMO-1")  # every result is published when publishing is on
+
+
+def test_notes_its_result(secrets, tm_result):
+    tm_result.comment("commented " + " ".join(secrets))
+    tm_result.attach("evidence.txt", "attached " + " ".join(secrets), "text/plain")
+    tm_result.attach(secrets[1] + ".log", "named by a secret", "text/plain")
+    assert False, "failed with notes"
 
 
 def test_prints_and_logs(secrets, capsys):
@@ -168,6 +188,32 @@ raise ImportError("cannot import with " + os.environ["ZEPHYR_TOKEN"])
 """
 
 
+def sent(sandbox: Sandbox) -> str:
+    """What the stand-in received besides logins: each body as text, with the base64 data
+    inside JSON (evidence) decoded."""
+    texts = []
+    for record in sandbox.requests:
+        if record.route in LOGIN_ROUTES or not record.body:
+            continue
+        texts.append(record.body.decode("utf-8", "replace"))
+        try:
+            document = json.loads(record.body)
+        except ValueError:
+            continue
+        texts += [base64.b64decode(data).decode("utf-8", "replace") for data in datas(document)]
+    return "\n".join(texts)
+
+
+def datas(document: object) -> list[str]:
+    """Every ``data`` string in a JSON document (Xray's evidence, base64)."""
+    if isinstance(document, dict):
+        found = [value for name, value in document.items() if name == "data"]
+        return [d for d in found if isinstance(d, str)] + datas(list(document.values()))
+    if isinstance(document, list):
+        return [data for item in document for data in datas(item)]
+    return []
+
+
 def forms(value: str) -> dict[str, str]:
     """The ways output may show ``value``."""
     return {
@@ -179,15 +225,20 @@ def forms(value: str) -> dict[str, str]:
     }
 
 
-def leaks(result: pytest.RunResult, root: Path, token: str) -> list[str]:
-    """Every place and form in which a secret or the token shows in the run's output."""
+def leaks(result: pytest.RunResult, root: Path, token: str, received: str = "") -> list[str]:
+    """Every place and form in which a secret or the token shows in the run's output, and
+    in what the stand-in ``received``."""
     secrets = {
         "xray client secret": DEMO.xray_client_secret,
         "zephyr token": DEMO.zephyr_token,
         "jira token": DEMO.jira_api_token,
         "issued token": token,
     }
-    places = {"stdout": result.stdout.str(), "stderr": result.stderr.str()}
+    places = {
+        "stdout": result.stdout.str(),
+        "stderr": result.stderr.str(),
+        "the stand-in": received,
+    }
     for path in root.rglob("*"):
         if path.is_file():
             places[str(path.relative_to(root))] = path.read_bytes().decode("utf-8", "replace")
@@ -234,13 +285,19 @@ def run_suite(
 def test_no_secret_in_any_output(
     pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
+    cloud_env.keep_bodies()
     result, token = run_suite(pytester, monkeypatch, *MODES[mode])
 
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) >= 4, result.stdout.str()  # the suite really ran
     assert outcomes.get("errors", outcomes.get("error", 0)) >= 2  # the teardown, the module
     assert token.count(".") == 2  # a real issued JWT, so the search looks for something
-    assert leaks(result, pytester.path, token) == []
+    received = sent(cloud_env)
+    assert leaks(result, pytester.path, token, received) == []
+    if mode == "publishing":  # the results landed, notes and evidence with them
+        result.stdout.fnmatch_lines(["xray: published 1 result to DEMO-*"])
+        assert "commented ***" in received
+        assert "attached ***" in received
 
 
 @pytest.mark.parametrize(

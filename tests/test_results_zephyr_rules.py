@@ -174,22 +174,27 @@ def test_executions_into_an_existing_cycle_keep_to_the_rate_budget(
     assert cloud_env.count("zephyr", status=429) == 0  # paced, never refused (1 without)
 
 
-def test_the_command_mends_the_environment_never_the_cycle(
+def test_the_command_lands_a_refused_run_into_its_cycle_with_the_run_s_settings(
     pytester: pytest.Pytester, cloud_env: Sandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pytester.makepyfile(EVIDENCE)
     journal = pytester.path / "journal.jsonl"
     cloud_env.add_faults(Fault(400, body="no"), route="zephyr.testexecutions")
 
-    result = zephyr_run(pytester, "--zephyr-test-cycle=DEMO-R6", f"--tm-auth-journal={journal}")
+    result = zephyr_run(
+        pytester,
+        "--zephyr-test-cycle=DEMO-R6",
+        "--zephyr-environment=Linux",
+        f"--tm-auth-journal={journal}",
+    )
 
     assert result.ret == 1
-    assert main(["publish", str(journal), "--zephyr-environment", "Mac"]) == 0
+    assert main(["publish", str(journal), "--zephyr-environment", "Mac"]) != 0  # a report's
+    assert main(["publish", str(journal)]) == 0
     assert "zephyr: published 2 results to DEMO-R6" in capsys.readouterr().out
     (cycle,) = cloud_env.zephyr_cycles()
-    assert {found[0]["environment"] for found in cycle["executions"].values()} == {"Mac"}
-    with pytest.raises(SystemExit):
-        main(["publish", str(journal), "--zephyr-test-cycle", "DEMO-R7"])
+    assert {found[0]["environment"] for found in cycle["executions"].values()} == {"Linux"}
+    assert sum(len(found) for found in cycle["executions"].values()) == 2
 
 
 def test_a_hook_that_renames_the_new_cycle_keeps_the_label_it_is_found_by(

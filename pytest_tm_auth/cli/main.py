@@ -14,7 +14,15 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 
-from pytest_tm_auth.cli.settings import add_override_options, add_setting_options, provider_names
+from pytest_tm_auth.cli.settings import (
+    OVERRIDES,
+    REPORT_SETTINGS,
+    add_override_options,
+    add_report_options,
+    add_setting_options,
+    misplaced,
+    provider_names,
+)
 from pytest_tm_auth.core.errors import ConfigError, TmAuthError
 from pytest_tm_auth.store.base import StoreError
 
@@ -46,17 +54,30 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("status", help="which secrets are stored for which site (never values)")
     publish = commands.add_parser(
         "publish",
-        help="publish the results a run journaled (again), into the same Test Execution",
-        description="Publishes what JOURNAL holds that did not land yet, into the Test "
-        "Execution the run made (or was making), never a second one; safe to run twice. "
-        "Credentials come from options, the environment, .env files and the keyring.",
+        usage="%(prog)s [options] JOURNAL | xray FILE.xml | zephyr FILE.xml",
+        help="publish a run's journal (again), or a JUnit XML report of any runner",
+        description="JOURNAL: publishes what a run journaled that did not land yet, into the "
+        "Test Execution the run made (or was making), never a second one; safe to run twice. "
+        "xray FILE.xml: imports a JUnit XML report of any runner into a Test Execution (a "
+        "new one in --xray-project, or --xray-test-execution). zephyr FILE.xml: uploads it "
+        "into a new Zephyr Scale cycle in --zephyr-project. The report is checked before "
+        "anything is sent; each run of the command imports it again. Credentials come "
+        "from options, the environment, .env files and the keyring.",
     )
-    publish.add_argument("journal", metavar="JOURNAL", help="the journal a run wrote")
+    publish.add_argument(
+        "journal",
+        metavar="JOURNAL|SERVICE",
+        help="the journal a run wrote, or xray or zephyr followed by a report "
+        "(a journal named like a service: ./xray)",
+    )
+    publish.add_argument(
+        "report", nargs="?", metavar="FILE.xml", help="a JUnit XML report (after xray|zephyr)"
+    )
     publish.add_argument(
         "--tm-auth-dry-run",
         dest="tm_auth_dry_run",
         action="store_true",
-        help="build and check the payload; log in to nothing, send nothing",
+        help="build and check the payload (or read the report); log in to nothing, send nothing",
     )
     publish.add_argument(
         "--publish-dry-run-journal",
@@ -65,6 +86,7 @@ def parser() -> argparse.ArgumentParser:
         help="publish a journal a dry run wrote (refused without this)",
     )
     add_override_options(publish)
+    add_report_options(publish)
     add_setting_options(publish)
     return top
 
@@ -80,12 +102,27 @@ def command(name: str) -> Command:
 
         return logout
     if name == "publish":
-        from pytest_tm_auth.cli.publish_journal import publish_command
-
-        return publish_command
+        return publish
     from pytest_tm_auth.cli.status import status
 
     return status
+
+
+def publish(args: argparse.Namespace) -> Iterator[str]:
+    """``publish JOURNAL``, or ``publish xray|zephyr FILE.xml``: the word after it chooses."""
+    if args.journal in REPORT_SETTINGS or args.report is not None:
+        from pytest_tm_auth.cli.publish_report import publish_report
+
+        return publish_report(args)
+    given = misplaced(args, OVERRIDES)
+    if given:
+        raise ConfigError(
+            f"{', '.join(given)}: only for a report (pytest-tm-auth publish xray|zephyr "
+            "FILE.xml); a journal's results go where its run put them"
+        )
+    from pytest_tm_auth.cli.publish_journal import publish_command
+
+    return publish_command(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,9 +28,8 @@ from pytest_tm_auth.settings.run_wide import (
     XRAY_REVISION,
     XRAY_STATUSES,
     XRAY_TEST_ENVIRONMENTS,
+    XRAY_TEST_EXECUTION,
     XRAY_TEST_PLAN,
-    ZEPHYR_ENVIRONMENT,
-    ZEPHYR_PROJECT,
 )
 
 #: The run-wide settings a login uses: where the .env files are, and how to connect.
@@ -65,45 +64,37 @@ def add_setting_options(parser: argparse.ArgumentParser) -> None:
             group.add_argument(setting.option, **option_arguments(setting))
 
 
-#: What ``publish`` may set anew over the journal's header, per service (a setting that was
-#: wrong, or a status the site refused); never the target (Test Execution, cycle, run):
-#: results stay where the run put them.
-OVERRIDES = {
-    "xray": (
-        XRAY_PROJECT,
-        XRAY_TEST_PLAN,
-        XRAY_TEST_ENVIRONMENTS,
-        XRAY_STATUSES,
-        XRAY_FIX_VERSION,
-        XRAY_REVISION,
-    ),
-    "zephyr": (ZEPHYR_PROJECT, ZEPHYR_ENVIRONMENT),
-}
-TITLES = {"xray": "Xray", "zephyr": "Zephyr Scale"}
-TARGETS = {"xray": "the Test Execution", "zephyr": "the cycle or run"}
+#: What ``publish`` may set anew over the journal's header (a setting that was wrong, or a
+#: status the site refused); never the Test Execution: results stay where the run put them.
+OVERRIDES = (
+    XRAY_PROJECT,
+    XRAY_TEST_PLAN,
+    XRAY_TEST_ENVIRONMENTS,
+    XRAY_STATUSES,
+    XRAY_FIX_VERSION,
+    XRAY_REVISION,
+)
 
 
 def add_override_options(parser: argparse.ArgumentParser) -> None:
-    for service, settings in OVERRIDES.items():
-        group = parser.add_argument_group(
-            f"the run's {TITLES[service]} settings, given anew (each overrides the journal's; "
-            f"options only, never the environment; {TARGETS[service]} is never changed)"
-        )
-        for setting in settings:
-            said = setting.help.replace("%", "%%")
-            group.add_argument(
-                setting.option, dest=setting.name, metavar=setting.metavar, help=said
-            )
+    group = parser.add_argument_group(
+        "the run's Xray settings, given anew (JOURNAL: each overrides the journal's; options "
+        "only, never the environment; the Test Execution is never changed. xray FILE.xml: "
+        "also from the environment and .env files)"
+    )
+    for setting in OVERRIDES:
+        said = setting.help.replace("%", "%%")
+        group.add_argument(setting.option, dest=setting.name, metavar=setting.metavar, help=said)
 
 
-def overrides(args: argparse.Namespace, service: str = "xray") -> dict[str, object]:
-    """``service``'s settings given anew, by the journal header's names (``project``...)."""
+def overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The settings given anew, by the journal header's names (``project``, ...)."""
     given: dict[str, object] = {}
-    for setting in OVERRIDES.get(service, ()):
+    for setting in OVERRIDES:
         value = getattr(args, setting.name, None)
         if value is None:
             continue
-        name = setting.name.removeprefix(f"{service}_")
+        name = setting.name.removeprefix("xray_")
         if name == "test_environments":
             given["environments"] = [part.strip() for part in value.split(",") if part.strip()]
         else:
@@ -123,3 +114,46 @@ def command_values(args: argparse.Namespace, settings: Sequence[Setting]) -> Val
     if files:
         sources = with_env_files(root, sources, files)
     return resolve(settings, sources)
+
+
+# A JUnit report's settings (``publish xray|zephyr FILE.xml``): the options and variables the
+# run's publishing reads, and from the same sources (option > environment > ``.env``).
+ZEPHYR_PROJECT = Setting(
+    "zephyr_project", "Project key of the new Zephyr Scale cycle (e.g. DEMO)", metavar="KEY"
+)
+ZEPHYR_CYCLE_NAME = Setting(
+    "zephyr_cycle_name",
+    "Name of the new cycle (default: names the report and the time)",
+    metavar="TEXT",
+)
+ZEPHYR_ENVIRONMENT = Setting(
+    "zephyr_environment", "The environment the results were run in", metavar="NAME"
+)
+REPORT_SETTINGS = {
+    "xray": (
+        XRAY_PROJECT,
+        XRAY_TEST_EXECUTION,
+        XRAY_TEST_PLAN,
+        XRAY_TEST_ENVIRONMENTS,
+        XRAY_REVISION,
+        XRAY_FIX_VERSION,
+    ),
+    "zephyr": (ZEPHYR_PROJECT, ZEPHYR_CYCLE_NAME, ZEPHYR_ENVIRONMENT),
+}
+#: The options only a report takes: a journal's results go where its run put them.
+REPORT_ONLY = (XRAY_TEST_EXECUTION, ZEPHYR_PROJECT, ZEPHYR_CYCLE_NAME, ZEPHYR_ENVIRONMENT)
+
+
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "a report's settings (xray|zephyr FILE.xml only; also from the environment and .env files)"
+    )
+    for setting in REPORT_ONLY:
+        said = f"{setting.help} [env {setting.env}]".replace("%", "%%")
+        group.add_argument(setting.option, dest=setting.name, metavar=setting.metavar, help=said)
+
+
+def misplaced(args: argparse.Namespace, allowed: Sequence[Setting]) -> list[str]:
+    """The publishing options given that ``allowed`` does not hold, as typed."""
+    given = {*OVERRIDES, *REPORT_ONLY} - set(allowed)
+    return sorted(s.option for s in given if getattr(args, s.name, None) is not None)

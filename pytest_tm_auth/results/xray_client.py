@@ -135,6 +135,9 @@ class XrayClient:
         return len(payload.get("tests", []))
 
 
-def answer(session: ApiSession, method: str, url: str, doing: str, **kwargs: Any) -> str | None:
-    """:func:`~.request.answer`, told it is Xray that answers."""
-    return request.answer(session, method, url, doing, title=TITLE, **kwargs)
+def answer(
+    session: ApiSession, method: str, url: str, doing: str, *, title: str = TITLE, **kwargs: Any
+) -> str | None:
+    """:func:`~.request.answer`, told which service answers (Xray, unless said: Zephyr
+    Scale's uploads of a report are read the same way)."""
+    return request.answer(session, method, url, doing, title=title, **kwargs)

@@ -109,6 +109,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 at=arrived,
                 headers={n: v for n in RECORDED_HEADERS if (v := self.headers.get(n)) is not None},
                 client=client_name(credentials),
+                body=body if state.keep_bodies else b"",
             )
         )
         if response is None or lost:

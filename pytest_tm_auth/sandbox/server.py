@@ -117,6 +117,11 @@ class Observing:
         """Every request since start or :meth:`reset`, oldest first (a copy)."""
         return self._state.records
 
+    def keep_bodies(self) -> None:
+        """From now until :meth:`reset`, each of :attr:`requests` keeps its body: a test
+        searches what was sent (a login's body carries its secret)."""
+        self._state.keep_bodies = True
+
     def count(self, route: str | None = None, *, status: int | None = None) -> int:
         """How many requests matched ``route`` (name or dotted prefix) and ``status``."""
         return sum(

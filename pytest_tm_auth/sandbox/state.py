@@ -75,6 +75,9 @@ class Recorded:
     at: float
     headers: Mapping[str, str] = field(default_factory=dict, hash=False)
     client: str = ""
+    #: The request's body, kept only after ``Sandbox.keep_bodies()`` (a login's carries a
+    #: secret: never shown).
+    body: bytes = field(default=b"", hash=False, repr=False)
 
 
 class Created:
@@ -124,8 +127,8 @@ class State:
         self._revoked: set[str] = set()
         self._failed_logins: dict[str, int] = {}
         self._captcha = False
-        #: When True, an Xray token is accepted once: its second use is refused.
-        self.single_use_tokens = False
+        self.single_use_tokens = False  # True: an Xray token is accepted once, then refused
+        self.keep_bodies = False  # True: each record keeps its request's body
         self.oauth_lifetime = OAUTH_LIFETIME
         self._faults: list[tuple[str | None, Fault]] = []
         self._records: list[Recorded] = []
@@ -256,7 +259,7 @@ class State:
             self._revoked.clear()
             self._failed_logins.clear()
             self._captcha = False
-            self.single_use_tokens = False
+            self.single_use_tokens = self.keep_bodies = False
             self.created.clear()
             self.rates.clear()
             self.oauth_lifetime = OAUTH_LIFETIME

@@ -1,0 +1,195 @@
+"""``pytest-tm-auth publish xray|zephyr FILE.xml``: a JUnit XML report of any runner, landed.
+
+The report is read whole and checked (:mod:`~pytest_tm_auth.results.junit`: size, no DTD,
+well-formed, its cases counted) before any login; then one request sends it: Xray's JUnit
+import into a Test Execution, or Zephyr Scale's automation upload into a new cycle. The
+login is the run's own (the provider's code behind the same login step), with the usual
+sources: options, the environment, ``.env`` files and the keyring. Each run of the command
+sends the report again: unlike a journal, a report carries no record of where it landed.
+
+The report is the user's own file and goes as it is, with one exception: a report holding
+one of the secrets this command logs in with is refused, so a credential a test printed is
+never sent to where every reader of the project sees it. What the command says is scrubbed
+of every secret and token it knows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from pytest_tm_auth.cli.login import CommandHooks
+from pytest_tm_auth.cli.settings import (
+    REPORT_SETTINGS,
+    all_settings,
+    command_values,
+    misplaced,
+    providers,
+)
+from pytest_tm_auth.core.errors import ConfigError, TmAuthError
+from pytest_tm_auth.core.scrub import Scrubber
+from pytest_tm_auth.core.text import inert
+from pytest_tm_auth.core.values import InKeyring, Values
+from pytest_tm_auth.results.junit import ReportError, Tally, holding, tally
+from pytest_tm_auth.results.junit import held as junit_held
+from pytest_tm_auth.results.model import PublishError
+from pytest_tm_auth.results.xray_client import XrayClient
+from pytest_tm_auth.results.xray_junit import JUnitImport, import_report
+from pytest_tm_auth.results.zephyr_junit import JUnitUpload, upload_report
+from pytest_tm_auth.run.preflight import check_transport
+from pytest_tm_auth.run.state import ProviderRun
+
+#: How a project key looks (Jira's rule), and each service's name in what the command says.
+PROJECT_KEY = re.compile(r"[A-Z][A-Z0-9_]{0,254}")
+TITLES = {"xray": "Xray", "zephyr": "Zephyr Scale"}
+
+
+def publish_report(args: argparse.Namespace) -> Iterator[str]:
+    service, path = _chosen(args)
+    known = providers()
+    values = command_values(args, [*all_settings(list(known.values())), *REPORT_SETTINGS[service]])
+    check_transport(values)
+    # A missing project is said before the file is read.
+    settings = _xray_settings(values) if service == "xray" else _zephyr_settings(values, path)
+    secrets = {name.upper(): value for name, value in _secrets(values).items()}
+    found = tally(path, secrets)  # refuses a report holding one, in any text or attribute
+    held = holding(path, secrets)  # and as written anywhere else (a comment)
+    if held is not None:
+        raise ReportError(junit_held(path, held))
+    yield from _notes(service, found)
+    if args.tm_auth_dry_run:
+        yield f"{service}: dry run: {path} holds {found.cases} cases: nothing sent"
+        return
+    scrubber = Scrubber()
+    scrubber.add(*values.secrets())
+    state = _provider_run(service, values, scrubber)
+    try:
+        key, url = _send(state, path, settings, values.text("jira_url"))
+    except TmAuthError as error:
+        said = f"{service}: results not published: {error}"
+        if isinstance(error, PublishError) and error.ambiguous:
+            said += f"; look in {TITLES[service]} before publishing the report again"
+        raise TmAuthError(scrubber.scrub(said)) from None
+    finally:
+        state.close()
+    where = f"{key} ({url})" if url else key
+    yield scrubber.scrub(f"{service}: published {found.cases} cases to {where}")
+
+
+def _chosen(args: argparse.Namespace) -> tuple[str, Path]:
+    """The service and the report the command line names; a usage error otherwise."""
+    service, report = args.journal, args.report
+    if service not in REPORT_SETTINGS:
+        raise ConfigError(
+            f"publish takes JOURNAL, or xray or zephyr followed by a report, not "
+            f"{service!r} {report!r}: e.g. pytest-tm-auth publish xray report.xml"
+        )
+    if report is None:
+        raise ConfigError(
+            f"publish {service} needs a JUnit XML report: pytest-tm-auth publish {service} "
+            f"FILE.xml (a journal named {service}: ./{service})"
+        )
+    given = misplaced(args, REPORT_SETTINGS[service])
+    if given or args.publish_dry_run_journal:
+        named = ", ".join([*given, *(["--publish-dry-run-journal"] * args.publish_dry_run_journal)])
+        raise ConfigError(f"{named}: not for publish {service} FILE.xml")
+    return service, Path(report)
+
+
+def _notes(service: str, found: Tally) -> Iterator[str]:
+    """What the service does with the cases the report links to nothing."""
+    if service == "xray" and found.xray_linked < found.cases:
+        unlinked = found.cases - found.xray_linked
+        yield (
+            f"xray: {unlinked} of {found.cases} cases have no test_key property: Xray finds "
+            "their Tests by class name and name, or creates Generic Tests for them"
+        )
+    elif service == "zephyr" and found.zephyr_linked < found.cases:
+        unlinked = found.cases - found.zephyr_linked
+        yield (
+            f"zephyr: {unlinked} of {found.cases} cases have no test case key in their name "
+            "(test_login_DEMO_T19): Zephyr Scale finds them by name, and refuses the whole "
+            "upload if one is not found"
+        )
+
+
+def _xray_settings(values: Values) -> JUnitImport:
+    """Where the report lands in Xray; a usage error when that is nowhere."""
+    environments = values.text("xray_test_environments") or ""
+    settings = JUnitImport(
+        values.text("xray_project"),
+        values.text("xray_test_execution"),
+        values.text("xray_test_plan"),
+        tuple(part.strip() for part in environments.split(",") if part.strip()),
+        values.text("xray_revision"),
+        values.text("xray_fix_version"),
+    )
+    if not (settings.project or settings.test_execution):
+        raise ConfigError(
+            "no Test Execution for the report: set --xray-project (XRAY_PROJECT) for a new "
+            "one, or --xray-test-execution (XRAY_TEST_EXECUTION) for an existing one"
+        )
+    return settings
+
+
+def _zephyr_settings(values: Values, path: Path) -> JUnitUpload:
+    """The new cycle the report makes; a usage error without a project."""
+    project = values.text("zephyr_project")
+    if not project:
+        raise ConfigError("no project for the new cycle: set --zephyr-project (ZEPHYR_PROJECT)")
+    if not PROJECT_KEY.fullmatch(project):  # it goes in Data Center's path
+        raise ConfigError(
+            f"{values.describe('zephyr_project')}: {inert(project, 40)!r} is not a Jira "
+            "project key (like DEMO)"
+        )
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    name = values.text("zephyr_cycle_name") or f"{path.name} ({stamp})"
+    return JUnitUpload(project, name, values.text("zephyr_environment"))
+
+
+def _send(
+    state: ProviderRun, path: Path, settings: JUnitImport | JUnitUpload, jira_site: str | None
+) -> tuple[str, str]:
+    """Log in and send the report: the key it landed under and its URL (or ``""``)."""
+    session = state.session()
+    target = state.target
+    assert target is not None  # a session exists only for a configured provider
+    if isinstance(settings, JUnitImport):
+        key = import_report(session, target, path, settings)
+        return key, XrayClient(session, target, jira_site).browse(key)
+    return upload_report(session, target, path, settings)
+
+
+def _secrets(values: Values) -> dict[str, str]:
+    """Each secret setting that is set, by name (those still in the keyring are not read)."""
+    return {
+        name: item.value
+        for name, item in values.resolved.items()
+        if item.setting.secret
+        and isinstance(item.value, str)
+        and item.value
+        and not isinstance(item.value, InKeyring)
+    }
+
+
+def _provider_run(service: str, values: Values, scrubber: Scrubber) -> ProviderRun:
+    """The service's login path, as a run's: logs in on first use of its session."""
+    from pytest_tm_auth.run.startup import transport_factory
+
+    vault = None
+    if values.pending():
+        from pytest_tm_auth.run.stored import KeyringVault
+
+        vault = KeyringVault()
+    return ProviderRun(
+        providers()[service],
+        values,
+        hooks=CommandHooks(),
+        transport=transport_factory(values),
+        scrubber=scrubber,
+        session_hook=lambda provider, session: None,
+        vault=vault,
+    )

@@ -1,0 +1,192 @@
+"""Reading a JUnit XML report of any runner: the cases, the keys, and every refusal in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_tm_auth.results import junit
+from pytest_tm_auth.results.junit import Case, ReportError, cases, tally
+
+REPORT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites>
+  <testsuite name="login" tests="4">
+    <properties><property name="test_key" value="DEMO-99"/></properties>
+    <testcase classname="tests.Login" name="test_ok" time="0.25">
+      <properties><property name="test_key" value="DEMO-6"/></properties>
+    </testcase>
+    <testcase classname="tests.Login" name="test_login_DEMO_T19" time="x">
+      <failure message="expected 200">Traceback...</failure>
+      <error message="second outcome ignored"/>
+    </testcase>
+    <testsuite name="nested">
+      <properties><property name="test_key" value="DEMO-98"/></properties>
+      <testcase name="test_skipped"><skipped>not on Tuesdays
+second line</skipped></testcase>
+      <testcase name="test_error"><error/><system-out>lots</system-out></testcase>
+    </testsuite>
+  </testsuite>
+</testsuites>
+"""
+
+
+def write(tmp_path: Path, text: str | bytes, name: str = "report.xml") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    return path
+
+
+def test_each_testcase_is_read_with_its_outcome_message_and_keys(tmp_path: Path) -> None:
+    assert list(cases(write(tmp_path, REPORT))) == [
+        Case("tests.Login", "test_ok", 0.25, "passed", "", "DEMO-6"),
+        Case("tests.Login", "test_login_DEMO_T19", None, "failed", "expected 200", None),
+        Case("", "test_skipped", None, "skipped", "not on Tuesdays", None),
+        Case("", "test_error", None, "error", "", None),
+    ]
+    assert tally(write(tmp_path, REPORT)) == junit.Tally(4, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("test_login_DEMO_T19", "DEMO-T19"),
+        ("DEMO-T7 logs in", "DEMO-T7"),
+        ("test_PROJ2_T123_edge", "PROJ2-T123"),
+        ("test_xDEMO_T19", None),  # a key glued to a word is not one
+        ("test_DEMO_T", None),
+        ("test_demo_t19", None),
+    ],
+)
+def test_a_zephyr_key_is_read_from_the_name(name: str, key: str | None) -> None:
+    assert Case("", name, None).zephyr_key == key
+
+
+def test_a_namespaced_report_is_read(tmp_path: Path) -> None:
+    text = (
+        '<testsuite xmlns="urn:x"><testcase name="a"><failure message="m"/></testcase></testsuite>'
+    )
+    assert [c.outcome for c in cases(write(tmp_path, text))] == ["failed"]
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<testsuite><testcase name="&lol3;"/></testsuite>
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (BILLION_LAUGHS, "declares a DTD or entities"),
+        ('<!DOCTYPE testsuite SYSTEM "http://x/y.dtd"><testsuite/>', "declares a DTD"),
+        ("<testsuite><testcase name='a'></testsuite>", "is not well-formed XML: mismatched tag"),
+        ("", "is not well-formed XML: no element found"),
+        ("<html><body/></html>", "its root element is <html>"),
+        ("<testsuite/>", "holds no <testcase>: nothing to publish"),
+        ("<testsuite>" + "<a>" * 70 + "</a>" * 70 + "</testsuite>", "deeper than 64"),
+    ],
+)
+def test_a_report_that_cannot_be_read_is_one_line_naming_it(
+    tmp_path: Path, text: str, said: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ReportError) as refused:
+        tally(path)
+    message = str(refused.value)
+    assert str(path) in message
+    assert said in message
+    assert "\n" not in message
+
+
+def test_a_report_over_the_size_cap_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "not even XML")
+    with path.open("r+b") as file:
+        file.truncate(junit.MAX_BYTES + 1)  # sparse: nothing is written
+    opened: list[object] = []
+    monkeypatch.setattr("builtins.open", lambda *a, **k: opened.append(a))
+    with pytest.raises(ReportError, match=r"is 100\.0 MiB, over the 100 MiB .* without reading"):
+        tally(path)
+    assert opened == []
+
+
+def test_a_missing_report_and_a_folder_are_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match=r"cannot read the report .*missing\.xml: No such file"):
+        tally(tmp_path / "missing.xml")
+    with pytest.raises(ReportError, match="is not a file"):
+        tally(tmp_path)
+
+
+def test_too_many_testcases_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(junit, "MAX_CASES", 3)
+    path = write(tmp_path, "<testsuite>" + "<testcase name='a'/>" * 4 + "</testsuite>")
+    with pytest.raises(ReportError, match="more than 3 testcases"):
+        tally(path)
+
+
+def test_messages_are_inert_and_bounded(tmp_path: Path) -> None:
+    text = (
+        "<testsuite><testcase name='a'>"
+        f"<failure message='\u009b31m\u202e{'x' * 5000}'/>"
+        "</testcase></testsuite>"
+    )
+    (case,) = cases(write(tmp_path, text))
+    assert "\u009b" not in case.message
+    assert "\u202e" not in case.message
+    assert len(case.message) == junit.MESSAGE_LIMIT
+
+
+def test_the_tree_keeps_only_the_open_elements(tmp_path: Path) -> None:
+    """A long report costs the memory of one case: each element leaves the tree once read."""
+    body = "".join(
+        f"<testcase name='t{n}'><properties><property name='test_key' value='DEMO-{n}'/>"
+        f"</properties><system-out>{'o' * 100}</system-out></testcase>"
+        for n in range(1, 2001)
+    )
+    path = write(tmp_path, f"<testsuites><testsuite>{body}</testsuite></testsuites>")
+    seen = []
+    for case in cases(path):
+        seen.append(case.test_key)
+    assert seen == [f"DEMO-{n}" for n in range(1, 2001)]
+    import tracemalloc
+
+    tracemalloc.start()
+    for _ in cases(path):
+        pass
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 2_000_000, peak
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "<testcase name={secret}/>",
+        "<testcase name='a'><failure message={secret}/></testcase>",
+        "<testcase name='a'><system-out>x {text} y</system-out></testcase>",
+        "<testcase name='a'><system-out><![CDATA[x {raw} y]]></system-out></testcase>",
+    ],
+)
+def test_a_report_holding_a_secret_is_refused_however_xml_writes_it(
+    tmp_path: Path, where: str
+) -> None:
+    from xml.sax.saxutils import escape, quoteattr
+
+    secret = "a&b<c>'\"-secret"
+    body = where.format(secret=quoteattr(secret), text=escape(secret), raw=secret)
+    path = write(tmp_path, f"<testsuite>{body}</testsuite>")
+    with pytest.raises(ReportError, match=r"holds the value of SECRET, .*: nothing sent"):
+        tally(path, {"OTHER": "not-there", "SECRET": secret, "SHORT": "&"})
+    assert tally(path, {"SHORT": secret[:5]}).cases == 1  # too short to look for
+
+
+def test_a_secret_in_the_bytes_is_found_across_blocks(tmp_path: Path) -> None:
+    start = "<testsuite><!-- "
+    padding = "x" * ((1 << 20) - len(start) - 5)  # the secret straddles the first block's end
+    path = write(tmp_path, f"{start}{padding}plain-secret-value --></testsuite>")
+    assert junit.holding(path, {"OTHER": "not-there", "SECRET": "plain-secret-value"}) == "SECRET"
+    assert junit.holding(path, {"SECRET": "plain-secret-valuE"}) is None
+    assert junit.holding(path, {"SHORT": "xxxxx"}) is None  # too short to look for
