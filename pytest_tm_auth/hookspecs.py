@@ -185,7 +185,8 @@ def pytest_tm_auth_results(provider: Provider, results: dict[str, Any]) -> None:
     journal: no ``conftest.py`` is loaded there, so the journal's results go as they are.
 
     ``results`` is the payload in the service's own shape (for Xray, the JSON of its
-    import: ``info`` and ``tests``), changed in place, e.g.
+    import: ``info`` and ``tests``; for Zephyr Scale, ``projectKey``, the cycle, and
+    ``executions`` in the Cloud API's names), changed in place, e.g.
     ``results["info"]["description"] = "nightly"``. What you add is scrubbed of every known
     secret and checked again before it is sent; an exception sends nothing, and the run
     says why in one line.

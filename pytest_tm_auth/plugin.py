@@ -96,7 +96,8 @@ def pytest_configure(config: pytest.Config) -> None:
     startup = Startup(config, catalog)
     config.stash[STARTUP] = startup
     config.pluginmanager.register(fixtures_for(startup), FIXTURES)
-    config.addinivalue_line("markers", XRAY_MARKER)
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)
     with usage_errors():
         startup.configure()
         if startup.switches:
@@ -116,10 +117,10 @@ def _collect_results(config: pytest.Config, startup: Startup) -> None:
     config.pluginmanager.register(collector, PLUGIN_NAME)
     run = functools.partial(_setup, config)
     config.pluginmanager.register(PublishPlugin(config, collector, run), PUBLISH_PLUGIN)
-    if "xray" in collector.services and startup.values().flag(CHECK.name):
+    if startup.values().flag(CHECK.name):
         from pytest_tm_auth.results.audit import LINK_AUDIT, LinkAudit
 
-        config.pluginmanager.register(LinkAudit(run), LINK_AUDIT)
+        config.pluginmanager.register(LinkAudit(run, collector.services), LINK_AUDIT)
 
 
 def _setup(config: pytest.Config) -> Run:
@@ -247,9 +248,12 @@ def fixtures_for(startup: Startup) -> types.ModuleType:
     return holder
 
 
-XRAY_MARKER = (
+#: The link markers (``pytest --markers``), always registered: checked by ``results/links.py``.
+MARKERS = (
     "xray(*keys, defects=[]): link the test's result to these Xray Test issues (or one list "
-    "of keys); published with --xray-publish (pytest-tm-auth)"
+    "of keys); published with --xray-publish (pytest-tm-auth)",
+    "zephyr(*keys): link the test's result to these Zephyr Scale test cases (like DEMO-T12); "
+    "published with --zephyr-publish (pytest-tm-auth)",
 )
 BASIC_XRAY_TOKEN = (
     "xray_token is a bearer token, but Xray Data Center is set up with a username and "

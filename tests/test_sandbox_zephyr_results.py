@@ -354,3 +354,42 @@ def test_reset_forgets_cycles_runs_and_made_cases(
     assert sandbox.zephyr_cycles() == []
     made = cloud.post(f"{sandbox.url}/v2/testcycles", json={"projectKey": "DEMO", "name": "n"})
     assert made.json()["key"] == "DEMO-R27"
+
+
+def test_a_project_s_runs_are_searched_and_a_run_s_results_listed(
+    sandbox: Sandbox, jira: requests.Session
+) -> None:
+    for name in ("first", "second"):
+        body = {"projectKey": "DEMO", "name": name, "items": [item("DEMO-T2", comment="c")]}
+        assert jira.post(atm(sandbox, "testrun"), json=body).status_code == 201
+    query = {"query": 'projectKey = "DEMO"', "maxResults": "1", "startAt": "1"}
+    found = jira.get(atm(sandbox, "testrun/search"), params=query)
+    assert found.json() == [{"key": "DEMO-C2", "name": "second", "projectKey": "DEMO"}]
+    assert jira.get(atm(sandbox, "testrun/search")).status_code == 400
+    listed = jira.get(atm(sandbox, "testrun/DEMO-C1/testresults")).json()
+    assert [(r["testCaseKey"], r["status"], r["comment"]) for r in listed] == [
+        ("DEMO-T2", "Pass", "c")
+    ]
+    assert jira.get(atm(sandbox, "testrun/DEMO-C9/testresults")).status_code == 404
+
+
+def test_a_cycle_s_executions_are_listed_with_their_comments_and_its_description_kept(
+    sandbox: Sandbox, cloud: requests.Session
+) -> None:
+    for cycle in ("DEMO-R1", "DEMO-R2"):
+        sent = new_execution("DEMO-T3", cycle, comment=f"in {cycle}")
+        assert cloud.post(f"{sandbox.url}/v2/testexecutions", json=sent).status_code == 201
+    listed = cloud.get(f"{sandbox.url}/v2/testexecutions", params={"testCycle": "DEMO-R2"})
+    (only,) = listed.json()["values"]
+    assert only["comment"] == "in DEMO-R2"
+    assert only["testCase"]["self"].endswith("/v2/testcases/DEMO-T3/versions/1")
+    described = {"name": "N", "description": "run tm-auth-0a1b"}
+    assert upload(
+        cloud,
+        f"{sandbox.url}/v2/automations/executions/custom",
+        custom_zip([execution("DEMO-T1")]),
+        described,
+        projectKey="DEMO",
+    ).ok
+    cycles = cloud.get(f"{sandbox.url}/v2/testcycles", params={"maxResults": 100}).json()
+    assert cycles["values"][-1]["description"] == "run tm-auth-0a1b"

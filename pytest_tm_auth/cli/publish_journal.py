@@ -21,11 +21,12 @@ from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.values import Values
 from pytest_tm_auth.results.journal import Journal, JournalState
 from pytest_tm_auth.results.publish import Publishing, ServiceClient, deployment, publish
+from pytest_tm_auth.results.services import adapter
 from pytest_tm_auth.run.preflight import check_transport
 from pytest_tm_auth.run.state import ProviderRun
 
 #: The services the command publishes to (those a journal's header may name).
-SERVICES = ("xray",)
+SERVICES = ("xray", "zephyr")
 
 
 def publish_command(args: argparse.Namespace) -> Iterator[str]:
@@ -59,7 +60,7 @@ def _publish_all(
     failures = []
     for service in services:
         publishing = _publishing(known[service].name, values, args.tm_auth_dry_run)
-        publishing.overrides = overrides(args)
+        publishing.overrides = overrides(args) if service == "xray" else {}  # Xray's mends
         outcome = publish(path, publishing, (journal, state))
         if outcome.failed:
             failures.append(outcome.line())
@@ -72,7 +73,6 @@ def _publish_all(
 
 def _publishing(service: str, values: Values, dry_run: bool) -> Publishing:
     """The service's publishing through the run's own login path, logging in on first use."""
-    from pytest_tm_auth.results.xray_client import XrayClient
     from pytest_tm_auth.run.startup import transport_factory
 
     scrubber = Scrubber()
@@ -96,12 +96,12 @@ def _publishing(service: str, values: Values, dry_run: bool) -> Publishing:
         session = state.session()
         target = state.target
         assert target is not None  # a session exists only for a configured provider
-        return XrayClient(session, target, values.text("jira_url"))
+        return adapter(service).client(session, target, values.text("jira_url"))
 
     return Publishing(
         service,
         client,
-        lambda: deployment(state),
+        lambda: deployment(state, service),
         scrubber.scrub,
         dry_run=dry_run,
         pieces=lambda text: scrubber.scrub(text, pieces=True),

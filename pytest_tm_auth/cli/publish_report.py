@@ -35,9 +35,9 @@ from pytest_tm_auth.core.text import inert
 from pytest_tm_auth.core.values import InKeyring, Values
 from pytest_tm_auth.results.junit import ReportError, Tally, holding, tally
 from pytest_tm_auth.results.junit import held as junit_held
+from pytest_tm_auth.results.model import PublishError
 from pytest_tm_auth.results.xray_client import XrayClient
 from pytest_tm_auth.results.xray_junit import JUnitImport, import_report
-from pytest_tm_auth.results.xray_payload import PublishError
 from pytest_tm_auth.results.zephyr_junit import JUnitUpload, upload_report
 from pytest_tm_auth.run.preflight import check_transport
 from pytest_tm_auth.run.state import ProviderRun

@@ -1,9 +1,11 @@
 """``--tm-auth-check`` with publishing on: every key the selected tests link exists and is
-an Xray Test, asked one search per 100 keys (never one request per key).
+what its service links (an Xray Test; a Zephyr Scale test case, :mod:`.zephyr_audit`), asked
+a page of keys at a time (never one request per key).
 
-Xray Cloud lists Tests only (GraphQL ``getTests(jql: "key in (...)")``), so a key it does
-not list is no Test, or no issue at all; Jira Data Center's search names each issue's type
-(``validateQuery=warn``: a key that does not exist is left out, not an error).
+Xray Cloud lists Tests only (GraphQL ``getTests(jql: "key in (...)")``, 100 keys a search),
+so a key it does not list is no Test, or no issue at all; Jira Data Center's search names
+each issue's type (``validateQuery=warn``: a key that does not exist is left out, not an
+error).
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ import pytest
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.text import inert
 from pytest_tm_auth.core.urls import join
-from pytest_tm_auth.results.model import JIRA_KEY
-from pytest_tm_auth.results.xray_payload import PublishError, as_list, found_at, parsed, quoted
+from pytest_tm_auth.results.answers import as_list, found_at, parsed, quoted
+from pytest_tm_auth.results.model import JIRA_KEY, PublishError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,11 +38,15 @@ TESTS = """query($jql: String!) {
 }"""
 
 
-def linked_keys(items: Iterable[Any]) -> dict[str, list[str]]:
-    """Each key the ``xray`` markers of ``items`` name, with the tests that name it."""
+#: What each service's keys must be, in the summary's words.
+NOUNS = {"xray": "Test", "zephyr": "test case"}
+
+
+def linked_keys(items: Iterable[Any], service: str = "xray") -> dict[str, list[str]]:
+    """Each key the ``service`` markers of ``items`` name, with the tests that name it."""
     keys: dict[str, list[str]] = {}
     for item in items:
-        for marker in item.iter_markers("xray"):
+        for marker in item.iter_markers(service):
             for argument in marker.args:
                 given = argument if isinstance(argument, (list, tuple)) else [argument]
                 for key in given:
@@ -100,48 +106,55 @@ def _kinds(session: ApiSession, target: Target, page: Sequence[str]) -> dict[str
 
 
 class LinkAudit:
-    """Registered as :data:`LINK_AUDIT` beside ``--tm-auth-check`` when Xray publishing is
-    on: the check mode then lets pytest collect (no test runs), and after the login check
-    this lists each linked key that is not a Test; any makes the exit status 1."""
+    """Registered as :data:`LINK_AUDIT` beside ``--tm-auth-check`` when Xray or Zephyr Scale
+    publishing is on: the check mode then lets pytest collect (no test runs), and after the
+    login check this lists, per service, each linked key that is not a Test (test case);
+    any makes the exit status 1."""
 
-    def __init__(self, setup: Callable[[], Any]) -> None:
+    def __init__(self, setup: Callable[[], Any], services: Sequence[str] = ("xray",)) -> None:
         #: The run, set up (its providers' states: ``run.states["xray"]``).
         self._setup = setup
-        self.keys: dict[str, list[str]] = {}
+        self.services = tuple(services)
+        self.keys: dict[str, dict[str, list[str]]] = {}
         self.lines: list[str] = []
         self.failed = False
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.keys = linked_keys(session.items)
+        self.keys = {service: linked_keys(session.items, service) for service in self.services}
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if not self.keys:
-            self.lines = ["xray links: no selected test links a key"]
-            return
-        run = self._setup()
-        state = run.states["xray"]
-        try:
-            problems = not_tests(state.session(), state.target, sorted(self.keys))
-        except (TmAuthError, pytest.fail.Exception, pytest.skip.Exception) as error:
-            self.failed = True  # the login's own failure is in the check's table
-            self.lines = [run.scrubber.scrub(f"xray links: not checked: {error}")]
-        else:
-            self.failed = bool(problems)
-            self.lines = self._said(problems)
+        for service in self.services:
+            self.lines += self._checked(service)
         if self.failed and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
-    def _said(self, problems: list[str]) -> list[str]:
-        count = len(self.keys)
+    def _checked(self, service: str) -> list[str]:
+        keys = self.keys.get(service, {})
+        if not keys:
+            return [f"{service} links: no selected test links a key"]
+        run = self._setup()
+        state = run.states[service]
+        check = not_tests if service == "xray" else _missing_cases
+        try:
+            problems = check(state.session(), state.target, sorted(keys))
+        except (TmAuthError, pytest.fail.Exception, pytest.skip.Exception) as error:
+            self.failed = True  # the login's own failure is in the check's table
+            return [run.scrubber.scrub(f"{service} links: not checked: {error}")]
+        self.failed = self.failed or bool(problems)
+        return self._said(service, keys, problems)
+
+    def _said(self, service: str, keys: dict[str, list[str]], problems: list[str]) -> list[str]:
+        count, noun = len(keys), NOUNS[service]
         if not problems:
             return [
-                f"xray links: {count} linked key{'s' * (count != 1)} checked: every one is a Test"
+                f"{service} links: {count} linked key{'s' * (count != 1)} checked: "
+                f"every one is a {noun}"
             ]
-        lines = [f"xray links: {len(problems)} of {count} linked keys are not Tests:"]
+        lines = [f"{service} links: {len(problems)} of {count} linked keys are not {noun}s:"]
         for problem in problems[:SHOWN]:
             key = problem.partition(":")[0]
-            tests = self.keys.get(key, [])
+            tests = keys.get(key, [])
             where = (
                 f" (linked by {tests[0]}{f' and {len(tests) - 1} more' if len(tests) > 1 else ''})"
                 if tests
@@ -155,3 +168,9 @@ class LinkAudit:
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         for line in self.lines:
             terminalreporter.write_line(line, red=self.failed)
+
+
+def _missing_cases(session: ApiSession, target: Target, keys: Sequence[str]) -> list[str]:
+    from pytest_tm_auth.results.zephyr_audit import missing_cases
+
+    return missing_cases(session, target, keys)

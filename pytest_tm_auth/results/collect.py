@@ -29,11 +29,11 @@ from pytest_tm_auth.core.token import file_stamp
 from pytest_tm_auth.core.values import Values
 from pytest_tm_auth.results.fold import Attempt, Folds
 from pytest_tm_auth.results.journal import Journal, JournalError, JournalState
+from pytest_tm_auth.results.links import LinkError, is_link_error, links_of
 from pytest_tm_auth.results.model import (
     COMMENT_LIMIT,
     EVIDENCE_BYTES_PER_RUN,
     EVIDENCE_BYTES_PER_TEST,
-    JIRA_KEY,
     PARAMETER_LIMIT,
     PARAMETERS_PER_ITERATION,
     Evidence,
@@ -47,8 +47,8 @@ from pytest_tm_auth.settings.run_wide import (
     ATTACH_OUTPUT,
     DRY_RUN,
     JOURNAL,
+    PUBLISH_SWITCHES,
     SERVICE_SETTINGS,
-    XRAY_PUBLISH,
     XRAY_STATUSES,
 )
 
@@ -56,51 +56,6 @@ from pytest_tm_auth.settings.run_wide import (
 PLUGIN_NAME = "tm_auth_results"
 #: The journal's header names each service's settings by these (``xray_`` dropped).
 HEADER_NAMES = {"test_environments": "environments"}
-
-
-#: What every malformed link's message says.
-LINK_ERROR = "@pytest.mark.xray"
-
-
-class LinkError(ValueError):
-    """A malformed ``xray`` marker; the message names the test and the key."""
-
-
-def links_of(item: pytest.Item) -> dict[str, list[str]] | None:
-    """The keys and defects the item's ``xray`` markers name (class and module ones too).
-
-    Raises :class:`LinkError` for an empty marker, a key that is not a string or not a
-    Jira key, or an argument the marker does not take.
-    """
-    keys: list[str] = []
-    defects: list[str] = []
-    for mark in item.iter_markers("xray"):
-        arguments: Iterable[object] = mark.args
-        if len(mark.args) == 1 and isinstance(mark.args[0], (list, tuple)):
-            arguments = mark.args[0]  # pytest-jira-xray's list form
-        found = [_key(item, key, "key") for key in arguments]
-        if not found:
-            raise LinkError(f"{item.nodeid}: @pytest.mark.xray names no test key")
-        unknown = sorted(set(mark.kwargs) - {"defects"})
-        if unknown:
-            raise LinkError(f"{item.nodeid}: @pytest.mark.xray takes no {unknown[0]}=")
-        named = mark.kwargs.get("defects", ())
-        if isinstance(named, str) or not isinstance(named, (list, tuple)):
-            raise LinkError(f"{item.nodeid}: @pytest.mark.xray defects= must be a list of keys")
-        defects += [_key(item, key, "defect") for key in named]
-        keys += found
-    if not keys:
-        return None
-    return {"xray": list(dict.fromkeys(keys)), "defects": list(dict.fromkeys(defects))}
-
-
-def _key(item: pytest.Item, key: object, what: str) -> str:
-    if not isinstance(key, str) or not JIRA_KEY.fullmatch(key):
-        raise LinkError(
-            f"{item.nodeid}: @pytest.mark.xray {what} {key!r} is not a Jira issue key "
-            "(like DEMO-123)"
-        )
-    return key
 
 
 def iteration_of(item: pytest.Item, scrub: Callable[[str], str]) -> tuple[str | None, list[Any]]:
@@ -153,10 +108,10 @@ class ResultCollector(HooksOnly):
         self._scrub = scrub
         self._values = values
         self.dry_run = DRY_RUN.name in switches
-        #: The services whose publishing is on (a dry run alone tries every service).
-        self.services = tuple(
-            service for service in SERVICE_SETTINGS if XRAY_PUBLISH.name in switches or self.dry_run
-        )
+        #: The services whose publishing is on (a dry run with none on tries Xray's: the
+        #: first service it knew, kept so; ``--zephyr-publish`` makes it try Zephyr Scale's).
+        chosen = [name for name, switch in PUBLISH_SWITCHES.items() if switch.name in switches]
+        self.services = tuple(chosen or (["xray"] if self.dry_run else []))
         self.run = secrets.token_hex(6)
         self.started = time.time()
         self.journal: Journal | None = None
@@ -167,8 +122,7 @@ class ResultCollector(HooksOnly):
         self._results: list[Result] = []
         self._folds = Folds()
         if not hasattr(config, "workerinput"):
-            check_statuses(values().text(XRAY_STATUSES.name))
-            check_journal_path(values().text(JOURNAL.name))
+            check_settings(values(), self.services)
             self.journal = reserved_journal(self, config, values())
         #: The linked items collected here, by node id (none in an xdist controller).
         self._linked: dict[str, tuple[pytest.Item, dict[str, list[str]]]] = {}
@@ -187,7 +141,7 @@ class ResultCollector(HooksOnly):
         for item in made if isinstance(made, list) else [made]:
             if isinstance(item, pytest.Item):
                 try:
-                    links = links_of(item)
+                    links = links_of(item, self.services)
                 except LinkError as error:
                     raise pytest.Collector.CollectError(str(error)) from None
                 if links is not None:
@@ -265,7 +219,7 @@ class ResultCollector(HooksOnly):
         return Result(
             nodeid=nodeid,
             test=test_of(nodeid) if iteration else nodeid,
-            links={"xray": tuple(links["xray"])},
+            links=linked_keys(links),
             outcome=attempt.outcome,
             start=attempt.start,
             finish=attempt.finish,
@@ -275,7 +229,7 @@ class ResultCollector(HooksOnly):
                 (scrub(str(name)), scrub(str(value)))
                 for name, value in getattr(report, "tm_parameters", None) or ()
             ),
-            defects=tuple(links["defects"]),
+            defects=tuple(links.get("defects", ())),
             evidence=tuple(self._within_run_cap(evidence, dropped)) if evidence else (),
             dropped=tuple(dropped),
         )
@@ -305,11 +259,16 @@ def plain_result(nodeid: str, attempt: Attempt) -> Result:
     """The common result (most tests): no parameters, notes or failure, only the outcome
     and times; ``nodeid`` scrubbed already."""
     links = attempt.links
-    xray, defects = tuple(links["xray"]), tuple(links["defects"])
+    defects = tuple(links.get("defects", ()))
     return Result(
-        nodeid, nodeid, {"xray": xray}, attempt.outcome, attempt.start, attempt.finish,
+        nodeid, nodeid, linked_keys(links), attempt.outcome, attempt.start, attempt.finish,
         defects=defects,
     )  # fmt: skip
+
+
+def linked_keys(links: Mapping[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    """The keys by service of a report's links (its Xray defects apart)."""
+    return {service: tuple(keys) for service, keys in links.items() if service != "defects"}
 
 
 def new_journal(
@@ -352,11 +311,19 @@ def reserved_journal(
         raise ConfigError(str(error)) from None
 
 
-def is_link_error(report: pytest.CollectReport) -> bool:
-    """The collection error is a :class:`LinkError`'s own message (``NODEID: @pytest.mark.xray
-    ...``), not any error whose traceback shows a marker's source line."""
-    first = str(report.longrepr).strip().partition("\n")[0]
-    return first.startswith(f"{report.nodeid}::") and f": {LINK_ERROR} " in first
+def check_settings(values: Values, services: Iterable[str]) -> None:
+    """At start, not after every test ran: the settings publishing will read."""
+    check_statuses(values.text(XRAY_STATUSES.name))
+    check_journal_path(values.text(JOURNAL.name))
+    if "zephyr" in services:
+        from pytest_tm_auth.results.model import PublishError
+        from pytest_tm_auth.results.zephyr_payload import ZephyrSettings
+
+        header = {"services": {"zephyr": service_header("zephyr", values)}}
+        try:
+            ZephyrSettings.from_header(header)
+        except PublishError as error:
+            raise ConfigError(f"Zephyr Scale publishing: {error}") from None
 
 
 def check_statuses(configured: str | None) -> None:

@@ -35,8 +35,9 @@ LINE_LIMIT = 16 * 1024 * 1024
 #: runaway journal is refused in one line, not read into memory).
 RESULT_LIMIT = 100_000
 BYTE_LIMIT = 512 * 1024 * 1024
-#: What a service's publishing records, in the order it does.
-STEPS = ("creating", "target", "landed", "failed")
+#: What a service's publishing records, in the order it does (``sent``: one item of a
+#: target filled one request at a time, such as a Zephyr Scale execution or attachment).
+STEPS = ("creating", "target", "sent", "landed", "failed")
 
 
 class JournalError(TmAuthError):
@@ -51,6 +52,8 @@ class ServiceProgress:
     creating: str | None = None
     #: The target's ``key`` (and ``id``, ``url`` when known) once it exists.
     target: dict[str, Any] | None = None
+    #: The items that landed one at a time so far (``item`` -> the id the service gave it).
+    sent: dict[str, str] = field(default_factory=dict)
     #: Set once the service confirmed the results: ``key``, ``count``, ``at``.
     landed: dict[str, Any] | None = None
     #: Each failed attempt's one-line reason, oldest first.
@@ -326,6 +329,8 @@ def _apply(state: JournalState, record: dict[str, Any], path: Path, number: int)
         progress.creating = str(record.get("label", ""))
     elif kind == "target":
         progress.target = record
+    elif kind == "sent":
+        progress.sent[str(record.get("item", ""))] = str(record.get("id", ""))
     elif kind == "landed":
         progress.landed = record
     else:

@@ -9,9 +9,13 @@ back from a journal is checked field by field and never trusted (:meth:`Result.f
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+from pytest_tm_auth.core.errors import TmAuthError
+from pytest_tm_auth.core.text import inert
+from pytest_tm_auth.core.token import utc_time
 
 #: pytest's outcomes of a test, as :class:`Result` names them.
 OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
@@ -53,6 +57,34 @@ FILENAME_LIMIT = 120
 
 #: A Jira issue key: project key (a letter, then letters, digits, ``_``), ``-``, a number.
 JIRA_KEY = re.compile(r"[A-Z][A-Z0-9_]{0,254}-[1-9][0-9]{0,17}")
+#: A Zephyr Scale test case key: project key, ``-T``, a number (``DEMO-T12``).
+ZEPHYR_KEY = re.compile(r"[A-Z][A-Z0-9_]{0,254}-T[0-9]{1,18}")
+#: The keys each service's marker takes; a service not named here takes Jira issue keys.
+KEY_PATTERNS = {"xray": JIRA_KEY, "zephyr": ZEPHYR_KEY}
+
+
+class PublishError(TmAuthError):
+    """Results that did not land, in one line. ``ambiguous``: the request may have taken
+    effect (its answer was lost), so the outcome is unknown and nothing is sent blindly."""
+
+    def __init__(self, message: str, *, ambiguous: bool = False) -> None:
+        super().__init__(message)
+        self.ambiguous = ambiguous
+
+
+def key_pattern(service: str) -> re.Pattern[str]:
+    """What a key linked to ``service`` looks like."""
+    return KEY_PATTERNS.get(service, JIRA_KEY)
+
+
+def default_summary(header: Mapping[str, Any]) -> str:
+    """A new target's name: ``pytest run tm-auth-0a1b2c3d4e5f on build-7, 2026-12-10 14:02
+    UTC``; it holds the run's label, which a replay searches for."""
+    label = inert(str(header.get("label") or "tm-auth"), 60)
+    host = inert(str(header.get("host") or "an unnamed host"), 60)
+    started = header.get("started")
+    when = utc_time(float(started)) if isinstance(started, (int, float)) else "at an unknown time"
+    return f"pytest run {label} on {host}, {when}"
 
 
 def bounded(text: str, limit: int) -> str:
@@ -222,8 +254,10 @@ def _result(data: Mapping[str, Any]) -> Result:
     if not isinstance(links, Mapping):
         raise TypeError("links")
     keys = {str(service): _strings(found) for service, found in links.items()}
-    if not all(JIRA_KEY.fullmatch(key) for found in keys.values() for key in found):
-        raise ValueError("a malformed key")
+    for service, found in keys.items():
+        pattern = key_pattern(service)
+        if not all(pattern.fullmatch(key) for key in found):
+            raise ValueError("a malformed key")
     start, finish = data["start"], data["finish"]
     if not all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in (start, finish)):
         raise TypeError("times")
@@ -263,6 +297,29 @@ def by_key(results: Iterable[Result], service: str) -> dict[str, list[Result]]:
     return grouped
 
 
+def capped_evidence(
+    key: str, results: list[Result], budget: list[int], dropped: list[str]
+) -> list[dict[str, str]]:
+    """The key's evidence within the caps per test and per run (``budget``: bytes left)."""
+    kept: list[dict[str, str]] = []
+    used = 0
+    for item in (item for result in results for item in result.evidence):
+        if len(kept) >= EVIDENCE_FILES_PER_TEST:
+            why = f"over {EVIDENCE_FILES_PER_TEST} files per test"
+        elif used + item.size > EVIDENCE_BYTES_PER_TEST:
+            why = "over the evidence bytes per test"
+        elif item.size > budget[0]:
+            why = "over the evidence bytes per run"
+        else:
+            used += item.size
+            budget[0] -= item.size
+            name = bounded(item.filename, FILENAME_LIMIT)
+            kept.append({"data": item.data, "filename": name, "contentType": item.content_type})
+            continue
+        dropped.append(f"{key}: evidence {inert(item.filename, 60)!r} dropped ({why})")
+    return kept
+
+
 @dataclass(frozen=True)
 class Landing:
     """Where a service's results landed (``pytest_tm_auth_published`` gets one)."""
@@ -276,3 +333,58 @@ class Landing:
     count: int
     #: Seconds the publishing took.
     seconds: float
+
+
+@dataclass(frozen=True)
+class Made:
+    """A target a creation made, or a search by label found."""
+
+    key: str
+    id: str = ""
+    #: Its browse URL, when the service's answer gave one.
+    url: str = ""
+    #: The results landed with it: a Zephyr Scale cycle or run made with all of them.
+    filled: bool = False
+
+
+@dataclass
+class Ledger:
+    """What landed one item at a time in a target, for a client that sends that way
+    (Zephyr Scale's executions and attachments): journaled as each lands, so that a replay
+    sends only what did not."""
+
+    #: The run's label: in what the client sends, to find it again.
+    label: str
+    #: Each item that landed, with the id the service gave it ("" when none).
+    done: dict[str, str]
+    #: An earlier attempt may have landed an item it did not journal (its answer lost).
+    unsure: bool
+    #: Journals one item as landed (and adds it to ``done``).
+    note: Callable[[str, str], None]
+    #: The results landed with the target itself: only what follows them is left to send
+    #: (Zephyr Scale Data Center's attachments).
+    filled: bool = False
+
+
+class Settings(Protocol):
+    """A service's settings read from the journal's header."""
+
+    @property
+    def existing(self) -> str | None:
+        """The user's own target (Test Execution, cycle, run), given instead of a new one."""
+
+
+class ServiceClient(Protocol):
+    """A service's publishing requests (:class:`~.xray_client.XrayClient`,
+    :class:`~.zephyr_client.ZephyrClient`), as :mod:`.services` makes them."""
+
+    service: str
+    deployment: str
+
+    def browse(self, key: str) -> str: ...
+
+    def find(self, label: str, settings: Any, payload: dict[str, Any]) -> Made | None: ...
+
+    def create(self, label: str, settings: Any, title: str, payload: dict[str, Any]) -> Made: ...
+
+    def send(self, payload: dict[str, Any], key: str, ledger: Ledger) -> int: ...

@@ -10,28 +10,20 @@ Each answer is read bounded, then by :mod:`.xray` as untrusted input.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
-from pytest_tm_auth.core.errors import AuthError
-from pytest_tm_auth.core.text import inert
 from pytest_tm_auth.core.urls import join
-from pytest_tm_auth.http.bounded import read_bounded
-from pytest_tm_auth.http.diagnose import server_reason
-from pytest_tm_auth.http.session import AnswerLost, explained, sending
+from pytest_tm_auth.results import request
 from pytest_tm_auth.results import xray_payload as xray
-from pytest_tm_auth.results.xray_payload import PublishError, XraySettings
+from pytest_tm_auth.results.model import Ledger, Made, PublishError
+from pytest_tm_auth.results.xray_payload import XraySettings
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Target
     from pytest_tm_auth.http.session import ApiSession
 
-#: The most of an answer read: Data Center lists every imported key (10,000 fit).
-ANSWER_LIMIT = 4 * 1024 * 1024
 #: The least time an import attempt gets (the run's timeout when longer): Xray takes a
 #: while over thousands of results, and a lost import answer is an outcome unknown.
 IMPORT_TIMEOUT = 120.0
-#: A gateway's answers: the request may have reached Xray behind it, and taken effect.
-GATEWAY_STATUSES = (502, 503, 504)
 TITLE = "Xray"
 
 CREATE = """mutation($jira: JSON!, $testEnvironments: [String]) {
@@ -60,7 +52,7 @@ class XrayClient:
     def browse(self, key: str) -> str:
         return f"{self.site.rstrip('/')}/browse/{key}" if self.site else ""
 
-    def find(self, label: str) -> tuple[str, str] | None:
+    def find(self, label: str, settings: XraySettings, payload: dict[str, Any]) -> Made | None:
         """The Test Execution created with ``label`` (a lost creation's answer), if any."""
         jql = f'labels = "{label}"'
         if self.deployment == "cloud":
@@ -86,10 +78,13 @@ class XrayClient:
                 changes=False,
             )
         matches = xray.found(self.deployment, text or "")
-        return matches[0] if matches else None
+        return Made(*matches[0]) if matches else None
 
-    def create(self, label: str, settings: XraySettings, summary: str) -> tuple[str, str]:
-        """A new Test Execution labelled ``label``; never retried once it may exist."""
+    def create(
+        self, label: str, settings: XraySettings, summary: str, payload: dict[str, Any]
+    ) -> Made:
+        """A new Test Execution labelled ``label`` (empty: the results follow); never
+        retried once it may exist."""
         if not settings.project:
             raise PublishError(
                 "no project for a new Test Execution: set --xray-project (XRAY_PROJECT), "
@@ -111,9 +106,9 @@ class XrayClient:
             url = join(self.site + "/", "rest/api/2/issue")
             body = {"fields": {**fields, "issuetype": {"name": "Test Execution"}}}
         text = answer(self._session, "POST", url, "creating the Test Execution", json=body)
-        return xray.created(self.deployment, text or "")
+        return Made(*xray.created(self.deployment, text or ""))
 
-    def send(self, payload: dict[str, Any], key: str) -> int:
+    def send(self, payload: dict[str, Any], key: str, ledger: Ledger) -> int:
         """Import ``payload`` into ``key``; the count of tests Xray took."""
         if self.deployment == "cloud":
             urls = [join(self._api, "import/execution")]
@@ -140,48 +135,9 @@ class XrayClient:
         return len(payload.get("tests", []))
 
 
-def _shown(url: str) -> str:
-    parts = urlsplit(url)
-    return inert(f"{parts.scheme}://{parts.netloc}{parts.path}", 200)
-
-
 def answer(
-    session: ApiSession,
-    method: str,
-    url: str,
-    doing: str,
-    *,
-    fallback: bool = False,
-    changes: bool = True,
-    title: str = TITLE,
-    **kwargs: Any,
+    session: ApiSession, method: str, url: str, doing: str, *, title: str = TITLE, **kwargs: Any
 ) -> str | None:
-    """The 2xx answer's text (``None`` for a 404 with a ``fallback`` left); any other
-    answer, or none, a :class:`PublishError` naming ``doing``. ``changes``: the request
-    creates or imports, so a lost answer, or a gateway's 502/503/504, is an outcome
-    unknown; a read (a search) that fails is only a failure. ``title``: the service, as
-    messages name it (Zephyr Scale's uploads are read the same way)."""
-    try:
-        with sending(title, url) if changes else explained(title, url):
-            response = session.request(method, url, stream=True, **kwargs)
-            with response:
-                read_bounded(response, ANSWER_LIMIT)
-    except AnswerLost as lost:
-        raise PublishError(
-            f"{doing}: {lost.problem}: the outcome is unknown", ambiguous=True
-        ) from None
-    except AuthError as error:  # no connection: the request never reached Xray
-        raise PublishError(f"{doing}: {error.problem} at {_shown(url)}") from None
-    if response.status_code == 404 and fallback:
-        return None
-    if not 200 <= response.status_code < 300:
-        reason = server_reason(response)
-        said = f"HTTP {response.status_code}" + (f": {reason}" if reason else "")
-        if changes and response.status_code in GATEWAY_STATUSES:
-            raise PublishError(
-                f"{doing}: a gateway answered {said} at {_shown(url)}: the request may have "
-                f"reached {title} behind it: the outcome is unknown",
-                ambiguous=True,
-            )
-        raise PublishError(f"{doing}: {title} answered {said} at {_shown(url)}")
-    return response.text
+    """:func:`~.request.answer`, told which service answers (Xray, unless said: Zephyr
+    Scale's uploads of a report are read the same way)."""
+    return request.answer(session, method, url, doing, title=title, **kwargs)

@@ -15,15 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_tm_auth.core.urls import join
-from pytest_tm_auth.results.model import JIRA_KEY
+from pytest_tm_auth.results.answers import found_at, parsed, quoted
+from pytest_tm_auth.results.model import JIRA_KEY, PublishError
 from pytest_tm_auth.results.xray_client import IMPORT_TIMEOUT, answer
-from pytest_tm_auth.results.xray_payload import (
-    PublishError,
-    found_at,
-    imported,
-    parsed,
-    quoted,
-)
+from pytest_tm_auth.results.xray_payload import imported
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Target

@@ -15,24 +15,28 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.text import inert
-from pytest_tm_auth.core.token import iso_time, utc_time
+from pytest_tm_auth.core.token import iso_time
+from pytest_tm_auth.results.answers import as_list, found_at, parsed, quoted
 from pytest_tm_auth.results.model import (
     COMMENT_LIMIT,
     EVIDENCE_BYTES_PER_RUN,
-    EVIDENCE_BYTES_PER_TEST,
     EVIDENCE_FILES_PER_TEST,
-    FILENAME_LIMIT,
     JIRA_KEY,
     PARAMETER_LIMIT,
     PARAMETERS_PER_ITERATION,
+    PublishError,
     Result,
     bounded,
     by_key,
+    capped_evidence,
+    default_summary,
     status_table,
     worst,
 )
+from pytest_tm_auth.results.recheck import remembered, scrubbed
+
+__all__ = ["PublishError", "XraySettings", "build_payload", "default_summary", "rechecked"]
 
 SERVICE = "xray"
 #: Characters of an iteration's name, and of Xray's words quoted in a failure.
@@ -42,15 +46,6 @@ MESSAGE_LIMIT = 200
 REJECTED_SHOWN = 10
 #: The summary and the label a Test Execution is created with: Jira's summary holds 255.
 SUMMARY_LIMIT = 255
-
-
-class PublishError(TmAuthError):
-    """Results that did not land, in one line. ``ambiguous``: the request may have taken
-    effect (its answer was lost), so the outcome is unknown and nothing is sent blindly."""
-
-    def __init__(self, message: str, *, ambiguous: bool = False) -> None:
-        super().__init__(message)
-        self.ambiguous = ambiguous
 
 
 @dataclass(frozen=True)
@@ -65,6 +60,11 @@ class XraySettings:
     revision: str | None = None
     summary: str | None = None
     statuses: str | None = None
+
+    @property
+    def existing(self) -> str | None:
+        """The user's own Test Execution, given instead of a new one."""
+        return self.test_execution
 
     @classmethod
     def from_header(cls, header: Mapping[str, Any]) -> XraySettings:
@@ -98,15 +98,6 @@ class XraySettings:
             if key is not None and not JIRA_KEY.fullmatch(key):
                 raise PublishError(f"the {name} key {inert(key, 40)!r} is not a Jira issue key")
         return settings
-
-
-def default_summary(header: Mapping[str, Any]) -> str:
-    """``pytest run tm-auth-0a1b2c3d4e5f on build-7, 2026-12-10 14:02 UTC``."""
-    label = inert(str(header.get("label") or "tm-auth"), 60)
-    host = inert(str(header.get("host") or "an unnamed host"), 60)
-    started = header.get("started")
-    when = utc_time(float(started)) if isinstance(started, (int, float)) else "at an unknown time"
-    return f"pytest run {label} on {host}, {when}"
 
 
 def build_payload(
@@ -192,7 +183,7 @@ def _test(
             }
             for name, result in zip(names, results, strict=True)
         ]
-    evidence = _evidence(key, results, budget, dropped)
+    evidence = capped_evidence(key, results, budget, dropped)
     if evidence:
         entry["evidence"] = evidence
     return entry
@@ -213,7 +204,7 @@ def _single(
         entry["comment"] = bounded(result.comment, COMMENT_LIMIT)
     if result.defects:
         entry["defects"] = list(dict.fromkeys(result.defects))
-    evidence = _evidence(key, [result], budget, dropped) if result.evidence else None
+    evidence = capped_evidence(key, [result], budget, dropped) if result.evidence else None
     if evidence:
         entry["evidence"] = evidence
     return entry
@@ -241,29 +232,6 @@ def _comment(results: list[Result], names: list[str] | None) -> str:
     return bounded("\n".join(parts), COMMENT_LIMIT)
 
 
-def _evidence(
-    key: str, results: list[Result], budget: list[int], dropped: list[str]
-) -> list[dict[str, str]]:
-    """The key's evidence within the caps per test and per run (``budget``: bytes left)."""
-    kept: list[dict[str, str]] = []
-    used = 0
-    for item in (item for result in results for item in result.evidence):
-        if len(kept) >= EVIDENCE_FILES_PER_TEST:
-            why = f"over {EVIDENCE_FILES_PER_TEST} files per test"
-        elif used + item.size > EVIDENCE_BYTES_PER_TEST:
-            why = "over the evidence bytes per test"
-        elif item.size > budget[0]:
-            why = "over the evidence bytes per run"
-        else:
-            used += item.size
-            budget[0] -= item.size
-            name = bounded(item.filename, FILENAME_LIMIT)
-            kept.append({"data": item.data, "filename": name, "contentType": item.content_type})
-            continue
-        dropped.append(f"{key}: evidence {inert(item.filename, 60)!r} dropped ({why})")
-    return kept
-
-
 # After the team's hook: scrubbed again, checked again
 
 
@@ -287,7 +255,7 @@ def rechecked(
     tests = payload.get("tests")
     if not isinstance(tests, list) or not all(isinstance(test, dict) for test in tests):
         raise PublishError("the pytest_tm_auth_results hook left 'tests' that are not a list")
-    cleaned: dict[str, Any] = _scrubbed(payload, _remembered(scrub), 0)
+    cleaned: dict[str, Any] = scrubbed(payload, remembered(scrub), ("tests", "evidence"))
     for test in cleaned["tests"]:
         test_key = test.get("testKey")
         if not isinstance(test_key, str) or not JIRA_KEY.fullmatch(test_key):
@@ -301,67 +269,13 @@ def rechecked(
     return cleaned
 
 
-def _remembered(scrub: Callable[[str], str]) -> Callable[[str], str]:
-    """``scrub``, once per distinct text: a payload repeats its keys and status names."""
-    seen: dict[str, str] = {}
-
-    def scrubbed(text: str) -> str:
-        found = seen.get(text)
-        if found is None:
-            found = seen[text] = scrub(text)
-        return found
-
-    return scrubbed
-
-
 def _names_scrubbed(evidence: object, pieces: Callable[[str], str]) -> None:
     for item in evidence if isinstance(evidence, list) else ():
         if isinstance(item, dict) and isinstance(item.get("filename"), str):
             item["filename"] = pieces(item["filename"])
 
 
-def _scrubbed(value: Any, scrub: Callable[[str], str], depth: int, where: str = "") -> Any:
-    """``where``: the path's shape so far (``tests.evidence``: an evidence file's fields,
-    whose ``data`` alone is left as it is)."""
-    if depth > 32:
-        raise PublishError("the payload nests deeper than 32 levels")
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, list):
-        return [_scrubbed(item, scrub, depth + 1, where) for item in value]
-    if isinstance(value, dict):
-        return {
-            scrub(str(name)): item
-            if (where, name) == ("tests.evidence", "data") and isinstance(item, str)
-            else _scrubbed(item, scrub, depth + 1, _inner(where, str(name)))
-            for name, item in value.items()
-        }
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    raise PublishError(f"the payload holds a {type(value).__name__}, which JSON cannot carry")
-
-
-def _inner(where: str, name: str) -> str:
-    """The shape of the path one key further: only ``tests``, then ``tests.evidence``."""
-    if (where, name) in (("", "tests"), ("tests", "evidence")):
-        return f"{where}.{name}".lstrip(".")
-    return "-"  # anywhere else: no ``data`` is skipped below
-
-
 # Answers: untrusted input, each read into a key or one line
-
-
-def parsed(body: str) -> object:
-    """The answer's JSON, or ``None``: garbage, or nested deeper than Python parses."""
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError):
-        return None
-
-
-def quoted(body: str) -> str:
-    """A few words of an answer that is not what it should be, inert."""
-    return inert(body, 80) or "an empty body"
 
 
 def created(deployment: str, body: str) -> tuple[str, str]:
@@ -453,17 +367,3 @@ def _messages(value: object) -> str:
         for part in parts[:REJECTED_SHOWN]
     ]
     return inert("; ".join(text for text in texts if isinstance(text, str)), MESSAGE_LIMIT)
-
-
-def found_at(data: object, *names: str) -> Any:
-    """``data[names[0]][names[1]]...`` in an answer, or ``None`` where it has no such field."""
-    for name in names:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(name)
-    return data
-
-
-def as_list(value: object) -> list[Any]:
-    """``value`` if an answer's field is a list, else an empty one."""
-    return value if isinstance(value, list) else []

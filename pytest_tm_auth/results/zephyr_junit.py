@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_tm_auth.core.text import inert
 from pytest_tm_auth.core.urls import join
+from pytest_tm_auth.results.answers import found_at, parsed, quoted
 from pytest_tm_auth.results.junit import Case, cases
-from pytest_tm_auth.results.model import JIRA_KEY
+from pytest_tm_auth.results.model import JIRA_KEY, PublishError
 from pytest_tm_auth.results.xray_client import IMPORT_TIMEOUT, answer
-from pytest_tm_auth.results.xray_payload import PublishError, found_at, parsed, quoted
 from pytest_tm_auth.results.zephyr_custom import (
     CUSTOM_RESULTS,
     UPLOAD_LIMIT,

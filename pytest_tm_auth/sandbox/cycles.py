@@ -50,6 +50,7 @@ class Cycle:
     created: bool
     origin: str
     results: list[_Stored] = field(default_factory=list)
+    description: str = ""
 
     def snapshot(self) -> dict[str, Any]:
         executions: dict[str, list[dict[str, Any]]] = {}
@@ -65,6 +66,7 @@ class Cycle:
             "deployment": self.deployment,
             "created": self.created,
             "origin": self.origin,
+            "description": self.description,
             "executions": executions,
         }
 
@@ -79,7 +81,9 @@ class Cycles:
         self._results: dict[int, _Stored] = {}
         self._cases: dict[str, str] = {}  # name -> key, made by autoCreateTestCases
 
-    def create(self, project: str, name: str, deployment: str, origin: str) -> Cycle:
+    def create(
+        self, project: str, name: str, deployment: str, origin: str, description: str = ""
+    ) -> Cycle:
         """A new cycle (Cloud, after the seeded ones) or test run (Data Center)."""
         with self._lock:
             self._made[deployment] += 1
@@ -90,6 +94,7 @@ class Cycles:
             cycle = Cycle(
                 f"{project}-{letter}{number}", number, name, project, deployment, True, origin
             )
+            cycle.description = description
             self._cycles[(deployment, cycle.key)] = cycle
             return cycle
 
@@ -114,6 +119,23 @@ class Cycles:
                 cycle.results.append(stored)
                 ids.append(stored.id)
             return ids
+
+    def results(self, key: str, deployment: str) -> list[dict[str, Any]] | None:
+        """The results stored in cycle or run ``key`` (id, test case, status, comment), or
+        ``None`` when it holds none."""
+        with self._lock:
+            cycle = self._cycles.get((deployment, key))
+            if cycle is None:
+                return None
+            return [
+                {
+                    "id": stored.id,
+                    "testCaseKey": stored.outcome.test_case,
+                    "status": stored.outcome.status,
+                    "comment": stored.outcome.comment,
+                }
+                for stored in cycle.results
+            ]
 
     def attach(self, result_id: int, attachment: StoredFile) -> int | None:
         """Attach to result ``result_id``; the attachment's number, ``None`` if no result."""

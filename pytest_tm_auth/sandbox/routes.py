@@ -98,6 +98,15 @@ ROUTES: tuple[Route, ...] = (
     _route("zephyrdc.testcase", "GET", _ATM + r"/testcase/" + _KEY, zephyr.dc_testcase),
     _route("zephyrdc.testrun", "POST", _ATM + r"/testrun", zephyr_results.dc_testrun),
     _route(
+        "zephyrdc.runsearch", "GET", _ATM + r"/testrun/search", zephyr_results.dc_testrun_search
+    ),
+    _route(
+        "zephyrdc.runresults",
+        "GET",
+        _ATM + r"/testrun/(?P<key>[A-Za-z][A-Za-z0-9_]*-C[0-9]{1,9})/testresults",
+        zephyr_results.dc_testrun_results,
+    ),
+    _route(
         "zephyrdc.testresults",
         "POST",
         _ATM + r"/testrun/(?P<key>[A-Za-z][A-Za-z0-9_]*-C[0-9]{1,9})/testresults",

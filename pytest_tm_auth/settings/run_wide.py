@@ -127,6 +127,27 @@ XRAY_STATUSES = Setting(
     "Status names for pytest outcomes, overriding the defaults: e.g. skipped=ABORTED,xfailed=TODO",
     metavar="OUTCOME=STATUS,...",
 )
+ZEPHYR_PUBLISH = Setting(
+    "zephyr_publish",
+    "Publish the results of tests marked zephyr to a Zephyr Scale test cycle at the end of the run",
+    flag=True,
+)
+ZEPHYR_PROJECT = Setting(
+    "zephyr_project", "Zephyr Scale project key of the results (e.g. DEMO)", metavar="KEY"
+)
+ZEPHYR_TEST_CYCLE = Setting(
+    "zephyr_test_cycle",
+    "An existing test cycle (Cloud) or test run (Data Center) to add the results to",
+    metavar="KEY",
+)
+ZEPHYR_CYCLE_NAME = Setting(
+    "zephyr_cycle_name",
+    "Name of a new test cycle or test run (default: names the run, its host and time)",
+    metavar="TEXT",
+)
+ZEPHYR_ENVIRONMENT = Setting(
+    "zephyr_environment", "Zephyr Scale environment of every result", metavar="NAME"
+)
 JOURNAL = Setting(
     "tm_auth_journal",
     "Where the run's results journal is written (default: a private file per run under "
@@ -151,7 +172,9 @@ ATTACH_OUTPUT = Setting(
 )
 
 #: Read at start to decide whether results are collected; never from a ``.env`` file.
-SWITCHES = (XRAY_PUBLISH, DRY_RUN)
+SWITCHES = (XRAY_PUBLISH, ZEPHYR_PUBLISH, DRY_RUN)
+#: Each service's switch, by service name.
+PUBLISH_SWITCHES = {"xray": XRAY_PUBLISH, "zephyr": ZEPHYR_PUBLISH}
 
 #: What a service's publishing reads, by service name.
 SERVICE_SETTINGS = {
@@ -165,11 +188,14 @@ SERVICE_SETTINGS = {
         XRAY_SUMMARY,
         XRAY_STATUSES,
     ),
+    "zephyr": (ZEPHYR_PROJECT, ZEPHYR_TEST_CYCLE, ZEPHYR_CYCLE_NAME, ZEPHYR_ENVIRONMENT),
 }
 
 RESULT_SETTINGS = (
     XRAY_PUBLISH,
     *SERVICE_SETTINGS["xray"],
+    ZEPHYR_PUBLISH,
+    *SERVICE_SETTINGS["zephyr"],
     JOURNAL,
     DRY_RUN,
     ON_PUBLISH_FAILURE,

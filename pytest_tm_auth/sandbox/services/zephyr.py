@@ -167,7 +167,13 @@ def testcycles(request: Request, state: State, params: Mapping[str, str]) -> Res
     ]
     key = request.param("projectKey")
     found += [
-        {"id": c["id"], "key": c["key"], "name": c["name"], "project": _project(c["project"])}
+        {
+            "id": c["id"],
+            "key": c["key"],
+            "name": c["name"],
+            "description": c["description"] or None,
+            "project": _project(c["project"]),
+        }
         for c in state.created.zephyr.snapshot("cloud")
         if c["created"] and key in (None, c["project"])
     ]
@@ -176,10 +182,17 @@ def testcycles(request: Request, state: State, params: Mapping[str, str]) -> Res
 
 @bearer
 def list_testexecutions(request: Request, state: State, params: Mapping[str, str]) -> Response:
-    """``GET /v2/testexecutions?projectKey=DEMO``: the seeded ones, then those created."""
-    found = [_execution(request, case) for case in _in_project(request, zephyr_executions())]
+    """``GET /v2/testexecutions?projectKey=DEMO&testCycle=DEMO-R1``: the seeded ones, then
+    those created (``testCycle``: only those created in that cycle)."""
+    cycle = request.param("testCycle")
+    seeded = [] if cycle else _in_project(request, zephyr_executions())
+    found = [_execution(request, case) for case in seeded]
     key = request.param("projectKey")
-    found += [e for e in state.created.executions if key is None or e["projectKey"] == key]
+    found += [
+        e
+        for e in state.created.executions
+        if key in (None, e["projectKey"]) and cycle in (None, e["testCycleKey"])
+    ]
     return _page(request, "/v2/testexecutions", found)
 
 

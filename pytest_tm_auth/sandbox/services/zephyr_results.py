@@ -10,6 +10,7 @@ vendors document no message, the text is the stand-in's own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,8 +18,9 @@ from pytest_tm_auth.sandbox.catalog import PROJECTS, ZEPHYR_EXECUTIONS
 from pytest_tm_auth.sandbox.cycles import Outcome
 from pytest_tm_auth.sandbox.executions import StoredFile
 from pytest_tm_auth.sandbox.messages import Request, Response, json_response, text_response
+from pytest_tm_auth.sandbox.paging import BadPage
 from pytest_tm_auth.sandbox.services.jira import signed_in
-from pytest_tm_auth.sandbox.services.zephyr import PROJECT_KEYS, bearer
+from pytest_tm_auth.sandbox.services.zephyr import DC_PAGE, PROJECT_KEYS, bearer
 from pytest_tm_auth.sandbox.state import State
 from pytest_tm_auth.sandbox.uploads import BadUpload, form_parts
 
@@ -31,6 +33,8 @@ __all__ = [
     "dc_error",
     "dc_testresults",
     "dc_testrun",
+    "dc_testrun_results",
+    "dc_testrun_search",
     "known_project",
     "testexecutions",
 ]
@@ -38,6 +42,7 @@ __all__ = [
 STATUSES = ("Pass", "Fail", "Not Executed", "In Progress", "Blocked")
 _NAME_LIMIT = 255
 _PROJECT_IDS = {key: project_id for project_id, key, _ in PROJECTS}
+_PROJECT_KEY = re.compile(r"projectKey\s*=\s*[\"']?([A-Za-z][A-Za-z0-9_]*)", re.IGNORECASE)
 
 
 class Invalid(ValueError):
@@ -146,10 +151,13 @@ def testexecutions(request: Request, state: State, params: Mapping[str, str]) ->
     fields = ("projectKey", "testCaseKey", "testCycleKey", "statusName")
 
     def made(number: int) -> dict[str, Any]:
+        case = data["testCaseKey"]
         return {
             "id": number,
             "key": f"{data['projectKey']}-E{number}",
             "project": {"id": _PROJECT_IDS[data["projectKey"]]},
+            "testCase": {"self": f"{request.base_url}/v2/testcases/{case}/versions/1"},
+            "comment": outcome.comment,
             **{name: data[name] for name in fields},
         }
 
@@ -219,6 +227,39 @@ def dc_testresults(
         return dc_error(400, str(bad))
     ids = state.created.zephyr.add(key, "datacenter", outcomes)
     return json_response(201, [{"id": number} for number in ids])
+
+
+@signed_in
+def dc_testrun_results(
+    request: Request, state: State, params: Mapping[str, str], user: str
+) -> Response:
+    """``GET .../testrun/{key}/testresults``: the run's results, a bare list."""
+    found = state.created.zephyr.results(params["key"], "datacenter")
+    if found is None:
+        return dc_error(404, f"Test run {params['key']} not found")
+    return json_response(200, found)
+
+
+@signed_in
+def dc_testrun_search(
+    request: Request, state: State, params: Mapping[str, str], user: str
+) -> Response:
+    """``GET .../testrun/search?query=projectKey = "DEMO"``: the runs made, a bare list
+    paged by ``startAt``/``maxResults`` as the test case search is."""
+    query = request.param("query")
+    if not query:
+        return dc_error(400, "The query parameter is required")
+    wanted = _PROJECT_KEY.search(query)
+    runs = [
+        {"key": run["key"], "name": run["name"], "projectKey": run["project"]}
+        for run in state.created.zephyr.snapshot("datacenter")
+        if wanted is None or run["project"] == wanted[1]
+    ]
+    try:
+        page = DC_PAGE.page(runs, request.param("startAt"), request.param("maxResults"))
+    except BadPage as bad:
+        return dc_error(400, str(bad))
+    return json_response(200, list(page.items))
 
 
 @signed_in

@@ -93,10 +93,11 @@ def _junit(data: bytes) -> list[_Found]:
     return found
 
 
-def _cycle_name(parts: Mapping[str, Any]) -> str:
+def _cycle_name(parts: Mapping[str, Any]) -> tuple[str, str]:
+    """The ``testCycle`` part's name and description."""
     part = parts.get("testCycle")
     if part is None:
-        return _DEFAULT_CYCLE
+        return _DEFAULT_CYCLE, ""
     try:
         described = json.loads(part.data.decode("utf-8"))
     except ValueError:
@@ -104,7 +105,10 @@ def _cycle_name(parts: Mapping[str, Any]) -> str:
     name = described.get("name", _DEFAULT_CYCLE) if isinstance(described, dict) else None
     if not isinstance(name, str) or not name.strip():
         raise Invalid("testCycle must be a JSON object whose name is text")
-    return name
+    description = described.get("description", "")
+    if not isinstance(description, str):
+        raise Invalid("testCycle's description must be text")
+    return name, description
 
 
 def _outcomes(state: State, project: str, found: list[_Found], create: bool) -> list[Outcome]:
@@ -156,12 +160,12 @@ def _upload(
             raise Invalid("A multipart part named file is required")
         if len(file.data) > MAX_FILE:
             raise _Refused(413, f"The file is larger than {MAX_FILE >> 20} MB")
-        name = _cycle_name(parts)
+        name, description = _cycle_name(parts)
         create = (request.param("autoCreateTestCases") or "false").lower() == "true"
         outcomes = _outcomes(state, project, read(file.data), create)
     except (Invalid, BadUpload) as bad:
         raise _Refused(400, str(bad)) from None
-    cycle = state.created.zephyr.create(project, name, deployment, origin)
+    cycle = state.created.zephyr.create(project, name, deployment, origin, description)
     state.created.zephyr.add(cycle.key, deployment, outcomes)
     base = request.base_url + ("" if deployment == "cloud" else "/jira")
     url = f"{base}/projects/{project}/cycles/{cycle.key}"
