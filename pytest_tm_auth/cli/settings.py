@@ -30,6 +30,9 @@ from pytest_tm_auth.settings.run_wide import (
     XRAY_TEST_ENVIRONMENTS,
     XRAY_TEST_EXECUTION,
     XRAY_TEST_PLAN,
+    ZEPHYR_CYCLE_NAME,
+    ZEPHYR_ENVIRONMENT,
+    ZEPHYR_PROJECT,
 )
 
 #: The run-wide settings a login uses: where the .env files are, and how to connect.
@@ -116,19 +119,8 @@ def command_values(args: argparse.Namespace, settings: Sequence[Setting]) -> Val
     return resolve(settings, sources)
 
 
-# A JUnit report's settings (``publish xray|zephyr FILE.xml``): the options and variables the
-# run's publishing reads, and from the same sources (option > environment > ``.env``).
-ZEPHYR_PROJECT = Setting(
-    "zephyr_project", "Project key of the new Zephyr Scale cycle (e.g. DEMO)", metavar="KEY"
-)
-ZEPHYR_CYCLE_NAME = Setting(
-    "zephyr_cycle_name",
-    "Name of the new cycle (default: names the report and the time)",
-    metavar="TEXT",
-)
-ZEPHYR_ENVIRONMENT = Setting(
-    "zephyr_environment", "The environment the results were run in", metavar="NAME"
-)
+#: A JUnit report's settings (``publish xray|zephyr FILE.xml``): the run's publishing's own,
+#: read from the same sources (option > environment > ``.env``).
 REPORT_SETTINGS = {
     "xray": (
         XRAY_PROJECT,

@@ -14,14 +14,13 @@ comment starts with it).
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.results import request
 from pytest_tm_auth.results import zephyr_payload as zephyr
 from pytest_tm_auth.results.model import Ledger, Made, PublishError
-from pytest_tm_auth.results.zephyr_custom import UploadTooLarge, custom_zip
+from pytest_tm_auth.results.zephyr_custom import UploadTooLarge, custom_zip, upload_parts
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Target
@@ -112,10 +111,7 @@ class ZephyrCloudClient(ZephyrClient):
             raise PublishError(
                 f"{error}: give --zephyr-test-cycle to send them one by one"
             ) from None
-        files = {
-            "file": ("results.zip", data, "application/zip"),
-            "testCycle": (None, json.dumps(cycle), "application/json"),
-        }
+        files = upload_parts(("results.zip", data, "application/zip"), cycle)
         params = {"projectKey": project, "autoCreateTestCases": "false"}
         doing = "uploading the results into a new test cycle"
         text = self._answer(

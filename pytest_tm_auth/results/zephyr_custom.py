@@ -40,6 +40,12 @@ def execution(key: str, outcome: str, source: str) -> dict[str, Any]:
     return {"source": source, "result": CUSTOM_RESULTS[outcome], "testCase": {"key": key}}
 
 
+def upload_parts(file: tuple[str, bytes, str], cycle: Mapping[str, Any]) -> dict[str, Any]:
+    """An upload's multipart parts (requests' ``files=``): ``file`` as (name, data, content
+    type), and ``testCycle``, the new cycle's JSON (name, description...)."""
+    return {"file": file, "testCycle": (None, json.dumps(dict(cycle)), "application/json")}
+
+
 def custom_zip(executions: Sequence[Mapping[str, Any]]) -> bytes:
     """The upload's ``file``: a zip holding ``{"version": 1, "executions": [...]}``.
 

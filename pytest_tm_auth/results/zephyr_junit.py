@@ -12,18 +12,14 @@ a new cycle, so an upload is never retried once it may have reached Zephyr Scale
 from __future__ import annotations
 
 import io
-import json
-import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_tm_auth.core.text import inert
 from pytest_tm_auth.core.urls import join
-from pytest_tm_auth.results.answers import found_at, parsed, quoted
 from pytest_tm_auth.results.junit import Case, cases
-from pytest_tm_auth.results.model import JIRA_KEY, PublishError
+from pytest_tm_auth.results.model import PublishError
 from pytest_tm_auth.results.xray_client import IMPORT_TIMEOUT, answer
 from pytest_tm_auth.results.zephyr_custom import (
     CUSTOM_RESULTS,
@@ -31,15 +27,15 @@ from pytest_tm_auth.results.zephyr_custom import (
     UploadTooLarge,
     custom_zip,
     execution,
+    upload_parts,
 )
+from pytest_tm_auth.results.zephyr_payload import uploaded
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Target
     from pytest_tm_auth.http.session import ApiSession
 
 TITLE = "Zephyr Scale"
-#: How a cycle's key looks: ``DEMO-R40`` (Cloud), ``DEMO-C12`` (a Data Center test run).
-CYCLE_KEY = re.compile(JIRA_KEY.pattern.replace("-[1-9]", "-[A-Z]?[1-9]"))
 _COPY_BLOCK = 1 << 20
 
 
@@ -76,16 +72,13 @@ def upload_report(
         url = join(target.api_url, f"automation/execution/{settings.project}")
         params = {"autoCreateTestCases": "false"}
         file = (f"{path.stem}.zip", converted(path), "application/zip")
-    parts: dict[str, Any] = {
-        "file": file,
-        "testCycle": (None, json.dumps(settings.test_cycle(path)), "application/json"),
-    }
+    parts = upload_parts(file, settings.test_cycle(path))
     timeout = max(float(getattr(session, "timeout", 0) or 0), IMPORT_TIMEOUT)
     doing = f"uploading {path.name} into a new cycle in {settings.project}"
     text = answer(
         session, "POST", url, doing, params=params, files=parts, timeout=timeout, title=TITLE
     )
-    return cycle(text or "")
+    return uploaded(text or "", "look in Zephyr Scale before uploading again")
 
 
 def fitted(path: Path) -> tuple[str, bytes, str]:
@@ -131,18 +124,3 @@ def _too_large(path: Path, how: str) -> str:
         f"the report {path} is over the {UPLOAD_LIMIT >> 20} MB Zephyr Scale takes, even "
         f"{how}: split it into several reports"
     )
-
-
-def cycle(body: str) -> tuple[str, str]:
-    """The new cycle's key and URL from an upload's 2xx answer (the URL only when it is a
-    web address); a :class:`PublishError` when the answer names no cycle."""
-    data = parsed(body)
-    key, url = found_at(data, "testCycle", "key"), found_at(data, "testCycle", "url")
-    if not isinstance(key, str) or not CYCLE_KEY.fullmatch(key):
-        raise PublishError(
-            f"Zephyr Scale answered the upload naming no test cycle: {quoted(body)} (the "
-            "results may have landed all the same: look in Zephyr Scale before uploading again)",
-            ambiguous=True,
-        )
-    shown = inert(url, 300) if isinstance(url, str) else ""
-    return key, shown if shown.startswith(("https://", "http://")) else ""

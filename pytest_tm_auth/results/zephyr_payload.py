@@ -251,17 +251,19 @@ def _object(body: str, doing: str) -> dict[str, Any]:
     return data
 
 
-def uploaded(body: str) -> tuple[str, str]:
-    """The new cycle's key and URL from the custom upload's answer ``{"testCycle": {...}}``."""
+def uploaded(body: str, unsure: str = "a replay looks for it by its label") -> tuple[str, str]:
+    """The new cycle's key and URL (only a web address) from an automation upload's answer
+    ``{"testCycle": {...}}``; ``unsure`` says what to do when it names no cycle."""
     data = parsed(body)  # a 2xx answer: the upload may have landed, whatever it says
     key, url = found_at(data, "testCycle", "key"), found_at(data, "testCycle", "url")
     if not isinstance(key, str) or not CYCLE_KEY.fullmatch(key):
         raise PublishError(
             f"the answer to the upload names no test cycle: {quoted(body)} (it may exist all "
-            "the same: a replay looks for it by its label)",
+            f"the same: {unsure})",
             ambiguous=True,
         )
-    return key, url if isinstance(url, str) and url.startswith(("https://", "http://")) else ""
+    shown = inert(url, 300) if isinstance(url, str) else ""
+    return key, shown if shown.startswith(("https://", "http://")) else ""
 
 
 def run_made(body: str) -> str:

@@ -14,7 +14,8 @@ import pytest
 from pytest_tm_auth.results.xray_junit import JUnitImport, landed
 from pytest_tm_auth.results.xray_payload import PublishError
 from pytest_tm_auth.results.zephyr_custom import UPLOAD_LIMIT
-from pytest_tm_auth.results.zephyr_junit import ReportTooLarge, converted, cycle, fitted
+from pytest_tm_auth.results.zephyr_junit import ReportTooLarge, converted, fitted
+from pytest_tm_auth.results.zephyr_payload import uploaded
 
 DC_ERRORS = {
     "testExecIssue": {"id": "1", "key": "DEMO-500"},
@@ -59,18 +60,18 @@ def test_an_import_s_answer_that_is_not_a_landing_fails(
 
 def test_an_upload_s_answer_names_the_cycle_and_a_web_address_only() -> None:
     body = {"testCycle": {"id": 1, "key": "DEMO-R40", "url": "https://x/cycles/DEMO-R40"}}
-    assert cycle(json.dumps(body)) == ("DEMO-R40", "https://x/cycles/DEMO-R40")
+    assert uploaded(json.dumps(body)) == ("DEMO-R40", "https://x/cycles/DEMO-R40")
     body["testCycle"]["url"] = "javascript:alert(1)"
-    assert cycle(json.dumps(body)) == ("DEMO-R40", "")
-    assert cycle('{"testCycle": {"key": "DEMO-C12", "url": 7}}') == ("DEMO-C12", "")
+    assert uploaded(json.dumps(body)) == ("DEMO-R40", "")
+    assert uploaded('{"testCycle": {"key": "DEMO-C12", "url": 7}}') == ("DEMO-C12", "")
 
 
 @pytest.mark.parametrize(
     "body", ["", "[]", '{"testCycle": {"key": "R40"}}', '{"testCycle": "DEMO-R40"}']
 )
 def test_an_upload_s_answer_without_a_cycle_fails_as_maybe_landed(body: str) -> None:
-    with pytest.raises(PublishError, match="naming no test cycle") as failed:
-        cycle(body)
+    with pytest.raises(PublishError, match="names no test cycle") as failed:
+        uploaded(body)
     assert failed.value.ambiguous
 
 
