@@ -130,20 +130,32 @@ def ask(setting: Setting, site: str) -> str:
     return text
 
 
-def _logged_in(provider: Provider, values: Values) -> ProviderRun:
-    """The provider's run state after a login; a refusal is raised as its one line, scrubbed."""
+def command_run(provider: Provider, values: Values, scrubber: Scrubber) -> ProviderRun:
+    """The provider's login path outside pytest, as a run's: it logs in on first use, with
+    :class:`CommandHooks`; a secret still in the keyring is read then."""
     from pytest_tm_auth.run.startup import transport_factory
 
-    scrubber = Scrubber()
-    scrubber.add(*values.secrets())
-    state = ProviderRun(
+    vault = None
+    if values.pending():
+        from pytest_tm_auth.run.stored import KeyringVault
+
+        vault = KeyringVault()
+    return ProviderRun(
         provider,
         values,
         hooks=CommandHooks(),
         transport=transport_factory(values),
         scrubber=scrubber,
         session_hook=lambda provider, session: None,
+        vault=vault,
     )
+
+
+def _logged_in(provider: Provider, values: Values) -> ProviderRun:
+    """The provider's run state after a login; a refusal is raised as its one line, scrubbed."""
+    scrubber = Scrubber()
+    scrubber.add(*values.secrets())
+    state = command_run(provider, values, scrubber)
     try:
         state.token()
     except TmAuthError as error:

@@ -14,7 +14,7 @@ import argparse
 from collections.abc import Iterator
 from pathlib import Path
 
-from pytest_tm_auth.cli.login import CommandHooks
+from pytest_tm_auth.cli.login import command_run
 from pytest_tm_auth.cli.settings import all_settings, command_values, overrides, providers
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
@@ -23,7 +23,6 @@ from pytest_tm_auth.results.journal import Journal, JournalState
 from pytest_tm_auth.results.publish import Publishing, ServiceClient, deployment, publish
 from pytest_tm_auth.results.services import adapter
 from pytest_tm_auth.run.preflight import check_transport
-from pytest_tm_auth.run.state import ProviderRun
 
 #: The services the command publishes to (those a journal's header may name).
 SERVICES = ("xray", "zephyr")
@@ -73,24 +72,9 @@ def _publish_all(
 
 def _publishing(service: str, values: Values, dry_run: bool) -> Publishing:
     """The service's publishing through the run's own login path, logging in on first use."""
-    from pytest_tm_auth.run.startup import transport_factory
-
     scrubber = Scrubber()
     scrubber.add(*values.secrets())
-    vault = None
-    if values.pending():
-        from pytest_tm_auth.run.stored import KeyringVault
-
-        vault = KeyringVault()
-    state = ProviderRun(
-        providers()[service],
-        values,
-        hooks=CommandHooks(),
-        transport=transport_factory(values),
-        scrubber=scrubber,
-        session_hook=lambda provider, session: None,
-        vault=vault,
-    )
+    state = command_run(providers()[service], values, scrubber)
 
     def client() -> ServiceClient:
         session = state.session()

@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from pytest_tm_auth.cli.login import CommandHooks
+from pytest_tm_auth.cli.login import command_run
 from pytest_tm_auth.cli.settings import (
     REPORT_SETTINGS,
     all_settings,
@@ -65,7 +65,7 @@ def publish_report(args: argparse.Namespace) -> Iterator[str]:
         return
     scrubber = Scrubber()
     scrubber.add(*values.secrets())
-    state = _provider_run(service, values, scrubber)
+    state = command_run(known[service], values, scrubber)
     try:
         key, url = _send(state, path, settings, values.text("jira_url"))
     except TmAuthError as error:
@@ -173,23 +173,3 @@ def _secrets(values: Values) -> dict[str, str]:
         and item.value
         and not isinstance(item.value, InKeyring)
     }
-
-
-def _provider_run(service: str, values: Values, scrubber: Scrubber) -> ProviderRun:
-    """The service's login path, as a run's: logs in on first use of its session."""
-    from pytest_tm_auth.run.startup import transport_factory
-
-    vault = None
-    if values.pending():
-        from pytest_tm_auth.run.stored import KeyringVault
-
-        vault = KeyringVault()
-    return ProviderRun(
-        providers()[service],
-        values,
-        hooks=CommandHooks(),
-        transport=transport_factory(values),
-        scrubber=scrubber,
-        session_hook=lambda provider, session: None,
-        vault=vault,
-    )
