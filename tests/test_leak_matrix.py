@@ -14,7 +14,9 @@ The last test turns scrubbing off and shows the matrix then finds the leaks: it 
 from __future__ import annotations
 
 import base64
+import io
 import json
+import zipfile
 from pathlib import Path
 from urllib.parse import quote
 
@@ -51,6 +53,8 @@ MODES = {
         "2",
         "--xray-publish",
         "--xray-project=DEMO",
+        "--zephyr-publish",
+        "--zephyr-project=DEMO",
         "--tm-auth-journal=out/journal.jsonl",
         "--tm-auth-attach-output",
     ),
@@ -105,7 +109,8 @@ import pytest
 
 log = logging.getLogger("suite")
 SECRET = os.environ["XRAY_CLIENT_SECRET"]
-pytestmark = pytest.mark.xray("DEMO-1")  # every result is published when publishing is on
+# Every result is published when publishing is on.
+pytestmark = [pytest.mark.xray("DEMO-1"), pytest.mark.zephyr("DEMO-T1")]
 
 
 def test_notes_its_result(secrets, tm_result):
@@ -190,18 +195,28 @@ raise ImportError("cannot import with " + os.environ["ZEPHYR_TOKEN"])
 
 def sent(sandbox: Sandbox) -> str:
     """What the stand-in received besides logins: each body as text, with the base64 data
-    inside JSON (evidence) decoded."""
+    inside JSON (evidence) decoded, and the files inside zips (Zephyr Scale's uploads)."""
     texts = []
     for record in sandbox.requests:
         if record.route in LOGIN_ROUTES or not record.body:
             continue
         texts.append(record.body.decode("utf-8", "replace"))
+        texts += unzipped(record.body)
         try:
             document = json.loads(record.body)
         except ValueError:
             continue
         texts += [base64.b64decode(data).decode("utf-8", "replace") for data in datas(document)]
     return "\n".join(texts)
+
+
+def unzipped(body: bytes) -> list[str]:
+    """The text of each file in the zip a multipart body carries, if any."""
+    start = body.find(b"PK\x03\x04")
+    if start < 0:
+        return []
+    with zipfile.ZipFile(io.BytesIO(body[start:])) as archive:  # the parts after: ignored
+        return [archive.read(name).decode("utf-8", "replace") for name in archive.namelist()]
 
 
 def datas(document: object) -> list[str]:
@@ -295,7 +310,10 @@ def test_no_secret_in_any_output(
     received = sent(cloud_env)
     assert leaks(result, pytester.path, token, received) == []
     if mode == "publishing":  # the results landed, notes and evidence with them
-        result.stdout.fnmatch_lines(["xray: published 1 result to DEMO-*"])
+        result.stdout.fnmatch_lines(
+            ["xray: published 1 result to DEMO-*", "zephyr: published 1 result to DEMO-R*"]
+        )
+        assert "test_parametrized_by_id[***]" in received  # the custom upload's sources
         assert "commented ***" in received
         assert "attached ***" in received
 
