@@ -1094,46 +1094,65 @@ def naive_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
 
 #: Publishing on may cost collecting and journaling at most this ratio over publishing off.
 COLLECT_GOAL = 1.03
+#: Each service's switch and project, for the publishing rows.
+PUBLISH_ARGS = {
+    "xray": ("--xray-publish", "--xray-project=DEMO"),
+    "zephyr": ("--zephyr-publish", "--zephyr-project=DEMO"),
+}
 
 
 def linked_suite(count: int) -> str:
-    """``count`` tests linked to the stand-in's Xray Tests, several tests to a key."""
+    """``count`` tests linked to the stand-in's Xray Tests and Zephyr Scale test cases,
+    several tests to a key (publishing off, the links cost nothing but the markers)."""
     return "import pytest\n\n\n" + "".join(
-        f'@pytest.mark.xray("DEMO-{number % 250 + 1}")\ndef test_{number}():\n    pass\n\n\n'
+        f'@pytest.mark.xray("DEMO-{number % 250 + 1}")\n'
+        f'@pytest.mark.zephyr("DEMO-T{number % 250 + 1}")\n'
+        f"def test_{number}():\n    pass\n\n\n"
         for number in range(count)
+    )
+
+
+def counted_row(
+    bench: Bench, figure: str, before: Variant, after: Variant, goal: float | None
+) -> Row:
+    """The instructions one run of each executes, side by side (``bench.counted`` only)."""
+    first, second = bench.instructions(before), bench.instructions(after)
+    return Row(
+        figure,
+        f"{first / 1e6:.0f} M",
+        f"{second / 1e6:.0f} M",
+        f"{second / first:.3f}",
+        goal="" if goal is None else f"<= {goal:.2f}",
+        met="" if goal is None else verdict(second / first <= goal),
     )
 
 
 def results_rows(bench: Bench, setup: Setup, root: Path) -> list[Row]:
     """Linked tests with publishing off, collected and journaled (a dry run: nothing sent),
-    and published to the stand-in: what collecting costs, and what one publish adds."""
+    and published to the stand-in's Xray and Zephyr Scale: what collecting costs, and
+    what one publish to each service adds."""
     n = bench.plan.linked
     suite = write_suite(root, "linked", linked_suite(n))
-    publish = ("--xray-publish", "--xray-project=DEMO")
-    off, dry, published = bench.compare(
+    env = setup.configured
+    off, dry, xray, zephyr = bench.compare(
         [
-            Variant("linked, publishing off", suite, setup.configured, n),
-            Variant("linked, dry run", suite, setup.configured, n, (*publish, "--tm-auth-dry-run")),
-            Variant("linked, published", suite, setup.configured, n, publish),
+            Variant("linked, publishing off", suite, env, n),
+            Variant("linked, dry run", suite, env, n, (*PUBLISH_ARGS["xray"], "--tm-auth-dry-run")),
+            Variant("linked, published to Xray", suite, env, n, PUBLISH_ARGS["xray"]),
+            Variant("linked, published to Zephyr Scale", suite, env, n, PUBLISH_ARGS["zephyr"]),
         ]
     )
     label = f"{n} linked tests"
     rows = [timed_row(f"{label}: collected (dry run) vs publishing off", off, dry, None)]
     if bench.counted:
-        before, after = bench.instructions(off.variant), bench.instructions(dry.variant)
-        rows.append(
-            Row(
-                "  the same in instructions (callgrind)",
-                f"{before / 1e6:.0f} M",
-                f"{after / 1e6:.0f} M",
-                f"{after / before:.3f}",
-                goal=f"<= {COLLECT_GOAL:.2f}",
-                met=verdict(after / before <= COLLECT_GOAL),
-            )
-        )
-    rows.append(
-        timed_row(f"{label}: published to the stand-in vs publishing off", off, published, None)
-    )
+        same = "  the same in instructions (callgrind)"
+        rows.append(counted_row(bench, same, off.variant, dry.variant, COLLECT_GOAL))
+    for measured, service in ((xray, "Xray"), (zephyr, "Zephyr Scale")):
+        figure = f"{label}: published to the stand-in's {service} vs publishing off"
+        rows.append(timed_row(figure, off, measured, None))
+        if bench.counted:
+            same = "  the same in instructions (callgrind)"
+            rows.append(counted_row(bench, same, off.variant, measured.variant, None))
     return rows
 
 

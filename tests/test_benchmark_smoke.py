@@ -93,7 +93,8 @@ def test_quick_benchmark_prints_every_row(quick_run: pytest.RunResult) -> None:
             "| 20 tests x 1 GET: plugin vs naive per-test login: connections *| 20 *| 2 *",
             "| 20 tests x 1 GET: plugin vs naive per-test login: logins *| 20 *| 1 *",
             "| 20 linked tests: collected (dry run) vs publishing off *| * s *| * s *",
-            "| 20 linked tests: published to the stand-in vs publishing off *| * s *| * s *",
+            "| 20 linked tests: published to the stand-in's Xray vs publishing off *| * s *",
+            "| 20 linked tests: published to the stand-in's Zephyr Scale vs publishing off *",
             "total * s",
         ]
     )
