@@ -9,8 +9,8 @@ The Cloud body is not confirmed by Atlassian's docs (API-FACTS): a refusal quote
 endpoint's own ``error`` and ``error_description``, so a wrong guess fails loudly.
 """
 
-from __future__ import annotations
-
+# Annotations are evaluated here (no ``from __future__ import annotations``): a
+# ``typing.NamedTuple`` compiles each field's annotation given as a string, at every import.
 import threading
 import time
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -68,7 +68,7 @@ class Grants:
         #: Token requests made, for tests and the curious.
         self.requests = 0
 
-    def token(self, login: Login, url: str, *, cloud: bool) -> Token:
+    def token(self, login: "Login", url: str, *, cloud: bool) -> "Token":
         """A Bearer token for ``login``'s provider, fetched at ``url`` unless already held."""
         from pytest_tm_auth.core.token import RENEW_BEFORE_EXPIRY, Token
 
@@ -90,7 +90,7 @@ class Grants:
         return Token.bearer(name, grant.value, grant.expires_at)
 
     def _fetch(
-        self, login: Login, url: str, client: str, secret: str, *, cloud: bool
+        self, login: "Login", url: str, client: str, secret: str, *, cloud: bool
     ) -> AccessGrant:
         from pytest_tm_auth.http.session import explained
 
@@ -105,7 +105,7 @@ class Grants:
             return read_answer(login.provider.title, url, response)
 
 
-def read_answer(title: str, url: str, response: Response) -> AccessGrant:
+def read_answer(title: str, url: str, response: "Response") -> AccessGrant:
     """The access token and its expiry from a token endpoint's answer, or an AuthError."""
     from pytest_tm_auth.core.text import inert
     from pytest_tm_auth.http.diagnose import answer_json, check_login_answer
