@@ -9,11 +9,11 @@ The Cloud body is not confirmed by Atlassian's docs (API-FACTS): a refusal quote
 endpoint's own ``error`` and ``error_description``, so a wrong guess fails loudly.
 """
 
-# Annotations are evaluated here (no ``from __future__ import annotations``): a
-# ``typing.NamedTuple`` compiles each field's annotation given as a string, at every import.
+from __future__ import annotations
+
 import threading
 import time
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from pytest_tm_auth.core.errors import AuthError
 from pytest_tm_auth.providers.atlassian import CLIENT_ID, CLIENT_SECRET, OAUTH_URL
@@ -39,11 +39,18 @@ BAD_REQUEST_FIX = (
 LIFETIME_FALLBACK = 3600.0  # "usually 1 hour" when an answer gives no expires_in
 
 
-class AccessGrant(NamedTuple):
-    """An access token as the endpoint issued it, before each provider wraps it."""
+class AccessGrant:
+    """An access token as the endpoint issued it, before each provider wraps it.
 
-    value: str
-    expires_at: float
+    A plain class: building a ``NamedTuple`` class costs every run that imports this module
+    at start, and a grant is only ever compared with itself.
+    """
+
+    __slots__ = ("expires_at", "value")
+
+    def __init__(self, value: str, expires_at: float) -> None:
+        self.value = value
+        self.expires_at = expires_at
 
 
 def token_url(values: Any, site: str, cloud: bool) -> str:
@@ -68,7 +75,7 @@ class Grants:
         #: Token requests made, for tests and the curious.
         self.requests = 0
 
-    def token(self, login: "Login", url: str, *, cloud: bool) -> "Token":
+    def token(self, login: Login, url: str, *, cloud: bool) -> Token:
         """A Bearer token for ``login``'s provider, fetched at ``url`` unless already held."""
         from pytest_tm_auth.core.token import RENEW_BEFORE_EXPIRY, Token
 
@@ -83,14 +90,14 @@ class Grants:
                 time.time()
             )
             given = (url, client, secret, name)
-            if grant is None or not fresh_enough or self._given.get(given) == grant:
+            if grant is None or not fresh_enough or self._given.get(given) is grant:
                 grant = self._fetch(login, url, client, secret, cloud=cloud)
                 self._granted[key] = grant
             self._given[given] = grant
         return Token.bearer(name, grant.value, grant.expires_at)
 
     def _fetch(
-        self, login: "Login", url: str, client: str, secret: str, *, cloud: bool
+        self, login: Login, url: str, client: str, secret: str, *, cloud: bool
     ) -> AccessGrant:
         from pytest_tm_auth.http.session import explained
 
@@ -105,7 +112,7 @@ class Grants:
             return read_answer(login.provider.title, url, response)
 
 
-def read_answer(title: str, url: str, response: "Response") -> AccessGrant:
+def read_answer(title: str, url: str, response: Response) -> AccessGrant:
     """The access token and its expiry from a token endpoint's answer, or an AuthError."""
     from pytest_tm_auth.core.text import inert
     from pytest_tm_auth.http.diagnose import answer_json, check_login_answer
