@@ -2,8 +2,9 @@
 
 A plain ``https://host[:port][/path]`` is read without :mod:`urllib.parse`, which imports
 :mod:`ipaddress` and costs every run with a URL setting more than the rest of the start-up
-checks together: :func:`plain_parts` accepts only text whose every character is one that
-``urlsplit`` passes through unchanged, and leaves anything else to ``urlsplit`` itself
+checks together (from Python 3.13, where :mod:`pathlib` no longer imports it at start).
+:func:`plain_parts` accepts only text whose every character is one that ``urlsplit`` passes
+through unchanged, and leaves anything else to ``urlsplit`` itself
 (``tests/unit/test_urls.py`` holds them equal).
 """
 
