@@ -14,9 +14,6 @@ from typing import TextIO
 
 import pytest
 
-# At the top, not in mask_parametrize: an import statement there runs for every test function.
-from pytest_tm_auth.core.values import Secret
-
 #: pytest's log handlers: captured per test (caplog, report), ``--log-cli-level``, ``--log-file``.
 LOG_HANDLERS = ("caplog_handler", "report_handler", "log_cli_handler", "log_file_handler")
 
@@ -57,6 +54,12 @@ def mask_parametrize(metafunc: pytest.Metafunc, scrub: Callable[[str], str]) -> 
     ``Metafunc._calls``, each a ``CallSpec`` with ``_idlist`` and ``params``.
     """
     calls = metafunc._calls
+    if not calls:
+        return  # not parametrized, as most test functions are: nothing to import or mask
+    # Here, not at the top: pytest's assertion-rewriting hook loads this module, and every
+    # module it imports before the package unmarks itself (``load_without_rewriting``).
+    from pytest_tm_auth.core.values import Secret
+
     for index, callspec in enumerate(calls):
         # pytest 8 keeps every value in ``params``; pytest 7 direct ones in ``funcargs``.
         for values in (callspec.params, getattr(callspec, "funcargs", {})):

@@ -76,6 +76,30 @@ def test_a_configured_run_that_uses_no_fixture_imports_nothing_heavy(
     assert cloud_env.count() == 0
 
 
+#: What parsing a URL costs: urllib.parse imports ipaddress (about 13 M instructions).
+URL_PARSERS = ("urllib.parse", "ipaddress")
+
+
+def test_a_quiet_configured_run_checks_its_urls_without_a_url_parser(
+    pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stand-in's loopback URLs are checked at start without urllib.parse or ipaddress:
+    the plugin adds neither to what the same run imports with it blocked."""
+    pytester.makepyfile(
+        test_inner=REPORT_HEAVY_MODULES.replace(f"HEAVY = {HEAVY!r}", f"HEAVY = {URL_PARSERS!r}")
+    )
+    # Without the other plugins this environment holds (reporters import urllib.parse); and
+    # against pytest alone, whose pathlib imports it before Python 3.13.
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    quiet = ("-q", "-s", "-p", "no:cacheprovider")
+    alone = heavy_modules_at_test_time(pytester.runpytest_subprocess(*quiet))
+    result = pytester.runpytest_subprocess(*quiet, "-p", "pytest_tm_auth.plugin")
+    assert heavy_modules_at_test_time(result) == alone
+    if sys.version_info >= (3, 13):
+        assert alone == []  # so the comparison above compares something
+    assert cloud_env.count() == 0
+
+
 def test_a_dotenv_file_shown_in_the_header_costs_only_dotenv(
     pytester: pytest.Pytester, sandbox: Sandbox
 ) -> None:

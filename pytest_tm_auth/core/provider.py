@@ -1,17 +1,18 @@
 """What a provider is: the contract built-in and team-written providers implement alike."""
 
-from __future__ import annotations
-
+# Annotations are evaluated here (no ``from __future__ import annotations``): a
+# ``typing.NamedTuple`` compiles each field's annotation given as a string, at every import.
+# What exists only for the type checker is quoted, and ``Provider`` comes before ``Login``.
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from pytest_tm_auth.core.errors import MissingCredentials
+from pytest_tm_auth.core.values import Setting, Values
 
-if TYPE_CHECKING:  # types only: the core imports neither requests nor the settings at run time
+if TYPE_CHECKING:  # types only: the core never imports requests
     import requests
 
     from pytest_tm_auth.core.token import Token
-    from pytest_tm_auth.core.values import Setting, Values
 
 
 class Target(NamedTuple):
@@ -30,26 +31,6 @@ class Target(NamedTuple):
 
 def _stay(target: Target) -> None:
     """The default of :attr:`Login.relocate`: the target does not move."""
-
-
-class Login(NamedTuple):
-    """Everything an authenticate hook needs: the provider, its target, settings and HTTP.
-
-    ``http`` is a ``requests.Session`` with the run's TLS, timeout and retry settings and no
-    credentials; use it for the login call so that those settings apply. It follows no
-    redirect: a redirected login would carry the credentials to wherever the answer points,
-    so a ``3xx`` reaches the caller (``check_login_answer`` makes it an error).
-
-    ``relocate(target)`` tells the run that the token works at another target than the one
-    decided without network (Jira Cloud's API gateway, found at login): sessions, the header
-    and summary then use it. It takes effect only if the login succeeds.
-    """
-
-    provider: Provider
-    target: Target
-    values: Values
-    http: requests.Session
-    relocate: Callable[[Target], None] = _stay
 
 
 @runtime_checkable
@@ -78,7 +59,7 @@ class Provider(Protocol):
         """
         ...
 
-    def authenticate(self, login: Login) -> Token:
+    def authenticate(self, login: "Login") -> "Token":
         """Log in (or check the credentials) once and return the token sessions will send.
 
         Raise :class:`~pytest_tm_auth.AuthError` with a message a user can act on;
@@ -86,6 +67,26 @@ class Provider(Protocol):
         errors.
         """
         ...
+
+
+class Login(NamedTuple):
+    """Everything an authenticate hook needs: the provider, its target, settings and HTTP.
+
+    ``http`` is a ``requests.Session`` with the run's TLS, timeout and retry settings and no
+    credentials; use it for the login call so that those settings apply. It follows no
+    redirect: a redirected login would carry the credentials to wherever the answer points,
+    so a ``3xx`` reaches the caller (``check_login_answer`` makes it an error).
+
+    ``relocate(target)`` tells the run that the token works at another target than the one
+    decided without network (Jira Cloud's API gateway, found at login): sessions, the header
+    and summary then use it. It takes effect only if the login succeeds.
+    """
+
+    provider: Provider
+    target: Target
+    values: Values
+    http: "requests.Session"
+    relocate: Callable[[Target], None] = _stay
 
 
 def missing(title: str, *alternatives: tuple[str, Sequence[Setting]]) -> MissingCredentials:

@@ -15,8 +15,8 @@ for its ``Retry-After``, its reset, or (when it says neither) a pause that doubl
 each refusal. No pytest, no requests here: the clock is given, so tests pass a fake one.
 """
 
-from __future__ import annotations
-
+# Annotations are evaluated here (no ``from __future__ import annotations``): a
+# ``typing.NamedTuple`` compiles each field's annotation given as a string, at every import.
 import threading
 import time
 from collections import deque
@@ -184,7 +184,7 @@ class Budgets:
         self.waited: dict[str, float] = {}
         self._elsewhere: Permits | None = None
 
-    def alone(self) -> Budgets:
+    def alone(self) -> "Budgets":
         """New budgets with the same rates and bound, of this process alone."""
         return Budgets(self._rates, bound=self.bound, default=self._default, clock=self._clock)
 

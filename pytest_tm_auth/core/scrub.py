@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -24,10 +25,15 @@ MIN_ENCODED_LENGTH = 8
 #: JSON-escaped, as a repr): each form is a whole copy, and there are dozens of them.
 MAX_ALL_FORMS_LENGTH = 1024
 _URLSAFE = str.maketrans("+/", "-_")
+#: What every escaping and URL-encoding above leaves as it is: a secret made only of these
+#: (most tokens and keys: JWTs, API tokens, client secrets) shows in one form.
+UNCHANGED = frozenset(string.ascii_letters + string.digits + "-._~")
 
 
 def forms(value: str) -> set[str]:
     """``value`` as output may show it: as is, escaped (once or twice), or URL-encoded."""
+    if UNCHANGED.issuperset(value):
+        return {value}
     import html  # here: a run whose output holds nothing to hide never needs them
     from urllib.parse import quote, quote_plus
 

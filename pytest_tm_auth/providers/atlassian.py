@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from pytest_tm_auth.core.provider import Target
+from pytest_tm_auth.core.urls import hostname
 from pytest_tm_auth.core.values import Setting, Values
 
 if TYPE_CHECKING:  # the advice runs on a refused login, when http is loaded anyway
@@ -85,7 +85,7 @@ CLOUD_HOSTS = (".atlassian.net", ".jira.com", ".jira-dev.com")
 
 def is_cloud_site(url: str) -> bool:
     """True for Atlassian's Cloud hosts (``*.atlassian.net`` and its older names)."""
-    return (urlsplit(url).hostname or "").endswith(CLOUD_HOSTS)
+    return hostname(url).endswith(CLOUD_HOSTS)
 
 
 def jira_deployment(values: Values) -> str:

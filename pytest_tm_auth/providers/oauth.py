@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from pytest_tm_auth.core.errors import AuthError
 from pytest_tm_auth.providers.atlassian import CLIENT_ID, CLIENT_SECRET, OAUTH_URL
@@ -39,11 +39,18 @@ BAD_REQUEST_FIX = (
 LIFETIME_FALLBACK = 3600.0  # "usually 1 hour" when an answer gives no expires_in
 
 
-class AccessGrant(NamedTuple):
-    """An access token as the endpoint issued it, before each provider wraps it."""
+class AccessGrant:
+    """An access token as the endpoint issued it, before each provider wraps it.
 
-    value: str
-    expires_at: float
+    A plain class: building a ``NamedTuple`` class costs every run that imports this module
+    at start, and a grant is only ever compared with itself.
+    """
+
+    __slots__ = ("expires_at", "value")
+
+    def __init__(self, value: str, expires_at: float) -> None:
+        self.value = value
+        self.expires_at = expires_at
 
 
 def token_url(values: Any, site: str, cloud: bool) -> str:
@@ -83,7 +90,7 @@ class Grants:
                 time.time()
             )
             given = (url, client, secret, name)
-            if grant is None or not fresh_enough or self._given.get(given) == grant:
+            if grant is None or not fresh_enough or self._given.get(given) is grant:
                 grant = self._fetch(login, url, client, secret, cloud=cloud)
                 self._granted[key] = grant
             self._given[given] = grant

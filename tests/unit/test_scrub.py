@@ -9,12 +9,14 @@ import json
 import random
 import tracemalloc
 import unicodedata
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 import pytest
 from _pytest._io.saferepr import saferepr
+from hypothesis import example, given
+from hypothesis import strategies as st
 
-from pytest_tm_auth.core.scrub import Scrubber, how_hidden
+from pytest_tm_auth.core.scrub import UNCHANGED, Scrubber, forms, how_hidden
 
 
 def scrubber(*secrets: str) -> Scrubber:
@@ -159,3 +161,22 @@ def test_the_scrubber_holds_a_small_multiple_of_a_large_secret(prefix: str) -> N
         tracemalloc.stop()
 
     assert peak < 16 * len(secret)
+
+
+@given(st.text(alphabet=sorted(UNCHANGED), min_size=1, max_size=40))
+@example("eyJhbGciOiJIUzI1NiJ9.demo-token.not_real~0")
+def test_a_secret_of_unchanged_characters_has_one_form(secret: str) -> None:
+    """What forms() skips for such a secret: every escaping and encoding leaves it as is."""
+    shown = {
+        json.dumps(secret)[1:-1],
+        json.dumps(json.dumps(secret)[1:-1])[1:-1],
+        repr(secret)[1:-1],
+        html.escape(secret),
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+    }
+    assert shown == {secret} == forms(secret)
+
+
+def test_a_secret_with_other_characters_keeps_its_forms() -> None:
+    assert {"a/b+c", "a%2Fb%2Bc", "a/b%2Bc"} <= forms("a/b+c")
