@@ -32,6 +32,7 @@ from pytest_tm_auth.cli.settings import (
 from pytest_tm_auth.core.errors import ConfigError, TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.text import inert
+from pytest_tm_auth.core.token import utc_time
 from pytest_tm_auth.core.values import InKeyring, Values
 from pytest_tm_auth.results.junit import ReportError, Tally, holding, tally
 from pytest_tm_auth.results.junit import held as junit_held
@@ -145,7 +146,7 @@ def _zephyr_settings(values: Values, path: Path) -> JUnitUpload:
             f"{values.describe('zephyr_project')}: {inert(project, 40)!r} is not a Jira "
             "project key (like DEMO)"
         )
-    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    stamp = utc_time(time.time())
     name = values.text("zephyr_cycle_name") or f"{path.name} ({stamp})"
     return JUnitUpload(project, name, values.text("zephyr_environment"))
 
