@@ -37,8 +37,10 @@ MAX_DEPTH = 64
 #: Characters of a case's message kept, and of its name and class name.
 MESSAGE_LIMIT = 1000
 NAME_LIMIT = 1000
-#: A Zephyr Scale test case key in a test's name, ``_`` or ``-`` before the ``T``.
-ZEPHYR_KEY_IN_NAME = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9]*)[_-]T([0-9]{1,9})(?![0-9])")
+#: A Zephyr Scale test case key in a test's name, ``_`` or ``-`` before the ``T``: the
+#: first one, with the whole project key before it (Jira's keys may hold ``_``), which
+#: starts after a separator: ``test_login_MY_APP_T19`` is ``MY_APP-T19``.
+ZEPHYR_KEY_IN_NAME = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9_]*?)[_-]T([0-9]{1,9})(?![0-9])")
 #: What a testcase's child says of its outcome; the first one counts.
 _OUTCOMES = {"failure": "failed", "error": "error", "skipped": "skipped"}
 _ROOTS = ("testsuites", "testsuite")

@@ -53,6 +53,10 @@ def test_each_testcase_is_read_with_its_outcome_message_and_keys(tmp_path: Path)
         ("test_login_DEMO_T19", "DEMO-T19"),
         ("DEMO-T7 logs in", "DEMO-T7"),
         ("test_PROJ2_T123_edge", "PROJ2-T123"),
+        ("test_login_MY_APP_T19", "MY_APP-T19"),  # a project key may hold "_": all of it
+        ("MY_APP-T3 logs in", "MY_APP-T3"),
+        ("test_DEMO_T1_OTHER_T2", "DEMO-T1"),  # the first key
+        ("test_MY-APP-T19", "APP-T19"),  # "-" is a separator, never in a project key
         ("test_xDEMO_T19", None),  # a key glued to a word is not one
         ("test_DEMO_T", None),
         ("test_demo_t19", None),
