@@ -87,7 +87,7 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
         ('<!DOCTYPE testsuite SYSTEM "http://x/y.dtd"><testsuite/>', "declares a DTD"),
         ("<testsuite><testcase name='a'></testsuite>", "is not well-formed XML: mismatched tag"),
         ("", "is not well-formed XML: no element found"),
-        ("<html><body/></html>", "its root element is <html>"),
+        ("<html><body/></html>", "its root element is not <testsuites> or <testsuite>"),
         ("<testsuite/>", "holds no <testcase>: nothing to publish"),
         ("<testsuite>" + "<a>" * 70 + "</a>" * 70 + "</testsuite>", "deeper than 64"),
     ],
@@ -194,3 +194,12 @@ def test_a_secret_in_the_bytes_is_found_across_blocks(tmp_path: Path) -> None:
     assert junit.holding(path, {"OTHER": "not-there", "SECRET": "plain-secret-value"}) == "SECRET"
     assert junit.holding(path, {"SECRET": "plain-secret-valuE"}) is None
     assert junit.holding(path, {"SHORT": "xxxxx"}) is None  # too short to look for
+
+
+def test_the_root_element_s_name_is_never_shown(tmp_path: Path) -> None:
+    secret = "demo-report-secret-not-real"
+    path = write(tmp_path, f"<x{secret}><testcase name='a'/></x{secret}>")
+    with pytest.raises(ReportError) as refused:
+        tally(path)
+    assert "root element is not <testsuites>" in str(refused.value)
+    assert "demo" not in str(refused.value)
