@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.results.junit import Case, cases
 from pytest_tm_auth.results.model import PublishError
-from pytest_tm_auth.results.xray_client import IMPORT_TIMEOUT, answer
+from pytest_tm_auth.results.request import answer
+from pytest_tm_auth.results.xray_client import IMPORT_TIMEOUT
 from pytest_tm_auth.results.zephyr_custom import (
     CUSTOM_RESULTS,
     UPLOAD_LIMIT,
