@@ -97,8 +97,11 @@ _CUT_REACH = 256
 _ELLIPSES = ("...", "\u2026")
 #: Runs of base64 (standard or URL-safe, padded or not) long enough to hold a secret: basic
 #: auth encodes ``user:password`` so. A run may follow ``=`` (``?auth=``) or an escape
-#: (``%20``). A pattern, not a compiled regex: ``re`` compiles it on first use.
-_BASE64 = r"(?:(?<![A-Za-z0-9+/%_-])|(?<=%[0-9A-Fa-f]{2}))[A-Za-z0-9+/_-]{8,}={0,2}"
+#: (``%20``). A pattern, not a compiled regex: compiled when secrets are learned, with the
+#: shortest run that can hold the shortest of them (:func:`base64_runs`).
+_BASE64 = r"(?:(?<![A-Za-z0-9+/%_-])|(?<=%[0-9A-Fa-f]{2}))[A-Za-z0-9+/_-]{LEAST,}={0,2}"
+#: The shortest run looked into: shorter ones decode to a few bytes that match anywhere.
+MIN_RUN_LENGTH = 8
 
 
 class Scrubber:
@@ -113,6 +116,8 @@ class Scrubber:
         #: What the secrets always turn into inside base64, whatever surrounds them.
         self._encoded: frozenset[str] = frozenset()
         self._pieces: frozenset[str] = frozenset()
+        #: The base64 runs long enough to hold one of the secrets (none known: none).
+        self._runs: re.Pattern[str] | None = None
         self._lock = threading.Lock()
         #: Finders of secrets not read yet, and the lock that makes every thread wait for them.
         self._pending: list[Callable[[], Iterable[str | None]]] = []
@@ -189,6 +194,7 @@ class Scrubber:
                 self._ordered = sorted(self._secrets, key=len, reverse=True)
                 self._short = self._short | short
                 self._encoded = self._encoded | encoded
+                self._runs = base64_runs(self._secrets | self._short)
 
     def scrub(self, text: str, *, pieces: bool = False) -> str:
         """``text`` with every known secret replaced; ``pieces`` also hides cut-off parts.
@@ -205,9 +211,10 @@ class Scrubber:
         for secret in self._short:
             if secret in text:
                 text = re.sub(_alone(secret), REDACTED, text)
-        if not (self._secrets or self._short):
+        runs = self._runs
+        if runs is None:
             return text
-        text = re.sub(_BASE64, self._hide_encoded, text)
+        text = runs.sub(self._hide_encoded, text)
         for secret in self._encoded:  # what the whole runs above did not hold (URL-encoded)
             if secret in text:
                 text = text.replace(secret, REDACTED)
@@ -251,6 +258,16 @@ class Scrubber:
 
     def __bool__(self) -> bool:
         return bool(self._secrets or self._short or self._pending or self._finding_now)
+
+
+def base64_runs(secrets: frozenset[str]) -> re.Pattern[str] | None:
+    """The base64 runs that may decode to text holding one of ``secrets``: ``n`` characters
+    decode to ``3n/4`` bytes at most, and a secret of ``m`` characters is ``m`` bytes at
+    least, so a run shorter than ``4m/3`` cannot hold it (a test id's words are not decoded)."""
+    if not secrets:
+        return None
+    least = max(MIN_RUN_LENGTH, -(-4 * min(map(len, secrets)) // 3))
+    return re.compile(_BASE64.replace("LEAST", str(least)))
 
 
 def _alone(secret: str) -> str:

@@ -90,6 +90,18 @@ def test_every_promised_form_of_a_secret_is_hidden(shown: str) -> None:
     assert base64.b64encode(b"real").decode()[:4] not in hidden
 
 
+@pytest.mark.parametrize("word", ["password", "passwords", "administrator"])
+@pytest.mark.parametrize("alphabet", ["standard", "urlsafe"])
+def test_the_shortest_base64_run_that_holds_a_secret_is_decoded(word: str, alphabet: str) -> None:
+    """Only runs long enough to hold the shortest secret are decoded: the one that holds
+    exactly the secret, unpadded, is as short as that gets. A common word has no encoded
+    forms to catch it otherwise."""
+    encode = base64.b64encode if alphabet == "standard" else base64.urlsafe_b64encode
+    run = encode(word.encode()).decode().rstrip("=")
+
+    assert scrubber(word, "demo-a-longer-secret-not-real").scrub(f"x {run} y") == "x *** y"
+
+
 def test_a_short_secret_in_base64_after_an_equals_sign_is_hidden() -> None:
     shown = "?auth=" + base64.b64encode(b"demo-user:test").decode()
 
