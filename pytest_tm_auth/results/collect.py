@@ -66,15 +66,29 @@ class LinkError(ValueError):
     """A malformed ``xray`` marker; the message names the test and the key."""
 
 
+#: The ``xray`` markers of a collector and of every node above it, kept on the collector:
+#: its items share them (read once per module or class, not once per test).
+INHERITED = pytest.StashKey[list[pytest.Mark]]()
+
+
 def links_of(item: pytest.Item) -> dict[str, list[str]] | None:
     """The keys and defects the item's ``xray`` markers name (class and module ones too).
 
     Raises :class:`LinkError` for an empty marker, a key that is not a string or not a
     Jira key, or an argument the marker does not take.
     """
+    marks = [mark for mark in item.own_markers if mark.name == "xray"]
+    parent = item.parent
+    if parent is not None:
+        inherited = parent.stash.get(INHERITED, None)
+        if inherited is None:
+            inherited = parent.stash[INHERITED] = list(parent.iter_markers("xray"))
+        marks += inherited
+    if not marks:
+        return None
     keys: list[str] = []
     defects: list[str] = []
-    for mark in item.iter_markers("xray"):
+    for mark in marks:
         arguments: Iterable[object] = mark.args
         if len(mark.args) == 1 and isinstance(mark.args[0], (list, tuple)):
             arguments = mark.args[0]  # pytest-jira-xray's list form
