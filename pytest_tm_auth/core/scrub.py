@@ -102,6 +102,10 @@ _ELLIPSES = ("...", "\u2026")
 _BASE64 = r"(?:(?<![A-Za-z0-9+/%_-])|(?<=%[0-9A-Fa-f]{2}))[A-Za-z0-9+/_-]{LEAST,}={0,2}"
 #: The shortest run looked into: shorter ones decode to a few bytes that match anywhere.
 MIN_RUN_LENGTH = 8
+#: Texts up to this long that :meth:`Scrubber.remembered` scrubbed are remembered with what
+#: they became, at most this many (past it, nothing more is), until a secret is learned.
+REMEMBERED_LENGTH = 1024
+REMEMBERED_TEXTS = 200_000
 
 
 class Scrubber:
@@ -118,6 +122,9 @@ class Scrubber:
         self._pieces: frozenset[str] = frozenset()
         #: The base64 runs long enough to hold one of the secrets (none known: none).
         self._runs: re.Pattern[str] | None = None
+        #: Texts :meth:`remembered` scrubbed, and what they became: learning a secret
+        #: replaces it with an empty one.
+        self._kept: dict[str, str] = {}
         self._lock = threading.Lock()
         #: Finders of secrets not read yet, and the lock that makes every thread wait for them.
         self._pending: list[Callable[[], Iterable[str | None]]] = []
@@ -195,6 +202,7 @@ class Scrubber:
                 self._short = self._short | short
                 self._encoded = self._encoded | encoded
                 self._runs = base64_runs(self._secrets | self._short)
+                self._kept = {}
 
     def scrub(self, text: str, *, pieces: bool = False) -> str:
         """``text`` with every known secret replaced; ``pieces`` also hides cut-off parts.
@@ -204,6 +212,27 @@ class Scrubber:
         """
         if self._pending or self._finding_now:
             self.add_pending()  # waits while another thread finds them
+        if not pieces and len(text) <= REMEMBERED_LENGTH:
+            kept = self._kept.get(text)
+            if kept is not None:
+                return kept
+        return self._scrubbed(text, pieces)
+
+    def remembered(self, text: str) -> str:
+        """``scrub(text)``, remembered until a secret is learned, so that scrubbing the same
+        text again costs a lookup: a run's results scrub each test's id when the test is
+        reported, and again in what is sent (the payload a team's hook may change)."""
+        if self._pending or self._finding_now:
+            self.add_pending()
+        kept = self._kept  # the secrets' own: a secret learned meanwhile replaces it
+        found = kept.get(text)
+        if found is None:
+            found = self._scrubbed(text, False)
+            if len(text) <= REMEMBERED_LENGTH and len(kept) < REMEMBERED_TEXTS:
+                kept[text] = found
+        return found
+
+    def _scrubbed(self, text: str, pieces: bool) -> str:
         ordered = self._ordered
         for secret in ordered:
             if secret in text:

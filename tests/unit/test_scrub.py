@@ -171,3 +171,24 @@ def test_the_scrubber_holds_a_small_multiple_of_a_large_secret(prefix: str) -> N
         tracemalloc.stop()
 
     assert peak < 16 * len(secret)
+
+
+def test_a_remembered_text_is_scrubbed_anew_once_a_secret_is_learned() -> None:
+    found = scrubber("demo-first-secret-not-real")
+    text = "id[demo-second-secret-not-real]"
+    assert found.remembered(text) == text
+    assert found.scrub(text) == text  # what scrub reads back is what remembered kept
+    found.add("demo-second-secret-not-real")
+    assert found.scrub(text) == "id[***]"
+    assert found.remembered(text) == "id[***]"
+
+
+def test_only_short_texts_are_remembered_and_only_so_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pytest_tm_auth.core.scrub as scrub_module
+
+    monkeypatch.setattr(scrub_module, "REMEMBERED_TEXTS", 5)
+    found = scrubber("demo-secret-not-real")
+    found.remembered("x" * (scrub_module.REMEMBERED_LENGTH + 1))
+    for number in range(10):
+        assert found.remembered(f"t.py::test_{number}") == f"t.py::test_{number}"
+    assert sorted(found._kept) == [f"t.py::test_{number}" for number in range(5)]
