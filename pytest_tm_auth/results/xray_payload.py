@@ -330,9 +330,12 @@ def _scrubbed(value: Any, scrub: Callable[[str], str], depth: int, where: str = 
     if isinstance(value, list):
         return [_scrubbed(item, scrub, depth + 1, where) for item in value]
     if isinstance(value, dict):
+        files = where == "tests.evidence"  # an evidence file's fields: its data stays as is
         return {
-            scrub(str(name)): item
-            if (where, name) == ("tests.evidence", "data") and isinstance(item, str)
+            scrub(name if type(name) is str else str(name)): (
+                item if files and name == "data" else scrub(item)
+            )
+            if type(item) is str  # most values: scrubbed here, not one call deeper
             else _scrubbed(item, scrub, depth + 1, _inner(where, str(name)))
             for name, item in value.items()
         }
