@@ -14,8 +14,8 @@ report (not a hook wrapper around each report's making, which costs more for eve
 
 from __future__ import annotations
 
+import os
 import secrets
-import socket
 import tempfile
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
@@ -66,13 +66,15 @@ class LinkError(ValueError):
     """A malformed ``xray`` marker; the message names the test and the key."""
 
 
-#: The ``xray`` markers of a collector and of every node above it, kept on the collector:
-#: its items share them (read once per module or class, not once per test).
-INHERITED = pytest.StashKey[list[pytest.Mark]]()
+#: The ``xray`` markers of each collector and of every node above it, by the collector's
+#: ``id`` (the collector kept beside them, so that its ``id`` is not reused).
+Inherited = dict[int, tuple[pytest.Collector, list[pytest.Mark]]]
 
 
-def links_of(item: pytest.Item) -> dict[str, list[str]] | None:
-    """The keys and defects the item's ``xray`` markers name (class and module ones too).
+def links_of(item: pytest.Item, inherited: Inherited | None = None) -> dict[str, list[str]] | None:
+    """The keys and defects the item's ``xray`` markers name (class and module ones too);
+    ``inherited``: what the collectors' markers were found to be (its items share them:
+    read once per module or class, not walked up from each test).
 
     Raises :class:`LinkError` for an empty marker, a key that is not a string or not a
     Jira key, or an argument the marker does not take.
@@ -80,10 +82,12 @@ def links_of(item: pytest.Item) -> dict[str, list[str]] | None:
     marks = [mark for mark in item.own_markers if mark.name == "xray"]
     parent = item.parent
     if parent is not None:
-        inherited = parent.stash.get(INHERITED, None)
-        if inherited is None:
-            inherited = parent.stash[INHERITED] = list(parent.iter_markers("xray"))
-        marks += inherited
+        above = None if inherited is None else inherited.get(id(parent))
+        if above is None:
+            above = (parent, list(parent.iter_markers("xray")))
+            if inherited is not None:
+                inherited[id(parent)] = above
+        marks += above[1]
     if not marks:
         return None
     keys: list[str] = []
@@ -186,6 +190,7 @@ class ResultCollector(HooksOnly):
             self.journal = reserved_journal(self, config, values())
         #: The linked items collected here, by node id (none in an xdist controller).
         self._linked: dict[str, tuple[pytest.Item, dict[str, list[str]]]] = {}
+        self._inherited: Inherited = {}
         self._evidence_bytes = 0
         #: Only where reports are logged: never in an xdist worker.
         self._logging = not hasattr(config, "workerinput")
@@ -201,7 +206,7 @@ class ResultCollector(HooksOnly):
         for item in made if isinstance(made, list) else [made]:
             if isinstance(item, pytest.Item):
                 try:
-                    links = links_of(item)
+                    links = links_of(item, self._inherited)
                 except LinkError as error:
                     raise pytest.Collector.CollectError(str(error)) from None
                 if links is not None:
@@ -344,13 +349,23 @@ def new_journal(
             "run": run,
             "started": collector.started,
             "label": f"tm-auth-{run}",
-            "host": socket.gethostname(),
+            "host": host_name(),
             "rootdir": str(config.rootpath),
             "services": {name: service_header(name, values) for name in collector.services},
             **({"dry_run": True} if collector.dry_run else {}),  # the command asks first
         }
     )
     return Journal.create(Path(path).expanduser(), header)
+
+
+def host_name() -> str:
+    """The machine's name, as ``socket.gethostname()`` gives it: from ``os.uname()`` where
+    there is one (``socket`` costs more to import than the rest of a journal's header)."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket  # Windows
+
+    return socket.gethostname()
 
 
 def reserved_journal(
