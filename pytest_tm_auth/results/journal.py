@@ -85,7 +85,7 @@ DIGEST_LENGTH = 32
 SUM_TAIL = len(SUM_FIELD) + DIGEST_LENGTH + len('"}\n')
 
 
-#: Times from 1970 to this (the year 5138) are written in microseconds by
+#: Times from 1970 to this (the year 5138) are written to the microsecond by
 #: :func:`_result_body`; any other (an infinity, which JSON writes as ``Infinity``) by the
 #: encoder.
 TIME_LIMIT = 1e11
