@@ -97,15 +97,9 @@ _CUT_REACH = 256
 _ELLIPSES = ("...", "\u2026")
 #: Runs of base64 (standard or URL-safe, padded or not) long enough to hold a secret: basic
 #: auth encodes ``user:password`` so. A run may follow ``=`` (``?auth=``) or an escape
-#: (``%20``). A pattern, not a compiled regex: compiled when secrets are learned, with the
-#: shortest run that can hold the shortest of them (:func:`base64_runs`).
+#: (``%20``). Compiled with the shortest run that can hold a known secret (:func:`base64_runs`).
 _BASE64 = r"(?:(?<![A-Za-z0-9+/%_-])|(?<=%[0-9A-Fa-f]{2}))[A-Za-z0-9+/_-]{LEAST,}={0,2}"
-#: The shortest run looked into: shorter ones decode to a few bytes that match anywhere.
-MIN_RUN_LENGTH = 8
-#: Texts up to this long that :meth:`Scrubber.remembered` scrubbed are remembered with what
-#: they became, at most this many (past it, nothing more is), until a secret is learned.
-REMEMBERED_LENGTH = 1024
-REMEMBERED_TEXTS = 200_000
+REMEMBERED_LENGTH, REMEMBERED_TEXTS = 1024, 200_000  # Scrubber.remembered: how long, how many
 
 
 class Scrubber:
@@ -122,8 +116,7 @@ class Scrubber:
         self._pieces: frozenset[str] = frozenset()
         #: The base64 runs long enough to hold one of the secrets (none known: none).
         self._runs: re.Pattern[str] | None = None
-        #: Texts :meth:`remembered` scrubbed, and what they became: learning a secret
-        #: replaces it with an empty one.
+        #: What :meth:`remembered` scrubbed, and into what: emptied when a secret is learned.
         self._kept: dict[str, str] = {}
         self._lock = threading.Lock()
         #: Finders of secrets not read yet, and the lock that makes every thread wait for them.
@@ -212,16 +205,11 @@ class Scrubber:
         """
         if self._pending or self._finding_now:
             self.add_pending()  # waits while another thread finds them
-        if not pieces and len(text) <= REMEMBERED_LENGTH:
-            kept = self._kept.get(text)
-            if kept is not None:
-                return kept
-        return self._scrubbed(text, pieces)
+        kept = None if pieces or len(text) > REMEMBERED_LENGTH else self._kept.get(text)
+        return kept if kept is not None else self._scrubbed(text, pieces)
 
     def remembered(self, text: str) -> str:
-        """``scrub(text)``, remembered until a secret is learned, so that scrubbing the same
-        text again costs a lookup: a run's results scrub each test's id when the test is
-        reported, and again in what is sent (the payload a team's hook may change)."""
+        """``scrub(text)``, kept until a secret is learned: results scrub a test's id twice."""
         if self._pending or self._finding_now:
             self.add_pending()
         kept = self._kept  # the secrets' own: a secret learned meanwhile replaces it
@@ -251,51 +239,53 @@ class Scrubber:
             text = _hide_across_lines(text, ordered)
         if pieces and any(ellipsis in text for ellipsis in _ELLIPSES):
             text = _hide_cut_ends(text, ordered)
-        return self._scrub_pieces(text) if pieces and self._pieces else text
+        return hide_pieces(text, self._pieces) if pieces and self._pieces else text
 
     def _hide_encoded(self, match: re.Match[str]) -> str:
-        """A base64 run that decodes to text holding a secret (``Basic user:secret``)."""
-        run = match.group(0)
-        body = run.rstrip("=")
-        urlsafe = "-" in body or "_" in body
-        if len(body) % 4 == 1 or (urlsafe and ("+" in body or "/" in body)):
-            return run
-        import base64
-
-        try:
-            decoded = base64.b64decode(
-                body + "=" * (-len(body) % 4), altchars=b"-_" if urlsafe else None, validate=True
-            ).decode("utf-8")
-        except ValueError:  # binascii.Error too
-            return run
-        if any(secret in decoded for secret in self._secrets):
-            return REDACTED
-        return REDACTED if any(re.search(_alone(s), decoded) for s in self._short) else run
-
-    def _scrub_pieces(self, text: str) -> str:
-        spans: list[list[int]] = []
-        for start in range(len(text) - PIECE_LENGTH + 1):
-            if text[start : start + PIECE_LENGTH] in self._pieces:
-                end = start + PIECE_LENGTH
-                if spans and start <= spans[-1][1]:
-                    spans[-1][1] = end
-                else:
-                    spans.append([start, end])
-        for start, end in reversed(spans):
-            text = text[:start] + REDACTED + text[end:]
-        return text
+        return hide_encoded(match.group(0), self._secrets, self._short)
 
     def __bool__(self) -> bool:
         return bool(self._secrets or self._short or self._pending or self._finding_now)
 
 
-def base64_runs(secrets: frozenset[str]) -> re.Pattern[str] | None:
-    """The base64 runs that may decode to text holding one of ``secrets``: ``n`` characters
-    decode to ``3n/4`` bytes at most, and a secret of ``m`` characters is ``m`` bytes at
-    least, so a run shorter than ``4m/3`` cannot hold it (a test id's words are not decoded)."""
-    if not secrets:
-        return None
-    least = max(MIN_RUN_LENGTH, -(-4 * min(map(len, secrets)) // 3))
+def hide_encoded(run: str, secrets: frozenset[str], short: frozenset[str]) -> str:
+    """A base64 run that decodes to text holding a secret (``Basic user:secret``) hidden."""
+    body = run.rstrip("=")
+    urlsafe = "-" in body or "_" in body
+    if len(body) % 4 == 1 or (urlsafe and ("+" in body or "/" in body)):
+        return run
+    import base64
+
+    try:
+        decoded = base64.b64decode(
+            body + "=" * (-len(body) % 4), altchars=b"-_" if urlsafe else None, validate=True
+        ).decode("utf-8")
+    except ValueError:  # binascii.Error too
+        return run
+    if any(secret in decoded for secret in secrets):
+        return REDACTED
+    return REDACTED if any(re.search(_alone(s), decoded) for s in short) else run
+
+
+def hide_pieces(text: str, pieces: frozenset[str]) -> str:
+    """Every piece of a secret (:data:`PIECE_LENGTH` long) in ``text`` hidden."""
+    spans: list[list[int]] = []
+    for start in range(len(text) - PIECE_LENGTH + 1):
+        if text[start : start + PIECE_LENGTH] in pieces:
+            end = start + PIECE_LENGTH
+            if spans and start <= spans[-1][1]:
+                spans[-1][1] = end
+            else:
+                spans.append([start, end])
+    for start, end in reversed(spans):
+        text = text[:start] + REDACTED + text[end:]
+    return text
+
+
+def base64_runs(secrets: frozenset[str]) -> re.Pattern[str]:
+    """The base64 runs that may hold one of ``secrets``: ``n`` characters decode to ``3n/4``
+    bytes, a secret of ``m`` characters is ``m`` bytes or more (a test id's words: none)."""
+    least = max(8, -(-4 * min(map(len, secrets)) // 3))  # never under 8: a few bytes match anywhere
     return re.compile(_BASE64.replace("LEAST", str(least)))
 
 

@@ -227,9 +227,7 @@ class ResultCollector(HooksOnly):
         linked = self._linked.get(nodeid)
         if linked is not None:
             tag(report, *linked, self._scrub)
-        elif getattr(report, "tm_links", None) is None:
-            return  # an unlinked test's report
-        if self._logging:
+        if self._logging and getattr(report, "tm_links", None) is not None:
             attempt = self._folds.add(report, nodeid)
             if attempt is not None:
                 self.add(self._result(nodeid, attempt, report))
