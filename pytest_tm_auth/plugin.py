@@ -113,7 +113,8 @@ def _collect_results(config: pytest.Config, startup: Startup) -> None:
     from pytest_tm_auth.results.collect import PLUGIN_NAME, ResultCollector
     from pytest_tm_auth.results.publish import PUBLISH_PLUGIN, PublishPlugin
 
-    collector = ResultCollector(config, startup.scrubber.scrub, startup.values, startup.switches)
+    scrub = startup.scrubber.remembered  # each test's id scrubbed again in the payload
+    collector = ResultCollector(config, scrub, startup.values, startup.switches)
     config.pluginmanager.register(collector, PLUGIN_NAME)
     run = functools.partial(_setup, config)
     config.pluginmanager.register(PublishPlugin(config, collector, run), PUBLISH_PLUGIN)

@@ -103,8 +103,9 @@ _CUT_REACH = 256
 _ELLIPSES = ("...", "\u2026")
 #: Runs of base64 (standard or URL-safe, padded or not) long enough to hold a secret: basic
 #: auth encodes ``user:password`` so. A run may follow ``=`` (``?auth=``) or an escape
-#: (``%20``). A pattern, not a compiled regex: ``re`` compiles it on first use.
-_BASE64 = r"(?:(?<![A-Za-z0-9+/%_-])|(?<=%[0-9A-Fa-f]{2}))[A-Za-z0-9+/_-]{8,}={0,2}"
+#: (``%20``). Compiled with the shortest run that can hold a known secret (:func:`base64_runs`).
+_BASE64 = r"(?:(?<![A-Za-z0-9+/%_-])|(?<=%[0-9A-Fa-f]{2}))[A-Za-z0-9+/_-]{LEAST,}={0,2}"
+REMEMBERED_LENGTH, REMEMBERED_TEXTS = 1024, 200_000  # Scrubber.remembered: how long, how many
 
 
 class Scrubber:
@@ -119,6 +120,10 @@ class Scrubber:
         #: What the secrets always turn into inside base64, whatever surrounds them.
         self._encoded: frozenset[str] = frozenset()
         self._pieces: frozenset[str] = frozenset()
+        #: The base64 runs long enough to hold one of the secrets (none known: none).
+        self._runs: re.Pattern[str] | None = None
+        #: What :meth:`remembered` scrubbed, and into what: emptied when a secret is learned.
+        self._kept: dict[str, str] = {}
         self._lock = threading.Lock()
         #: Finders of secrets not read yet, and the lock that makes every thread wait for them.
         self._pending: list[Callable[[], Iterable[str | None]]] = []
@@ -195,6 +200,8 @@ class Scrubber:
                 self._ordered = sorted(self._secrets, key=len, reverse=True)
                 self._short = self._short | short
                 self._encoded = self._encoded | encoded
+                self._runs = base64_runs(self._secrets | self._short)
+                self._kept = {}
 
     def scrub(self, text: str, *, pieces: bool = False) -> str:
         """``text`` with every known secret replaced; ``pieces`` also hides cut-off parts.
@@ -204,6 +211,22 @@ class Scrubber:
         """
         if self._pending or self._finding_now:
             self.add_pending()  # waits while another thread finds them
+        kept = None if pieces or len(text) > REMEMBERED_LENGTH else self._kept.get(text)
+        return kept if kept is not None else self._scrubbed(text, pieces)
+
+    def remembered(self, text: str) -> str:
+        """``scrub(text)``, kept until a secret is learned: results scrub a test's id twice."""
+        if self._pending or self._finding_now:
+            self.add_pending()
+        kept = self._kept  # the secrets' own: a secret learned meanwhile replaces it
+        found = kept.get(text)
+        if found is None:
+            found = self._scrubbed(text, False)
+            if len(text) <= REMEMBERED_LENGTH and len(kept) < REMEMBERED_TEXTS:
+                kept[text] = found
+        return found
+
+    def _scrubbed(self, text: str, pieces: bool) -> str:
         ordered = self._ordered
         for secret in ordered:
             if secret in text:
@@ -211,9 +234,10 @@ class Scrubber:
         for secret in self._short:
             if secret in text:
                 text = re.sub(_alone(secret), REDACTED, text)
-        if not (self._secrets or self._short):
+        runs = self._runs
+        if runs is None:
             return text
-        text = re.sub(_BASE64, self._hide_encoded, text)
+        text = runs.sub(self._hide_encoded, text)
         for secret in self._encoded:  # what the whole runs above did not hold (URL-encoded)
             if secret in text:
                 text = text.replace(secret, REDACTED)
@@ -221,42 +245,54 @@ class Scrubber:
             text = _hide_across_lines(text, ordered)
         if pieces and any(ellipsis in text for ellipsis in _ELLIPSES):
             text = _hide_cut_ends(text, ordered)
-        return self._scrub_pieces(text) if pieces and self._pieces else text
+        return hide_pieces(text, self._pieces) if pieces and self._pieces else text
 
     def _hide_encoded(self, match: re.Match[str]) -> str:
-        """A base64 run that decodes to text holding a secret (``Basic user:secret``)."""
-        run = match.group(0)
-        body = run.rstrip("=")
-        urlsafe = "-" in body or "_" in body
-        if len(body) % 4 == 1 or (urlsafe and ("+" in body or "/" in body)):
-            return run
-        import base64
-
-        try:
-            decoded = base64.b64decode(
-                body + "=" * (-len(body) % 4), altchars=b"-_" if urlsafe else None, validate=True
-            ).decode("utf-8")
-        except ValueError:  # binascii.Error too
-            return run
-        if any(secret in decoded for secret in self._secrets):
-            return REDACTED
-        return REDACTED if any(re.search(_alone(s), decoded) for s in self._short) else run
-
-    def _scrub_pieces(self, text: str) -> str:
-        spans: list[list[int]] = []
-        for start in range(len(text) - PIECE_LENGTH + 1):
-            if text[start : start + PIECE_LENGTH] in self._pieces:
-                end = start + PIECE_LENGTH
-                if spans and start <= spans[-1][1]:
-                    spans[-1][1] = end
-                else:
-                    spans.append([start, end])
-        for start, end in reversed(spans):
-            text = text[:start] + REDACTED + text[end:]
-        return text
+        return hide_encoded(match.group(0), self._secrets, self._short)
 
     def __bool__(self) -> bool:
         return bool(self._secrets or self._short or self._pending or self._finding_now)
+
+
+def hide_encoded(run: str, secrets: frozenset[str], short: frozenset[str]) -> str:
+    """A base64 run that decodes to text holding a secret (``Basic user:secret``) hidden."""
+    body = run.rstrip("=")
+    urlsafe = "-" in body or "_" in body
+    if len(body) % 4 == 1 or (urlsafe and ("+" in body or "/" in body)):
+        return run
+    import base64
+
+    try:
+        decoded = base64.b64decode(
+            body + "=" * (-len(body) % 4), altchars=b"-_" if urlsafe else None, validate=True
+        ).decode("utf-8")
+    except ValueError:  # binascii.Error too
+        return run
+    if any(secret in decoded for secret in secrets):
+        return REDACTED
+    return REDACTED if any(re.search(_alone(s), decoded) for s in short) else run
+
+
+def hide_pieces(text: str, pieces: frozenset[str]) -> str:
+    """Every piece of a secret (:data:`PIECE_LENGTH` long) in ``text`` hidden."""
+    spans: list[list[int]] = []
+    for start in range(len(text) - PIECE_LENGTH + 1):
+        if text[start : start + PIECE_LENGTH] in pieces:
+            end = start + PIECE_LENGTH
+            if spans and start <= spans[-1][1]:
+                spans[-1][1] = end
+            else:
+                spans.append([start, end])
+    for start, end in reversed(spans):
+        text = text[:start] + REDACTED + text[end:]
+    return text
+
+
+def base64_runs(secrets: frozenset[str]) -> re.Pattern[str]:
+    """The base64 runs that may hold one of ``secrets``: ``n`` characters decode to ``3n/4``
+    bytes, a secret of ``m`` characters is ``m`` bytes or more (a test id's words: none)."""
+    least = max(8, -(-4 * min(map(len, secrets)) // 3))  # never under 8: a few bytes match anywhere
+    return re.compile(_BASE64.replace("LEAST", str(least)))
 
 
 def _alone(secret: str) -> str:

@@ -14,8 +14,8 @@ report (not a hook wrapper around each report's making, which costs more for eve
 
 from __future__ import annotations
 
+import os
 import secrets
-import socket
 import tempfile
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
@@ -29,7 +29,7 @@ from pytest_tm_auth.core.token import file_stamp
 from pytest_tm_auth.core.values import Values
 from pytest_tm_auth.results.fold import Attempt, Folds
 from pytest_tm_auth.results.journal import Journal, JournalError, JournalState
-from pytest_tm_auth.results.links import LinkError, is_link_error, links_of
+from pytest_tm_auth.results.links import Inherited, LinkError, is_link_error, links_of
 from pytest_tm_auth.results.model import (
     COMMENT_LIMIT,
     EVIDENCE_BYTES_PER_RUN,
@@ -126,6 +126,7 @@ class ResultCollector(HooksOnly):
             self.journal = reserved_journal(self, config, values())
         #: The linked items collected here, by node id (none in an xdist controller).
         self._linked: dict[str, tuple[pytest.Item, dict[str, list[str]]]] = {}
+        self._inherited: Inherited = {}
         self._evidence_bytes = 0
         #: Only where reports are logged: never in an xdist worker.
         self._logging = not hasattr(config, "workerinput")
@@ -141,7 +142,7 @@ class ResultCollector(HooksOnly):
         for item in made if isinstance(made, list) else [made]:
             if isinstance(item, pytest.Item):
                 try:
-                    links = links_of(item, self.services)
+                    links = links_of(item, self.services, self._inherited)
                 except LinkError as error:
                     raise pytest.Collector.CollectError(str(error)) from None
                 if links is not None:
@@ -289,13 +290,23 @@ def new_journal(
             "run": run,
             "started": collector.started,
             "label": f"tm-auth-{run}",
-            "host": socket.gethostname(),
+            "host": host_name(),
             "rootdir": str(config.rootpath),
             "services": {name: service_header(name, values) for name in collector.services},
             **({"dry_run": True} if collector.dry_run else {}),  # the command asks first
         }
     )
     return Journal.create(Path(path).expanduser(), header)
+
+
+def host_name() -> str:
+    """The machine's name, as ``socket.gethostname()`` gives it: from ``os.uname()`` where
+    there is one (``socket`` costs more to import than the rest of a journal's header)."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket  # Windows
+
+    return socket.gethostname()
 
 
 def reserved_journal(

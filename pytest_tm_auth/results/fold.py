@@ -11,7 +11,6 @@ attempt counts.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_tm_auth.results.model import worst
@@ -22,18 +21,21 @@ FAILURE_LINES = 12
 PHASE_NAMES = {"setup": "setup error", "teardown": "teardown error"}
 
 
-@dataclass
 class Attempt:
-    """One attempt of one test, folded so far."""
+    """One attempt of one test, folded so far (a plain class: one is made per linked test
+    as it is reported, and a dataclass costs more to define and to make)."""
 
-    links: Any
-    start: float
-    outcome: str = "passed"
-    #: Each failure's short text, in the order reported (not yet scrubbed).
-    failures: list[str] = field(default_factory=list)
-    #: pytest-rerunfailures will run the test again: this attempt does not count.
-    rerun: bool = False
-    finish: float = 0.0
+    __slots__ = ("failures", "finish", "links", "outcome", "rerun", "start")
+
+    def __init__(self, links: Any, start: float) -> None:
+        self.links = links
+        self.start = start
+        self.outcome = "passed"
+        #: Each failure's short text, in the order reported (not yet scrubbed).
+        self.failures: list[str] = []
+        #: pytest-rerunfailures will run the test again: this attempt does not count.
+        self.rerun = False
+        self.finish = 0.0
 
 
 class Folds:
@@ -51,7 +53,9 @@ class Folds:
         when = report.when
         attempt = None if when == "setup" else self._open.get(key)
         if attempt is None:
-            attempt = self._open[key] = Attempt(report.tm_links, _time(report, "start"))
+            start = getattr(report, "start", None)
+            start = start if type(start) is float else time.time()
+            attempt = self._open[key] = Attempt(report.tm_links, start)
         outcome = report.outcome
         if outcome == "rerun":
             attempt.rerun = True
@@ -63,7 +67,8 @@ class Folds:
         if when != "teardown":
             return None
         del self._open[key]
-        attempt.finish = _time(report, "stop")
+        stop = getattr(report, "stop", None)
+        attempt.finish = stop if type(stop) is float else time.time()
         return None if attempt.rerun else attempt
 
     def unfinished(self) -> list[tuple[str, Attempt]]:
@@ -105,9 +110,3 @@ def short_text(report: Any, outcome: str) -> str:
         return f"subtest {getattr(context, 'msg', None) or ''}: {text}".replace("  ", " ")
     name = PHASE_NAMES.get(report.when) if outcome == "error" else None
     return f"{name}: {text}" if name else text
-
-
-def _time(report: Any, name: str) -> float:
-    """The report's ``start`` or ``stop`` (epoch seconds, as pytest sets them), else now."""
-    value = getattr(report, name, None)
-    return value if type(value) is float else time.time()

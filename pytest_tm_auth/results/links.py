@@ -23,29 +23,56 @@ class LinkError(ValueError):
     """A malformed link marker; the message names the test and the key."""
 
 
-def links_of(item: pytest.Item, services: Collection[str]) -> dict[str, list[str]] | None:
+#: The link markers of each collector and of every node above it, by marker name, by the
+#: collector's ``id`` (the collector kept beside them, so that its ``id`` is not reused).
+Inherited = dict[int, tuple[pytest.Collector, dict[str, list[pytest.Mark]]]]
+
+
+def links_of(
+    item: pytest.Item, services: Collection[str], inherited: Inherited | None = None
+) -> dict[str, list[str]] | None:
     """The keys the item's markers (class and module ones too) link, by service, with the
     Xray defects under ``defects``; ``None`` when it links none of ``services``.
+    ``inherited``: what the collectors' markers were found to be, shared by their items
+    (read once per module or class, not walked up from each test).
 
     Raises :class:`LinkError` for an empty marker, a key that is not a string or not a key
     of its service, or an argument the marker does not take.
     """
     links: dict[str, list[str]] = {}
     if "xray" in services:
-        found = _xray(item)
+        found = _xray(item, _marks(item, "xray", inherited))
         if found is not None:
             links["xray"], links["defects"] = found
     if "zephyr" in services:
-        keys = [key for mark in item.iter_markers("zephyr") for key in _zephyr(item, mark)]
+        marks = _marks(item, "zephyr", inherited)
+        keys = [key for mark in marks for key in _zephyr(item, mark)]
         if keys:
             links["zephyr"] = list(dict.fromkeys(keys))
     return links or None
 
 
-def _xray(item: pytest.Item) -> tuple[list[str], list[str]] | None:
+def _marks(item: pytest.Item, name: str, inherited: Inherited | None) -> list[pytest.Mark]:
+    """``item.iter_markers(name)``, in its order, with the parent's part read once."""
+    marks = [mark for mark in item.own_markers if mark.name == name]
+    parent = item.parent
+    if parent is None:
+        return marks
+    known = None if inherited is None else inherited.get(id(parent))
+    if known is None:
+        known = (parent, {})
+        if inherited is not None:
+            inherited[id(parent)] = known
+    above = known[1].get(name)
+    if above is None:
+        above = known[1][name] = list(parent.iter_markers(name))
+    return marks + above
+
+
+def _xray(item: pytest.Item, marks: list[pytest.Mark]) -> tuple[list[str], list[str]] | None:
     keys: list[str] = []
     defects: list[str] = []
-    for mark in item.iter_markers("xray"):
+    for mark in marks:
         arguments: Iterable[object] = mark.args
         if len(mark.args) == 1 and isinstance(mark.args[0], (list, tuple)):
             arguments = mark.args[0]  # pytest-jira-xray's list form

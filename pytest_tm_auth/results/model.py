@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
 
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.text import inert
@@ -118,8 +118,7 @@ def status_table(deployment: str, overrides: str | None) -> dict[str, str]:
     return table
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     """A file attached to a test's result; ``data`` is base64 (the services' own form)."""
 
     filename: str
@@ -160,13 +159,15 @@ def base64_length(size: int) -> int:
     return 4 * ((size + 2) // 3)
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     """One linked test's result: the outcome of all its phases, its last attempt's.
 
     ``test`` is the node id without the parameter part: the variants of one parametrized
     test share it, and become iterations (``iteration`` names one: its parameter id).
     ``links`` maps a service (``xray``) to the keys the test's marker names.
+
+    A named tuple, not a dataclass: one is made per linked test as it is reported, and a
+    tuple is made (and its class defined) at a fraction of the cost.
     """
 
     nodeid: str
@@ -181,7 +182,7 @@ class Result:
     defects: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     #: What was cut or dropped from this result, each said once in the summary.
-    dropped: tuple[str, ...] = field(default=())
+    dropped: tuple[str, ...] = ()
 
     def to_data(self) -> dict[str, Any]:
         """As plain data; what is empty (or ``test``, when the node id) is left out: most

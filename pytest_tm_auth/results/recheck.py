@@ -48,9 +48,12 @@ def _scrubbed(
     if isinstance(value, list):
         return [_scrubbed(item, scrub, depth + 1, where, files) for item in value]
     if isinstance(value, dict):
+        kept = where == files  # a file's fields: its ``data`` stays as it is
         return {
-            scrub(str(name)): item
-            if where == files and name == "data" and isinstance(item, str)
+            scrub(name if type(name) is str else str(name)): (
+                item if kept and name == "data" else scrub(item)
+            )
+            if type(item) is str  # most values: scrubbed here, not one call deeper
             else _scrubbed(item, scrub, depth + 1, _inner(where, str(name), files), files)
             for name, item in value.items()
         }

@@ -137,20 +137,11 @@ EVIDENCE_UNDERSIZED = {
 }
 
 
-class Forged:
-    """What a forger appends as a result, its digest chained as the run's own would be."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-
-    def to_data(self) -> dict[str, Any]:
-        return self.data
-
-
 def forged_journal(tmp_path: Path, data: dict[str, Any]) -> Path:
+    """What a forger appends as a result, its digest chained as the run's own would be."""
     path = journal_at(tmp_path)
     journal, _ = Journal.reopen(path)
-    journal.add_result(Forged(data))  # type: ignore[arg-type]
+    journal._write({"kind": "result", **data}, sync=False)
     journal.close()
     return path
 

@@ -92,6 +92,18 @@ def test_every_promised_form_of_a_secret_is_hidden(shown: str) -> None:
     assert base64.b64encode(b"real").decode()[:4] not in hidden
 
 
+@pytest.mark.parametrize("word", ["password", "passwords", "administrator"])
+@pytest.mark.parametrize("alphabet", ["standard", "urlsafe"])
+def test_the_shortest_base64_run_that_holds_a_secret_is_decoded(word: str, alphabet: str) -> None:
+    """Only runs long enough to hold the shortest secret are decoded: the one that holds
+    exactly the secret, unpadded, is as short as that gets. A common word has no encoded
+    forms to catch it otherwise."""
+    encode = base64.b64encode if alphabet == "standard" else base64.urlsafe_b64encode
+    run = encode(word.encode()).decode().rstrip("=")
+
+    assert scrubber(word, "demo-a-longer-secret-not-real").scrub(f"x {run} y") == "x *** y"
+
+
 def test_a_short_secret_in_base64_after_an_equals_sign_is_hidden() -> None:
     shown = "?auth=" + base64.b64encode(b"demo-user:test").decode()
 
@@ -180,3 +192,24 @@ def test_a_secret_of_unchanged_characters_has_one_form(secret: str) -> None:
 
 def test_a_secret_with_other_characters_keeps_its_forms() -> None:
     assert {"a/b+c", "a%2Fb%2Bc", "a/b%2Bc"} <= forms("a/b+c")
+
+
+def test_a_remembered_text_is_scrubbed_anew_once_a_secret_is_learned() -> None:
+    found = scrubber("demo-first-secret-not-real")
+    text = "id[demo-second-secret-not-real]"
+    assert found.remembered(text) == text
+    assert found.scrub(text) == text  # what scrub reads back is what remembered kept
+    found.add("demo-second-secret-not-real")
+    assert found.scrub(text) == "id[***]"
+    assert found.remembered(text) == "id[***]"
+
+
+def test_only_short_texts_are_remembered_and_only_so_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pytest_tm_auth.core.scrub as scrub_module
+
+    monkeypatch.setattr(scrub_module, "REMEMBERED_TEXTS", 5)
+    found = scrubber("demo-secret-not-real")
+    found.remembered("x" * (scrub_module.REMEMBERED_LENGTH + 1))
+    for number in range(10):
+        assert found.remembered(f"t.py::test_{number}") == f"t.py::test_{number}"
+    assert sorted(found._kept) == [f"t.py::test_{number}" for number in range(5)]
