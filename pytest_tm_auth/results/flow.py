@@ -164,6 +164,9 @@ def publish(
         outcome.reason = publishing.scrub(
             str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
         )
+    except Exception as error:  # an adapter's own defect: said in one line, never a traceback
+        said = inert(publishing.scrub(f"{type(error).__name__}: {error}"), 300)
+        outcome.reason = f"publishing stopped on an unexpected {said} (nothing more was sent)"
     finally:
         if outcome.failed and not publishing.dry_run:
             _note_failure(journal, outcome)
@@ -211,6 +214,8 @@ def _publish(
         filled = known == _target_key(journaled) and journaled.get("filled") is True
         made = Made(known, url=str(journaled.get("url") or ""), filled=filled)
     payload = build(made.key)
+    if not journaled and known is not None:  # a replay after a kill looks before it sends
+        journal.step("target", service, key=known, url=made.url, filled=False)
     count = client.send(payload, made.key, _ledger(journal, progress, state, service, made))
     url = made.url or client.browse(made.key)
     journal.step("landed", service, key=made.key, count=count, at=time.time(), url=url)
@@ -338,9 +343,13 @@ def _payload(job: _Job, key: str | None) -> dict[str, Any]:
     payload, capped = job.chosen.payload(results, job.state.header, job.settings, deployment, key)
     collected = (f"{result.nodeid}: {note}" for result in results for note in result.dropped)
     outcome.dropped = [*dict.fromkeys(collected), *capped]
+    built = dict(payload)  # what the hook may not change: read again after it
     try:
         publishing.on_payload(payload)
     except Exception as error:  # a team's hook: nothing is sent, and the run says why
         said = publishing.scrub(f"{type(error).__name__}: {error}")
         raise PublishError(f"the pytest_tm_auth_results hook raised {inert(said, 300)}") from None
-    return job.chosen.rechecked(payload, key, publishing.scrub, publishing.pieces)
+    label = str(job.state.header.get("label") or "")
+    return job.chosen.rechecked(
+        payload, key, publishing.scrub, publishing.pieces, label=label, built=built
+    )
