@@ -115,9 +115,14 @@ class ZephyrCloudClient(ZephyrClient):
         params = {"projectKey": project, "autoCreateTestCases": "false"}
         doing = "uploading the results into a new test cycle"
         text = self._answer(
-            "POST", "automations/executions/custom", doing, files=files, params=params
+            "POST",
+            "automations/executions/custom",
+            doing,
+            files=files,
+            params=params,
+            timeout=request.long_timeout(self._session),
         )
-        key, url = zephyr.uploaded(text)
+        key, url = zephyr.uploaded(text, project=project)
         return Made(key, url=url, filled=True)
 
     def send(self, payload: dict[str, Any], key: str, ledger: Ledger) -> int:
@@ -140,10 +145,11 @@ class ZephyrCloudClient(ZephyrClient):
             if case in ledger.done:
                 continue
             body = {**_fields(execution), "projectKey": project, "testCycleKey": key}
-            text = self._answer(
-                "POST", "testexecutions", f"sending the result of {case}", json=body
+            url = join(self._api, "testexecutions")
+            text, location = request.located(
+                self._session, "POST", url, f"sending the result of {case}", title=TITLE, json=body
             )
-            ledger.note(case, zephyr.execution_id(text))
+            ledger.note(case, zephyr.execution_id(text, location))
 
     def _cloud_landed(self, project: str, key: str, label: str) -> set[str]:
         """The test cases of ``key``'s executions whose comment carries ``label``."""

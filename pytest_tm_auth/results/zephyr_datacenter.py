@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from pytest_tm_auth.results import request
 from pytest_tm_auth.results import zephyr_payload as zephyr
 from pytest_tm_auth.results.model import Ledger, Made, PublishError
 from pytest_tm_auth.results.zephyr_client import PAGE_LIMIT, ZephyrClient, too_many
@@ -62,8 +63,9 @@ class ZephyrDataCenterClient(ZephyrClient):
             name = f"{name[: zephyr.NAME_LIMIT - len(label) - 3]} [{label}]"
         project = str(payload.get("projectKey"))
         body = {"name": name, "projectKey": project, "items": _items(payload["executions"])}
-        text = self._answer("POST", "testrun", "creating the test run", json=body)
-        return Made(zephyr.run_made(text), filled=True)
+        doing = "creating the test run"
+        text = self._answer("POST", "testrun", doing, json=body, timeout=self._long())
+        return Made(zephyr.run_made(text, project), filled=True)
 
     def send(self, payload: dict[str, Any], key: str, ledger: Ledger) -> int:
         """Land the results not landed yet in run ``key`` (one request), then each file; the
@@ -86,7 +88,8 @@ class ZephyrDataCenterClient(ZephyrClient):
         if not left:
             return
         path = f"testrun/{key}/testresults"
-        text = self._answer("POST", path, f"sending the results into {key}", json=_items(left))
+        doing = f"sending the results into {key}"
+        text = self._answer("POST", path, doing, json=_items(left), timeout=self._long())
         for execution, given in zip(left, zephyr.result_ids(text, len(left)), strict=True):
             ledger.note(execution["testCaseKey"], given)
 
@@ -96,6 +99,9 @@ class ZephyrDataCenterClient(ZephyrClient):
         doing = f"listing the results of {key}"
         text = self._answer("GET", f"testrun/{key}/testresults", doing, changes=False)
         return zephyr.carrying_ids(zephyr.datacenter_list(text, doing), label)
+
+    def _long(self) -> float:
+        return request.long_timeout(self._session)
 
     def _attach(self, executions: list[dict[str, Any]], key: str, ledger: Ledger) -> None:
         """Each file onto its result (once it exists), each journaled as it lands."""
