@@ -64,7 +64,7 @@ def test_two_executions_of_one_test_case_are_refused_not_dropped() -> None:
 def test_a_changed_project_is_refused(key: str | None) -> None:
     payload = built(key)
     payload["projectKey"] = "OTHER"
-    with pytest.raises(PublishError, match="changed projectKey: .* go to DEMO only"):
+    with pytest.raises(PublishError, match=r"changed projectKey: .* go to DEMO only"):
         again(payload, key)
 
 
