@@ -33,6 +33,7 @@ from pytest_tm_auth.results.model import (
     Made,
     PublishError,
     Result,
+    ResultsLanded,
     ServiceClient,
 )
 from pytest_tm_auth.results.services import Adapter, adapter
@@ -74,6 +75,8 @@ class Outcome:
     #: A dry run: built and checked, nothing sent; the key it would go to, if known.
     dry_run: bool = False
     dry_key: str | None = None
+    #: The results landed there, only what follows them (files) did not.
+    landed_in: str = ""
     #: What the caps dropped from the payload.
     dropped: list[str] = field(default_factory=list)
 
@@ -92,6 +95,10 @@ class Outcome:
         name = self.service
         if self.failed:
             head = "outcome unknown" if self.ambiguous else "results not published"
+            if self.landed_in:
+                head = f"results landed in {self.landed_in}" + (
+                    "; outcome unknown" if self.ambiguous else ""
+                )
             tail = REPLAY.format(path=self.journal) if self.journal else "no journal"
             return f"{name}: {head}: {self.reason}; {tail}"
         if self.count == 0:
@@ -158,6 +165,7 @@ def publish(
         _publish(journal, state, publishing, outcome)
     except PublishError as error:
         outcome.reason, outcome.ambiguous = publishing.scrub(str(error)), error.ambiguous
+        outcome.landed_in = error.key if isinstance(error, ResultsLanded) else ""
     except TmAuthError as error:  # a login that failed, a journal that cannot be written
         outcome.reason = publishing.scrub(str(error))
     except publishing.stops as error:

@@ -17,7 +17,7 @@ from typing import Any
 
 from pytest_tm_auth.results import request
 from pytest_tm_auth.results import zephyr_payload as zephyr
-from pytest_tm_auth.results.model import Ledger, Made, PublishError
+from pytest_tm_auth.results.model import Ledger, Made, PublishError, ResultsLanded
 from pytest_tm_auth.results.zephyr_client import PAGE_LIMIT, ZephyrClient, too_many
 
 #: Items per page asked of the search: its default.
@@ -74,7 +74,17 @@ class ZephyrDataCenterClient(ZephyrClient):
         if not ledger.filled:
             self._datacenter_send(executions, key, ledger)
         if any(execution.get("attachments") for execution in executions):
-            self._attach(executions, key, ledger)
+            try:
+                self._attach(executions, key, ledger)
+            except PublishError as error:  # the results are in: said so, with what is not
+                left = sum(
+                    f"{e['testCaseKey']}/attachment/{number}" not in ledger.done
+                    for e in executions
+                    for number in range(len(e.get("attachments") or ()))
+                )
+                raise ResultsLanded(
+                    f"{left} attachment(s) not: {error}", key, ambiguous=error.ambiguous
+                ) from None
         return len(executions)
 
     def _datacenter_send(self, executions: list[dict[str, Any]], key: str, ledger: Ledger) -> None:
