@@ -3,9 +3,11 @@
 The flow knows a service through its adapter only (:mod:`.services`: settings, payload,
 client). Each step is journaled (synced to disk) before the request it announces:
 ``creating`` with the run's label before a target (Test Execution, cycle, run) is created,
-``target`` with its key before any result is sent to it (or, for a target made with every
-result in one request, as soon as it exists), ``sent`` for each item a client lands one
-request at a time, then ``landed`` or ``failed``. So a second attempt (the run's own replay,
+``target`` with its key before any result is sent to it (the user's own target too, so that
+a replay after a kill during the first request looks before it sends; for a target made
+with every result in one request, as soon as it exists), ``sent`` for each item a client
+lands one request at a time, then ``landed`` or ``failed`` (a service's unexpected error
+too, said in one line as certain). So a second attempt (the run's own replay,
 ``pytest-tm-auth publish JOURNAL``) goes to the key a first one made, sends only what did
 not land, and a creation whose answer was lost is looked for by its label, never made
 again blindly. A request whose answer was lost is an outcome unknown: said as such, the

@@ -8,8 +8,10 @@ project's cycles or runs are listed for one carrying the run's label: an upload 
 answer was lost is found there, never sent again. Into an existing cycle, Cloud takes one
 ``POST /v2/testexecutions`` per test case (paced by the run's rate budget), each journaled
 as it lands; Data Center one bulk ``POST testrun/{key}/testresults``. A replay after an
-answer was lost first lists what the cycle or run holds with the run's label (every
-comment starts with it).
+answer was lost (or a kill: the user's cycle or run is journaled before the first result
+goes) first lists what the cycle or run holds with the run's label (every comment starts
+with it, put back after a team's hook). The requests that carry a whole run's results get
+the import's timeout (:func:`~.request.long_timeout`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.results import request
 from pytest_tm_auth.results import zephyr_payload as zephyr
 from pytest_tm_auth.results.model import Ledger, Made, PublishError
-from pytest_tm_auth.results.zephyr_custom import UploadTooLarge, custom_zip, upload_parts
+from pytest_tm_auth.results.zephyr_custom import RESULTS, UploadTooLarge, custom_zip, upload_parts
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Target
@@ -32,14 +34,6 @@ CLOUD_PAGE = 1000
 #: Pages read of one list at most: a project with more cycles than this is not searched
 #: through (the run says so, and how to go on: give the cycle).
 PAGE_LIMIT = 50
-#: The custom format's result name for each status name.
-RESULTS = {
-    "Pass": "Passed",
-    "Fail": "Failed",
-    "Not Executed": "Not Executed",
-    "Blocked": "Blocked",
-    "In Progress": "In Progress",
-}
 #: What the payload holds for the run's own use, not a field of the Cloud API.
 LOCAL_FIELDS = ("source", "attachments")
 
