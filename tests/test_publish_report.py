@@ -279,6 +279,48 @@ def test_a_report_holding_the_command_s_own_secret_is_refused_and_no_output_hold
         assert "eyJ" not in text  # no JWT: neither the printed one nor the command's own
 
 
+@pytest.mark.parametrize("service", ["xray", "zephyr"])
+def test_a_secret_escaped_between_elements_or_in_utf16_is_refused_and_nothing_is_sent(
+    sandbox: Sandbox, tmp_path: Path, service: str
+) -> None:
+    secret = DEMO.xray_client_secret if service == "xray" else DEMO.zephyr_token
+    setting = "XRAY_CLIENT_SECRET" if service == "xray" else "ZEPHYR_TOKEN"
+    references = "".join(f"&#{ord(c)};" for c in secret)  # the bytes do not hold it
+    between = another_runner([case("test_DEMO_T1", key="DEMO-2") + f"s={references}"])
+    utf16 = another_runner([f"<!-- {secret} -->", case("test_DEMO_T1", key="DEMO-2")])
+    forms = {
+        between.encode("utf-8"): f"holds the value of {setting}, which this command logs in",
+        utf16.replace("UTF-8", "UTF-16").encode("utf-16"): "is not UTF-8 text",
+    }
+    report = tmp_path / "report.xml"
+    env = sandbox.env("cloud") | {"XRAY_PROJECT": "DEMO", "ZEPHYR_PROJECT": "DEMO"}
+    for data, said in forms.items():
+        report.write_bytes(data)
+
+        refused = command("publish", service, str(report), env=env)
+
+        assert refused.returncode == 1
+        (line,) = refused.stderr.splitlines()
+        assert line.startswith(f"pytest-tm-auth: the report {report} {said}")
+        assert secret not in output(refused)
+        assert sandbox.requests == []
+
+
+@pytest.mark.parametrize("deployment", DEPLOYMENTS)
+def test_a_zephyr_key_in_a_name_keeps_its_whole_project_key(
+    sandbox: Sandbox, deployment: Deployment, tmp_path: Path
+) -> None:
+    """The command and the stand-in read ``MY_APP_T19`` alike: as ``MY_APP-T19``."""
+    report = tmp_path / "report.xml"
+    report.write_text(another_runner([case("test_login_MY_APP_T19")]), "utf-8")
+
+    done = publish(sandbox, deployment, "zephyr", str(report), "--zephyr-project", "DEMO")
+
+    assert done.returncode == 1
+    assert "Test cases not found: MY_APP-T19 at" in done.stderr
+    assert "no test case key" not in done.stdout
+
+
 def test_what_xray_answers_is_said_scrubbed_of_the_command_s_secrets(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:

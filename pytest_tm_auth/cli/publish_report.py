@@ -32,9 +32,9 @@ from pytest_tm_auth.cli.settings import (
 from pytest_tm_auth.core.errors import ConfigError, TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.text import inert
+from pytest_tm_auth.core.token import utc_time
 from pytest_tm_auth.core.values import InKeyring, Values
-from pytest_tm_auth.results.junit import ReportError, Tally, holding, tally
-from pytest_tm_auth.results.junit import held as junit_held
+from pytest_tm_auth.results.junit import Tally, tally
 from pytest_tm_auth.results.model import PublishError
 from pytest_tm_auth.results.xray_client import XrayClient
 from pytest_tm_auth.results.xray_junit import JUnitImport, import_report
@@ -55,10 +55,7 @@ def publish_report(args: argparse.Namespace) -> Iterator[str]:
     # A missing project is said before the file is read.
     settings = _xray_settings(values) if service == "xray" else _zephyr_settings(values, path)
     secrets = {name.upper(): value for name, value in _secrets(values).items()}
-    found = tally(path, secrets)  # refuses a report holding one, in any text or attribute
-    held = holding(path, secrets)  # and as written anywhere else (a comment)
-    if held is not None:
-        raise ReportError(junit_held(path, held))
+    found = tally(path, secrets)  # refuses a report holding one, read or as written
     yield from _notes(service, found)
     if args.tm_auth_dry_run:
         yield f"{service}: dry run: {path} holds {found.cases} cases: nothing sent"
@@ -145,7 +142,7 @@ def _zephyr_settings(values: Values, path: Path) -> JUnitUpload:
             f"{values.describe('zephyr_project')}: {inert(project, 40)!r} is not a Jira "
             "project key (like DEMO)"
         )
-    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    stamp = utc_time(time.time())
     name = values.text("zephyr_cycle_name") or f"{path.name} ({stamp})"
     return JUnitUpload(project, name, values.text("zephyr_environment"))
 

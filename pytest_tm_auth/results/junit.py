@@ -1,29 +1,36 @@
 """A JUnit XML report of any runner, read as the untrusted input it is.
 
-The file is checked for its size before a byte of it is read, then parsed as a stream by
-defusedxml (no DTD, no entity, no external reference: a billion laughs stops at its
-``<!DOCTYPE``), each element dropped from the tree as soon as it has been read, so memory
-stays bounded by the depth of the document, not its length. What cannot be read is one
-line naming the file and why (:class:`ReportError`), never a traceback.
+The file is checked for its size before a byte of it is read, then its bytes: UTF-8 (or
+ASCII) only, as every runner writes, so the bytes and the parser read the same characters.
+It is parsed as a stream by defusedxml (no DTD, no entity, no external reference: a billion
+laughs stops at its ``<!DOCTYPE``), each element dropped from the tree as soon as it has
+been read, so memory stays bounded by the depth of the document, not its length. What
+cannot be read is one line naming the file and why (:class:`ReportError`), never a
+traceback.
 
 Each ``<testcase>`` (under ``<testsuite>``, ``<testsuites>``, nested as any runner nests
 them) is a :class:`Case`: its class name, name, time, outcome and message, and the keys it
 links: Xray's ``<property name="test_key" value="DEMO-6"/>``, and a Zephyr Scale key in
 its name (``test_login_DEMO_T19`` is ``DEMO-T19``, as Zephyr Scale matches it).
+
+A secret of the command's is looked for in everything the parser reads (element and
+attribute names and values, texts, the texts between elements, comments, processing
+instructions), however XML escapes it, and in the bytes as written.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
+from defusedxml.ElementTree import DefusedXMLParser, iterparse
 
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.text import inert
@@ -37,14 +44,22 @@ MAX_DEPTH = 64
 #: Characters of a case's message kept, and of its name and class name.
 MESSAGE_LIMIT = 1000
 NAME_LIMIT = 1000
-#: A Zephyr Scale test case key in a test's name, ``_`` or ``-`` before the ``T``.
-ZEPHYR_KEY_IN_NAME = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9]*)[_-]T([0-9]{1,9})(?![0-9])")
+#: A Zephyr Scale test case key in a test's name, ``_`` or ``-`` before the ``T``: the
+#: first one, with the whole project key before it (Jira's keys may hold ``_``), which
+#: starts after a separator: ``test_login_MY_APP_T19`` is ``MY_APP-T19``.
+ZEPHYR_KEY_IN_NAME = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9_]*?)[_-]T([0-9]{1,9})(?![0-9])")
 #: What a testcase's child says of its outcome; the first one counts.
 _OUTCOMES = {"failure": "failed", "error": "error", "skipped": "skipped"}
 _ROOTS = ("testsuites", "testsuite")
+#: What the parser tells: comments and processing instructions too, to be looked through.
+_EVENTS = ("start", "end", "comment", "pi")
 #: Secrets shorter than this are not looked for in a report (they would match by chance).
 SECRET_SHORTEST = 6
 _BLOCK = 1 << 20
+#: The encoding an XML declaration names (at the very start of the file, after a BOM).
+_DECLARED = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml\s[^>]*?\bencoding\s*=\s*[\"']([^\"'>]*)[\"']")
+#: The encodings a report may be in: ASCII is UTF-8.
+_READ_AS = ("utf-8", "ascii")
 
 
 class ReportError(TmAuthError):
@@ -108,29 +123,37 @@ def tally(path: Path, secrets: Mapping[str, str] | None = None) -> Tally:
 
 
 def cases(path: Path, secrets: Mapping[str, str] | None = None) -> Iterator[Case]:
-    """Each testcase of the report at ``path``, as the stream reaches its end tag; one
-    holding any of ``secrets`` (name -> value) in a text or an attribute is refused."""
+    """Each testcase of the report at ``path``, as the stream reaches its end tag; a report
+    holding any of ``secrets`` (name -> value), read or as written, is refused first."""
     checked(path)
     wanted = {name: text for name, text in (secrets or {}).items() if len(text) >= SECRET_SHORTEST}
     try:
         with open(path, "rb") as file:
-            yield from _read(path, file, wanted)
+            written = _in_bytes(path, file, wanted)
+            if written is not None:
+                raise ReportError(held(path, written))
+            file.seek(0)
+            yield from _read(path, file, _Watch(path, wanted))
     except OSError as error:
         raise ReportError(f"cannot read the report {path}: {error.strerror}") from None
 
 
-def _read(path: Path, file: BinaryIO, secrets: Mapping[str, str]) -> Iterator[Case]:
+def _read(path: Path, file: BinaryIO, watch: _Watch) -> Iterator[Case]:
     open_elements: list[Element] = []
     found = _Found()
     count = 0
+    # UTF-8 whatever the declaration says (checked by _in_bytes): the parser never asks
+    # Python for another codec.
+    parser = DefusedXMLParser(target=TreeBuilder(), encoding="utf-8", forbid_dtd=True)
     try:
-        for event, element in iterparse(file, events=("start", "end"), forbid_dtd=True):
+        for event, element in iterparse(file, events=_EVENTS, parser=parser):
+            watch.saw(event, element)
             if event == "start":
                 _opened(path, open_elements, element)
                 continue
+            if event != "end":
+                continue  # a comment or a processing instruction, looked through above
             open_elements.pop()
-            if secrets:
-                _refuse_secrets(path, element, secrets)
             tag = _tag(element)
             if tag == "testcase":
                 count += 1
@@ -156,20 +179,46 @@ def _read(path: Path, file: BinaryIO, secrets: Mapping[str, str]) -> Iterator[Ca
 
 def _opened(path: Path, open_elements: list[Element], element: Element) -> None:
     if not open_elements and _tag(element) not in _ROOTS:
+        # Its name is not shown: it is the report's text, which may hold anything.
         raise ReportError(
-            f"the report {path} is not a JUnit XML report: its root element is "
-            f"<{inert(_tag(element), 40)}>, not <testsuites> or <testsuite>"
+            f"the report {path} is not a JUnit XML report: its root element is not "
+            "<testsuites> or <testsuite>"
         )
     open_elements.append(element)
     if len(open_elements) > MAX_DEPTH:
         raise ReportError(f"the report {path} nests elements deeper than {MAX_DEPTH}: refused")
 
 
-def _refuse_secrets(path: Path, element: Element, secrets: Mapping[str, str]) -> None:
-    texts = [element.text or "", *element.attrib.values()]
-    for name, secret in secrets.items():
-        if any(secret in text for text in texts):
-            raise ReportError(held(path, name))
+class _Watch:
+    """Every text the parser reads, looked through for the secrets as it is read.
+
+    An element's tail (the text after its end tag) is known only at the parser's next
+    start or end: it is looked through then."""
+
+    def __init__(self, path: Path, secrets: Mapping[str, str]) -> None:
+        self.path = path
+        self.secrets = secrets
+        self.ended: Element | None = None
+
+    def saw(self, event: str, element: Element) -> None:
+        if not self.secrets:
+            return
+        if event not in ("start", "end"):
+            self._look(element.text or "")  # a comment; a processing instruction
+            return
+        if self.ended is not None:
+            self._look(self.ended.tail or "")
+            self.ended = None
+        if event == "start":
+            self._look(_tag(element), *element.attrib.keys(), *element.attrib.values())
+        else:
+            self._look(element.text or "")
+            self.ended = element
+
+    def _look(self, *texts: str) -> None:
+        for name, secret in self.secrets.items():
+            if any(secret in text for text in texts):
+                raise ReportError(held(self.path, name))
 
 
 def held(path: Path, name: str) -> str:
@@ -228,22 +277,56 @@ def _tag(element: Element) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def holding(path: Path, texts: Mapping[str, str]) -> str | None:
+def _in_bytes(path: Path, file: BinaryIO, texts: Mapping[str, str]) -> str | None:
     """The name of the first of ``texts`` (name -> text) the report's bytes hold as
-    written (a comment too, which the parser skips); ``None`` when they hold none. Read in
-    blocks, so the file's size costs no memory."""
-    needles = {
-        text.encode("utf-8"): name for name, text in texts.items() if len(text) >= SECRET_SHORTEST
-    }
-    if not needles:
-        return None
-    overlap = max(map(len, needles)) - 1
+    written; ``None`` when they hold none. A report that is not UTF-8 (ASCII is), in its
+    bytes or its declaration, is refused: in one encoding, what the parser reads and the
+    bytes as written are the same characters. Read in blocks: the size costs no memory."""
+    needles = {text.encode("utf-8"): name for name, text in texts.items()}
+    overlap = max(map(len, needles), default=1) - 1
+    decoder = codecs.getincrementaldecoder("utf-8")()
     tail = b""
-    with path.open("rb") as file:
-        while block := file.read(_BLOCK):
-            window = tail + block
-            for needle, name in needles.items():
-                if needle in window:
-                    return name
-            tail = window[-overlap:]
+    first = True
+    while block := file.read(_BLOCK):
+        if first and not _declares_utf8(block):
+            raise ReportError(
+                f"the report {path} declares an encoding other than UTF-8: save it as UTF-8 "
+                '(<?xml version="1.0" encoding="UTF-8"?>), as runners write reports'
+            )
+        first = False
+        _utf8(path, decoder, block)
+        window = tail + block
+        for needle, name in needles.items():
+            if needle in window:
+                return name
+        tail = window[-overlap:] if overlap else b""
+    _utf8(path, decoder, b"", final=True)
     return None
+
+
+def _declares_utf8(start: bytes) -> bool:
+    """Whether the XML declaration, if any, names UTF-8 or ASCII (in any of their names)."""
+    declared = _DECLARED.match(start)
+    if declared is None:
+        return True
+    try:
+        return codecs.lookup(declared[1].decode("ascii")).name in _READ_AS
+    except (LookupError, UnicodeDecodeError):
+        return False
+
+
+def _utf8(
+    path: Path, decoder: codecs.IncrementalDecoder, block: bytes, final: bool = False
+) -> None:
+    """Refuse bytes that are not UTF-8 text: invalid sequences, or NULs (UTF-16, UTF-32)."""
+    try:
+        decoder.decode(block, final)
+    except UnicodeDecodeError:
+        valid = False
+    else:
+        valid = b"\0" not in block
+    if not valid:
+        raise ReportError(
+            f"the report {path} is not UTF-8 text (UTF-16? Latin-1?): save it as UTF-8, as "
+            "runners write reports"
+        )

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.results.junit import Case, cases
 from pytest_tm_auth.results.model import PublishError
-from pytest_tm_auth.results.request import long_timeout
-from pytest_tm_auth.results.xray_client import answer
+from pytest_tm_auth.results.request import answer, long_timeout
 from pytest_tm_auth.results.zephyr_custom import (
     CUSTOM_RESULTS,
     UPLOAD_LIMIT,

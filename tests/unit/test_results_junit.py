@@ -53,6 +53,10 @@ def test_each_testcase_is_read_with_its_outcome_message_and_keys(tmp_path: Path)
         ("test_login_DEMO_T19", "DEMO-T19"),
         ("DEMO-T7 logs in", "DEMO-T7"),
         ("test_PROJ2_T123_edge", "PROJ2-T123"),
+        ("test_login_MY_APP_T19", "MY_APP-T19"),  # a project key may hold "_": all of it
+        ("MY_APP-T3 logs in", "MY_APP-T3"),
+        ("test_DEMO_T1_OTHER_T2", "DEMO-T1"),  # the first key
+        ("test_MY-APP-T19", "APP-T19"),  # "-" is a separator, never in a project key
         ("test_xDEMO_T19", None),  # a key glued to a word is not one
         ("test_DEMO_T", None),
         ("test_demo_t19", None),
@@ -83,7 +87,7 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
         ('<!DOCTYPE testsuite SYSTEM "http://x/y.dtd"><testsuite/>', "declares a DTD"),
         ("<testsuite><testcase name='a'></testsuite>", "is not well-formed XML: mismatched tag"),
         ("", "is not well-formed XML: no element found"),
-        ("<html><body/></html>", "its root element is <html>"),
+        ("<html><body/></html>", "its root element is not <testsuites> or <testsuite>"),
         ("<testsuite/>", "holds no <testcase>: nothing to publish"),
         ("<testsuite>" + "<a>" * 70 + "</a>" * 70 + "</testsuite>", "deeper than 64"),
     ],
@@ -183,10 +187,135 @@ def test_a_report_holding_a_secret_is_refused_however_xml_writes_it(
     assert tally(path, {"SHORT": secret[:5]}).cases == 1  # too short to look for
 
 
-def test_a_secret_in_the_bytes_is_found_across_blocks(tmp_path: Path) -> None:
-    start = "<testsuite><!-- "
+def test_a_secret_in_the_bytes_is_found_across_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = "<testsuite><testcase name='a'/><!-- "
     padding = "x" * ((1 << 20) - len(start) - 5)  # the secret straddles the first block's end
     path = write(tmp_path, f"{start}{padding}plain-secret-value --></testsuite>")
-    assert junit.holding(path, {"OTHER": "not-there", "SECRET": "plain-secret-value"}) == "SECRET"
-    assert junit.holding(path, {"SECRET": "plain-secret-valuE"}) is None
-    assert junit.holding(path, {"SHORT": "xxxxx"}) is None  # too short to look for
+    monkeypatch.setattr(junit._Watch, "saw", lambda *_: None)  # the bytes alone
+    secrets = {"OTHER": "not-there", "SECRET": "plain-secret-value"}
+    with pytest.raises(ReportError, match="holds the value of SECRET"):
+        tally(path, secrets)
+    assert tally(path, {"SECRET": "plain-secret-valuE"}).cases == 1
+    assert tally(path, {"SHORT": "xxxxx"}).cases == 1  # too short to look for
+
+
+SECRET = "demo-report-secret-not-real"
+#: Every place of a report where the parser reads text, with the secret in it.
+PARSED_FORMS = {
+    "text": "<testcase name='a'><system-out>{secret}</system-out></testcase>",
+    "tail": "<testcase name='a'/>{secret}",
+    "tail, as character references": "<testcase name='a'/>x{refs}",
+    "tail of the last child": "<testcase name='a'><skipped/>{refs}</testcase>",
+    "attribute value": "<testcase name='a' classname='{refs}'/>",
+    "attribute name": "<testcase name='a' {name}='1'/>",
+    "element name": "<testcase name='a'><{name}/></testcase>",
+    "comment": "<testcase name='a'><!-- {secret} --></testcase>",
+    "processing instruction": "<testcase name='a'><?note {secret}?></testcase>",
+    "after the root": "<testcase name='a'/></testsuite><!-- {secret} -->",
+}
+
+
+def secret_in(form: str, secret: str = SECRET) -> str:
+    refs = "".join(f"&#{ord(c)};" for c in secret)
+    name = "x" + secret.replace("-", "_")
+    body = PARSED_FORMS[form].format(secret=secret, refs=refs, name=name)
+    return f"<testsuite>{body}" + ("" if "</testsuite>" in body else "</testsuite>")
+
+
+@pytest.mark.parametrize("form", PARSED_FORMS)
+def test_the_parser_finds_a_secret_in_everything_it_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    """Without the bytes' net: each place the parser reads is looked through on its own."""
+    path = write(tmp_path, secret_in(form))
+    monkeypatch.setattr(junit, "_in_bytes", lambda *_: None)
+    secret = SECRET.replace("-", "_") if form.endswith("name") else SECRET
+    with pytest.raises(ReportError, match=r"holds the value of TOKEN, .*: nothing sent"):
+        tally(path, {"TOKEN": secret})
+    assert tally(path, {"TOKEN": "demo-elsewhere-not-real"}).cases == 1
+
+
+def test_a_secret_written_as_character_references_between_elements_is_refused(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, secret_in("tail, as character references"))
+    assert SECRET.encode() not in path.read_bytes()
+    with pytest.raises(ReportError, match="holds the value of TOKEN"):
+        tally(path, {"TOKEN": SECRET})
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        pytest.param(
+            (
+                '<?xml version="1.0" encoding="UTF-16"?>'
+                f'<testsuite><!-- {SECRET} --><testcase name="a"/></testsuite>'
+            ).encode("utf-16"),
+            "is not UTF-8 text",
+            id="UTF-16, a secret in a comment",
+        ),
+        pytest.param(
+            f"<testsuite><testcase name='a'/><!-- {SECRET} --></testsuite>".encode("utf-16-le"),
+            "is not UTF-8 text",
+            id="UTF-16 without a BOM",
+        ),
+        pytest.param(
+            "<testsuite><testcase name='caf\xe9'/></testsuite>".encode("latin-1"),
+            "is not UTF-8 text",
+            id="Latin-1",
+        ),
+        pytest.param(
+            b"<?xml version='1.0' encoding='ISO-8859-1'?><testsuite><testcase name='a'/>"
+            b"</testsuite>",
+            "declares an encoding other than UTF-8",
+            id="declared Latin-1",
+        ),
+        pytest.param(
+            b'<?xml version="1.0" encoding="UTF-7"?><testsuite><testcase name="a"/></testsuite>',
+            "declares an encoding other than UTF-8",
+            id="declared UTF-7",
+        ),
+        pytest.param(
+            b'<?xml version="1.0" encoding="demo-no-such-codec"?><testsuite/>',
+            "declares an encoding other than UTF-8",
+            id="declared unknown",
+        ),
+    ],
+)
+def test_a_report_that_is_not_utf8_is_one_line(tmp_path: Path, data: bytes, said: str) -> None:
+    path = write(tmp_path, data)
+    with pytest.raises(ReportError) as refused:
+        tally(path, {"TOKEN": SECRET})
+    message = str(refused.value)
+    assert said in message
+    assert "save it as UTF-8" in message
+    assert "\n" not in message
+    assert "codec" not in message
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        b'<?xml version="1.0" encoding="UTF-8"?>',
+        b"\xef\xbb\xbf<?xml version='1.0' encoding='utf8'?>",
+        b'<?xml version="1.0" encoding="US-ASCII" standalone="yes"?>',
+        b'<?xml version="1.0"?>',
+        b"",
+    ],
+)
+def test_utf8_and_ascii_reports_are_read(tmp_path: Path, start: bytes) -> None:
+    path = write(tmp_path, start + "<testsuite><testcase name='é'/></testsuite>".encode())
+    assert [case.name for case in cases(path, {"TOKEN": SECRET})] == ["é"]
+
+
+def test_the_root_element_s_name_is_never_shown(tmp_path: Path) -> None:
+    path = write(tmp_path, f"<x{SECRET}><testcase name='a'/></x{SECRET}>")
+    with pytest.raises(ReportError) as refused:
+        tally(path)
+    assert "root element is not <testsuites>" in str(refused.value)
+    assert "demo" not in str(refused.value)
+    with pytest.raises(ReportError, match="holds the value of TOKEN"):
+        tally(path, {"TOKEN": SECRET})

@@ -42,7 +42,9 @@ RESULTS = {
     "In Progress": "In Progress",
 }
 _JUNIT_STATUS = {"passed": "Pass", "failed": "Fail", "error": "Fail", "skipped": "Not Executed"}
-_KEY_IN_NAME = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9]*)[_-]T([0-9]{1,9})(?![0-9])")
+#: A test case key in a JUnit name: the first, with its whole project key (which may hold
+#: ``_``: ``test_login_MY_APP_T19`` is ``MY_APP-T19``), starting after a separator.
+_KEY_IN_NAME = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9_]*?)[_-]T([0-9]{1,9})(?![0-9])")
 _DEFAULT_CYCLE = "Automated Build"
 _ZIP = b"PK\x03\x04"
 
