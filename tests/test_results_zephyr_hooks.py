@@ -85,3 +85,16 @@ def test_two_executions_of_one_test_case_are_refused_never_dropped(
 
     result.stdout.fnmatch_lines(["zephyr: results not published: *two executions of DEMO-T5*"])
     assert sent(cloud_env) == 0
+
+
+def test_a_new_cycle_left_without_a_name_gets_the_run_s(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    pytester.makepyfile(test_few=FEW)
+    pytester.makeconftest(hook('results["testCycle"] = {"description": "by the team"}'))
+
+    zephyr_run(pytester)
+
+    (cycle,) = cloud_env.zephyr_cycles()
+    assert cycle["name"].startswith("pytest run tm-auth-")
+    assert cycle["description"].startswith("by the team")

@@ -97,6 +97,10 @@ def test_a_run_killed_during_its_first_request_into_a_cycle_is_replayed_once(
     assert f"zephyr: published 3 results to {key}" in capsys.readouterr().out
     cycle = held(env, sandbox, key)
     assert counts(cycle) == {case: before + 1 for case in ("DEMO-T5", "DEMO-T6", "DEMO-T7")}
+    if env == "cloud_env":  # the lost one, the replay's listing, then the two left
+        assert sandbox.count(route) == 1 + 1 + 2
+    else:  # the lost bulk (it landed whole), then the replay's listing alone
+        assert (sandbox.count(route), sandbox.count("zephyrdc.runresults")) == (1, 1)
 
 
 def test_datacenter_evidence_reaches_a_new_run_whose_comments_a_hook_rewrote(

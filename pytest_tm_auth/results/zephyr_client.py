@@ -84,7 +84,7 @@ class ZephyrCloudClient(ZephyrClient):
         """A new cycle holding every result: one custom upload; never retried once it may
         exist."""
         project = str(payload.get("projectKey"))
-        cycle = dict(payload.get("testCycle") or {"name": title})
+        cycle = {"name": title, **(payload.get("testCycle") or {})}  # checked: text
         described = str(cycle.get("description") or "")
         if label not in str(cycle.get("name")) and label not in described:
             cycle["description"] = f"{described} [{label}]".strip()  # what the search reads
