@@ -186,8 +186,9 @@ def pytest_tm_auth_results(provider: Provider, results: dict[str, Any]) -> None:
 
     ``results`` is the payload in the service's own shape (for Xray, the JSON of its
     import: ``info`` and ``tests``; for Zephyr Scale, ``projectKey``, the cycle, and
-    ``executions`` in the Cloud API's names), changed in place, e.g.
-    ``results["info"]["description"] = "nightly"``. What you add is scrubbed of every known
+    ``executions`` in the Cloud API's names), changed in place: check which service it is
+    first, e.g. ``if provider.name == "xray": results["info"]["description"] = "nightly"``
+    (Zephyr Scale's payload has no ``info``). What you add is scrubbed of every known
     secret and checked again before it is sent; an exception sends nothing, and the run
     says why in one line.
 

@@ -104,7 +104,10 @@ def test_datacenter_attaches_each_file_once_over_a_replay(
 
     assert result.ret == 1
     result.stdout.fnmatch_lines(
-        ["zephyr: results not published: attaching a file to the result of DEMO-T8: *HTTP 500*"]
+        [
+            "zephyr: results landed in DEMO-C*: 2 attachment(s) not: attaching a file to the "
+            "result of DEMO-T8: *HTTP 500*; journal kept: *"
+        ]
     )
     assert main(["publish", str(journal)]) == 0
     assert "zephyr: published 2 results to DEMO-C" in capsys.readouterr().out

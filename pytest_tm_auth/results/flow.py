@@ -3,9 +3,11 @@
 The flow knows a service through its adapter only (:mod:`.services`: settings, payload,
 client). Each step is journaled (synced to disk) before the request it announces:
 ``creating`` with the run's label before a target (Test Execution, cycle, run) is created,
-``target`` with its key before any result is sent to it (or, for a target made with every
-result in one request, as soon as it exists), ``sent`` for each item a client lands one
-request at a time, then ``landed`` or ``failed``. So a second attempt (the run's own replay,
+``target`` with its key before any result is sent to it (the user's own target too, so that
+a replay after a kill during the first request looks before it sends; for a target made
+with every result in one request, as soon as it exists), ``sent`` for each item a client
+lands one request at a time, then ``landed`` or ``failed`` (a service's unexpected error
+too, said in one line as certain). So a second attempt (the run's own replay,
 ``pytest-tm-auth publish JOURNAL``) goes to the key a first one made, sends only what did
 not land, and a creation whose answer was lost is looked for by its label, never made
 again blindly. A request whose answer was lost is an outcome unknown: said as such, the
@@ -33,6 +35,7 @@ from pytest_tm_auth.results.model import (
     Made,
     PublishError,
     Result,
+    ResultsLanded,
     ServiceClient,
 )
 from pytest_tm_auth.results.services import Adapter, adapter
@@ -74,6 +77,8 @@ class Outcome:
     #: A dry run: built and checked, nothing sent; the key it would go to, if known.
     dry_run: bool = False
     dry_key: str | None = None
+    #: The results landed there, only what follows them (files) did not.
+    landed_in: str = ""
     #: What the caps dropped from the payload.
     dropped: list[str] = field(default_factory=list)
 
@@ -92,6 +97,10 @@ class Outcome:
         name = self.service
         if self.failed:
             head = "outcome unknown" if self.ambiguous else "results not published"
+            if self.landed_in:
+                head = f"results landed in {self.landed_in}" + (
+                    "; outcome unknown" if self.ambiguous else ""
+                )
             tail = REPLAY.format(path=self.journal) if self.journal else "no journal"
             return f"{name}: {head}: {self.reason}; {tail}"
         if self.count == 0:
@@ -158,12 +167,16 @@ def publish(
         _publish(journal, state, publishing, outcome)
     except PublishError as error:
         outcome.reason, outcome.ambiguous = publishing.scrub(str(error)), error.ambiguous
+        outcome.landed_in = error.key if isinstance(error, ResultsLanded) else ""
     except TmAuthError as error:  # a login that failed, a journal that cannot be written
         outcome.reason = publishing.scrub(str(error))
     except publishing.stops as error:
         outcome.reason = publishing.scrub(
             str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
         )
+    except Exception as error:  # an adapter's own defect: said in one line, never a traceback
+        said = inert(publishing.scrub(f"{type(error).__name__}: {error}"), 300)
+        outcome.reason = f"publishing stopped on an unexpected {said} (nothing more was sent)"
     finally:
         if outcome.failed and not publishing.dry_run:
             _note_failure(journal, outcome)
@@ -211,6 +224,8 @@ def _publish(
         filled = known == _target_key(journaled) and journaled.get("filled") is True
         made = Made(known, url=str(journaled.get("url") or ""), filled=filled)
     payload = build(made.key)
+    if not journaled and known is not None:  # a replay after a kill looks before it sends
+        journal.step("target", service, key=known, url=made.url, filled=False)
     count = client.send(payload, made.key, _ledger(journal, progress, state, service, made))
     url = made.url or client.browse(made.key)
     journal.step("landed", service, key=made.key, count=count, at=time.time(), url=url)
@@ -338,9 +353,13 @@ def _payload(job: _Job, key: str | None) -> dict[str, Any]:
     payload, capped = job.chosen.payload(results, job.state.header, job.settings, deployment, key)
     collected = (f"{result.nodeid}: {note}" for result in results for note in result.dropped)
     outcome.dropped = [*dict.fromkeys(collected), *capped]
+    built = dict(payload)  # what the hook may not change: read again after it
     try:
         publishing.on_payload(payload)
     except Exception as error:  # a team's hook: nothing is sent, and the run says why
         said = publishing.scrub(f"{type(error).__name__}: {error}")
         raise PublishError(f"the pytest_tm_auth_results hook raised {inert(said, 300)}") from None
-    return job.chosen.rechecked(payload, key, publishing.scrub, publishing.pieces)
+    label = str(job.state.header.get("label") or "")
+    return job.chosen.rechecked(
+        payload, key, publishing.scrub, publishing.pieces, label=label, built=built
+    )

@@ -72,6 +72,14 @@ class PublishError(TmAuthError):
         self.ambiguous = ambiguous
 
 
+class ResultsLanded(PublishError):
+    """The results landed in ``key``; only what follows them (files) did not."""
+
+    def __init__(self, message: str, key: str, *, ambiguous: bool = False) -> None:
+        super().__init__(message, ambiguous=ambiguous)
+        self.key = key
+
+
 def key_pattern(service: str) -> re.Pattern[str]:
     """What a key linked to ``service`` looks like."""
     return KEY_PATTERNS.get(service, JIRA_KEY)

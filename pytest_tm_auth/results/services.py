@@ -36,7 +36,8 @@ class Adapter:
         [Sequence[Result], Mapping[str, Any], Any, str, str | None],
         tuple[dict[str, Any], list[str]],
     ]
-    #: ``(payload, key, scrub, pieces)`` -> the payload scrubbed and checked again.
+    #: ``(payload, key, scrub, pieces, label=, built=)`` -> the payload scrubbed and checked
+    #: again (``built``: its top level as built, before the team's hook changed it).
     rechecked: Callable[..., dict[str, Any]]
     #: How many results a payload holds (one per linked key).
     count: Callable[[dict[str, Any]], int]
@@ -69,7 +70,7 @@ def _xray() -> Adapter:
         xray.XraySettings.from_header,
         lambda settings, header: settings.summary or default_summary(header),
         xray.build_payload,
-        xray.rechecked,
+        lambda payload, key, scrub, pieces, **_: xray.rechecked(payload, key, scrub, pieces),
         lambda payload: len(payload.get("tests", [])),
         fills=False,
         client=client,

@@ -21,9 +21,6 @@ if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Target
     from pytest_tm_auth.http.session import ApiSession
 
-#: The least time an import attempt gets (the run's timeout when longer): Xray takes a
-#: while over thousands of results, and a lost import answer is an outcome unknown.
-IMPORT_TIMEOUT = 120.0
 TITLE = "Xray"
 
 CREATE = """mutation($jira: JSON!, $testEnvironments: [String]) {
@@ -117,7 +114,7 @@ class XrayClient:
                 join(self._api, "import/execution"),
                 join(self.site + "/", "rest/raven/1.0/import/execution"),
             ]
-        deadline = max(float(getattr(self._session, "timeout", 0) or 0), IMPORT_TIMEOUT)
+        deadline = request.long_timeout(self._session)
         for index, url in enumerate(urls):
             doing = f"importing the results into {key}"
             text = answer(

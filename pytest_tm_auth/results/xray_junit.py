@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.results.answers import found_at, parsed, quoted
 from pytest_tm_auth.results.model import JIRA_KEY, PublishError
-from pytest_tm_auth.results.xray_client import IMPORT_TIMEOUT, answer
+from pytest_tm_auth.results.request import long_timeout
+from pytest_tm_auth.results.xray_client import answer
 from pytest_tm_auth.results.xray_payload import imported
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class JUnitImport:
 
 def import_report(session: ApiSession, target: Target, path: Path, settings: JUnitImport) -> str:
     """Import the report at ``path``; the key of the Test Execution its runs landed in."""
-    timeout = max(float(getattr(session, "timeout", 0) or 0), IMPORT_TIMEOUT)
+    timeout = long_timeout(session)
     where = settings.test_execution or f"a new Test Execution in {settings.project}"
     doing = f"importing {path.name} into {where}"
     with path.open("rb") as file:

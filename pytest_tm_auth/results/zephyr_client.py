@@ -8,8 +8,10 @@ project's cycles or runs are listed for one carrying the run's label: an upload 
 answer was lost is found there, never sent again. Into an existing cycle, Cloud takes one
 ``POST /v2/testexecutions`` per test case (paced by the run's rate budget), each journaled
 as it lands; Data Center one bulk ``POST testrun/{key}/testresults``. A replay after an
-answer was lost first lists what the cycle or run holds with the run's label (every
-comment starts with it).
+answer was lost (or a kill: the user's cycle or run is journaled before the first result
+goes) first lists what the cycle or run holds with the run's label (every comment starts
+with it, put back after a team's hook). The requests that carry a whole run's results get
+the import's timeout (:func:`~.request.long_timeout`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.results import request
 from pytest_tm_auth.results import zephyr_payload as zephyr
 from pytest_tm_auth.results.model import Ledger, Made, PublishError
-from pytest_tm_auth.results.zephyr_custom import UploadTooLarge, custom_zip, upload_parts
+from pytest_tm_auth.results.zephyr_custom import RESULTS, UploadTooLarge, custom_zip, upload_parts
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Target
@@ -32,14 +34,6 @@ CLOUD_PAGE = 1000
 #: Pages read of one list at most: a project with more cycles than this is not searched
 #: through (the run says so, and how to go on: give the cycle).
 PAGE_LIMIT = 50
-#: The custom format's result name for each status name.
-RESULTS = {
-    "Pass": "Passed",
-    "Fail": "Failed",
-    "Not Executed": "Not Executed",
-    "Blocked": "Blocked",
-    "In Progress": "In Progress",
-}
 #: What the payload holds for the run's own use, not a field of the Cloud API.
 LOCAL_FIELDS = ("source", "attachments")
 
@@ -90,7 +84,7 @@ class ZephyrCloudClient(ZephyrClient):
         """A new cycle holding every result: one custom upload; never retried once it may
         exist."""
         project = str(payload.get("projectKey"))
-        cycle = dict(payload.get("testCycle") or {"name": title})
+        cycle = {"name": title, **(payload.get("testCycle") or {})}  # checked: text
         described = str(cycle.get("description") or "")
         if label not in str(cycle.get("name")) and label not in described:
             cycle["description"] = f"{described} [{label}]".strip()  # what the search reads
@@ -115,9 +109,14 @@ class ZephyrCloudClient(ZephyrClient):
         params = {"projectKey": project, "autoCreateTestCases": "false"}
         doing = "uploading the results into a new test cycle"
         text = self._answer(
-            "POST", "automations/executions/custom", doing, files=files, params=params
+            "POST",
+            "automations/executions/custom",
+            doing,
+            files=files,
+            params=params,
+            timeout=request.long_timeout(self._session),
         )
-        key, url = zephyr.uploaded(text)
+        key, url = zephyr.uploaded(text, project=project)
         return Made(key, url=url, filled=True)
 
     def send(self, payload: dict[str, Any], key: str, ledger: Ledger) -> int:
@@ -140,10 +139,11 @@ class ZephyrCloudClient(ZephyrClient):
             if case in ledger.done:
                 continue
             body = {**_fields(execution), "projectKey": project, "testCycleKey": key}
-            text = self._answer(
-                "POST", "testexecutions", f"sending the result of {case}", json=body
+            url = join(self._api, "testexecutions")
+            text, location = request.located(
+                self._session, "POST", url, f"sending the result of {case}", title=TITLE, json=body
             )
-            ledger.note(case, zephyr.execution_id(text))
+            ledger.note(case, zephyr.execution_id(text, location))
 
     def _cloud_landed(self, project: str, key: str, label: str) -> set[str]:
         """The test cases of ``key``'s executions whose comment carries ``label``."""

@@ -2,9 +2,11 @@
 
 Both deployments take it in one upload that makes a new cycle (Cloud: ``POST
 /v2/automations/executions/custom``; Data Center: ``POST .../automation/execution/{project}``),
-with the file as the multipart part ``file``, at most 10 MB. The zip is built the same way
-from the same executions every time (fixed member name and date), so a replay sends the very
-bytes a first attempt sent.
+with the file as the multipart part ``file``, at most 10 MB. A run's own results use it on
+Cloud only (a new cycle; Data Center's new test run is ``POST testrun``, which keeps each
+result's comment and files); ``pytest-tm-auth publish zephyr FILE.xml`` uses it on both. The
+zip is built the same way from the same executions every time (fixed member name and date),
+so a replay sends the very bytes a first attempt sent.
 """
 
 from __future__ import annotations
@@ -15,17 +17,21 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pytest_tm_auth.results.zephyr_payload import STATUSES
+
 #: The largest file either deployment takes.
 UPLOAD_LIMIT = 10 * 1024 * 1024
-#: The format's result names, for each pytest outcome.
-CUSTOM_RESULTS = {
-    "passed": "Passed",
-    "failed": "Failed",
-    "error": "Failed",
-    "skipped": "Not Executed",
-    "xfailed": "Failed",
-    "xpassed": "Passed",
+#: The format's result name for each status name a run sends.
+RESULTS = {
+    "Pass": "Passed",
+    "Fail": "Failed",
+    "Not Executed": "Not Executed",
+    "Blocked": "Blocked",
+    "In Progress": "In Progress",
 }
+#: The format's result names, for each pytest outcome: through the run's status names, so a
+#: report's upload and a run's say the same of one outcome.
+CUSTOM_RESULTS = {outcome: RESULTS[status] for outcome, status in STATUSES.items()}
 #: The one member of the zip, and its date (a zip needs one; a fixed one keeps it stable).
 MEMBER = "results.json"
 _STAMP = (2020, 1, 1, 0, 0, 0)

@@ -15,8 +15,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from pytest_tm_auth.results import request
 from pytest_tm_auth.results import zephyr_payload as zephyr
-from pytest_tm_auth.results.model import Ledger, Made, PublishError
+from pytest_tm_auth.results.model import Ledger, Made, PublishError, ResultsLanded
 from pytest_tm_auth.results.zephyr_client import PAGE_LIMIT, ZephyrClient, too_many
 
 #: Items per page asked of the search: its default.
@@ -62,8 +63,9 @@ class ZephyrDataCenterClient(ZephyrClient):
             name = f"{name[: zephyr.NAME_LIMIT - len(label) - 3]} [{label}]"
         project = str(payload.get("projectKey"))
         body = {"name": name, "projectKey": project, "items": _items(payload["executions"])}
-        text = self._answer("POST", "testrun", "creating the test run", json=body)
-        return Made(zephyr.run_made(text), filled=True)
+        doing = "creating the test run"
+        text = self._answer("POST", "testrun", doing, json=body, timeout=self._long())
+        return Made(zephyr.run_made(text, project), filled=True)
 
     def send(self, payload: dict[str, Any], key: str, ledger: Ledger) -> int:
         """Land the results not landed yet in run ``key`` (one request), then each file; the
@@ -72,7 +74,17 @@ class ZephyrDataCenterClient(ZephyrClient):
         if not ledger.filled:
             self._datacenter_send(executions, key, ledger)
         if any(execution.get("attachments") for execution in executions):
-            self._attach(executions, key, ledger)
+            try:
+                self._attach(executions, key, ledger)
+            except PublishError as error:  # the results are in: said so, with what is not
+                left = sum(
+                    f"{e['testCaseKey']}/attachment/{number}" not in ledger.done
+                    for e in executions
+                    for number in range(len(e.get("attachments") or ()))
+                )
+                raise ResultsLanded(
+                    f"{left} attachment(s) not: {error}", key, ambiguous=error.ambiguous
+                ) from None
         return len(executions)
 
     def _datacenter_send(self, executions: list[dict[str, Any]], key: str, ledger: Ledger) -> None:
@@ -86,7 +98,8 @@ class ZephyrDataCenterClient(ZephyrClient):
         if not left:
             return
         path = f"testrun/{key}/testresults"
-        text = self._answer("POST", path, f"sending the results into {key}", json=_items(left))
+        doing = f"sending the results into {key}"
+        text = self._answer("POST", path, doing, json=_items(left), timeout=self._long())
         for execution, given in zip(left, zephyr.result_ids(text, len(left)), strict=True):
             ledger.note(execution["testCaseKey"], given)
 
@@ -96,6 +109,9 @@ class ZephyrDataCenterClient(ZephyrClient):
         doing = f"listing the results of {key}"
         text = self._answer("GET", f"testrun/{key}/testresults", doing, changes=False)
         return zephyr.carrying_ids(zephyr.datacenter_list(text, doing), label)
+
+    def _long(self) -> float:
+        return request.long_timeout(self._session)
 
     def _attach(self, executions: list[dict[str, Any]], key: str, ledger: Ledger) -> None:
         """Each file onto its result (once it exists), each journaled as it lands."""

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.results.junit import Case, cases
 from pytest_tm_auth.results.model import PublishError
-from pytest_tm_auth.results.request import answer
-from pytest_tm_auth.results.xray_client import IMPORT_TIMEOUT
+from pytest_tm_auth.results.request import answer, long_timeout
 from pytest_tm_auth.results.zephyr_custom import (
     CUSTOM_RESULTS,
     UPLOAD_LIMIT,
@@ -74,12 +73,14 @@ def upload_report(
         params = {"autoCreateTestCases": "false"}
         file = (f"{path.stem}.zip", converted(path), "application/zip")
     parts = upload_parts(file, settings.test_cycle(path))
-    timeout = max(float(getattr(session, "timeout", 0) or 0), IMPORT_TIMEOUT)
+    timeout = long_timeout(session)
     doing = f"uploading {path.name} into a new cycle in {settings.project}"
     text = answer(
         session, "POST", url, doing, params=params, files=parts, timeout=timeout, title=TITLE
     )
-    return uploaded(text or "", "look in Zephyr Scale before uploading again")
+    return uploaded(
+        text or "", "look in Zephyr Scale before uploading again", project=settings.project
+    )
 
 
 def fitted(path: Path) -> tuple[str, bytes, str]:

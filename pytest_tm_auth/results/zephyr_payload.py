@@ -212,10 +212,15 @@ def rechecked(
     key: str | None,
     scrub: Callable[[str], str],
     pieces: Callable[[str], str] | None = None,
+    *,
+    label: str = "",
+    built: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The payload a ``pytest_tm_auth_results`` hook changed, scrubbed and checked again:
     every string and key (attachments' ``data`` aside), comments and file names with
-    ``pieces`` too; the cycle unchanged, each test case key a Zephyr Scale key."""
+    ``pieces`` too; the cycle and project unchanged (``built``: as built), a new cycle's
+    name and description text, each test case key a Zephyr Scale key and once; each comment
+    starting with ``label`` again (a replay finds what landed by it)."""
     if not isinstance(payload, dict):
         raise PublishError("the pytest_tm_auth_results hook left no payload (a dict) to send")
     if key is not None and payload.get("testCycleKey") != key:
@@ -223,22 +228,64 @@ def rechecked(
             "the pytest_tm_auth_results hook changed testCycleKey: the run's results go to "
             f"{key} only"
         )
+    _same_project(payload, built)
+    _cycle_checked(payload.get("testCycle"), key)
     executions = payload.get("executions")
     if not isinstance(executions, list) or not all(isinstance(e, dict) for e in executions):
         raise PublishError("the pytest_tm_auth_results hook left 'executions' that are not a list")
     cleaned: dict[str, Any] = scrubbed(payload, remembered(scrub), FILES)
+    seen: set[str] = set()
     for execution in cleaned["executions"]:
         case = execution.get("testCaseKey")
         if not isinstance(case, str) or not ZEPHYR_KEY.fullmatch(case):
             raise PublishError(f"a test case key {inert(str(case), 40)!r} is not a Zephyr key")
+        if case in seen:
+            raise PublishError(
+                f"the pytest_tm_auth_results hook left two executions of {case}: one per "
+                "test case is sent"
+            )
+        seen.add(case)
         if not isinstance(execution.get("statusName"), str):
             raise PublishError(f"the execution of {case} has no statusName")
-        if isinstance(execution.get("comment"), str):
-            execution["comment"] = bounded((pieces or scrub)(execution["comment"]), COMMENT_LIMIT)
+        comment = _marked(execution.get("comment"), label, case)
+        execution["comment"] = bounded((pieces or scrub)(comment), COMMENT_LIMIT)
         for item in as_list(execution.get("attachments")):
             if isinstance(item, dict) and isinstance(item.get("filename"), str):
                 item["filename"] = (pieces or scrub)(item["filename"])
     return cleaned
+
+
+def _same_project(payload: Mapping[str, Any], built: Mapping[str, Any] | None) -> None:
+    given = (built or {}).get("projectKey")
+    if given is not None and payload.get("projectKey") != given:
+        raise PublishError(
+            "the pytest_tm_auth_results hook changed projectKey: the run's results go to "
+            f"{given} only (set --zephyr-project for another)"
+        )
+
+
+def _cycle_checked(cycle: object, key: str | None) -> None:
+    """A new cycle's fields as a team's hook left them: a dict of text, if any."""
+    if cycle is None or key is not None:
+        return
+    if not isinstance(cycle, dict) or not all(
+        isinstance(cycle.get(name, ""), str) for name in ("name", "description")
+    ):
+        raise PublishError(
+            "the pytest_tm_auth_results hook left a testCycle that is not a dict with a "
+            "text name and description"
+        )
+
+
+def _marked(comment: object, label: str, case: str) -> str:
+    """The comment starting with the run's label (put back if a hook moved or removed it)."""
+    if comment is None:
+        comment = ""
+    if not isinstance(comment, str):
+        raise PublishError(f"the comment of the execution of {case} is not text")
+    if not label or comment.startswith(f"{label}:"):
+        return comment
+    return f"{label}: {comment}" if comment else f"{label}:"
 
 
 # Answers: untrusted input, each read into what was asked or one line
@@ -251,9 +298,12 @@ def _object(body: str, doing: str) -> dict[str, Any]:
     return data
 
 
-def uploaded(body: str, unsure: str = "a replay looks for it by its label") -> tuple[str, str]:
+def uploaded(
+    body: str, unsure: str = "a replay looks for it by its label", *, project: str | None = None
+) -> tuple[str, str]:
     """The new cycle's key and URL (only a web address) from an automation upload's answer
-    ``{"testCycle": {...}}``; ``unsure`` says what to do when it names no cycle."""
+    ``{"testCycle": {...}}``; ``unsure`` says what to do when it names no cycle (or one
+    outside ``project``)."""
     data = parsed(body)  # a 2xx answer: the upload may have landed, whatever it says
     key, url = found_at(data, "testCycle", "key"), found_at(data, "testCycle", "url")
     if not isinstance(key, str) or not CYCLE_KEY.fullmatch(key):
@@ -262,20 +312,33 @@ def uploaded(body: str, unsure: str = "a replay looks for it by its label") -> t
             f"the same: {unsure})",
             ambiguous=True,
         )
+    _in_project(key, project, "the upload", unsure)
     shown = inert(url, 300) if isinstance(url, str) else ""
     return key, shown if shown.startswith(("https://", "http://")) else ""
 
 
-def run_made(body: str) -> str:
+def run_made(body: str, project: str | None = None) -> str:
     """The new test run's key from Data Center's ``POST testrun`` answer ``{"key"}``."""
     key = found_at(parsed(body), "key")
+    unsure = "a replay looks for it by its label"
     if not isinstance(key, str) or not CYCLE_KEY.fullmatch(key):
         raise PublishError(
             f"the answer to creating the test run names no key: {quoted(body)} (it may exist "
-            "all the same: a replay looks for it by its label)",
+            f"all the same: {unsure})",
             ambiguous=True,
         )
+    _in_project(key, project, "creating the test run", unsure)
     return key
+
+
+def _in_project(key: str, project: str | None, doing: str, unsure: str) -> None:
+    """An answer naming a cycle or run of another project is not believed."""
+    if project and not key.startswith(f"{project}-"):
+        raise PublishError(
+            f"the answer to {doing} names {key}, not a key of the project {project}: the "
+            f"results were not confirmed (they may be somewhere all the same: {unsure})",
+            ambiguous=True,
+        )
 
 
 def labelled(items: list[Any], label: str, *fields: str) -> list[str]:
@@ -331,16 +394,28 @@ def result_ids(body: str, count: int) -> list[str]:
     return [str(i) for i in ids]
 
 
-def execution_id(body: str) -> str:
-    """The id of an execution Cloud made (``201 {"id", "self"}``)."""
+def execution_id(body: str, location: str = "") -> str:
+    """The id of an execution Cloud made: its answer's ``id`` (``201 {"id", "self"}``), else
+    the last part of its ``Location``; "" for a 201 that names neither (it landed, unnamed)."""
+    if not body.strip():
+        return _located_id(location)
     given = found_at(parsed(body), "id")
-    if not isinstance(given, (int, str)) or isinstance(given, bool) or given == "":
-        raise PublishError(
-            f"the answer to sending a result names no execution: {quoted(body)} (it may exist "
-            "all the same: a replay looks for it by the run's label)",
-            ambiguous=True,
-        )
-    return str(given)
+    if isinstance(given, (int, str)) and not isinstance(given, bool) and given != "":
+        return inert(str(given), 40)
+    if location:
+        return _located_id(location)
+    raise PublishError(
+        f"the answer to sending a result names no execution: {quoted(body)} (it may exist "
+        "all the same: a replay looks for it by the run's label)",
+        ambiguous=True,
+    )
+
+
+def _located_id(location: str) -> str:
+    """``.../v2/testexecutions/5`` -> ``5`` (no query, no fragment)."""
+    path = re.split(r"[?#]", location, maxsplit=1)[0]
+    last = path.rstrip("/").rpartition("/")[2]
+    return last if re.fullmatch(r"[A-Za-z0-9_-]{1,40}", last) else ""
 
 
 def carrying(executions: list[Any], label: str) -> set[str]:
@@ -354,7 +429,14 @@ def carrying_ids(results: list[Any], label: str) -> dict[str, str]:
     for item in results:
         case = case_of(item)
         comment = found_at(item, "comment")
-        if case is not None and isinstance(comment, str) and comment.startswith(f"{label}:"):
+        if case is not None and isinstance(comment, str) and _carries(comment, label):
             given = found_at(item, "id")
             found[case] = str(given) if isinstance(given, (int, str)) else ""
     return found
+
+
+def _carries(comment: str, label: str) -> bool:
+    """The comment starts with ``label:``, past any blanks or markup a service may wrap it
+    in (``<p>``); a comment that only mentions the label elsewhere is another's."""
+    start = rf"(?:\s|<[^<>]{{0,100}}>)*{re.escape(label)}:"
+    return bool(label) and re.match(start, comment) is not None

@@ -347,3 +347,25 @@ def test_a_label_that_could_change_the_search_is_never_used(fake: FakeXray, tmp_
     outcome = publish(path, publishing(fake))
     assert "no label to create the execution with" in outcome.line()
     assert fake.requests == []
+
+
+def test_an_unexpected_error_of_a_service_s_side_is_one_certain_line(
+    fake: FakeXray, tmp_path: Path
+) -> None:
+    def broken() -> XrayClient:
+        raise RuntimeError("no client\nfor demo-token-not-real")
+
+    path = journal_at(tmp_path, test_execution="DEMO-500")
+    chosen = publishing(fake)
+    chosen.client = broken
+    outcome = publish(path, chosen)
+    line = outcome.line()
+    assert line.startswith("xray: results not published: publishing stopped on an unexpected ")
+    assert "RuntimeError" in line
+    assert "***" in line
+    assert "demo-token-not-real" not in line
+    assert "\n" not in line
+    assert not outcome.ambiguous
+    (progress,) = read_journal(path).services.values()
+    assert progress.failures
+    assert progress.creation_refused is False
