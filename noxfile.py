@@ -4,8 +4,9 @@
 
 - ``lowest``: the oldest Python with the lowest declared versions of every runtime
   dependency (``.ci/lowest.txt``): the suite, where pytest 7's API differs, but for the
-  checks that no dependency's version changes (:data:`SAME_ON_EVERY_VERSION`), and with a
-  quarter of the hostile server's generated answers.
+  checks that no dependency's version changes (:data:`SAME_ON_EVERY_VERSION`) and the
+  ``scale`` tests (smaller tests take their path), with a quarter of the hostile server's
+  generated answers.
 - ``fast``: the fast layer on the other supported Pythons, with the newest releases. The
   whole suite on the newest Python with the newest releases is ``.ci/run``'s own coverage
   run (its ``.venv`` is made from the newest Python).
@@ -68,6 +69,8 @@ def lowest(session: nox.Session) -> None:
         "-p",
         "no:cacheprovider",
         "-q",
+        "-m",
+        "not scale",
         *ignored,
         *session.posargs,
         env={"HOSTILE_SERVER_EXAMPLES": LOWEST_HOSTILE_EXAMPLES},

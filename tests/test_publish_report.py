@@ -53,6 +53,7 @@ def publish(
     return command("publish", *args, env=sandbox.env(deployment))
 
 
+@pytest.mark.scale
 @pytest.mark.parametrize("deployment", DEPLOYMENTS)
 def test_a_5000_case_report_is_one_xray_import_and_every_linked_case_lands(
     sandbox: Sandbox, deployment: Deployment, tmp_path: Path
@@ -90,6 +91,7 @@ def test_a_5000_case_report_is_one_xray_import_and_every_linked_case_lands(
     assert (execution["environments"], execution["revision"]) == (["Chrome", "Linux"], "abc123")
 
 
+@pytest.mark.scale
 @pytest.mark.parametrize("deployment", DEPLOYMENTS)
 def test_a_5000_case_report_is_one_zephyr_upload_and_every_case_lands(
     sandbox: Sandbox, deployment: Deployment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

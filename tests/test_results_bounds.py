@@ -33,6 +33,7 @@ def many_linked_tests() -> str:
     return "import pytest\n\n" + "\n".join(functions)
 
 
+@pytest.mark.scale
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss in KiB on Linux")
 def test_ten_thousand_linked_tests_land_in_one_import_under_150_mb(
     pytester: pytest.Pytester, cloud_env: Sandbox, monkeypatch: pytest.MonkeyPatch

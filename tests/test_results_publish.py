@@ -51,6 +51,7 @@ def executions(sandbox: Sandbox) -> list[dict[str, Any]]:
     return sandbox.test_executions()
 
 
+@pytest.mark.scale
 @pytest.mark.parametrize(
     ("workers", "runs"),
     [(["-n", "0"], 1), (["-n", "4"], 1), (["-n", "2", "--dist", "each"], 2)],

@@ -68,6 +68,7 @@ def landed_once(cycle: dict[str, Any]) -> None:
     assert all(len(found) == 1 for found in executions.values())
 
 
+@pytest.mark.scale
 @pytest.mark.parametrize("workers", [["-n", "0"], ["-n", "4"]], ids=["n0", "n4"])
 def test_cloud_a_thousand_tests_make_one_cycle_in_one_upload(
     pytester: pytest.Pytester, cloud_env: Sandbox, workers: list[str]
@@ -92,6 +93,7 @@ def test_cloud_a_thousand_tests_make_one_cycle_in_one_upload(
     )
 
 
+@pytest.mark.scale
 @pytest.mark.parametrize("workers", [["-n", "0"], ["-n", "4"]], ids=["n0", "n4"])
 def test_datacenter_a_thousand_tests_make_one_run_in_one_request(
     pytester: pytest.Pytester, datacenter_env: Sandbox, workers: list[str]

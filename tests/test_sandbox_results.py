@@ -449,6 +449,7 @@ def test_executions_created_at_once_each_get_a_key_of_their_own(
     assert sorted(e["key"] for e in sandbox.test_executions()) == sorted(keys)
 
 
+@pytest.mark.scale
 def test_an_import_of_ten_thousand_results_lands_whole(
     sandbox: Sandbox, xray: requests.Session
 ) -> None:
