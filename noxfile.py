@@ -69,6 +69,8 @@ def lowest(session: nox.Session) -> None:
         "-p",
         "no:cacheprovider",
         "-q",
+        "-n",
+        "2",  # its own process is the bottleneck (pytest 7's in-process runs): two share it
         "-m",
         "not scale",
         *ignored,
