@@ -85,6 +85,19 @@ def key_pattern(service: str) -> re.Pattern[str]:
     return KEY_PATTERNS.get(service, JIRA_KEY)
 
 
+def service_header(header: Mapping[str, Any], service: str) -> Mapping[str, Any]:
+    """``service``'s settings as the journal's header holds them (none when malformed)."""
+    services = header.get("services")
+    given = services.get(service) if isinstance(services, Mapping) else None
+    return given if isinstance(given, Mapping) else {}
+
+
+def header_text(given: Mapping[str, Any], name: str) -> str | None:
+    """A text setting of :func:`service_header`, stripped; ``None`` when blank or not text."""
+    value = given.get(name)
+    return value.strip() or None if isinstance(value, str) else None
+
+
 def default_summary(header: Mapping[str, Any]) -> str:
     """A new target's name: ``pytest run tm-auth-0a1b2c3d4e5f on build-7, 2026-12-10 14:02
     UTC``; it holds the run's label, which a replay searches for."""

@@ -10,6 +10,7 @@ result and the worst status of them; evidence is inline within the caps of
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from pytest_tm_auth.results.model import (
     by_key,
     capped_evidence,
     default_summary,
+    header_text,
+    service_header,
     status_table,
     worst,
 )
@@ -68,14 +71,8 @@ class XraySettings:
 
     @classmethod
     def from_header(cls, header: Mapping[str, Any]) -> XraySettings:
-        services = header.get("services")
-        given = services.get(SERVICE) if isinstance(services, Mapping) else None
-        if not isinstance(given, Mapping):
-            given = {}
-
-        def text(name: str) -> str | None:
-            value = given.get(name)
-            return value.strip() or None if isinstance(value, str) else None
+        given = service_header(header, SERVICE)
+        text = functools.partial(header_text, given)
 
         environments = given.get("environments")
         if isinstance(environments, str):

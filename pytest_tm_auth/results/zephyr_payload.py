@@ -17,6 +17,7 @@ turns it into each request. Rules:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from pytest_tm_auth.results.model import (
     by_key,
     capped_evidence,
     default_summary,
+    header_text,
+    service_header,
     worst,
 )
 from pytest_tm_auth.results.recheck import remembered, scrubbed
@@ -73,14 +76,8 @@ class ZephyrSettings:
 
     @classmethod
     def from_header(cls, header: Mapping[str, Any]) -> ZephyrSettings:
-        services = header.get("services")
-        given = services.get(SERVICE) if isinstance(services, Mapping) else None
-        if not isinstance(given, Mapping):
-            given = {}
-
-        def text(name: str) -> str | None:
-            value = given.get(name)
-            return value.strip() or None if isinstance(value, str) else None
+        given = service_header(header, SERVICE)
+        text = functools.partial(header_text, given)
 
         settings = cls(text("project"), text("test_cycle"), text("cycle_name"), text("environment"))
         cycle = settings.test_cycle
