@@ -82,3 +82,17 @@ def test_an_unknown_token_expiry_points_at_the_credentials(
 
     warnings_of(result)
     result.stdout.fnmatch_lines(["*XRAY_CLIENT_SECRET (environment):1: TokenExpiryWarning: *"])
+
+
+def test_a_secret_too_short_to_hide_is_not_quoted_from_its_file(
+    pytester: pytest.Pytester,
+) -> None:
+    """Under 4 characters the scrubber cannot hide it: the summary must not quote its line."""
+    (pytester.path / ".env").write_text("XRAY_CLIENT_ID=demo-id\nXRAY_CLIENT_SECRET=q7z\n")
+    pytester.makepyfile(NOTHING)
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    text = warnings_of(result)
+    result.stdout.fnmatch_lines(["*.env:2: ShortSecretWarning: *"])
+    assert "XRAY_CLIENT_SECRET=q7z" not in text
