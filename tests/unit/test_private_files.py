@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
+from pathlib import Path, PosixPath
 
 import pytest
 
 from pytest_tm_auth.store.base import StoreError
 from pytest_tm_auth.store.file import FileStore
+from pytest_tm_auth.store.private import private_directory
 from pytest_tm_auth.store.stored_index import StoredIndex
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="symbolic links need privileges")
@@ -75,3 +76,28 @@ def test_an_index_in_a_linked_folder_is_read_as_nothing_stored(tmp_path: Path) -
     assert linked.entries() == []
     with pytest.raises(StoreError, match="is a symbolic link"):
         linked.add("jira", "jira_token", "https://demo.invalid")
+
+
+class SwappedAfterTheFirstLook(PosixPath):
+    """A folder that an attacker replaces by a link just after the plugin looked at it."""
+
+    looked = False
+
+    def is_symlink(self) -> bool:
+        if not SwappedAfterTheFirstLook.looked:
+            SwappedAfterTheFirstLook.looked = True
+            return False  # what the first look saw: a plain folder
+        return super().is_symlink()
+
+
+def test_a_folder_swapped_for_a_link_after_the_first_look_is_refused(tmp_path: Path) -> None:
+    """The folder is opened without following a link: ``chmod`` never reaches the target."""
+    SwappedAfterTheFirstLook.looked = False
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    elsewhere.chmod(0o755)
+    (tmp_path / "cache").symlink_to(elsewhere)
+    with pytest.raises(StoreError, match=r"cache is a symbolic link, which is never followed"):
+        private_directory(SwappedAfterTheFirstLook(tmp_path / "cache"), create=True)
+    assert SwappedAfterTheFirstLook.looked
+    assert stat.S_IMODE(elsewhere.stat().st_mode) == 0o755
