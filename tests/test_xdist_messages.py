@@ -94,3 +94,29 @@ def test_without_sharing_the_summary_still_has_its_line(
     result = run_workers(pytester, "-p", "no:tm_auth_xdist")
 
     result.stdout.fnmatch_lines(["*- tm-auth -*", line])
+
+
+#: A team's hook that prints the token it is given, while the login runs.
+PRINTING_CONFTEST = """
+import sys
+
+
+def pytest_tm_auth_authenticated(provider, token):
+    print(f"AUTHENTICATED<{token.value}>", file=sys.stderr, flush=True)
+"""
+
+
+def test_what_the_login_for_all_workers_prints_is_scrubbed(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    """``-s``: a worker's standard error reaches the terminal, outside any captured report."""
+    pytester.makeconftest(PRINTING_CONFTEST)
+    pytester.makepyfile(USES_XRAY)
+
+    result = run_workers(pytester, "-s")
+
+    result.assert_outcomes(passed=4)
+    printed = result.stdout.str() + result.stderr.str()
+    assert "AUTHENTICATED<***>" in printed
+    assert "eyJ" not in printed
+    assert cloud_env.count("xray.authenticate") == 1
