@@ -56,3 +56,20 @@ def index() -> list[dict[str, object]]:
         return []
     entries: list[dict[str, object]] = json.loads(path.read_text(encoding="utf-8"))["entries"]
     return entries
+
+
+def keyring_entries() -> list[str]:
+    """What the plaintext keyring (``stored_home``) holds: ``setting@site`` per entry.
+
+    Its file writes each name escaped (``jira_token`` as ``jira_5ftoken``): a test searching
+    the file's text for a setting's name would never find it, there or not.
+    """
+    import configparser
+
+    from keyrings.alt.escape import unescape  # type: ignore[import-untyped]
+
+    path = Path(os.environ["XDG_DATA_HOME"]) / "python_keyring" / "keyring_pass.cfg"
+    parser = configparser.RawConfigParser()
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(path, encoding="utf-8")
+    return [unescape(name) for section in parser.sections() for name in parser.options(section)]

@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 
 from pytest_tm_auth.sandbox import Sandbox
-from tests.stored import SCRIPT, XRAY_SECRET, command, index, output, xray_settings
+from tests.stored import (
+    SCRIPT,
+    XRAY_SECRET,
+    command,
+    index,
+    keyring_entries,
+    output,
+    xray_settings,
+)
 
 SECRET = "demo-xray-client-secret-not-real"  # the stand-in's, as a user would type it
 USES_XRAY = """
@@ -129,8 +137,7 @@ def test_logout_removes_what_login_stored(logged_in: Sandbox, pytester: pytest.P
         f"removed {XRAY_SECRET} for {url} from the keyring (PlaintextKeyring)\n",
     )
     assert index() == []
-    keyring_file = Path(os.environ["XDG_DATA_HOME"]) / "python_keyring" / "keyring_pass.cfg"
-    assert "xray_client_secret" not in keyring_file.read_text(encoding="utf-8")
+    assert keyring_entries() == []
     assert command("logout").stdout == "nothing stored\n"
     pytester.makepyfile(USES_XRAY)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist", "-rs")

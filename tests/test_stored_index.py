@@ -17,7 +17,15 @@ from pathlib import Path
 import pytest
 
 from pytest_tm_auth.sandbox import Sandbox
-from tests.stored import SCRIPT, XRAY_SECRET, command, index, output, xray_settings
+from tests.stored import (
+    SCRIPT,
+    XRAY_SECRET,
+    command,
+    index,
+    keyring_entries,
+    output,
+    xray_settings,
+)
 
 SECRET = "demo-xray-client-secret-not-real"
 PROCESSES = 16
@@ -65,6 +73,7 @@ def test_concurrent_logins_keep_every_entry_and_logout_strands_no_secret(
         assert process.returncode == 0, error
 
     assert len(index()) == PROCESSES * SITES_EACH
+    assert len(keyring_entries()) == PROCESSES * SITES_EACH
     status = command("status").stdout.splitlines()
     assert sum(line.endswith("(stored)") for line in status) == PROCESSES * SITES_EACH, status
     done = command("logout")
@@ -72,7 +81,7 @@ def test_concurrent_logins_keep_every_entry_and_logout_strands_no_secret(
     assert done.stdout.count("removed JIRA_TOKEN") == PROCESSES * SITES_EACH
     assert "not in the keyring" not in done.stdout
     assert index() == []
-    assert "jira_token" not in keyring_file().read_text(encoding="utf-8")
+    assert keyring_entries() == []
 
 
 @pytest.fixture
@@ -142,9 +151,7 @@ def test_a_config_folder_that_is_a_symbolic_link_is_never_followed(
         )
     assert stat.S_IMODE(elsewhere.stat().st_mode) == 0o755
     assert os.listdir(elsewhere) == []
-    assert "xray_client_secret" not in (
-        keyring_file().read_text(encoding="utf-8") if keyring_file().exists() else ""
-    )
+    assert keyring_entries() == []
 
 
 @pytest.mark.skipif(os.name == "nt", reason="symbolic links need privileges on Windows")
@@ -200,3 +207,20 @@ def test_a_typed_secret_with_a_space_is_named_as_typed(
     )
     assert index() == []
     assert sandbox.count() == 0
+
+
+def test_a_secret_is_never_stored_where_the_index_cannot_name_it(
+    sandbox: Sandbox, stored_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index is written first: a secret in the keyring that no entry names would outlive
+    every ``logout``."""
+    for name, value in xray_settings(sandbox).items():
+        monkeypatch.setenv(name, value)
+    index_path = Path(os.environ["XDG_CONFIG_HOME"]) / "pytest-tm-auth" / "credentials.json"
+    index_path.mkdir(parents=True)  # in the way of the index: it cannot be written
+
+    done = command("login", "xray", stdin=SECRET + "\n")
+
+    assert done.returncode == 1, output(done)
+    assert done.stderr.startswith(f"pytest-tm-auth: cannot write {index_path}: "), done.stderr
+    assert keyring_entries() == []
