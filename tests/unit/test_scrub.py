@@ -104,10 +104,14 @@ def test_the_shortest_base64_run_that_holds_a_secret_is_decoded(word: str, alpha
     assert scrubber(word, "demo-a-longer-secret-not-real").scrub(f"x {run} y") == "x *** y"
 
 
-def test_a_short_secret_in_base64_after_an_equals_sign_is_hidden() -> None:
-    shown = "?auth=" + base64.b64encode(b"demo-user:test").decode()
+@pytest.mark.parametrize("before", ["?auth=", "Authorization=Basic%20", "basic%2d"])
+def test_a_short_secret_in_base64_after_an_equals_sign_or_an_escape_is_hidden(
+    before: str,
+) -> None:
+    """Too short for its base64 forms to be known: only decoding the run finds it."""
+    shown = before + base64.b64encode(b"demo-user:test").decode()
 
-    assert scrubber("test").scrub(shown) == "?auth=***"
+    assert scrubber("test").scrub(shown) == before + "***"
 
 
 @pytest.mark.parametrize("length", [8, 12, 17, 23])
