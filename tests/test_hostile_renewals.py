@@ -46,7 +46,8 @@ def test_under_xdist_the_renewal_budget_is_the_runs_not_each_workers(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
 
     # One login for all, then the run's RENEWAL_LIMIT renewals, whichever worker makes them
-    # (the broker's desk holds the budget: tests/unit/test_lease.py shows it refusing).
+    # (the broker's desk holds the budget: tests/unit/test_lease.py shows it refusing, and
+    # tests/unit/test_broker.py a worker with renewals of its own left refused all the same).
     assert cloud_env.count("xray.authenticate") == 1 + RENEWAL_LIMIT
     result.assert_outcomes(passed=1 + RENEWAL_LIMIT, failed=30 - 1 - RENEWAL_LIMIT)
     result.stdout.fnmatch_lines(["*xray: the service keeps refusing fresh tokens*"])

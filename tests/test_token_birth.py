@@ -8,6 +8,7 @@ between them is hidden. The stand-in's Xray tokens are JWTs: ``eyJ`` never appea
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -193,3 +194,44 @@ def test_the_hooks_log_is_written_at_all(pytester: pytest.Pytester, cloud_env: S
     result.assert_outcomes(passed=2)
     logged = Path(pytester.path / "run.log").read_text()
     assert all(shown(logged, marker) for marker in MARKERS)
+
+
+def test_a_token_refused_as_unsendable_stays_hidden_for_the_rest_of_the_run(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    unsendable = "eyJ" + "demo-tökén-unsendable-not-real"  # not ASCII: no header carries it
+    cloud_env.add_faults(
+        Fault(200, body=json.dumps(unsendable), content_type="application/json"),
+        route="xray.authenticate",
+    )
+    pytester.makeconftest(
+        """
+        import pytest
+
+        seen = []
+
+        @pytest.hookimpl(wrapper=True)
+        def pytest_tm_auth_authenticate(login):
+            login.http.hooks["response"].append(lambda answer, *a, **k: seen.append(answer.json()))
+            return (yield)
+        """
+    )
+    pytester.makepyfile(
+        """
+        import conftest
+
+        def test_login(xray_token):
+            pass
+
+        def test_later():
+            print("LATER<%s>" % conftest.seen[0])
+            assert False
+        """
+    )
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+
+    result.assert_outcomes(failed=1, errors=1)
+    result.stdout.fnmatch_lines(["*the token holds a character that is not ASCII*"])
+    assert_hidden(output(result), markers=("LATER",))
+    assert "tökén" not in output(result)

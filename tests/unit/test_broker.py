@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from pytest_tm_auth.core.errors import AuthError, TmAuthError
+from pytest_tm_auth.core.cache import RENEWAL_LIMIT
+from pytest_tm_auth.core.errors import AuthError, RenewalsRefused, TmAuthError
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.token import Token
 from pytest_tm_auth.run.state import ProviderRun
@@ -120,6 +121,27 @@ def test_a_refused_token_is_renewed_once_for_all_workers(run: Run) -> None:
     logins = [hooks.calls.count("authenticate") for hooks in run.worker_hooks]
     assert sum(logins) == 2
     assert run.controller.renewals == 1
+
+
+def test_the_renewal_budget_is_the_runs_not_each_workers(run: Run) -> None:
+    """The second worker renews once itself: its own budget would allow more."""
+    issued = (f"t-{number}" for number in range(1, 10))
+    first = run.worker(lambda login: Token.bearer("demo", next(issued)), **CONFIGURED)
+    second = run.worker(lambda login: Token.bearer("demo", next(issued)), **CONFIGURED)
+    token = first_token = first.token()
+    assert second.token() == first_token
+    for _ in range(RENEWAL_LIMIT):  # the first worker spends the run's budget alone
+        renewed = first.cache.renew(str(token.header))
+        assert renewed is not None
+        token = renewed
+    caught_up = second.cache.renew(str(first_token.header))  # no login: the newest token
+    assert caught_up == token
+
+    with pytest.raises(RenewalsRefused, match="keeps refusing fresh tokens"):
+        second.cache.renew(str(token.header))
+
+    logins = [hooks.calls.count("authenticate") for hooks in run.worker_hooks]
+    assert sum(logins) == 1 + RENEWAL_LIMIT
 
 
 def test_remembered_tokens_are_recalled_by_the_broker() -> None:

@@ -104,10 +104,36 @@ def test_the_shortest_base64_run_that_holds_a_secret_is_decoded(word: str, alpha
     assert scrubber(word, "demo-a-longer-secret-not-real").scrub(f"x {run} y") == "x *** y"
 
 
-def test_a_short_secret_in_base64_after_an_equals_sign_is_hidden() -> None:
-    shown = "?auth=" + base64.b64encode(b"demo-user:test").decode()
+def test_a_short_secret_in_urlsafe_base64_is_hidden() -> None:
+    """Too short for its base64 forms to be known: the run is decoded in its own alphabet
+    (``~~~`` is ``fn5-`` in URL-safe base64)."""
+    shown = base64.urlsafe_b64encode(b"~~~demo-user:test").decode().rstrip("=")
 
-    assert scrubber("test").scrub(shown) == "?auth=***"
+    assert "-" in shown
+    assert scrubber("test").scrub(f"?auth={shown}") == "?auth=***"
+
+
+@pytest.mark.parametrize("lead", [b"\xff", b"\xff\xfe", b"\xff\xfe\xfd"])
+def test_a_secret_inside_other_urlsafe_base64_is_hidden(lead: bytes) -> None:
+    """Bytes that are not text around it: the run cannot be decoded, its known URL-safe
+    forms find it (``~~~`` and ``?>?`` encode to ``-`` and ``_`` at every alignment)."""
+    secret = "demo~~~secret?>?not-real"
+    shown = base64.urlsafe_b64encode(lead + secret.encode() + b"\xff").decode()
+
+    hidden = scrubber(secret).scrub(shown)
+
+    assert "***" in hidden
+    assert len(hidden.replace("***", "")) <= 8, hidden  # what the bytes around it encode to
+
+
+@pytest.mark.parametrize("before", ["?auth=", "Authorization=Basic%20", "basic%2d"])
+def test_a_short_secret_in_base64_after_an_equals_sign_or_an_escape_is_hidden(
+    before: str,
+) -> None:
+    """Too short for its base64 forms to be known: only decoding the run finds it."""
+    shown = before + base64.b64encode(b"demo-user:test").decode()
+
+    assert scrubber("test").scrub(shown) == before + "***"
 
 
 @pytest.mark.parametrize("length", [8, 12, 17, 23])
@@ -167,11 +193,12 @@ def test_the_scrubber_holds_a_small_multiple_of_a_large_secret(prefix: str) -> N
     secret = prefix + base64.b64encode(random.Random(0).randbytes(size * 3 // 4)).decode()
     tracemalloc.start()
     try:
-        scrubber(secret)
+        shown = scrubber(secret).scrub(f"pasted: {secret}")  # its forms are worked out now
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
 
+    assert shown == "pasted: ***"
     assert peak < 16 * len(secret)
 
 
