@@ -250,6 +250,12 @@ class Scrubber:
     def _hide_encoded(self, match: re.Match[str]) -> str:
         return hide_encoded(match.group(0), self._secrets, self._short)
 
+    def held_in(self, data: bytes) -> bool:
+        """Whether bytes that cannot be scrubbed as text hold a secret (see :func:`held`)."""
+        if self._pending or self._finding_now:
+            self.add_pending()
+        return held(data, self._secrets | self._encoded)
+
     def __bool__(self) -> bool:
         return bool(self._secrets or self._short or self._pending or self._finding_now)
 
@@ -271,6 +277,16 @@ def hide_encoded(run: str, secrets: frozenset[str], short: frozenset[str]) -> st
     if any(secret in decoded for secret in secrets):
         return REDACTED
     return REDACTED if any(re.search(_alone(s), decoded) for s in short) else run
+
+
+def held(data: bytes, secrets: frozenset[str]) -> bool:
+    """Whether ``data`` holds one of ``secrets`` (their forms) in UTF-8 or in UTF-16: binary
+    data cannot be scrubbed, but a secret written into it as text can still be found."""
+    return any(
+        form.encode(encoding) in data
+        for form in secrets
+        for encoding in ("utf-8", "utf-16-le", "utf-16-be")
+    )
 
 
 def hide_pieces(text: str, pieces: frozenset[str]) -> str:

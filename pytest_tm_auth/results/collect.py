@@ -41,7 +41,7 @@ from pytest_tm_auth.results.model import (
     bounded,
     status_table,
 )
-from pytest_tm_auth.results.notes import NOTES, scrubbed_bytes
+from pytest_tm_auth.results.notes import NOTES
 from pytest_tm_auth.run.plugin_base import HooksOnly, distributing
 from pytest_tm_auth.settings.run_wide import (
     ATTACH_OUTPUT,
@@ -403,7 +403,7 @@ def _output(
     )
     if not text:
         return []
-    body = scrubbed_bytes(text, "text/plain", scrub)
+    body = scrub(text).encode("utf-8")
     if used + len(body) > EVIDENCE_BYTES_PER_TEST:
         dropped.append(f"evidence 'output.txt' ({len(body)} bytes) dropped: over the test's cap")
         return []

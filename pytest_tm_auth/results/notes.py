@@ -34,11 +34,16 @@ class ResultNotes:
     """The ``tm_result`` fixture: ``attach(name, data)`` and ``comment(text)``."""
 
     def __init__(
-        self, scrub: Callable[[str], str], pieces: Callable[[str], str] | None = None
+        self,
+        scrub: Callable[[str], str],
+        pieces: Callable[[str], str] | None = None,
+        held_in: Callable[[bytes], bool] | None = None,
     ) -> None:
         self._scrub = scrub
         #: For names and comments: also hides a secret's cut-off pieces (``s[:30]``).
         self._pieces = pieces or scrub
+        #: For bytes that are not text: whether they hold a secret, which drops them.
+        self._held_in = held_in or (lambda data: False)
         self.comments: list[str] = []
         self.evidence: list[Evidence] = []
         self.dropped: list[str] = []
@@ -48,7 +53,7 @@ class ResultNotes:
     @classmethod
     def scrubbed_by(cls, scrubber: Scrubber) -> ResultNotes:
         """Notes scrubbed by the run's scrubber; names and comments for cut pieces too."""
-        return cls(scrubber.scrub, functools.partial(scrubber.scrub, pieces=True))
+        return cls(scrubber.scrub, functools.partial(scrubber.scrub, pieces=True), scrubber.held_in)
 
     def attach(self, name: str, data: bytes | str, content_type: str | None = None) -> None:
         """Attach ``data`` as the evidence file ``name`` (text is scrubbed, UTF-8 encoded).
@@ -66,7 +71,7 @@ class ResultNotes:
             raise TypeError("tm_result.attach: content_type must be a str or None")
         filename = bounded(self._pieces(name.strip()), FILENAME_LIMIT)
         kind = content_type or guess_type(filename)
-        body = scrubbed_bytes(data, kind, self._scrub)
+        body, scrubbed = scrubbed_bytes(data, self._scrub)
         if len(self.evidence) >= EVIDENCE_FILES_PER_TEST:
             self.dropped.append(
                 f"evidence {filename!r} dropped: over {EVIDENCE_FILES_PER_TEST} files per test"
@@ -76,6 +81,12 @@ class ResultNotes:
             self.dropped.append(
                 f"evidence {filename!r} ({len(body)} bytes) dropped: over "
                 f"{EVIDENCE_BYTES_PER_TEST} bytes per test"
+            )
+            return
+        if not scrubbed and self._held_in(body):
+            self.dropped.append(
+                f"evidence {filename!r} dropped: it holds a secret of the run, and binary "
+                "data cannot be scrubbed: attach it as text, or without the secret"
             )
             return
         self._bytes += len(body)
@@ -113,17 +124,19 @@ def guess_type(filename: str) -> str:
     return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
-def scrubbed_bytes(data: bytes | bytearray | str, kind: str, scrub: Callable[[str], str]) -> bytes:
-    """``data`` as bytes; text (a ``str``, or UTF-8 bytes of a text type) scrubbed first."""
+def scrubbed_bytes(
+    data: bytes | bytearray | str, scrub: Callable[[str], str]
+) -> tuple[bytes, bool]:
+    """``data`` as bytes, and whether it is text, scrubbed: a ``str``, or bytes that read as
+    UTF-8 without a NUL, whatever the file's name or type says (a ``.log``, a ``.har`` are
+    text too). Other bytes are binary: they cannot be scrubbed, and are kept as they are."""
     if isinstance(data, str):
-        return scrub(data).encode("utf-8")
-    if is_text(kind):
-        try:
-            return scrub(bytes(data).decode("utf-8")).encode("utf-8")
-        except UnicodeDecodeError:
-            pass
-    return bytes(data)
-
-
-def is_text(kind: str) -> bool:
-    return kind.startswith("text/") or kind in ("application/json", "application/xml")
+        return scrub(data).encode("utf-8"), True
+    data = bytes(data)
+    if b"\0" in data:
+        return data, False
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data, False
+    return scrub(text).encode("utf-8"), True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 
@@ -11,12 +12,14 @@ from pytest_tm_auth.results import model
 from pytest_tm_auth.results.notes import ResultNotes
 
 SECRET = "demo-client-secret-not-real"
+#: A secret that JSON escapes: its escaped form does not hold it as it is.
+QUOTED = 'demo"quoted\\secret-not-real'
 
 
 def notes() -> ResultNotes:
     scrubber = Scrubber()
-    scrubber.add(SECRET)
-    return ResultNotes(scrubber.scrub)
+    scrubber.add(SECRET, QUOTED)
+    return ResultNotes.scrubbed_by(scrubber)
 
 
 def decoded(item: model.Evidence) -> bytes:
@@ -27,7 +30,7 @@ def test_text_evidence_is_scrubbed_and_its_type_guessed_from_the_name() -> None:
     made = notes()
     made.attach("log.txt", f"token={SECRET}")
     made.attach("page.json", f'{{"s": "{SECRET}"}}'.encode())
-    made.attach("shot.png", b"\x89PNG" + SECRET.encode())
+    made.attach("shot.png", b"\x89PNG\0")
     text, json_file, image = made.evidence
     assert (text.content_type, json_file.content_type, image.content_type) == (
         "text/plain",
@@ -35,8 +38,42 @@ def test_text_evidence_is_scrubbed_and_its_type_guessed_from_the_name() -> None:
         "image/png",
     )
     assert SECRET.encode() not in decoded(text) + decoded(json_file)
-    assert decoded(image).endswith(SECRET.encode())  # binary data is not text: kept as given
+    assert decoded(image) == b"\x89PNG\0"  # binary data without a secret: kept as given
     assert text.size == len(decoded(text))
+
+
+@pytest.mark.parametrize(
+    "name", ["client.log", "trace.har", "config.yaml", "events.jsonl", "dump", "shot.png"]
+)
+def test_bytes_that_read_as_utf8_are_scrubbed_whatever_the_name(name: str) -> None:
+    made = notes()
+    made.attach(name, f"Authorization: Bearer {SECRET}\r\ncaf\u00e9\n".encode())
+    (item,) = made.evidence
+    assert decoded(item) == "Authorization: Bearer ***\r\ncaf\u00e9\n".encode()
+    assert item.size == len(decoded(item))
+
+
+@pytest.mark.parametrize(
+    "inside",
+    [
+        SECRET.encode(),
+        SECRET.encode("utf-16-le"),
+        SECRET.encode("utf-16-be"),
+        base64.b64encode(f"admin:{SECRET}".encode()),
+        json.dumps(QUOTED)[1:-1].encode(),
+    ],
+    ids=["as-is", "utf-16-le", "utf-16-be", "basic-auth", "json-escaped"],
+)
+@pytest.mark.parametrize("binary", [b"\x00\x01", b"\xff\xfe\x89"], ids=["nul", "not-utf8"])
+def test_binary_data_holding_a_secret_is_dropped_and_said(inside: bytes, binary: bytes) -> None:
+    made = notes()
+    made.attach("capture.pcap", binary + inside + binary)
+    made.attach("kept.bin", binary)
+    assert [item.filename for item in made.evidence] == ["kept.bin"]
+    assert made.dropped == [
+        "evidence 'capture.pcap' dropped: it holds a secret of the run, and binary data "
+        "cannot be scrubbed: attach it as text, or without the secret"
+    ]
 
 
 def test_an_unknown_name_is_octet_stream_and_a_given_type_wins() -> None:
