@@ -8,6 +8,7 @@ bounded memory whatever its size.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -306,6 +307,33 @@ def test_a_secret_escaped_between_elements_or_in_utf16_is_refused_and_nothing_is
         assert line.startswith(f"pytest-tm-auth: the report {report} {said}")
         assert secret not in output(refused)
         assert sandbox.requests == []
+
+
+@pytest.mark.parametrize("form", ["basic auth", "json escapes"])
+@pytest.mark.parametrize("service", ["xray", "zephyr"])
+def test_a_secret_in_basic_auth_or_escaped_in_a_report_is_refused_and_nothing_is_sent(
+    sandbox: Sandbox, tmp_path: Path, service: str, form: str
+) -> None:
+    """Data Center's Jira token, as a test's log prints it: in a Basic header, or escaped."""
+    secret = DEMO.jira_pat
+    basic = base64.b64encode(f"admin:{secret}".encode()).decode()
+    shown = {
+        "basic auth": f"Authorization: Basic {basic}",
+        "json escapes": "".join(f"\\u{ord(c):04x}" for c in secret),
+    }[form]
+    report = tmp_path / "report.xml"
+    out = f"<system-out>{shown}</system-out>"
+    report.write_text(another_runner([case("test_DEMO_T1", key="DEMO-2", extra=out)]), "utf-8")
+
+    refused = publish(sandbox, "datacenter", service, str(report), f"--{service}-project", "DEMO")
+
+    assert refused.returncode == 1
+    assert refused.stderr.splitlines() == [
+        f"pytest-tm-auth: the report {report} holds the value of JIRA_TOKEN, which this "
+        "command logs in with: nothing sent; remove it from the report (and change the "
+        "secret: it was written in clear)"
+    ]
+    assert sandbox.requests == []
 
 
 @pytest.mark.parametrize("deployment", DEPLOYMENTS)

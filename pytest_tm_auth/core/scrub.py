@@ -77,6 +77,13 @@ def encoded_forms(value: str) -> set[str]:
     return found
 
 
+def every_form(value: str) -> set[str]:
+    """Every text ``value`` may be found in: its :func:`forms`, and its runs inside base64
+    (:func:`encoded_forms`) unless it is too short or common to be looked for there."""
+    found = forms(value)
+    return found | encoded_forms(value) if how_hidden(value) is None else found
+
+
 def _lower_hex(url: str) -> str:
     return re.sub("%[0-9A-F]{2}", lambda escape: escape.group(0).lower(), url)
 

@@ -15,12 +15,15 @@ its name (``test_login_DEMO_T19`` is ``DEMO-T19``, as Zephyr Scale matches it).
 
 A secret of the command's is looked for in everything the parser reads (element and
 attribute names and values, texts, the texts between elements, comments, processing
-instructions), however XML escapes it, and in the bytes as written.
+instructions), however XML escapes it, and in the bytes as written: in every form the
+scrubber knows it in (escaped, URL-encoded, inside base64 as in ``Basic user:secret``),
+and in texts whose ``\\u``, ``\\x`` and ``%`` escapes are read.
 """
 
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
 import stat
 from collections.abc import Iterator, Mapping
@@ -33,6 +36,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, iterparse
 
 from pytest_tm_auth.core.errors import TmAuthError
+from pytest_tm_auth.core.scrub import every_form
 from pytest_tm_auth.core.text import inert
 
 #: The largest report read; a bigger one is refused before anything of it is read.
@@ -55,11 +59,16 @@ _ROOTS = ("testsuites", "testsuite")
 _EVENTS = ("start", "end", "comment", "pi")
 #: Secrets shorter than this are not looked for in a report (they would match by chance).
 SECRET_SHORTEST = 6
+#: How much of the report is read at once (bytes), and of a text unescaped (characters).
 _BLOCK = 1 << 20
 #: The encoding an XML declaration names (at the very start of the file, after a BOM).
 _DECLARED = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml\s[^>]*?\bencoding\s*=\s*[\"']([^\"'>]*)[\"']")
 #: The encodings a report may be in: ASCII is UTF-8.
 _READ_AS = ("utf-8", "ascii")
+#: How many characters one character may take once escaped (four bytes of UTF-8, ``%XX``).
+ESCAPED_WIDTH = 12
+#: An escape a text may write a secret's characters in: JSON's and Python's.
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})|\\(/)")
 
 
 class ReportError(TmAuthError):
@@ -126,7 +135,7 @@ def cases(path: Path, secrets: Mapping[str, str] | None = None) -> Iterator[Case
     """Each testcase of the report at ``path``, as the stream reaches its end tag; a report
     holding any of ``secrets`` (name -> value), read or as written, is refused first."""
     checked(path)
-    wanted = {name: text for name, text in (secrets or {}).items() if len(text) >= SECRET_SHORTEST}
+    wanted = needles(secrets or {})
     try:
         with open(path, "rb") as file:
             written = _in_bytes(path, file, wanted)
@@ -195,13 +204,16 @@ class _Watch:
     An element's tail (the text after its end tag) is known only at the parser's next
     start or end: it is looked through then."""
 
-    def __init__(self, path: Path, secrets: Mapping[str, str]) -> None:
+    def __init__(self, path: Path, forms: Mapping[str, str]) -> None:
         self.path = path
-        self.secrets = secrets
+        #: Each form of a secret (:func:`needles`) -> the secret's name.
+        self.forms = forms
+        #: The longest a form may be once escaped: ``%F0%9F%94%91`` is one character.
+        self.reach = ESCAPED_WIDTH * max(map(len, forms), default=0)
         self.ended: Element | None = None
 
     def saw(self, event: str, element: Element) -> None:
-        if not self.secrets:
+        if not self.forms:
             return
         if event not in ("start", "end"):
             self._look(element.text or "")  # a comment; a processing instruction
@@ -216,9 +228,38 @@ class _Watch:
             self.ended = element
 
     def _look(self, *texts: str) -> None:
-        for name, secret in self.secrets.items():
-            if any(secret in text for text in texts):
-                raise ReportError(held(self.path, name))
+        for text in texts:
+            for view in itertools.chain((text,), _read_escapes(text, self.reach)):
+                for form, name in self.forms.items():
+                    if form in view:
+                        raise ReportError(held(self.path, name))
+
+
+def needles(secrets: Mapping[str, str]) -> dict[str, str]:
+    """Each form a report may hold one of ``secrets`` (name -> value) in, and its name: the
+    scrubber's own (:func:`~pytest_tm_auth.core.scrub.every_form`)."""
+    return {
+        form: name
+        for name, value in secrets.items()
+        if len(value) >= SECRET_SHORTEST
+        for form in every_form(value)
+    }
+
+
+def _read_escapes(text: str, reach: int) -> Iterator[str]:
+    """``text`` as its escapes read it (``\\u0064``, ``\\x64``, ``\\/``; ``%64``), in pieces
+    of :data:`_BLOCK` characters that overlap by ``reach`` (the longest escaped secret), so
+    that a huge text costs no copy of itself."""
+    if "\\" not in text and "%" not in text:
+        return
+    from urllib.parse import unquote
+
+    for start in range(0, len(text), _BLOCK):
+        piece = text[start : start + _BLOCK + reach]
+        if "\\" in piece:
+            yield _ESCAPE.sub(lambda found: found[3] or chr(int(found[1] or found[2], 16)), piece)
+        if "%" in piece:
+            yield unquote(piece)
 
 
 def held(path: Path, name: str) -> str:
@@ -278,12 +319,12 @@ def _tag(element: Element) -> str:
 
 
 def _in_bytes(path: Path, file: BinaryIO, texts: Mapping[str, str]) -> str | None:
-    """The name of the first of ``texts`` (name -> text) the report's bytes hold as
+    """The name of the first of ``texts`` (text -> name) the report's bytes hold as
     written; ``None`` when they hold none. A report that is not UTF-8 (ASCII is), in its
     bytes or its declaration, is refused: in one encoding, what the parser reads and the
     bytes as written are the same characters. Read in blocks: the size costs no memory."""
-    needles = {text.encode("utf-8"): name for name, text in texts.items()}
-    overlap = max(map(len, needles), default=1) - 1
+    found = {text.encode("utf-8"): name for text, name in texts.items()}
+    overlap = max(map(len, found), default=1) - 1
     decoder = codecs.getincrementaldecoder("utf-8")()
     tail = b""
     first = True
@@ -296,7 +337,7 @@ def _in_bytes(path: Path, file: BinaryIO, texts: Mapping[str, str]) -> str | Non
         first = False
         _utf8(path, decoder, block)
         window = tail + block
-        for needle, name in needles.items():
+        for needle, name in found.items():
             if needle in window:
                 return name
         tail = window[-overlap:] if overlap else b""

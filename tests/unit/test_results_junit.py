@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
+from urllib.parse import quote
+from xml.sax.saxutils import escape
 
 import pytest
 
@@ -235,6 +239,82 @@ def test_the_parser_finds_a_secret_in_everything_it_reads(
     with pytest.raises(ReportError, match=r"holds the value of TOKEN, .*: nothing sent"):
         tally(path, {"TOKEN": secret})
     assert tally(path, {"TOKEN": "demo-elsewhere-not-real"}).cases == 1
+
+
+def _escaped(secret: str, escape: str) -> str:
+    return "".join(escape.format(ord(c)) for c in secret)
+
+
+#: A secret with a ``/`` (written ``\\/`` by some JSON writers) and a quote (JSON-escaped).
+SLASHED = 'demo/report"secret-not-real'
+#: A secret whose base64 holds ``+`` and ``/`` (``-`` and ``_`` when URL-safe).
+ODD = "demo~report?secret>not-real"
+#: A secret as a report may hold it in some other text's way of writing it.
+ESCAPED_FORMS = {
+    "basic auth": (SECRET, "Basic " + base64.b64encode(f"admin:{SECRET}".encode()).decode()),
+    "basic auth, shifted": (SECRET, base64.b64encode(f"abc:{SECRET}".encode()).decode()),
+    "basic auth, shifted twice": (SECRET, base64.b64encode(f"a:{SECRET}!".encode()).decode()),
+    "url-safe base64": (ODD, base64.urlsafe_b64encode(f"ab{ODD}".encode()).decode()),
+    "json \\u escapes": (SECRET, _escaped(SECRET, "\\u{:04x}")),
+    "python \\x escapes": (SECRET, _escaped(SECRET, "\\x{:02x}")),
+    "percent-encoded": (SECRET, _escaped(SECRET, "%{:02X}")),
+    "json-escaped": (SLASHED, json.dumps(SLASHED)[1:-1]),
+    "slash escaped": (SLASHED, json.dumps(SLASHED)[1:-1].replace("/", "\\/")),
+    "url-encoded": (SLASHED, quote(SLASHED, safe="")),
+}
+
+
+@pytest.mark.parametrize("form", ESCAPED_FORMS)
+@pytest.mark.parametrize("where", ["<system-out>{}</system-out>", "<failure message='{}'/>"])
+def test_the_parser_finds_a_secret_in_every_form_the_scrubber_knows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str, where: str
+) -> None:
+    """Without the bytes' net: the parsed texts are looked through for every form."""
+    secret, text = ESCAPED_FORMS[form]
+    body = where.format(escape(text, {"'": "&apos;"}))
+    path = write(tmp_path, f"<testsuite><testcase name='a'>{body}</testcase></testsuite>")
+    monkeypatch.setattr(junit, "_in_bytes", lambda *_: None)
+    with pytest.raises(ReportError, match=r"holds the value of TOKEN, .*: nothing sent"):
+        tally(path, {"OTHER": "not-there", "TOKEN": secret})
+    assert tally(path, {"TOKEN": "demo-elsewhere-not-real"}).cases == 1
+
+
+@pytest.mark.parametrize("form", ["basic auth", "url-safe base64", "json-escaped", "url-encoded"])
+def test_the_bytes_are_looked_through_for_every_form_the_scrubber_knows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    """Without the parser's net: the bytes as written hold the form."""
+    secret, text = ESCAPED_FORMS[form]
+    path = write(tmp_path, f"<testsuite><testcase name='a'/><!-- {text} --></testsuite>")
+    monkeypatch.setattr(junit._Watch, "saw", lambda *_: None)
+    with pytest.raises(ReportError, match="holds the value of TOKEN"):
+        tally(path, {"TOKEN": secret})
+    assert tally(path, {"TOKEN": "demo-elsewhere-not-real"}).cases == 1
+
+
+def test_an_escaped_secret_across_the_pieces_of_a_long_text_is_found_in_bounded_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long text is unescaped a piece at a time: a secret where two pieces meet is still
+    whole in one of them, and the unescaped text is never a copy of the whole."""
+    escaped = _escaped(SECRET, "\\u{:04x}")
+    line = "C:\\logs\\run 100% " + "x" * 79 + "\n"  # escapes everywhere, none of a secret
+    lines = (2 * junit._BLOCK) // len(line)
+    text = line * lines + escaped + line * (6 * junit._BLOCK // len(line))  # 8 MiB
+    assert len(line) * lines < 2 * junit._BLOCK < len(line) * lines + len(escaped)
+    path = write(tmp_path, f"<testsuite><testcase name='a'/><!-- {text} --></testsuite>")
+    monkeypatch.setattr(junit, "_in_bytes", lambda *_: None)
+    with pytest.raises(ReportError, match="holds the value of TOKEN"):
+        tally(path, {"TOKEN": SECRET})
+    import tracemalloc
+
+    peaks = []
+    for secrets in ({}, {"TOKEN": "demo-elsewhere-not-real"}):
+        tracemalloc.start()
+        tally(path, secrets)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] - peaks[0] < 3 * junit._BLOCK, peaks  # a piece or two, not the text
 
 
 def test_a_secret_written_as_character_references_between_elements_is_refused(
