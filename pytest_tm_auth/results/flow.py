@@ -81,16 +81,23 @@ class Outcome:
     landed_in: str = ""
     #: What the caps dropped from the payload.
     dropped: list[str] = field(default_factory=list)
+    #: What else the summary says of this service, one line each, all of them.
+    remarks: list[str] = field(default_factory=list)
+    #: A warning of this service's that the run's filters (``-W error``) made an error:
+    #: said in :attr:`remarks` instead, and the run's exit status is 1.
+    warned: bool = False
 
     @property
     def failed(self) -> bool:
         return bool(self.reason)
 
     def notes(self) -> list[str]:
-        """What was cut or dropped from the results, one line each (the first few)."""
+        """What was cut or dropped from the results, one line each (the first few), then
+        the remarks."""
         shown = [f"{self.service}: {note}" for note in self.dropped[:DROPS_SHOWN]]
         more = len(self.dropped) - DROPS_SHOWN
-        return shown + ([f"{self.service}: and {more} more dropped"] if more > 0 else [])
+        shown += [f"{self.service}: and {more} more dropped"] if more > 0 else []
+        return shown + [f"{self.service}: {remark}" for remark in self.remarks]
 
     def line(self) -> str:
         """The summary's one line for this service."""
@@ -231,7 +238,7 @@ def _publish(
     journal.step("landed", service, key=made.key, count=count, at=time.time(), url=url)
     landing = Landing(service, made.key, url, count, time.monotonic() - started)
     outcome.landing = landing
-    _tell_landed(publishing, landing)
+    _tell_landed(publishing, landing, outcome)
 
 
 @dataclass(frozen=True)
@@ -275,21 +282,30 @@ def _ledger(
     return Ledger(label, done, unsure, note, filled=made.filled)
 
 
-def _tell_landed(publishing: Publishing, landing: Landing) -> None:
+def _tell_landed(publishing: Publishing, landing: Landing, outcome: Outcome) -> None:
     """The team's hook, told where the results landed: what it raises is said in one
-    warning, and changes nothing of the outcome (the results are in, and journaled so)."""
+    warning, and changes nothing of the outcome (the results are in, and journaled so).
+    Where the run's filters make that warning an error (``-W error``), it is said in the
+    outcome's remarks instead, and the outcome stays landed."""
     caught: tuple[type[BaseException], ...] = (Exception, *publishing.stops)
     try:
         publishing.on_landed(landing)
     except caught as error:
         said = inert(publishing.scrub(f"{type(error).__name__}: {error}"), 300)
-        warnings.warn(
-            PublishedHookWarning(
-                f"{landing.service}: the results landed in {landing.key}, "
-                f"then the pytest_tm_auth_published hook raised {said}"
-            ),
-            stacklevel=1,
-        )
+        try:
+            warnings.warn(
+                PublishedHookWarning(
+                    f"{landing.service}: the results landed in {landing.key}, "
+                    f"then the pytest_tm_auth_published hook raised {said}"
+                ),
+                stacklevel=1,
+            )
+        except PublishedHookWarning:
+            outcome.warned = True
+            outcome.remarks.append(
+                f"the results landed, then the pytest_tm_auth_published hook raised {said}; "
+                "-W error made this PublishedHookWarning an error: exit status 1"
+            )
 
 
 def _overridden(header: dict[str, Any], service: str, given: dict[str, Any]) -> dict[str, Any]:

@@ -95,11 +95,15 @@ class PublishPlugin:
                 self.outcomes.append(outcome)
         finally:
             collector.close()
+        # Warned only now, every outcome recorded: a warning the run's filters make an error
+        # is said in the summary and makes the exit status 1, never a traceback.
         failed = [outcome for outcome in self.outcomes if outcome.failed]
+        erred = any(outcome.warned for outcome in self.outcomes)
         if failed and self._on_failure() == "warn":
-            for outcome in failed:
-                warnings.warn(PublishFailureWarning(outcome.line()), stacklevel=1)
-        elif failed and session.exitstatus == 0:
+            erred = any([_warned(outcome) for outcome in failed]) or erred
+        elif failed:
+            erred = True
+        if erred and session.exitstatus == 0:
             session.exitstatus = 1
 
     def _on_failure(self) -> str:
@@ -117,7 +121,8 @@ class PublishPlugin:
             terminalreporter.write_sep("-", "tm-auth results")
         for outcome in self.outcomes:
             red = outcome.failed
-            terminalreporter.write_line(outcome.line(), red=red, yellow=bool(outcome.dropped))
+            noted = bool(outcome.dropped or outcome.remarks)
+            terminalreporter.write_line(outcome.line(), red=red, yellow=noted)
             for note in outcome.notes():
                 terminalreporter.write_line(note, yellow=True)
 
@@ -148,6 +153,17 @@ class PublishPlugin:
             stops=(pytest.fail.Exception, pytest.skip.Exception),
             pieces=functools.partial(run.scrubber.scrub, pieces=True),
         )
+
+
+def _warned(outcome: Outcome) -> bool:
+    """Say the outcome's failure in a :class:`PublishFailureWarning`; ``True`` when the
+    run's filters (``-W error``) made it an error, said then in the outcome's remarks."""
+    try:
+        warnings.warn(PublishFailureWarning(outcome.line()), stacklevel=1)
+    except PublishFailureWarning:
+        outcome.remarks.append("-W error made this PublishFailureWarning an error: exit status 1")
+        return True
+    return False
 
 
 def deployment(state: Any, service: str = "xray") -> str:
