@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_tm_auth.cli.main import main
 from pytest_tm_auth.sandbox import Sandbox
 from pytest_tm_auth.sandbox.faults import Fault
 
@@ -29,6 +30,13 @@ import os
 
 def pytest_tm_auth_published(provider, target):
     raise RuntimeError("token=" + os.environ["XRAY_CLIENT_SECRET"])
+"""
+DROPPING = """
+def pytest_tm_auth_results(provider, results):
+    if provider.name == "zephyr":
+        results["executions"] = [e for e in results["executions"] if e["testCaseKey"] != "DEMO-T6"]
+    else:
+        results["tests"] = [t for t in results["tests"] if t["testKey"] != "DEMO-2"]
 """
 
 
@@ -99,3 +107,31 @@ def test_warn_mode_with_warnings_as_errors_is_exit_status_1_never_a_traceback(
         ]
     )
     clean(result, secret)
+
+
+def test_results_a_hook_removed_are_said_and_a_replay_does_not_send_them(
+    pytester: pytest.Pytester, cloud_env: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytester.makeconftest(DROPPING)
+    pytester.makepyfile(test_two=TWO)
+    journal = pytester.path / "journal.jsonl"
+
+    result = run(pytester, f"--tm-auth-journal={journal}")
+
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        [
+            "xray: published 1 result to DEMO-*",
+            "xray: 1 result removed by the pytest_tm_auth_results hook was not sent",
+            "zephyr: published 1 result to DEMO-R*",
+            "zephyr: 1 result removed by the pytest_tm_auth_results hook was not sent",
+        ]
+    )
+    capsys.readouterr()
+    assert main(["publish", str(journal)]) == 0
+    assert "already published" in capsys.readouterr().out
+    (execution,) = cloud_env.test_executions()
+    assert sorted(execution["runs"]) == ["DEMO-1"]
+    (cycle,) = cloud_env.zephyr_cycles()
+    assert sorted(cycle["executions"]) == ["DEMO-T5"]
+    assert (cloud_env.count("xray.import"), cloud_env.count("zephyr.automation")) == (1, 1)

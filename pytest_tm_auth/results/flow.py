@@ -370,12 +370,20 @@ def _payload(job: _Job, key: str | None) -> dict[str, Any]:
     collected = (f"{result.nodeid}: {note}" for result in results for note in result.dropped)
     outcome.dropped = [*dict.fromkeys(collected), *capped]
     built = dict(payload)  # what the hook may not change: read again after it
+    count = job.chosen.count(payload)
     try:
         publishing.on_payload(payload)
     except Exception as error:  # a team's hook: nothing is sent, and the run says why
         said = publishing.scrub(f"{type(error).__name__}: {error}")
         raise PublishError(f"the pytest_tm_auth_results hook raised {inert(said, 300)}") from None
     label = str(job.state.header.get("label") or "")
-    return job.chosen.rechecked(
+    checked = job.chosen.rechecked(
         payload, key, publishing.scrub, publishing.pieces, label=label, built=built
     )
+    removed = count - job.chosen.count(checked)
+    if removed > 0:  # the team's choice, said: a replay does not send them either
+        were = "was" if removed == 1 else "were"
+        outcome.remarks.append(
+            f"{_results(removed)} removed by the pytest_tm_auth_results hook {were} not sent"
+        )
+    return checked
