@@ -121,9 +121,15 @@ def test_a_5000_case_report_is_one_zephyr_upload_and_every_case_lands(
     login = "zephyr.projects" if deployment == "cloud" else "zephyrdc.healthcheck"
     assert [r.route for r in sandbox.requests] == [login, ZEPHYR_UPLOADS[deployment]]
     landed = [e for executions in cycle["executions"].values() for e in executions]
-    assert len(landed) == 5000
-    assert sum(e["status"] == "Fail" for e in landed) == len(range(0, 4990, 7))
-    assert len(cycle["executions"]["DEMO-T3"]) == 12 + 1  # 12 by key, 1 by name
+    if deployment == "cloud":  # the report itself: one execution per case
+        assert len(landed) == 5000
+        assert sum(e["status"] == "Fail" for e in landed) == len(range(0, 4990, 7))
+        assert len(cycle["executions"]["DEMO-T3"]) == 12 + 1  # 12 by key, 1 by name
+    else:  # converted: one execution per key, the worst of its cases, as a run's results
+        assert len(landed) == 450 + 10
+        failed = {n % 450 + 1 for n in range(0, 4990, 7)}
+        assert sum(e["status"] == "Fail" for e in landed) == len(failed)
+        assert len(cycle["executions"]["DEMO-T3"]) == 1 + 1  # its key, and 1 by name
 
 
 def test_a_report_over_10_mb_goes_to_zephyr_cloud_zipped(sandbox: Sandbox, tmp_path: Path) -> None:
@@ -334,6 +340,40 @@ def test_a_secret_in_basic_auth_or_escaped_in_a_report_is_refused_and_nothing_is
         "secret: it was written in clear)"
     ]
     assert sandbox.requests == []
+
+
+@pytest.mark.parametrize("deployment", DEPLOYMENTS)
+def test_cases_sharing_a_key_are_said_and_data_center_gets_one_execution_per_key(
+    sandbox: Sandbox, deployment: Deployment, tmp_path: Path
+) -> None:
+    """A name twice (passed, then failed), a parametrized test, and pytest's xfail: Data
+    Center's conversion says of them what a run's results say; Cloud reads the report."""
+    report = tmp_path / "report.xml"
+    xfail = '<skipped type="pytest.xfail" message="known bug"/>'
+    cases = [
+        case("test_total[DEMO_T5-1]"),
+        case("test_total[DEMO_T5-2]"),
+        case("test_login_DEMO_T6"),
+        case("test_login_DEMO_T6", failed="boom"),
+        case("test_known_DEMO_T7", extra=xfail),
+    ]
+    report.write_text(another_runner(cases), "utf-8")
+
+    done = publish(sandbox, deployment, "zephyr", str(report), "--zephyr-project", "DEMO")
+
+    assert done.returncode == 0, output(done)
+    assert "zephyr: 4 cases share a test case key with another case" in done.stdout
+    (cycle,) = sandbox.zephyr_cycles() if deployment == "cloud" else sandbox.zephyr_runs()
+    landed = {key: [e["status"] for e in found] for key, found in cycle["executions"].items()}
+    if deployment == "datacenter":
+        assert landed == {"DEMO-T5": ["Pass"], "DEMO-T6": ["Fail"], "DEMO-T7": ["Fail"]}
+    else:
+        assert landed == {
+            "DEMO-T5": ["Pass", "Pass"],
+            "DEMO-T6": ["Pass", "Fail"],
+            "DEMO-T7": ["Not Executed"],
+        }
+    assert sandbox.count(ZEPHYR_UPLOADS[deployment]) == 1
 
 
 @pytest.mark.parametrize("deployment", DEPLOYMENTS)

@@ -97,7 +97,8 @@ def _chosen(args: argparse.Namespace) -> tuple[str, Path]:
 
 
 def _notes(service: str, found: Tally) -> Iterator[str]:
-    """What the service does with the cases the report links to nothing."""
+    """What the service does with the cases the report links to nothing, and with those
+    that share a Zephyr Scale test case key."""
     if service == "xray" and found.xray_linked < found.cases:
         unlinked = found.cases - found.xray_linked
         yield (
@@ -110,6 +111,12 @@ def _notes(service: str, found: Tally) -> Iterator[str]:
             f"zephyr: {unlinked} of {found.cases} cases have no test case key in their name "
             "(test_login_DEMO_T19): Zephyr Scale finds them by name, and refuses the whole "
             "upload if one is not found"
+        )
+    if service == "zephyr" and found.zephyr_shared:
+        yield (
+            f"zephyr: {found.zephyr_shared} cases share a test case key with another case: Data "
+            "Center gets one execution per key, the worst status of its cases (as a run's "
+            "results do); Zephyr Scale Cloud reads the report itself and makes one per case"
         )
 
 

@@ -26,6 +26,7 @@ import codecs
 import itertools
 import re
 import stat
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,9 @@ NAME_LIMIT = 1000
 ZEPHYR_KEY_IN_NAME = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9_]*?)[_-]T([0-9]{1,9})(?![0-9])")
 #: What a testcase's child says of its outcome; the first one counts.
 _OUTCOMES = {"failure": "failed", "error": "error", "skipped": "skipped"}
+#: The ``type`` of a ``<skipped>`` that pytest writes for an expected failure: the run's
+#: ``xfailed``, so a report's upload and a run's say the same of it.
+_XFAIL = "pytest.xfail"
 _ROOTS = ("testsuites", "testsuite")
 #: What the parser tells: comments and processing instructions too, to be looked through.
 _EVENTS = ("start", "end", "comment", "pi")
@@ -77,7 +81,8 @@ class ReportError(TmAuthError):
 
 @dataclass(frozen=True)
 class Case:
-    """One ``<testcase>``. ``outcome``: ``passed``, ``failed``, ``error`` or ``skipped``."""
+    """One ``<testcase>``. ``outcome``: ``passed``, ``failed``, ``error``, ``skipped`` or
+    ``xfailed`` (pytest's ``<skipped type="pytest.xfail">``)."""
 
     classname: str
     name: str
@@ -100,6 +105,8 @@ class Tally:
     cases: int
     xray_linked: int
     zephyr_linked: int
+    #: Cases whose Zephyr Scale key another case of the report names too.
+    zephyr_shared: int = 0
 
 
 def checked(path: Path) -> int:
@@ -122,13 +129,16 @@ def tally(path: Path, secrets: Mapping[str, str] | None = None) -> Tally:
     """Read the whole report (checking every case) and count it. ``secrets`` (name ->
     value): a report holding one of them, in any text or attribute, is refused."""
     counts = [0, 0, 0]
+    keys: Counter[str] = Counter()
     for case in cases(path, secrets):
         counts[0] += 1
         counts[1] += case.test_key is not None
         counts[2] += case.zephyr_key is not None
+        keys.update([case.zephyr_key] if case.zephyr_key else [])
     if not counts[0]:
         raise ReportError(f"the report {path} holds no <testcase>: nothing to publish")
-    return Tally(*counts)
+    total, xray, zephyr = counts
+    return Tally(total, xray, zephyr, sum(n for n in keys.values() if n > 1))
 
 
 def cases(path: Path, secrets: Mapping[str, str] | None = None) -> Iterator[Case]:
@@ -287,7 +297,8 @@ class _Found:
 
     def read(self, tag: str, element: Element) -> None:
         if tag in _OUTCOMES and self.outcome == "passed":
-            self.outcome = _OUTCOMES[tag]
+            xfail = tag == "skipped" and element.get("type") == _XFAIL
+            self.outcome = "xfailed" if xfail else _OUTCOMES[tag]
             said = element.get("message") or (element.text or "").strip().split("\n", 1)[0]
             self.message = inert(said[: MESSAGE_LIMIT * 2], MESSAGE_LIMIT) if said else ""
         elif tag == "property" and element.get("name") == "test_key":

@@ -4,9 +4,10 @@ Both deployments take it in one upload that makes a new cycle (Cloud: ``POST
 /v2/automations/executions/custom``; Data Center: ``POST .../automation/execution/{project}``),
 with the file as the multipart part ``file``, at most 10 MB. A run's own results use it on
 Cloud only (a new cycle; Data Center's new test run is ``POST testrun``, which keeps each
-result's comment and files); ``pytest-tm-auth publish zephyr FILE.xml`` uses it on both. The
-zip is built the same way from the same executions every time (fixed member name and date),
-so a replay sends the very bytes a first attempt sent.
+result's comment and files); ``pytest-tm-auth publish zephyr FILE.xml`` on Data Center only
+(Cloud takes the report itself). The zip is built the same way from the same executions
+every time (fixed member name and date), so a replay sends the very bytes a first attempt
+sent.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ RESULTS = {
     "In Progress": "In Progress",
 }
 #: The format's result names, for each pytest outcome: through the run's status names, so a
-#: report's upload and a run's say the same of one outcome.
+#: report's upload converted to this format (Data Center's) and a run's say the same of one
+#: outcome (Cloud takes a report's JUnit XML itself, and reads its outcomes its own way).
 CUSTOM_RESULTS = {outcome: RESULTS[status] for outcome, status in STATUSES.items()}
 #: The one member of the zip, and its date (a zip needs one; a fixed one keeps it stable).
 MEMBER = "results.json"

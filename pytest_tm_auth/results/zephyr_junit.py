@@ -3,7 +3,8 @@
 Cloud takes JUnit XML itself (``POST {api}/automations/executions/junit``): the report goes
 as it is, zipped only when that makes it fit the 10 MB Zephyr Scale takes. Data Center has no
 JUnit endpoint: the report's cases become the custom format (:mod:`.zephyr_custom`), uploaded
-to ``POST {api}/automation/execution/{projectKey}``. Both are multipart (``file``, and
+to ``POST {api}/automation/execution/{projectKey}``, one execution per test case key, its
+status the worst of its cases' (as a run's results are). Both are multipart (``file``, and
 ``testCycle``: the new cycle's name and description) with ``autoCreateTestCases=false``: a
 case is found by the key in its name, or by its name, and never made up. Every upload makes
 a new cycle, so an upload is never retried once it may have reached Zephyr Scale.
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.results.junit import Case, cases
-from pytest_tm_auth.results.model import PublishError
+from pytest_tm_auth.results.model import PublishError, worst
 from pytest_tm_auth.results.request import answer, long_timeout
 from pytest_tm_auth.results.zephyr_custom import (
     CUSTOM_RESULTS,
@@ -102,18 +103,41 @@ def fitted(path: Path) -> tuple[str, bytes, str]:
 
 
 def converted(path: Path) -> bytes:
-    """Data Center's ``file``: the report's cases in the custom format, zipped."""
+    """Data Center's ``file``: the report's cases in the custom format, zipped; the cases
+    of one test case key (a parametrized test, a name twice) are one execution."""
+    order: list[Case | str] = []  # a case found by its name, or a key at its first case
+    keyed: dict[str, list[Case]] = {}
+    for case in cases(path):
+        key = case.zephyr_key
+        if key is None:
+            order.append(case)
+            continue
+        if key not in keyed:
+            order.append(key)
+        keyed.setdefault(key, []).append(case)
+    executions = [
+        _keyed(item, keyed[item]) if isinstance(item, str) else _execution(item) for item in order
+    ]
     try:
-        return custom_zip([_execution(case) for case in cases(path)])
+        return custom_zip(executions)
     except UploadTooLarge:
         raise ReportTooLarge(_too_large(path, "in Zephyr Scale's custom format")) from None
 
 
+def _source(case: Case) -> str:
+    return f"{case.classname}.{case.name}" if case.classname else case.name
+
+
+def _keyed(key: str, found: list[Case]) -> dict[str, Any]:
+    """One test case key's execution: the worst outcome of its cases, the first one's
+    source (the first with that outcome)."""
+    outcome = worst(case.outcome for case in found)
+    first = next(case for case in found if case.outcome == outcome)
+    return execution(key, outcome, _source(first))
+
+
 def _execution(case: Case) -> dict[str, Any]:
-    source = f"{case.classname}.{case.name}" if case.classname else case.name
-    key = case.zephyr_key
-    if key is not None:
-        return execution(key, case.outcome, source)
+    source = _source(case)
     return {
         "source": source,
         "result": CUSTOM_RESULTS[case.outcome],

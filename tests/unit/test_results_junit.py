@@ -51,6 +51,20 @@ def test_each_testcase_is_read_with_its_outcome_message_and_keys(tmp_path: Path)
     assert tally(write(tmp_path, REPORT)) == junit.Tally(4, 1, 1)
 
 
+def test_pytest_s_xfail_is_xfailed_and_cases_sharing_a_key_are_counted(tmp_path: Path) -> None:
+    report = write(
+        tmp_path,
+        "<testsuite>"
+        '<testcase name="test_a_DEMO_T1"><skipped type="pytest.xfail" message="bug"/></testcase>'
+        '<testcase name="test_b_DEMO_T1"><skipped type="pytest.skip" message="no"/></testcase>'
+        '<testcase name="test_c[DEMO_T1-2]"/><testcase name="test_d_DEMO_T2"/>'
+        "</testsuite>",
+    )
+
+    assert [case.outcome for case in cases(report)] == ["xfailed", "skipped", "passed", "passed"]
+    assert tally(report) == junit.Tally(4, 0, 4, zephyr_shared=3)
+
+
 @pytest.mark.parametrize(
     ("name", "key"),
     [
