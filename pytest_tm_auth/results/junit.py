@@ -4,7 +4,9 @@ The file is checked for its size before a byte of it is read, then its bytes: UT
 ASCII) only, as every runner writes, so the bytes and the parser read the same characters.
 It is parsed as a stream by defusedxml (no DTD, no entity, no external reference: a billion
 laughs stops at its ``<!DOCTYPE``), each element dropped from the tree as soon as it has
-been read, so memory stays bounded by the depth of the document, not its length. What
+been read, and of each text (a test's output, however long) only its first characters
+kept: the rest is looked through for the secrets as it streams, then dropped. So memory
+stays bounded by the depth of the document, not its length nor a text's. What
 cannot be read is one line naming the file and why (:class:`ReportError`), never a
 traceback.
 
@@ -63,7 +65,10 @@ _ROOTS = ("testsuites", "testsuite")
 _EVENTS = ("start", "end", "comment", "pi")
 #: Secrets shorter than this are not looked for in a report (they would match by chance).
 SECRET_SHORTEST = 6
-#: How much of the report is read at once (bytes), and of a text unescaped (characters).
+#: Characters of each text kept (a message is its first line): the rest is never kept.
+TEXT_KEPT = 64 * 1024
+#: How much of the report is read at once (bytes), and of a text looked through or
+#: unescaped at once (characters).
 _BLOCK = 1 << 20
 #: The encoding an XML declaration names (at the very start of the file, after a BOM).
 _DECLARED = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml\s[^>]*?\bencoding\s*=\s*[\"']([^\"'>]*)[\"']")
@@ -163,7 +168,7 @@ def _read(path: Path, file: BinaryIO, watch: _Watch) -> Iterator[Case]:
     count = 0
     # UTF-8 whatever the declaration says (checked by _in_bytes): the parser never asks
     # Python for another codec.
-    parser = DefusedXMLParser(target=TreeBuilder(), encoding="utf-8", forbid_dtd=True)
+    parser = DefusedXMLParser(target=_Tree(watch), encoding="utf-8", forbid_dtd=True)
     try:
         for event, element in iterparse(file, events=_EVENTS, parser=parser):
             watch.saw(event, element)
@@ -208,34 +213,80 @@ def _opened(path: Path, open_elements: list[Element], element: Element) -> None:
         raise ReportError(f"the report {path} nests elements deeper than {MAX_DEPTH}: refused")
 
 
-class _Watch:
-    """Every text the parser reads, looked through for the secrets as it is read.
+class _Tree(TreeBuilder):
+    """The tree the parser builds, each text (an element's, or what follows its end tag)
+    kept to its first :data:`TEXT_KEPT` characters: all of it streams through the watch."""
 
-    An element's tail (the text after its end tag) is known only at the parser's next
-    start or end: it is looked through then."""
+    def __init__(self, watch: _Watch) -> None:
+        super().__init__()
+        self.watch = watch
+        self.kept = 0
+
+    def data(self, data: str, /) -> None:
+        self.watch.stream(data)
+        if self.kept < TEXT_KEPT:
+            part = data[: TEXT_KEPT - self.kept]
+            self.kept += len(part)
+            super().data(part)
+
+    def start(self, tag: str, attrs: dict[str, str], /) -> Element:
+        self._ended()
+        return super().start(tag, attrs)
+
+    def end(self, tag: str, /) -> Element:
+        self._ended()
+        return super().end(tag)
+
+    def _ended(self) -> None:
+        """A text ends where the tree builder takes it: at a tag (a comment or an instruction
+        is not kept in the tree, and the text on both sides of it is one)."""
+        self.watch.stream_end()
+        self.kept = 0
+
+
+class _Watch:
+    """Every text the parser reads, looked through for the secrets as it is read: names,
+    attributes, comments and instructions as the parser tells them; texts as they stream
+    (:meth:`stream`), in blocks, each looked at with the end of the block before it."""
 
     def __init__(self, path: Path, forms: Mapping[str, str]) -> None:
         self.path = path
         #: Each form of a secret (:func:`needles`) -> the secret's name.
         self.forms = forms
-        #: The longest a form may be once escaped: ``%F0%9F%94%91`` is one character.
+        #: The longest a form may be once escaped: ``%F0%9F%94%91`` is one character. A
+        #: text's block is looked at with this much of the end of the block before it.
         self.reach = ESCAPED_WIDTH * max(map(len, forms), default=0)
-        self.ended: Element | None = None
+        self.pending: list[str] = []
+        self.size = 0
+        self.tail = ""
 
     def saw(self, event: str, element: Element) -> None:
         if not self.forms:
             return
         if event not in ("start", "end"):
             self._look(element.text or "")  # a comment; a processing instruction
-            return
-        if self.ended is not None:
-            self._look(self.ended.tail or "")
-            self.ended = None
-        if event == "start":
+        elif event == "start":
             self._look(_tag(element), *element.attrib.keys(), *element.attrib.values())
-        else:
-            self._look(element.text or "")
-            self.ended = element
+
+    def stream(self, data: str) -> None:
+        """A piece of the text being read (the parser gives a text in pieces)."""
+        if self.forms:
+            self.pending.append(data)
+            self.size += len(data)
+            if self.size >= _BLOCK:
+                self._flush()
+
+    def stream_end(self) -> None:
+        """The text being read ended: what is left of it is looked through."""
+        if self.pending:
+            self._flush()
+        self.tail = ""
+
+    def _flush(self) -> None:
+        window = self.tail + "".join(self.pending)
+        self._look(window)
+        self.tail = window[-self.reach :] if self.reach else ""
+        self.pending, self.size = [], 0
 
     def _look(self, *texts: str) -> None:
         for text in texts:

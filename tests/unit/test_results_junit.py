@@ -413,3 +413,29 @@ def test_the_root_element_s_name_is_never_shown(tmp_path: Path) -> None:
     assert "demo" not in str(refused.value)
     with pytest.raises(ReportError, match="holds the value of TOKEN"):
         tally(path, {"TOKEN": SECRET})
+
+
+@pytest.mark.parametrize("at", [0, junit._BLOCK - 5, 3 * junit._BLOCK + 1])
+def test_a_secret_in_a_long_text_is_found_wherever_its_stream_is_cut(
+    tmp_path: Path, at: int
+) -> None:
+    """An output's text is looked through as it streams, in blocks: a secret across two of
+    them is found (escaped, so that only the parsed text shows it, not the bytes)."""
+    secret = "s3cret-value-of-the-test"
+    text = "x" * at + "&#x73;" + secret[1:] + "\n" * 10
+    report = f"<testsuite><testcase name='a'><system-out>{text}</system-out></testcase></testsuite>"
+
+    with pytest.raises(ReportError, match="holds the value of SECRET"):
+        tally(write(tmp_path, report), {"SECRET": secret})
+
+
+def test_of_a_long_text_only_its_start_is_kept(tmp_path: Path) -> None:
+    long = "first line\n" + "y" * (2 * junit.TEXT_KEPT)
+    report = f"<testsuite><testcase name='a'><failure>{long}</failure></testcase></testsuite>"
+    tree = junit._Tree(junit._Watch(tmp_path, {}))
+    tree.start("failure", {})
+    for start in range(0, len(long), 1000):
+        tree.data(long[start : start + 1000])
+    assert len(tree.end("failure").text or "") == junit.TEXT_KEPT
+    (case,) = cases(write(tmp_path, report))
+    assert case.message == "first line"
