@@ -56,6 +56,8 @@ from pytest_tm_auth.settings.run_wide import (
 PLUGIN_NAME = "tm_auth_results"
 #: The journal's header names each service's settings by these (``xray_`` dropped).
 HEADER_NAMES = {"test_environments": "environments"}
+#: The phase of the report xdist's controller makes for a test whose worker died.
+CRASHED = "???"
 
 
 def iteration_of(item: pytest.Item, scrub: Callable[[str], str]) -> tuple[str | None, list[Any]]:
@@ -77,6 +79,12 @@ def tag(
     if report.when == "teardown":
         report.tm_iteration, report.tm_parameters = iteration_of(item, scrub)
         report.tm_notes = item.stash[NOTES].to_data() if NOTES in item.stash else None
+
+
+def crashed_worker(report: Any) -> object:
+    """The id of the worker a crash report names (``gw0``), as its own reports carry it."""
+    workerinput = getattr(getattr(report, "node", None), "workerinput", None)
+    return workerinput.get("workerid") if isinstance(workerinput, dict) else None
 
 
 def _safe_repr(value: object) -> str:
@@ -131,6 +139,8 @@ class ResultCollector(HooksOnly):
         #: Only where reports are logged: never in an xdist worker.
         self._logging = not hasattr(config, "workerinput")
         self._distributing = distributing(config)
+        #: Tests the journal holds no result of, and why: one line each, for the summary.
+        self.unjournaled: list[str] = []
 
     @property
     def journal_path(self) -> Path | None:
@@ -167,11 +177,30 @@ class ResultCollector(HooksOnly):
             attempt = self._folds.add(report, nodeid)
             if attempt is not None:
                 self.add(self._result(nodeid, attempt, report))
+        elif self._distributing and report.when == CRASHED and report.outcome == "failed":
+            self._crashed(report, nodeid)
+
+    def _crashed(self, report: Any, nodeid: str) -> None:
+        """xdist's report of a worker that died running ``nodeid`` carries no links: a test
+        whose setup reported is an error at the end; one that never reported is said lost
+        (its links were known to its worker alone)."""
+        if not self._folds.is_open(crashed_worker(report), nodeid):
+            self.unjournaled.append(
+                f"{self._scrub(nodeid)}: its worker crashed before the test reported: its "
+                "result, if it is linked, is not in the journal and was not published"
+            )
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_sessionfinish(self) -> None:
-        """Before publishing: a test whose worker crashed mid-test is an error."""
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Before publishing: a test whose worker crashed mid-test is an error; a test an
+        interrupt (Ctrl-C) stopped has no result: it is left out, and said so."""
+        interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
         for nodeid, attempt in self._folds.unfinished():
+            if interrupted:
+                self.unjournaled.append(
+                    f"{self._scrub(nodeid)}: interrupted before it finished: not in the journal"
+                )
+                continue
             attempt.outcome = "error"
             attempt.failures.append("the test did not finish (its worker crashed)")
             attempt.finish = time.time()
