@@ -1,7 +1,8 @@
 """Tests that did not finish, through pytest itself against the stand-in: a test whose xdist
-worker died in its setup is said lost for each service (never published as if it had not
-run), one that died mid-test is an error; a run interrupted (Ctrl-C) sends nothing, keeps
-its journal of every finished test, and names the command that lands it.
+worker died, in its setup or mid-test, is an error (by the links its worker posted before
+the tests ran; without the broker, said lost for each service, never published as if it
+had not run); a run interrupted (Ctrl-C) sends nothing, keeps its journal of every finished
+test, and names the command that lands it.
 """
 
 from __future__ import annotations
@@ -53,11 +54,37 @@ def outcomes(pytester: pytest.Pytester) -> dict[str, str]:
     return {result.nodeid.split("::")[-1]: result.outcome for result in state.results}
 
 
-def test_a_worker_that_dies_in_setup_is_said_lost_for_each_service(
+def test_a_worker_that_dies_in_setup_leaves_an_error_by_the_links_it_posted(
     pytester: pytest.Pytester, cloud_env: Sandbox
 ) -> None:
+    """Each worker posts its tests' links to the controller before they run (the broker)."""
     pytester.makepyfile(test_crash=CRASHES)
     result = pytester.runpytest_subprocess(*LEAN, "-n", "2", *BOTH, "--tm-auth-journal=j.jsonl")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["xray: published 3 results to *", "zephyr: published 3 results *"])
+    assert "crashed before the test reported" not in result.stdout.str()
+    assert outcomes(pytester) == {
+        "test_dies_in_setup": "error",
+        "test_dies_in_call": "error",
+        **{f"test_many[{n}]": "passed" for n in range(4)},
+    }
+    (execution,) = cloud_env.test_executions()
+    statuses = {key: run["status"] for key, run in execution["runs"].items()}
+    assert statuses == {"DEMO-1": "FAILED", "DEMO-2": "PASSED", "DEMO-3": "FAILED"}
+    assert execution["runs"]["DEMO-1"]["comment"] == (
+        "setup error: the test did not finish (its worker crashed)"
+    )
+    (cycle,) = cloud_env.zephyr_cycles()
+    assert sorted(cycle["executions"]) == ["DEMO-T5", "DEMO-T6", "DEMO-T7"]
+
+
+def test_without_the_broker_a_worker_that_dies_in_setup_is_said_lost_for_each_service(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    """No broker (``-p no:tm_auth_xdist``): the controller cannot know the test's links."""
+    pytester.makepyfile(test_crash=CRASHES)
+    args = ("-n", "2", "-p", "no:tm_auth_xdist", *BOTH, "--tm-auth-journal=j.jsonl")
+    result = pytester.runpytest_subprocess(*LEAN, *args)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         ["xray: published 2 results to *", f"xray: {LOST}", "zephyr: published 2 results to *"]

@@ -6,6 +6,7 @@ and on the rest of the run root; none imports another room.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import pytest
@@ -16,6 +17,11 @@ from pytest_tm_auth.core.values import Values
 KEY = "tm_auth"
 #: The source of the values ``--tm-auth-sandbox`` sets.
 SANDBOX_SOURCE = ("sandbox", "--tm-auth-sandbox")
+#: Under xdist, through the broker: in a worker, how to post plain data to the controller
+#: before the tests run (``post(kind, data)``: whether it was kept); in the controller, what
+#: the workers posted, by kind (``run/xdist/posts.py``).
+POSTER: pytest.StashKey[Callable[[str, Mapping[str, Any]], bool]] = pytest.StashKey()
+POSTED: pytest.StashKey[dict[str, dict[str, Any]]] = pytest.StashKey()
 
 
 class HooksOnly:
