@@ -18,7 +18,7 @@ __all__ = ["lean_runs"]
 
 BOTH = ("--xray-publish", "--xray-project=DEMO", "--zephyr-publish", "--zephyr-project=DEMO")
 LOST = (
-    "test_crash.py::test_dies_in_setup: its worker crashed before the test reported: its "
+    "test_crash.py::test_{}dies_in_setup: its worker crashed before the test reported: its "
     "result, if it is linked, is not in the journal and was not published"
 )
 
@@ -34,6 +34,9 @@ def segfaulting_driver():
 @pytest.mark.xray("DEMO-1")
 @pytest.mark.zephyr("DEMO-T5")
 def test_dies_in_setup(segfaulting_driver):
+    pass
+
+def test_unlinked_dies_in_setup(segfaulting_driver):
     pass
 
 @pytest.mark.xray("DEMO-3")
@@ -57,12 +60,14 @@ def outcomes(pytester: pytest.Pytester) -> dict[str, str]:
 def test_a_worker_that_dies_in_setup_leaves_an_error_by_the_links_it_posted(
     pytester: pytest.Pytester, cloud_env: Sandbox
 ) -> None:
-    """Each worker posts its tests' links to the controller before they run (the broker)."""
+    """Each worker posts its tests' links to the controller before they run (the broker):
+    a test it did not name is not linked, and is not said lost."""
     pytester.makepyfile(test_crash=CRASHES)
     result = pytester.runpytest_subprocess(*LEAN, "-n", "2", *BOTH, "--tm-auth-journal=j.jsonl")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["xray: published 3 results to *", "zephyr: published 3 results *"])
     assert "crashed before the test reported" not in result.stdout.str()
+    assert "3 failed, 4 passed" in result.stdout.lines[-1]
     assert outcomes(pytester) == {
         "test_dies_in_setup": "error",
         "test_dies_in_call": "error",
@@ -86,12 +91,12 @@ def test_without_the_broker_a_worker_that_dies_in_setup_is_said_lost_for_each_se
     args = ("-n", "2", "-p", "no:tm_auth_xdist", *BOTH, "--tm-auth-journal=j.jsonl")
     result = pytester.runpytest_subprocess(*LEAN, *args)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(
-        ["xray: published 2 results to *", f"xray: {LOST}", "zephyr: published 2 results to *"]
-    )
-    result.stdout.fnmatch_lines([f"zephyr: {LOST}"])
-    # Only the test that never reported is said lost: the one whose setup reported is an error.
-    assert result.stdout.str().count("crashed before the test reported") == 2
+    for service in ("xray", "zephyr"):
+        result.stdout.fnmatch_lines([f"{service}: published 2 results to *"])
+        for name in ("", "unlinked_"):  # it cannot be told linked or not: said all the same
+            result.stdout.fnmatch_lines([f"{service}: {LOST.format(name)}"])
+    # Only the tests that never reported are said lost: one whose setup reported is an error.
+    assert result.stdout.str().count("crashed before the test reported") == 4
     assert outcomes(pytester) == {
         "test_dies_in_call": "error",
         **{f"test_many[{n}]": "passed" for n in range(4)},

@@ -159,7 +159,7 @@ class ResultCollector(HooksOnly):
         """In an xdist worker, before any test runs: the links of its tests, posted to the
         controller (:mod:`.unfinished`), which knows only what reports carry."""
         post = self._config.stash.get(POSTER, None)
-        if post is not None and self._linked:
+        if post is not None:  # none linked is posted too: the controller then knows
             post(LINKS, {nodeid: links for nodeid, (_, links) in self._linked.items()})
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:

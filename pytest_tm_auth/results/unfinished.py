@@ -3,10 +3,11 @@
 A worker that dies mid-test leaves its test's attempt open, and the session's finish makes
 it an error. One that dies before the test's first report leaves the controller only
 xdist's own report of the crash, which carries no links: the links every worker posted
-before its tests ran (through the broker, ``run/xdist/posts.py``) make it an error at once;
-without them (no broker: ``-p no:tm_auth_xdist``, remote workers) the summary says the
-test's result is lost, never silently. An interrupted run (Ctrl-C) leaves its open
-attempts out of the journal, and says so.
+before its tests ran (through the broker, ``run/xdist/posts.py``) make it an error at once,
+and a worker that posted whole and did not name it says it is not linked; without them (no
+broker: ``-p no:tm_auth_xdist``, remote workers) the summary says the test's result is
+lost, never silently. An interrupted run (Ctrl-C) leaves its open attempts out of the
+journal, and says so.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pytest_tm_auth.results.fold import Attempt, Folds
+from pytest_tm_auth.run.plugin_base import posted_whole
 
 #: The phase of the report xdist's controller makes for a test whose worker died.
 CRASHED = "???"
@@ -46,9 +48,13 @@ class Unfinished:
     def crashed(self, report: Any, nodeid: str) -> Attempt | None:
         """xdist's report that a worker died running ``nodeid``: the attempt it ends, when
         the test never reported and its links were posted (an open one ends at the finish)."""
-        if report.outcome != "failed" or self._folds.is_open(crashed_worker(report), nodeid):
+        worker = crashed_worker(report)
+        if report.outcome != "failed" or self._folds.is_open(worker, nodeid):
             return None  # a rerun was scheduled (pytest-rerunfailures), or see ended()
-        links = posted_links(self._posted(), nodeid, self._services)
+        posted = self._posted()
+        links = posted_links(posted, nodeid, self._services)
+        if links is None and posted_whole(posted, LINKS, worker):
+            return None  # its worker posted every link it had: the test is not linked
         if links is None:
             self.notes.append(
                 f"{self._scrub(nodeid)}: its worker crashed before the test reported: its "

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from pytest_tm_auth.results.unfinished import LINKS, posted_links
+from pytest_tm_auth.run.plugin_base import posted_whole
 from pytest_tm_auth.run.xdist import posts
 from pytest_tm_auth.run.xdist.broker import Broker
 from pytest_tm_auth.run.xdist.posts import CHUNK_BYTES, Poster, chunks, keep
@@ -35,21 +36,22 @@ def test_links_over_one_message_arrive_whole_in_several(broker: Broker) -> None:
     sent = list(chunks(links))
     assert len(sent) > 4
     assert all(len(json.dumps(chunk)) <= CHUNK_BYTES for chunk in sent)
-    assert Poster(broker.contact())(LINKS, links) is True
+    assert Poster(broker.contact(), "gw0")(LINKS, links) is True
     assert broker.posted[LINKS] == links
+    assert posted_whole(broker.posted, LINKS, "gw0")
 
 
 def test_every_worker_posting_the_same_links_keeps_one_copy(broker: Broker) -> None:
     links = many_links(10)
     for _ in range(3):
-        assert Poster(broker.contact())(LINKS, links) is True
-    assert broker.posted == {LINKS: links}
+        assert Poster(broker.contact(), "gw0")(LINKS, links) is True
+    assert broker.posted[LINKS] == links
 
 
 def test_a_broker_gone_away_is_said_to_the_poster(broker: Broker) -> None:
     contact = broker.contact()
     broker.stop()
-    assert Poster(contact)(LINKS, many_links(1)) is False
+    assert Poster(contact, "gw0")(LINKS, many_links(1)) is False
 
 
 def test_what_is_kept_is_bounded_and_of_the_shape_posted(
@@ -57,10 +59,26 @@ def test_what_is_kept_is_bounded_and_of_the_shape_posted(
 ) -> None:
     monkeypatch.setattr(posts, "MAX_ENTRIES", 3)
     posted: dict[str, dict[str, object]] = {}
-    assert keep(posted, {"post": LINKS, "data": many_links(5)}) == {"kept": True}
-    assert len(posted[LINKS]) == 3
+    two, five = many_links(2), many_links(5)
+    assert keep(posted, {"post": LINKS, "data": two, "worker": "gw0", "last": True}) == {
+        "kept": True
+    }
+    assert posted_whole(posted, LINKS, "gw0")
+    # The same entries again cost no room; more than the room is refused, never noted whole.
+    assert keep(posted, {"post": LINKS, "data": two, "worker": "gw1", "last": True})["kept"]
+    assert keep(posted, {"post": LINKS, "data": five, "worker": "gw2", "last": True}) == {
+        "kept": False
+    }
+    assert posted[LINKS] == two
+    assert not posted_whole(posted, LINKS, "gw2")
     assert keep(posted, {"post": LINKS, "data": ["not", "a", "dict"]}) == {"kept": False}
     assert keep(posted, {"post": 7, "data": {}}) == {"kept": False}
+
+
+def test_a_worker_with_nothing_to_post_is_noted_whole(broker: Broker) -> None:
+    assert Poster(broker.contact(), "gw3")(LINKS, {}) is True
+    assert posted_whole(broker.posted, LINKS, "gw3")
+    assert not posted_whole(broker.posted, LINKS, "gw0")
 
 
 def test_posted_links_are_read_as_untrusted_plain_data() -> None:

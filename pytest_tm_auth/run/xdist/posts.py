@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from pytest_tm_auth.run.plugin_base import WHOLE
 from pytest_tm_auth.run.xdist.channel import MAX_BYTES, Message, connect, receive, send
 
 #: The key of a posting in a message to the broker (its value: the posting's kind).
@@ -30,23 +31,31 @@ def keep(posted: dict[str, dict[str, Any]], request: Message) -> Message:
     if not isinstance(kind, str) or not isinstance(data, dict):
         return {"kept": False}
     kept = posted.setdefault(kind, {})
-    room = MAX_ENTRIES - len(kept)
-    kept.update(entry for entry in list(data.items())[: max(room, 0)] if entry[0] not in kept)
+    new = {name: value for name, value in data.items() if name not in kept}
+    if len(kept) + len(new) > MAX_ENTRIES:
+        return {"kept": False}  # never noted whole: the controller knows it lacks some
+    kept.update(new)
+    if request.get("last") is True:
+        posted.setdefault(WHOLE, {})[f"{kind} {request.get('worker')}"] = True
     return {"kept": True}
 
 
 class Poster:
-    """A worker's side: posts to the broker at ``contact``."""
+    """A worker's side: posts to the broker at ``contact`` as ``worker``."""
 
-    def __init__(self, contact: Message) -> None:
+    def __init__(self, contact: Message, worker: str) -> None:
         self._contact = contact
+        self._worker = worker
 
     def __call__(self, kind: str, data: Mapping[str, Any]) -> bool:
-        """Post ``data`` as ``kind``; whether the broker kept all of it."""
-        for chunk in chunks(data):
+        """Post ``data`` as ``kind`` (nothing is posted too: that is all there was); whether
+        the broker kept all of it."""
+        pieces = list(chunks(data)) or [{}]
+        for index, chunk in enumerate(pieces):
+            message = {POST: kind, "data": chunk, "worker": self._worker}
             try:
                 with connect(self._contact) as connection:
-                    send(connection, {POST: kind, "data": chunk})
+                    send(connection, message | {"last": index == len(pieces) - 1})
                     reply = receive(connection)
             except (OSError, EOFError):
                 return False

@@ -211,9 +211,9 @@ def adopt(
     if isinstance(contact, dict):
         if budgets is not None:
             share(budgets(), contact)
-        poster: Callable[[str, Mapping[str, Any]], bool] = Poster(contact)
-        config.stash[POSTER] = poster
         worker = str(getattr(config, "workerinput", {}).get("workerid", "?"))
+        poster: Callable[[str, Mapping[str, Any]], bool] = Poster(contact, worker)
+        config.stash[POSTER] = poster
         for run in states.values():
             run.cache.delegate(BrokeredLogin(run, contact, worker, learn))
         return True
