@@ -29,6 +29,7 @@ from pytest_tm_auth.results.publish import PublishPlugin
 class Collector:
     services = ("xray",)
     dry_run = False
+    unjournaled = ()
 
     def __init__(self, journal_path):
         self.journal_path = journal_path

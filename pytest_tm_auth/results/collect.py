@@ -14,6 +14,7 @@ report (not a hook wrapper around each report's making, which costs more for eve
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import tempfile
@@ -42,7 +43,8 @@ from pytest_tm_auth.results.model import (
     status_table,
 )
 from pytest_tm_auth.results.notes import NOTES
-from pytest_tm_auth.run.plugin_base import HooksOnly, distributing
+from pytest_tm_auth.results.unfinished import CRASHED, LINKS, Unfinished
+from pytest_tm_auth.run.plugin_base import POSTED, POSTER, HooksOnly, distributing
 from pytest_tm_auth.settings.run_wide import (
     ATTACH_OUTPUT,
     DRY_RUN,
@@ -121,16 +123,20 @@ class ResultCollector(HooksOnly):
         self._header: dict[str, Any] = {}
         self._results: list[Result] = []
         self._folds = Folds()
+        self._result = ResultMaker(scrub, values)
         if not hasattr(config, "workerinput"):
             check_settings(values(), self.services)
             self.journal = reserved_journal(self, config, values())
         #: The linked items collected here, by node id (none in an xdist controller).
         self._linked: dict[str, tuple[pytest.Item, dict[str, list[str]]]] = {}
         self._inherited: Inherited = {}
-        self._evidence_bytes = 0
         #: Only where reports are logged: never in an xdist worker.
         self._logging = not hasattr(config, "workerinput")
         self._distributing = distributing(config)
+        posted = functools.partial(config.stash.get, POSTED, {})
+        self._unfinished = Unfinished(self._folds, scrub, self.services, posted)
+        #: Tests the journal holds no result of, and why: one line each, for the summary.
+        self.unjournaled = self._unfinished.notes
 
     @property
     def journal_path(self) -> Path | None:
@@ -148,6 +154,13 @@ class ResultCollector(HooksOnly):
                 if links is not None:
                     self._linked[item.nodeid] = (item, links)
         return made
+
+    def pytest_collection_finish(self) -> None:
+        """In an xdist worker, before any test runs: the links of its tests, posted to the
+        controller (:mod:`.unfinished`), which knows only what reports carry."""
+        post = self._config.stash.get(POSTER, None)
+        if post is not None:  # none linked is posted too: the controller then knows
+            post(LINKS, {nodeid: links for nodeid, (_, links) in self._linked.items()})
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """An xdist controller gets the workers' collection errors and runs the other tests
@@ -167,14 +180,16 @@ class ResultCollector(HooksOnly):
             attempt = self._folds.add(report, nodeid)
             if attempt is not None:
                 self.add(self._result(nodeid, attempt, report))
+        elif self._distributing and report.when == CRASHED:
+            crashed = self._unfinished.crashed(report, nodeid)
+            if crashed is not None:
+                self.add(self._result(nodeid, crashed, None))
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_sessionfinish(self) -> None:
-        """Before publishing: a test whose worker crashed mid-test is an error."""
-        for nodeid, attempt in self._folds.unfinished():
-            attempt.outcome = "error"
-            attempt.failures.append("the test did not finish (its worker crashed)")
-            attempt.finish = time.time()
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Before publishing: the tests that did not finish (:mod:`.unfinished`)."""
+        interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
+        for nodeid, attempt in self._unfinished.ended(interrupted):
             self.add(self._result(nodeid, attempt, None))
 
     # Publishing (results/publish.py) runs at pytest_sessionfinish after the hook above,
@@ -202,7 +217,19 @@ class ResultCollector(HooksOnly):
         self.journaled = True
         self._results.append(result)
 
-    def _result(self, nodeid: str, attempt: Attempt, report: Any) -> Result:
+
+class ResultMaker:
+    """Each attempt that ended made one :class:`~.model.Result`, scrubbed, its evidence
+    within the run's cap."""
+
+    __slots__ = ("_evidence_bytes", "_scrub", "_values")
+
+    def __init__(self, scrub: Callable[[str], str], values: Callable[[], Values]) -> None:
+        self._scrub = scrub
+        self._values = values
+        self._evidence_bytes = 0
+
+    def __call__(self, nodeid: str, attempt: Attempt, report: Any) -> Result:
         scrub = self._scrub
         links = attempt.links
         data = getattr(report, "tm_notes", None)

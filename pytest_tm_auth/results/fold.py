@@ -71,6 +71,10 @@ class Folds:
         attempt.finish = stop if type(stop) is float else time.time()
         return None if attempt.rerun else attempt
 
+    def is_open(self, worker: object, nodeid: str) -> bool:
+        """Whether ``worker`` reported ``nodeid``'s setup and not yet its teardown."""
+        return (worker, nodeid) in self._open
+
     def unfinished(self) -> list[tuple[str, Attempt]]:
         """The attempts whose teardown never came (a crashed worker), by node id; cleared."""
         left = [(nodeid, attempt) for (_, nodeid), attempt in self._open.items()]

@@ -36,6 +36,8 @@ __all__ = [
 PUBLISH_PLUGIN = "tm_auth_publish"
 #: The plugin ``--tm-auth-check`` registers (``run/modes``): no test runs under it.
 CHECK_MODE = "tm_auth_check"
+#: Why an interrupted run (Ctrl-C) sends nothing: the journal holds every finished test.
+INTERRUPTED = "the run was interrupted: nothing was sent"
 
 
 class PublishFailureWarning(TmAuthWarning):
@@ -55,6 +57,10 @@ class Collector(Protocol):
 
     @property
     def dry_run(self) -> bool: ...
+
+    @property
+    def unjournaled(self) -> list[str]:
+        """Tests the journal holds no result of, and why (a worker that crashed in setup)."""
 
     def written(self) -> tuple[Journal, JournalState] | None:
         """The run's journal, still open, and what the run wrote to it."""
@@ -83,18 +89,24 @@ class PublishPlugin:
         collector = self._collector
         path = collector.journal_path
         written = collector.written()  # what this run journaled: not read back
+        interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
         try:
             for service in collector.services:
                 outcome = Outcome(service, path, dry_run=collector.dry_run)
-                if path is not None:
+                if path is not None and interrupted:
+                    outcome.reason = INTERRUPTED  # a partial run is sent only when asked
+                elif path is not None:
                     try:
                         publishing = self._publishing(service, collector.dry_run)
                         outcome = publish(path, publishing, written)
                     except (TmAuthError, pytest.UsageError) as error:  # a refused setting
                         outcome.reason = str(error)
+                outcome.dropped += collector.unjournaled
                 self.outcomes.append(outcome)
         finally:
             collector.close()
+        if interrupted:
+            return  # the run says why it stopped; its exit status stays pytest's
         # Warned only now, every outcome recorded: a warning the run's filters make an error
         # is said in the summary and makes the exit status 1, never a traceback.
         failed = [outcome for outcome in self.outcomes if outcome.failed]

@@ -6,6 +6,7 @@ and on the rest of the run root; none imports another room.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import pytest
@@ -16,6 +17,13 @@ from pytest_tm_auth.core.values import Values
 KEY = "tm_auth"
 #: The source of the values ``--tm-auth-sandbox`` sets.
 SANDBOX_SOURCE = ("sandbox", "--tm-auth-sandbox")
+#: Under xdist, through the broker: in a worker, how to post plain data to the controller
+#: before the tests run (``post(kind, data)``: whether it was kept); in the controller, what
+#: the workers posted, by kind (``run/xdist/posts.py``).
+POSTER: pytest.StashKey[Callable[[str, Mapping[str, Any]], bool]] = pytest.StashKey()
+POSTED: pytest.StashKey[dict[str, dict[str, Any]]] = pytest.StashKey()
+#: Where the controller's broker notes each posting that came whole, as ``"KIND WORKER"``.
+WHOLE = "whole"
 
 
 class HooksOnly:
@@ -71,6 +79,12 @@ def from_controller(config: pytest.Config) -> dict[str, Any]:
     workerinput = getattr(config, "workerinput", None)
     shared = workerinput.get(KEY) if isinstance(workerinput, dict) else None
     return shared if isinstance(shared, dict) else {}
+
+
+def posted_whole(posted: Mapping[str, Any], kind: str, worker: object) -> bool:
+    """Whether ``worker`` posted all it had of ``kind`` (its every message kept)."""
+    noted = posted.get(WHOLE)
+    return isinstance(noted, dict) and noted.get(f"{kind} {worker}") is True
 
 
 def standin_settings(values: Values) -> dict[str, str]:

@@ -204,10 +204,12 @@ def test_how_each_kind_of_worker_gets_its_tokens(spec: object, how: str) -> None
 
 
 class FakeConfig:
-    """The controller's config, as far as the fallbacks use it: its warnings."""
+    """The controller's config, as far as the fallbacks use it: its warnings, and its stash
+    (what workers post is kept there)."""
 
     def __init__(self) -> None:
         self.warnings: list[Warning] = []
+        self.stash = pytest.Stash()
 
     def issue_config_time_warning(self, warning: Warning, stacklevel: int) -> None:
         self.warnings.append(warning)

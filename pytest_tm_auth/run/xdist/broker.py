@@ -33,6 +33,7 @@ from pytest_tm_auth.core.token import Token
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.xdist.channel import Message, Server, connect, receive, send
 from pytest_tm_auth.run.xdist.lease import Desk, fingerprint
+from pytest_tm_auth.run.xdist.posts import POST, keep
 from pytest_tm_auth.run.xdist.rates import RATE
 from pytest_tm_auth.run.xdist.rates import answer as rate_answer
 
@@ -155,7 +156,10 @@ class Broker:
     """The controller's broker: started before the first local worker, stopped with the run."""
 
     def __init__(
-        self, states: Mapping[str, ProviderRun], budgets: Callable[[], Budgets] | None = None
+        self,
+        states: Mapping[str, ProviderRun],
+        budgets: Callable[[], Budgets] | None = None,
+        posted: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         accounts = Accounts()  # one refused Jira account is tried once, across workers
         self.desks = {
@@ -164,6 +168,8 @@ class Broker:
         self.server: Server | None = None
         #: The run's rate budgets: every worker's permits are taken here.
         self.budgets = budgets
+        #: What workers posted before their tests ran, by kind (:mod:`.posts`).
+        self.posted = {} if posted is None else posted
 
     def contact(self) -> Message:
         """How a worker reaches the broker (starts it on the first call)."""
@@ -185,6 +191,10 @@ class Broker:
             if request is not None and RATE in request and self.budgets is not None:
                 with contextlib.suppress(EOFError, OSError):
                     send(connection, rate_answer(self.budgets(), request))
+                return
+            if request is not None and POST in request:
+                with contextlib.suppress(EOFError, OSError):
+                    send(connection, keep(self.posted, request))
                 return
             desk = self.desks.get(str(request.get("provider"))) if request else None
             if request is None or desk is None:

@@ -28,10 +28,18 @@ from pytest_tm_auth.core.codec import decode_failure, decode_target, decode_toke
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.ratelimit import Budgets
 from pytest_tm_auth.core.values import Values
-from pytest_tm_auth.run.plugin_base import KEY, HooksOnly, from_controller, standin_settings
+from pytest_tm_auth.run.plugin_base import (
+    KEY,
+    POSTED,
+    POSTER,
+    HooksOnly,
+    from_controller,
+    standin_settings,
+)
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.warnings import UnencryptedGatewayWarning, issue_at
 from pytest_tm_auth.run.xdist.broker import SHARED, Broker, BrokeredLogin, failed, shared
+from pytest_tm_auth.run.xdist.posts import Poster
 from pytest_tm_auth.run.xdist.rates import share
 
 #: How a worker gets its tokens (:func:`route`).
@@ -75,7 +83,7 @@ class SharedLogin(HooksOnly):
         self._config = config
         self._states = states
         self._values = values
-        self.broker = Broker(states, budgets)
+        self.broker = Broker(states, budgets, config.stash.setdefault(POSTED, {}))
         self.workers: set[str] = set()
         self.routes: set[str] = set()
         self.totals = WorkerTotals(states)
@@ -204,6 +212,8 @@ def adopt(
         if budgets is not None:
             share(budgets(), contact)
         worker = str(getattr(config, "workerinput", {}).get("workerid", "?"))
+        poster: Callable[[str, Mapping[str, Any]], bool] = Poster(contact, worker)
+        config.stash[POSTER] = poster
         for run in states.values():
             run.cache.delegate(BrokeredLogin(run, contact, worker, learn))
         return True
