@@ -120,6 +120,8 @@ class Scrubber:
         #: What the secrets always turn into inside base64, whatever surrounds them.
         self._encoded: frozenset[str] = frozenset()
         self._pieces: frozenset[str] = frozenset()
+        #: Long secrets whose pieces are not cut yet: only ``scrub(..., pieces=True)`` needs them.
+        self._uncut: frozenset[str] = frozenset()
         #: The base64 runs long enough to hold one of the secrets (none known: none).
         self._runs: re.Pattern[str] | None = None
         #: What :meth:`remembered` scrubbed, and into what: emptied when a secret is learned.
@@ -189,11 +191,10 @@ class Scrubber:
                 encoded |= encoded_forms(value)
         if not (fresh <= self._secrets and short <= self._short and encoded <= self._encoded):
             with self._lock:
-                self._pieces = self._pieces | {
-                    secret[start : start + PIECE_LENGTH]
+                self._uncut = self._uncut | {
+                    secret
                     for secret in fresh - self._secrets
                     if 2 * PIECE_LENGTH <= len(secret) <= MAX_PIECED_LENGTH
-                    for start in range(len(secret) - PIECE_LENGTH + 1)
                 }
                 self._secrets = self._secrets | fresh
                 # Longest first, so a token containing a shorter secret is hidden whole.
@@ -245,7 +246,24 @@ class Scrubber:
             text = _hide_across_lines(text, ordered)
         if pieces and any(ellipsis in text for ellipsis in _ELLIPSES):
             text = _hide_cut_ends(text, ordered)
-        return hide_pieces(text, self._pieces) if pieces and self._pieces else text
+        if not pieces:
+            return text
+        cut = self._cut_pieces()
+        return hide_pieces(text, cut) if cut else text
+
+    def _cut_pieces(self) -> frozenset[str]:
+        """Every piece of the long secrets, cut when first asked for: a failure report asks,
+        a run whose output holds nothing to hide never does (a token: some 300 pieces)."""
+        if self._uncut:
+            with self._lock:
+                uncut = self._uncut
+                self._pieces = self._pieces | {
+                    secret[start : start + PIECE_LENGTH]
+                    for secret in uncut
+                    for start in range(len(secret) - PIECE_LENGTH + 1)
+                }
+                self._uncut = self._uncut - uncut  # cleared after the pieces are there
+        return self._pieces
 
     def _hide_encoded(self, match: re.Match[str]) -> str:
         return hide_encoded(match.group(0), self._secrets, self._short)
