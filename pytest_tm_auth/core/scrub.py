@@ -24,7 +24,6 @@ MIN_ENCODED_LENGTH = 8
 #: Longer values (a pasted file) keep only the forms output shows them in most (as is,
 #: JSON-escaped, as a repr): each form is a whole copy, and there are dozens of them.
 MAX_ALL_FORMS_LENGTH = 1024
-_URLSAFE = str.maketrans("+/", "-_")
 #: What every escaping and URL-encoding above leaves as it is: a secret made only of these
 #: (most tokens and keys: JWTs, API tokens, client secrets) shows in one form.
 UNCHANGED = frozenset(string.ascii_letters + string.digits + "-._~")
@@ -73,7 +72,9 @@ def encoded_forms(value: str) -> set[str]:
     for lead in range(3):
         encoded = base64.b64encode(bytes(lead) + data).decode("ascii")
         core = encoded[(8 * lead + 5) // 6 : 8 * (lead + len(data)) // 6]
-        found |= {core, core.translate(_URLSAFE)}
+        # The URL-safe alphabet by two replaces: ``str.translate`` looks each character up
+        # in a dict, some 150 k instructions a secret at every run's first scrub.
+        found |= {core, core.replace("+", "-").replace("/", "_")}
     return found
 
 

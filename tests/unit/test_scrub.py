@@ -224,3 +224,17 @@ def test_the_pieces_of_every_secret_are_hidden_however_late_it_was_learned() -> 
     hide.add(later)
     assert hide.scrub(f"cut: {later[6:21]}... {first[4:19]}", pieces=True) == "cut: ***... ***"
     assert hide.scrub(f"plain: {later[6:21]}") == f"plain: {later[6:21]}"  # pieces=False
+
+
+def test_a_secret_in_url_safe_base64_that_does_not_decode_is_hidden() -> None:
+    """Its URL-safe forms are looked for as they are: a ``+`` ahead of the run (a query
+    string's space) keeps the whole run from decoding."""
+    secret = "demo>>>???>>>???-not-real"  # standard base64 of it holds "+" and "/"
+    run = base64.urlsafe_b64encode(b"user:" + secret.encode()).decode().rstrip("=")
+    assert "-" in run
+    assert "_" in run
+
+    hidden = scrubber(secret).scrub(f"auth=+{run}")
+
+    assert "***" in hidden
+    assert hidden.startswith("auth=+")
