@@ -121,7 +121,7 @@ class Scrubber:
         #: What the secrets always turn into inside base64, whatever surrounds them.
         self._encoded: frozenset[str] = frozenset()
         self._pieces: frozenset[str] = frozenset()
-        #: Long secrets whose pieces are not cut yet: only ``scrub(..., pieces=True)`` needs them.
+        #: Secrets whose pieces are not cut yet: only ``scrub(..., pieces=True)`` needs them.
         self._uncut: frozenset[str] = frozenset()
         #: The base64 runs long enough to hold one of the secrets (none known: none).
         self._runs: re.Pattern[str] | None = None
@@ -192,11 +192,7 @@ class Scrubber:
                 encoded |= encoded_forms(value)
         if not (fresh <= self._secrets and short <= self._short and encoded <= self._encoded):
             with self._lock:
-                self._uncut = self._uncut | {
-                    secret
-                    for secret in fresh - self._secrets
-                    if 2 * PIECE_LENGTH <= len(secret) <= MAX_PIECED_LENGTH
-                }
+                self._uncut |= fresh - self._secrets
                 self._secrets = self._secrets | fresh
                 # Longest first, so a token containing a shorter secret is hidden whole.
                 self._ordered = sorted(self._secrets, key=len, reverse=True)
@@ -247,23 +243,15 @@ class Scrubber:
             text = _hide_across_lines(text, ordered)
         if pieces and any(ellipsis in text for ellipsis in _ELLIPSES):
             text = _hide_cut_ends(text, ordered)
-        if not pieces:
-            return text
-        cut = self._cut_pieces()
-        return hide_pieces(text, cut) if cut else text
+        return hide_pieces(text, cut) if pieces and (cut := self._cut_pieces()) else text
 
     def _cut_pieces(self) -> frozenset[str]:
-        """Every piece of the long secrets, cut when first asked for: a failure report asks,
-        a run whose output holds nothing to hide never does (a token: some 300 pieces)."""
+        """The pieces, cut when first asked for: a run that scrubs no failure never cuts any."""
         if self._uncut:
             with self._lock:
                 uncut = self._uncut
-                self._pieces = self._pieces | {
-                    secret[start : start + PIECE_LENGTH]
-                    for secret in uncut
-                    for start in range(len(secret) - PIECE_LENGTH + 1)
-                }
-                self._uncut = self._uncut - uncut  # cleared after the pieces are there
+                self._pieces = self._pieces | pieces_of(uncut)
+                self._uncut = self._uncut - uncut  # emptied once the pieces are there
         return self._pieces
 
     def _hide_encoded(self, match: re.Match[str]) -> str:
@@ -290,6 +278,17 @@ def hide_encoded(run: str, secrets: frozenset[str], short: frozenset[str]) -> st
     if any(secret in decoded for secret in secrets):
         return REDACTED
     return REDACTED if any(re.search(_alone(s), decoded) for s in short) else run
+
+
+def pieces_of(secrets: frozenset[str]) -> set[str]:
+    """Every run of :data:`PIECE_LENGTH` characters of each secret long enough to be cut
+    and not too long to keep (a token: some 300)."""
+    return {
+        secret[start : start + PIECE_LENGTH]
+        for secret in secrets
+        if 2 * PIECE_LENGTH <= len(secret) <= MAX_PIECED_LENGTH
+        for start in range(len(secret) - PIECE_LENGTH + 1)
+    }
 
 
 def hide_pieces(text: str, pieces: frozenset[str]) -> str:
