@@ -10,7 +10,7 @@ import dataclasses
 import logging
 import sys
 from collections.abc import Callable
-from typing import TextIO
+from typing import Any, TextIO
 
 import pytest
 
@@ -119,6 +119,23 @@ def replace_terminal_stream(config: pytest.Config, wrap: Callable[[TextIO], Text
     writer = config.get_terminal_writer()
     writer._file = wrap(writer._file)
     return True
+
+
+def add_option(group: pytest.OptionGroup, name: str, **attrs: Any) -> None:
+    """``group.addoption(name, **attrs)``, without the check of ``name`` against the names
+    of every option the group holds already.
+
+    Why private: ``OptionGroup.addoption`` lists the names of all the group's options anew
+    for each option added, which makes a group of fifty (the plugin's settings, one help
+    group) cost some 2 M instructions at every run's start. ``_addoption`` is the same way in
+    without that check, which pytest uses for its own options; argparse still refuses a name
+    given twice (``conflicting option string``).
+    """
+    adding = getattr(group, "_addoption", None)
+    if callable(adding):
+        adding(name, **attrs)
+    else:
+        group.addoption(name, **attrs)
 
 
 def load_without_rewriting(package: str) -> bool:

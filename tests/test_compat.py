@@ -127,3 +127,47 @@ def test_the_rewriting_hook_keeps_its_marks_where_compat_looks() -> None:
         assert not _compat.load_without_rewriting("demo_marked_package")
     finally:
         hook._must_rewrite.discard("demo_marked_package")
+
+
+ADD_OPTION = """
+    from pytest_tm_auth import _compat
+
+    def pytest_addoption(parser):
+        group = parser.getgroup("demo-group", "demo options")
+        print("PRIVATE=" + str(callable(getattr(group, "_addoption", None))))
+        _compat.add_option(group, "--demo-colour", dest="demo_colour", default=None)
+        _compat.add_option(group, "--demo-shade", dest="demo_shade", action="store_true")
+"""
+SHOW_OPTIONS = """
+    def test_options(pytestconfig):
+        colour, shade = pytestconfig.getoption("demo_colour"), pytestconfig.getoption("demo_shade")
+        print(f"COLOUR={colour} SHADE={shade}")
+"""
+
+
+def test_an_option_added_past_the_group_check_parses_and_shows_in_its_group(
+    pytester: pytest.Pytester,
+) -> None:
+    """``OptionGroup._addoption`` is still there, and takes ``addoption``'s arguments."""
+    pytester.makeconftest(ADD_OPTION)
+    pytester.makepyfile(test_inner=SHOW_OPTIONS)
+
+    result = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider", "--demo-colour=teal")
+
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*PRIVATE=True*", "*COLOUR=teal SHADE=False*"])
+    shown = pytester.runpytest_subprocess("--help")
+    shown.stdout.fnmatch_lines(["demo options:", "*--demo-colour=DEMO_COLOUR*", "*--demo-shade*"])
+
+
+def test_an_option_name_given_twice_is_still_refused(pytester: pytest.Pytester) -> None:
+    """Past pytest's own check, argparse refuses a name another option has."""
+    pytester.makeconftest(
+        ADD_OPTION + "\n        _compat.add_option(group, '--demo-colour', dest='again')\n"
+    )
+    pytester.makepyfile(test_inner=SHOW_OPTIONS)
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+
+    assert result.ret != 0
+    assert "conflicting option string: --demo-colour" in str(result.stderr) + str(result.stdout)

@@ -147,3 +147,27 @@ def test_a_configured_secret_is_hidden_even_before_any_provider_is_used(
     output = result.stdout.str() + (pytester.path / "report.xml").read_text()
     assert DEMO.zephyr_token not in output
     assert cloud_env.count() == 0  # nothing was used
+
+
+def test_an_unexpected_pass_hides_the_secret_in_its_reason(
+    pytester: pytest.Pytester, cloud_env: Sandbox
+) -> None:
+    """An XPASS report holds nothing to read but its xfail reason: scrubbed all the same."""
+    pytester.makepyfile(
+        """
+        import os
+
+        import pytest
+
+        @pytest.mark.xfail(reason="flaky with " + os.environ["ZEPHYR_TOKEN"])
+        def test_passes_anyway():
+            pass
+        """
+    )
+    # No pytest-timeout: where it is loaded, the terminal stream is scrubbed as well.
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:timeout", "-rX")
+
+    result.assert_outcomes(xpassed=1)
+    result.stdout.fnmatch_lines(["XPASS *flaky with ***"])
+    assert DEMO.zephyr_token not in result.stdout.str()
+    assert cloud_env.count() == 0

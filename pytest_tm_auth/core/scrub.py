@@ -24,7 +24,6 @@ MIN_ENCODED_LENGTH = 8
 #: Longer values (a pasted file) keep only the forms output shows them in most (as is,
 #: JSON-escaped, as a repr): each form is a whole copy, and there are dozens of them.
 MAX_ALL_FORMS_LENGTH = 1024
-_URLSAFE = str.maketrans("+/", "-_")
 #: What every escaping and URL-encoding above leaves as it is: a secret made only of these
 #: (most tokens and keys: JWTs, API tokens, client secrets) shows in one form.
 UNCHANGED = frozenset(string.ascii_letters + string.digits + "-._~")
@@ -73,7 +72,9 @@ def encoded_forms(value: str) -> set[str]:
     for lead in range(3):
         encoded = base64.b64encode(bytes(lead) + data).decode("ascii")
         core = encoded[(8 * lead + 5) // 6 : 8 * (lead + len(data)) // 6]
-        found |= {core, core.translate(_URLSAFE)}
+        # The URL-safe alphabet by two replaces: ``str.translate`` looks each character up
+        # in a dict, some 150 k instructions a secret at every run's first scrub.
+        found |= {core, core.replace("+", "-").replace("/", "_")}
     return found
 
 
@@ -127,6 +128,8 @@ class Scrubber:
         #: What the secrets always turn into inside base64, whatever surrounds them.
         self._encoded: frozenset[str] = frozenset()
         self._pieces: frozenset[str] = frozenset()
+        #: Secrets whose pieces are not cut yet: only ``scrub(..., pieces=True)`` needs them.
+        self._uncut: frozenset[str] = frozenset()
         #: The base64 runs long enough to hold one of the secrets (none known: none).
         self._runs: re.Pattern[str] | None = None
         #: What :meth:`remembered` scrubbed, and into what: emptied when a secret is learned.
@@ -196,12 +199,7 @@ class Scrubber:
                 encoded |= encoded_forms(value)
         if not (fresh <= self._secrets and short <= self._short and encoded <= self._encoded):
             with self._lock:
-                self._pieces = self._pieces | {
-                    secret[start : start + PIECE_LENGTH]
-                    for secret in fresh - self._secrets
-                    if 2 * PIECE_LENGTH <= len(secret) <= MAX_PIECED_LENGTH
-                    for start in range(len(secret) - PIECE_LENGTH + 1)
-                }
+                self._uncut |= fresh - self._secrets
                 self._secrets = self._secrets | fresh
                 # Longest first, so a token containing a shorter secret is hidden whole.
                 self._ordered = sorted(self._secrets, key=len, reverse=True)
@@ -252,7 +250,16 @@ class Scrubber:
             text = _hide_across_lines(text, ordered)
         if pieces and any(ellipsis in text for ellipsis in _ELLIPSES):
             text = _hide_cut_ends(text, ordered)
-        return hide_pieces(text, self._pieces) if pieces and self._pieces else text
+        return hide_pieces(text, cut) if pieces and (cut := self._cut_pieces()) else text
+
+    def _cut_pieces(self) -> frozenset[str]:
+        """The pieces, cut when first asked for: a run that scrubs no failure never cuts any."""
+        if self._uncut:
+            with self._lock:
+                uncut = self._uncut
+                self._pieces = self._pieces | pieces_of(uncut)
+                self._uncut = self._uncut - uncut  # emptied once the pieces are there
+        return self._pieces
 
     def _hide_encoded(self, match: re.Match[str]) -> str:
         return hide_encoded(match.group(0), self._secrets, self._short)
@@ -294,6 +301,17 @@ def held(data: bytes, secrets: frozenset[str]) -> bool:
         for form in secrets
         for encoding in ("utf-8", "utf-16-le", "utf-16-be")
     )
+
+
+def pieces_of(secrets: frozenset[str]) -> set[str]:
+    """Every run of :data:`PIECE_LENGTH` characters of each secret long enough to be cut
+    and not too long to keep (a token: some 300)."""
+    return {
+        secret[start : start + PIECE_LENGTH]
+        for secret in secrets
+        if 2 * PIECE_LENGTH <= len(secret) <= MAX_PIECED_LENGTH
+        for start in range(len(secret) - PIECE_LENGTH + 1)
+    }
 
 
 def hide_pieces(text: str, pieces: frozenset[str]) -> str:

@@ -4,11 +4,11 @@ urllib3's ``Retry`` does the work; this adds bounded pauses, 429 for every metho
 record of what happened so that messages and the summary can tell it.
 """
 
-# Annotations are evaluated here (no ``from __future__ import annotations``): a
-# ``typing.NamedTuple`` compiles each field's annotation given as a string, at every import.
+from __future__ import annotations
+
 import threading
 import time
-from typing import Any, NamedTuple
+from typing import Any
 
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
@@ -27,12 +27,19 @@ MAX_TOTAL_WAIT = 30.0
 BACKOFF_FACTOR = 0.5
 
 
-class Retried(NamedTuple):
-    """One retry: what went wrong with the attempt before it, and how long the pause was."""
+class Retried:
+    """One retry: what went wrong with the attempt before it, and how long the pause was.
 
-    cause: str
-    waited: float
-    retry_after: bool = False
+    A plain class: building a ``NamedTuple`` class costs every run's first login, which
+    imports this module, and a retry is only ever read back by name.
+    """
+
+    __slots__ = ("cause", "retry_after", "waited")
+
+    def __init__(self, cause: str, waited: float, retry_after: bool = False) -> None:
+        self.cause = cause
+        self.waited = waited
+        self.retry_after = retry_after
 
 
 class RetryLog:
@@ -130,7 +137,7 @@ class BoundedRetry(Retry):
         self.waited = waited
         self.budget = budget
 
-    def new(self, **kw: Any) -> "BoundedRetry":
+    def new(self, **kw: Any) -> BoundedRetry:
         retry = super().new(**kw)
         retry.log, retry.waited, retry.budget = self.log, self.waited, self.budget
         return retry
@@ -155,7 +162,7 @@ class BoundedRetry(Retry):
         error: Exception | None = None,
         _pool: Any = None,
         _stacktrace: Any = None,
-    ) -> "BoundedRetry":
+    ) -> BoundedRetry:
         if isinstance(error, ReadTimeoutError):
             raise error
         watch = current()

@@ -24,6 +24,9 @@ class Catalog:
     """The run's settings and providers, in registration order."""
 
     def __init__(self, parser: pytest.Parser) -> None:
+        from pytest_tm_auth import _compat  # here: the command's help imports no pytest
+
+        self._add_option = _compat.add_option
         self._parser = parser
         self._group = parser.getgroup(GROUP, "test-management authentication (pytest-tm-auth)")
         self.settings: dict[str, Setting] = {}
@@ -78,7 +81,7 @@ class Catalog:
             self.providers[name] = provider
 
     def _declare(self, setting: Setting) -> None:
-        self._group.addoption(setting.option, **option_arguments(setting))
+        self._add_option(self._group, setting.option, **option_arguments(setting))
         self._parser.addini(setting.ini, f"{setting.help} (tm-auth)", type="string")
 
 

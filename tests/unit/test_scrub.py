@@ -240,3 +240,28 @@ def test_only_short_texts_are_remembered_and_only_so_many(monkeypatch: pytest.Mo
     for number in range(10):
         assert found.remembered(f"t.py::test_{number}") == f"t.py::test_{number}"
     assert sorted(found._kept) == [f"t.py::test_{number}" for number in range(5)]
+
+
+def test_the_pieces_of_every_secret_are_hidden_however_late_it_was_learned() -> None:
+    """Pieces are cut when a text is first scrubbed for them, then again for each secret
+    learned after: a token issued mid-run is hidden in pieces as the settings' secrets are."""
+    first, later = "demo-first-secret-" + "Qz7Vk9" * 4, "demo-later-secret-" + "Hx2Lp8" * 4
+    hide = scrubber(first)
+    assert hide.scrub(f"cut: {first[5:20]}...", pieces=True) == "cut: ***..."
+    hide.add(later)
+    assert hide.scrub(f"cut: {later[6:21]}... {first[4:19]}", pieces=True) == "cut: ***... ***"
+    assert hide.scrub(f"plain: {later[6:21]}") == f"plain: {later[6:21]}"  # pieces=False
+
+
+def test_a_secret_in_url_safe_base64_that_does_not_decode_is_hidden() -> None:
+    """Its URL-safe forms are looked for as they are: a ``+`` ahead of the run (a query
+    string's space) keeps the whole run from decoding."""
+    secret = "demo>>>???>>>???-not-real"  # standard base64 of it holds "+" and "/"
+    run = base64.urlsafe_b64encode(b"user:" + secret.encode()).decode().rstrip("=")
+    assert "-" in run
+    assert "_" in run
+
+    hidden = scrubber(secret).scrub(f"auth=+{run}")
+
+    assert "***" in hidden
+    assert hidden.startswith("auth=+")

@@ -76,8 +76,17 @@ class Redaction(HooksOnly):
         """Each report, before the terminal, ``--junitxml``, pytest-html or xdist reads it:
         also what was added after it was made (the xfail reason, pytest-html's ``extras``)
         and, in an xdist controller, what a worker could not know (a controller's secrets)."""
-        extras = report.__dict__.get("extras")
-        if not extras and _quiet(report):
+        # _quiet(report), written out: a call costs as much again, three times a test.
+        attributes = report.__dict__
+        extras = attributes.get("extras")
+        if (
+            not extras
+            and report.longrepr is None
+            and not report.sections
+            and not report.user_properties
+            and "wasxfail" not in attributes
+            and "context" not in attributes
+        ):
             return
         from pytest_tm_auth.run.redaction.scrubbed import scrub_inside, scrub_report
 
@@ -205,6 +214,7 @@ def _quiet(report: pytest.TestReport) -> bool:
     not a subtest's (whose name, its ``msg`` and arguments, is shown even when it passes).
 
     Asked at every phase of every test: five attribute reads, the cheapest form.
+    :meth:`Redaction.pytest_runtest_logreport` asks the same, written out.
     """
     return (
         report.longrepr is None
