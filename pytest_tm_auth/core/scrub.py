@@ -141,20 +141,16 @@ class Scrubber:
         self._finding_now = False
 
     def add_later(self, secrets: Callable[[], Iterable[str | None]]) -> None:
-        """Know what ``secrets()`` returns before the first text is scrubbed, not sooner.
-
-        For secrets that cost something to find (reading a ``.env`` file): a run whose
-        output never holds text to scrub never pays for them.
-        """
+        """Know what ``secrets()`` returns before the first text is scrubbed, not sooner:
+        secrets that cost something to find (a ``.env`` file read) cost a run that scrubs
+        no text nothing."""
         with self._finding:
             self._pending.append(secrets)
 
     def add_pending(self) -> None:
-        """Find the secrets :meth:`add_later` put off, now; other threads wait for them.
-
-        Text scrubbed while they are being found, by the finder itself (a parse warning
-        logged while a file is read), goes through as is: it cannot hold them yet.
-        """
+        """Find the secrets :meth:`add_later` put off, now; other threads wait for them. Text
+        the finder itself scrubs meanwhile (a parse warning logged while a file is read)
+        goes through as is: it cannot hold them yet."""
         with self._finding:
             if self._finding_now:
                 return
@@ -242,7 +238,7 @@ class Scrubber:
         runs = self._runs
         if runs is None:
             return text
-        text = runs.sub(self._hide_encoded, text)
+        text = runs.sub(lambda run: hide_encoded(run[0], self._secrets, self._short), text)
         for secret in self._encoded:  # what the whole runs above did not hold (URL-encoded)
             if secret in text:
                 text = text.replace(secret, REDACTED)
@@ -260,9 +256,6 @@ class Scrubber:
                 self._pieces = self._pieces | pieces_of(uncut)
                 self._uncut = self._uncut - uncut  # emptied once the pieces are there
         return self._pieces
-
-    def _hide_encoded(self, match: re.Match[str]) -> str:
-        return hide_encoded(match.group(0), self._secrets, self._short)
 
     def held_in(self, data: bytes) -> bool:
         """Whether bytes that cannot be scrubbed as text hold a secret (see :func:`held`)."""
