@@ -67,9 +67,12 @@ _EVENTS = ("start", "end", "comment", "pi")
 SECRET_SHORTEST = 6
 #: Characters of each text kept (a message is its first line): the rest is never kept.
 TEXT_KEPT = 64 * 1024
-#: How much of the report is read at once (bytes), and of a text looked through or
-#: unescaped at once (characters).
+#: How much of the report is read at once (bytes), and of a text looked through at once
+#: (characters).
 _BLOCK = 1 << 20
+#: How much of a text is unescaped at once (characters): before Python 3.13, ``unquote``
+#: holds a few copies of what it reads, cut at each ``%``.
+_UNESCAPED = 1 << 16
 #: The encoding an XML declaration names (at the very start of the file, after a BOM).
 _DECLARED = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml\s[^>]*?\bencoding\s*=\s*[\"']([^\"'>]*)[\"']")
 #: The encodings a report may be in: ASCII is UTF-8.
@@ -309,14 +312,14 @@ def needles(secrets: Mapping[str, str]) -> dict[str, str]:
 
 def _read_escapes(text: str, reach: int) -> Iterator[str]:
     """``text`` as its escapes read it (``\\u0064``, ``\\x64``, ``\\/``; ``%64``), in pieces
-    of :data:`_BLOCK` characters that overlap by ``reach`` (the longest escaped secret), so
-    that a huge text costs no copy of itself."""
+    of :data:`_UNESCAPED` characters that overlap by ``reach`` (the longest escaped secret),
+    so that a huge text costs no copy of itself."""
     if "\\" not in text and "%" not in text:
         return
     from urllib.parse import unquote
 
-    for start in range(0, len(text), _BLOCK):
-        piece = text[start : start + _BLOCK + reach]
+    for start in range(0, len(text), _UNESCAPED):
+        piece = text[start : start + _UNESCAPED + reach]
         if "\\" in piece:
             yield _ESCAPE.sub(lambda found: found[3] or chr(int(found[1] or found[2], 16)), piece)
         if "%" in piece:
