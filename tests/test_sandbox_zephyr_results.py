@@ -33,8 +33,11 @@ def jira(sandbox: Sandbox) -> Iterator[requests.Session]:
 
 def custom_zip(executions: list[dict[str, Any]], name: str = "results.json") -> bytes:
     buffer = io.BytesIO()
+    # A fixed time: the same bytes in every xdist worker, which collect the tests apart.
+    entry = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+    entry.compress_type = zipfile.ZIP_DEFLATED
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(name, json.dumps({"version": 1, "executions": executions}))
+        archive.writestr(entry, json.dumps({"version": 1, "executions": executions}))
     return buffer.getvalue()
 
 
@@ -176,6 +179,7 @@ def test_a_custom_upload_with_an_unknown_case_is_refused_unless_cases_are_made(
         (custom_zip([execution("DEMO-T1")], "results.txt"), "exactly one JSON file"),
         (custom_zip([{"result": "Pass", "testCase": {"key": "DEMO-T1"}}]), "result among Passed"),
     ],
+    ids=["not-a-zip", "no-json-file", "unknown-result"],
 )
 def test_a_bad_custom_file_is_refused(
     sandbox: Sandbox, cloud: requests.Session, file: bytes, message: str
