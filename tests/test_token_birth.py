@@ -73,6 +73,19 @@ def output(result: pytest.RunResult) -> str:
     return result.stdout.str() + result.stderr.str()
 
 
+#: A login whose token the conftest's hook kept (``seen``), then a later test that prints it.
+PRINTS_WHAT_THE_HOOK_SAW = """
+import conftest
+
+def test_login(xray_token):
+    pass
+
+def test_later():
+    print("LATER<%s>" % conftest.seen[0])
+    assert False
+"""
+
+
 def test_live_logs_of_the_login_hide_the_token(
     pytester: pytest.Pytester, cloud_env: Sandbox
 ) -> None:
@@ -129,18 +142,7 @@ def test_a_token_a_hook_refused_stays_hidden_for_the_rest_of_the_run(
             raise RuntimeError("the audit log is down")
         """
     )
-    pytester.makepyfile(
-        """
-        import conftest
-
-        def test_login(xray_token):
-            pass
-
-        def test_later():
-            print("LATER<%s>" % conftest.seen[0])
-            assert False
-        """
-    )
+    pytester.makepyfile(PRINTS_WHAT_THE_HOOK_SAW)
 
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
 
@@ -216,18 +218,7 @@ def test_a_token_refused_as_unsendable_stays_hidden_for_the_rest_of_the_run(
             return (yield)
         """
     )
-    pytester.makepyfile(
-        """
-        import conftest
-
-        def test_login(xray_token):
-            pass
-
-        def test_later():
-            print("LATER<%s>" % conftest.seen[0])
-            assert False
-        """
-    )
+    pytester.makepyfile(PRINTS_WHAT_THE_HOOK_SAW)
 
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
 
