@@ -302,37 +302,40 @@ def uploaded(
     ``{"testCycle": {...}}``; ``unsure`` says what to do when it names no cycle (or one
     outside ``project``)."""
     data = parsed(body)  # a 2xx answer: the upload may have landed, whatever it says
-    found, url = found_at(data, "testCycle", "key"), found_at(data, "testCycle", "url")
-    key = _believed(found, body, "the upload", "test cycle", project=project, unsure=unsure)
+    key, url = found_at(data, "testCycle", "key"), found_at(data, "testCycle", "url")
+    if not isinstance(key, str) or not CYCLE_KEY.fullmatch(key):
+        raise PublishError(
+            f"the answer to the upload names no test cycle: {quoted(body)} (it may exist all "
+            f"the same: {unsure})",
+            ambiguous=True,
+        )
+    _in_project(key, project, "the upload", unsure)
     shown = inert(url, 300) if isinstance(url, str) else ""
     return key, shown if shown.startswith(("https://", "http://")) else ""
 
 
 def run_made(body: str, project: str | None = None) -> str:
     """The new test run's key from Data Center's ``POST testrun`` answer ``{"key"}``."""
+    key = found_at(parsed(body), "key")
     unsure = "a replay looks for it by its label"
-    found = found_at(parsed(body), "key")
-    return _believed(found, body, "creating the test run", "key", project=project, unsure=unsure)
-
-
-def _believed(
-    key: object, body: str, doing: str, missing: str, *, project: str | None, unsure: str
-) -> str:
-    """The cycle's or run's key the answer to ``doing`` names; none (``missing``), or one of
-    another project, is not believed: the cycle or run may exist all the same (``unsure``)."""
     if not isinstance(key, str) or not CYCLE_KEY.fullmatch(key):
         raise PublishError(
-            f"the answer to {doing} names no {missing}: {quoted(body)} (it may exist all the "
-            f"same: {unsure})",
+            f"the answer to creating the test run names no key: {quoted(body)} (it may exist "
+            f"all the same: {unsure})",
             ambiguous=True,
         )
+    _in_project(key, project, "creating the test run", unsure)
+    return key
+
+
+def _in_project(key: str, project: str | None, doing: str, unsure: str) -> None:
+    """An answer naming a cycle or run of another project is not believed."""
     if project and not key.startswith(f"{project}-"):
         raise PublishError(
             f"the answer to {doing} names {key}, not a key of the project {project}: the "
             f"results were not confirmed (they may be somewhere all the same: {unsure})",
             ambiguous=True,
         )
-    return key
 
 
 def labelled(items: list[Any], label: str, *fields: str) -> list[str]:
