@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import string
+import sys
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -132,6 +133,8 @@ class Scrubber:
         self._uncut: frozenset[str] = frozenset()
         #: The base64 runs long enough to hold one of the secrets (none known: none).
         self._runs: re.Pattern[str] | None = None
+        #: The shortest text any of them can be found in (a test's key, a status: none).
+        self._least = sys.maxsize
         #: What :meth:`remembered` scrubbed, and into what: emptied when a secret is learned.
         self._kept: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -202,6 +205,7 @@ class Scrubber:
                 self._short = self._short | short
                 self._encoded = self._encoded | encoded
                 self._runs = base64_runs(self._secrets | self._short)
+                self._least = min(map(len, self._secrets | self._short | self._encoded))
                 self._kept = {}
 
     def scrub(self, text: str, *, pieces: bool = False) -> str:
@@ -228,6 +232,8 @@ class Scrubber:
         return found
 
     def _scrubbed(self, text: str, pieces: bool) -> str:
+        if len(text) < self._least and not pieces:
+            return text  # every form, base64 run or split secret is at least this long
         ordered = self._ordered
         for secret in ordered:
             if secret in text:
@@ -238,7 +244,8 @@ class Scrubber:
         runs = self._runs
         if runs is None:
             return text
-        text = runs.sub(lambda run: hide_encoded(run[0], self._secrets, self._short), text)
+        if runs.search(text):
+            text = runs.sub(lambda run: hide_encoded(run[0], self._secrets, self._short), text)
         for secret in self._encoded:  # what the whole runs above did not hold (URL-encoded)
             if secret in text:
                 text = text.replace(secret, REDACTED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import json
 import math
 import time
@@ -137,8 +138,18 @@ def utc_time(moment: float, *, today: float | None = None) -> str:
 
 
 def iso_time(moment: float) -> str:
-    """``2026-12-10T14:02:05+00:00``: a moment as services read it (ISO 8601 with offset)."""
+    """``2026-12-10T14:02:05+00:00``: a moment as services read it (ISO 8601 with offset).
+
+    Each second is written once: a run's results share a few seconds among thousands of
+    times, and ``datetime`` makes each anew at some 19 k instructions."""
+    if 0 <= moment < 1e11:  # from 1970 to the year 5138: what a run's clock gives
+        return _iso_second(round(moment * 1e6) // 1_000_000)  # as datetime rounds it
     return datetime.fromtimestamp(moment, tz=timezone.utc).isoformat(timespec="seconds")
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso_second(second: int) -> str:
+    return datetime.fromtimestamp(second, tz=timezone.utc).isoformat(timespec="seconds")
 
 
 def file_stamp(moment: float) -> str:

@@ -70,15 +70,12 @@ def iteration_of(item: pytest.Item, scrub: Callable[[str], str]) -> tuple[str | 
     return scrub(str(callspec.id)), pairs
 
 
-def tag(
-    report: Any, item: pytest.Item, links: dict[str, list[str]], scrub: Callable[[str], str]
-) -> None:
-    """Put the linked test's data on its report, as plain data xdist carries as JSON: the
-    links on each report; the iteration and what ``tm_result`` added on the teardown's."""
-    report.tm_links = links
-    if report.when == "teardown":
-        report.tm_iteration, report.tm_parameters = iteration_of(item, scrub)
-        report.tm_notes = item.stash[NOTES].to_data() if NOTES in item.stash else None
+def tag_ending(report: Any, item: pytest.Item, scrub: Callable[[str], str]) -> None:
+    """Put the rest of a linked test's data on its teardown's report (each of its reports
+    carries its links), as plain data xdist carries as JSON: the iteration and what
+    ``tm_result`` added."""
+    report.tm_iteration, report.tm_parameters = iteration_of(item, scrub)
+    report.tm_notes = item.stash[NOTES].to_data() if NOTES in item.stash else None
 
 
 def _safe_repr(value: object) -> str:
@@ -143,17 +140,22 @@ class ResultCollector(HooksOnly):
         return None if self.journal is None or not self.journaled else self.journal.path
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_pycollect_makeitem(self) -> Generator[None, Any, Any]:
-        made = yield
-        for item in made if isinstance(made, list) else [made]:
-            if isinstance(item, pytest.Item):
-                try:
-                    links = links_of(item, self.services, self._inherited)
-                except LinkError as error:
-                    raise pytest.Collector.CollectError(str(error)) from None
-                if links is not None:
-                    self._linked[item.nodeid] = (item, links)
-        return made
+    def pytest_make_collect_report(self, collector: pytest.Collector) -> Generator[None, Any, Any]:
+        """The links of each test a module or class collected, read once per collector (not
+        a wrapper around each test's making); a malformed one fails the collector as a
+        collection error naming the test, and none of its tests runs."""
+        report = yield
+        if report.passed:
+            linked, services, inherited = self._linked, self.services, self._inherited
+            try:
+                for item in report.result:
+                    if isinstance(item, pytest.Item):
+                        links = links_of(item, services, inherited)
+                        if links is not None:
+                            linked[item.nodeid] = (item, links)
+            except LinkError as error:
+                return pytest.CollectReport(report.nodeid, "failed", str(error), [])
+        return report
 
     def pytest_collection_finish(self) -> None:
         """In an xdist worker, before any test runs: the links of its tests, posted to the
@@ -175,15 +177,20 @@ class ResultCollector(HooksOnly):
         nodeid = report.nodeid  # read once: pytest's reports make it anew on each read
         linked = self._linked.get(nodeid)
         if linked is not None:
-            tag(report, *linked, self._scrub)
-        if self._logging and getattr(report, "tm_links", None) is not None:
+            item, links = linked
+            report.tm_links = links  # type: ignore[attr-defined]  # xdist carries it
+            if report.when == "teardown":
+                tag_ending(report, item, self._scrub)
+        elif getattr(report, "tm_links", None) is None:  # not linked, or not tagged where run
+            if self._distributing and report.when == CRASHED:
+                crashed = self._unfinished.crashed(report, nodeid)
+                if crashed is not None:
+                    self.add(self._result(nodeid, crashed, None))
+            return
+        if self._logging:
             attempt = self._folds.add(report, nodeid)
             if attempt is not None:
                 self.add(self._result(nodeid, attempt, report))
-        elif self._distributing and report.when == CRASHED:
-            crashed = self._unfinished.crashed(report, nodeid)
-            if crashed is not None:
-                self.add(self._result(nodeid, crashed, None))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -287,10 +294,10 @@ def plain_result(nodeid: str, attempt: Attempt) -> Result:
     """The common result (most tests): no parameters, notes or failure, only the outcome
     and times; ``nodeid`` scrubbed already."""
     links = attempt.links
-    defects = tuple(links.get("defects", ()))
+    defects = links.get("defects")
     return Result(
         nodeid, nodeid, linked_keys(links), attempt.outcome, attempt.start, attempt.finish,
-        defects=defects,
+        "", None, (), tuple(defects) if defects else (),
     )  # fmt: skip
 
 

@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.text import inert
@@ -241,8 +241,7 @@ def _publish(
     _tell_landed(publishing, landing, outcome)
 
 
-@dataclass(frozen=True)
-class _Job:
+class _Job(NamedTuple):
     """One service's publishing of one journal: what building its payload reads."""
 
     chosen: Adapter
@@ -370,7 +369,7 @@ def _payload(job: _Job, key: str | None) -> dict[str, Any]:
     collected = (f"{result.nodeid}: {note}" for result in results for note in result.dropped)
     outcome.dropped = [*dict.fromkeys(collected), *capped]
     built = dict(payload)  # what the hook may not change: read again after it
-    count = job.chosen.count(payload)
+    count = job.chosen.result_count(payload)
     try:
         publishing.on_payload(payload)
     except Exception as error:  # a team's hook: nothing is sent, and the run says why
@@ -380,7 +379,7 @@ def _payload(job: _Job, key: str | None) -> dict[str, Any]:
     checked = job.chosen.rechecked(
         payload, key, publishing.scrub, publishing.pieces, label=label, built=built
     )
-    removed = count - job.chosen.count(checked)
+    removed = count - job.chosen.result_count(checked)
     if removed > 0:  # the team's choice, said: a replay does not send them either
         were = "was" if removed == 1 else "were"
         outcome.remarks.append(

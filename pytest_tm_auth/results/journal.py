@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii as _quoted
 from pathlib import Path
 from typing import IO, Any
@@ -45,39 +44,71 @@ class JournalError(TmAuthError):
     """A journal that cannot be written, read or trusted; the message names it."""
 
 
-@dataclass
-class ServiceProgress:
+class _Fields:
+    """Equal when every field is: a dataclass's ``__eq__``, without a dataclass's cost (some
+    3 M instructions to define one, at import, in every publishing run)."""
+
+    __slots__: tuple[str, ...] = ()
+    __hash__ = None  # type: ignore[assignment]  # mutable: unhashable, as a dataclass
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
+
+
+class ServiceProgress(_Fields):
     """How far one service's publishing got, as the journal tells it."""
 
-    #: The label a target was being created with (the creation's answer may be lost).
-    creating: str | None = None
-    #: The target's ``key`` (and ``id``, ``url`` when known) once it exists.
-    target: dict[str, Any] | None = None
-    #: The items that landed one at a time so far (``item`` -> the id the service gave it).
-    sent: dict[str, str] = field(default_factory=dict)
-    #: Set once the service confirmed the results: ``key``, ``count``, ``at``.
-    landed: dict[str, Any] | None = None
-    #: Each failed attempt's one-line reason, oldest first.
-    failures: list[str] = field(default_factory=list)
-    #: The step journaled last (``failed`` right after ``creating``: the creation's end).
-    last_step: str | None = None
-    #: The last creation certainly never happened (refused, not lost): another may be made.
-    creation_refused: bool = False
+    __slots__ = (
+        "creating", "creation_refused", "failures", "landed", "last_step", "sent", "target",
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        #: The label a target was being created with (the creation's answer may be lost).
+        self.creating: str | None = None
+        #: The target's ``key`` (and ``id``, ``url`` when known) once it exists.
+        self.target: dict[str, Any] | None = None
+        #: The items that landed one at a time so far (``item`` -> the id the service gave it).
+        self.sent: dict[str, str] = {}
+        #: Set once the service confirmed the results: ``key``, ``count``, ``at``.
+        self.landed: dict[str, Any] | None = None
+        #: Each failed attempt's one-line reason, oldest first.
+        self.failures: list[str] = []
+        #: The step journaled last (``failed`` right after ``creating``: the creation's end).
+        self.last_step: str | None = None
+        #: The last creation certainly never happened (refused, not lost): another may be made.
+        self.creation_refused = False
+
+    def __repr__(self) -> str:
+        return f"ServiceProgress(target={self.target!r}, landed={self.landed!r})"
 
 
-@dataclass
-class JournalState:
+class JournalState(_Fields):
     """A journal read back: its header, its results, each service's progress."""
 
-    path: Path
-    header: dict[str, Any]
-    results: list[Result]
-    services: dict[str, ServiceProgress]
-    #: The last line was cut short (the run was killed while writing it) and is ignored.
-    torn: bool = False
+    __slots__ = ("header", "path", "results", "services", "torn")
+
+    def __init__(
+        self,
+        path: Path,
+        header: dict[str, Any],
+        results: list[Result],
+        services: dict[str, ServiceProgress],
+        torn: bool = False,
+    ) -> None:
+        self.path = path
+        self.header = header
+        self.results = results
+        self.services = services
+        #: The last line was cut short (the run was killed while writing it) and is ignored.
+        self.torn = torn
 
     def progress(self, service: str) -> ServiceProgress:
         return self.services.setdefault(service, ServiceProgress())
+
+    def __repr__(self) -> str:
+        return f"JournalState({str(self.path)!r}, {len(self.results)} results)"
 
 
 #: One encoder for every line (``json.dumps`` with options builds a new one per call).

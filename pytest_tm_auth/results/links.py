@@ -9,7 +9,7 @@ on are read: a malformed one is then a collection error naming the test and the 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 
 import pytest
 
@@ -72,24 +72,32 @@ def _marks(item: pytest.Item, name: str, inherited: Inherited | None) -> list[py
 def _xray(item: pytest.Item, marks: list[pytest.Mark]) -> tuple[list[str], list[str]] | None:
     keys: list[str] = []
     defects: list[str] = []
+    fullmatch = JIRA_KEY.fullmatch
     for mark in marks:
-        arguments: Iterable[object] = mark.args
-        if len(mark.args) == 1 and isinstance(mark.args[0], (list, tuple)):
-            arguments = mark.args[0]  # pytest-jira-xray's list form
-        found = [_key(item, key, "key") for key in arguments]
-        if not found:
+        arguments: Sequence[object] = mark.args
+        if len(arguments) == 1 and isinstance(arguments[0], (list, tuple)):
+            arguments = arguments[0]  # pytest-jira-xray's list form
+        if not arguments:
             raise LinkError(f"{item.nodeid}: @pytest.mark.xray names no test key")
-        unknown = sorted(set(mark.kwargs) - {"defects"})
-        if unknown:
-            raise LinkError(f"{item.nodeid}: @pytest.mark.xray takes no {unknown[0]}=")
-        named = mark.kwargs.get("defects", ())
-        if isinstance(named, str) or not isinstance(named, (list, tuple)):
-            raise LinkError(f"{item.nodeid}: @pytest.mark.xray defects= must be a list of keys")
-        defects += [_key(item, key, "defect") for key in named]
-        keys += found
+        for key in arguments:
+            if type(key) is not str or not fullmatch(key):
+                _key(item, key, "key")  # raises, naming it
+        keys += arguments  # type: ignore[arg-type]  # each checked a str above
+        if mark.kwargs:
+            defects += _defects(item, mark)
     if not keys:
         return None
-    return list(dict.fromkeys(keys)), list(dict.fromkeys(defects))
+    return list(dict.fromkeys(keys)) if len(keys) > 1 else keys, list(dict.fromkeys(defects))
+
+
+def _defects(item: pytest.Item, mark: pytest.Mark) -> list[str]:
+    unknown = sorted(set(mark.kwargs) - {"defects"})
+    if unknown:
+        raise LinkError(f"{item.nodeid}: @pytest.mark.xray takes no {unknown[0]}=")
+    named = mark.kwargs.get("defects", ())
+    if isinstance(named, str) or not isinstance(named, (list, tuple)):
+        raise LinkError(f"{item.nodeid}: @pytest.mark.xray defects= must be a list of keys")
+    return [_key(item, key, "defect") for key in named]
 
 
 def _key(item: pytest.Item, key: object, what: str) -> str:

@@ -14,52 +14,60 @@ from pytest_tm_auth.results.model import PublishError
 DEPTH_LIMIT = 32
 
 
-def remembered(scrub: Callable[[str], str]) -> Callable[[str], str]:
-    """``scrub``, once per distinct text: a payload repeats its keys and status names."""
-    seen: dict[str, str] = {}
-
-    def scrubbed(text: str) -> str:
-        found = seen.get(text)
-        if found is None:
-            found = seen[text] = scrub(text)
-        return found
-
-    return scrubbed
-
-
 def scrubbed(value: Any, scrub: Callable[[str], str], files: tuple[str, str]) -> Any:
     """``value`` with every string scrubbed; ``files``: the path (``("tests", "evidence")``)
-    of the lists of files whose ``data`` is left as it is."""
-    return _scrubbed(value, scrub, 0, (), files)
+    of the lists of files whose ``data`` is left as it is.
+
+    Each distinct text is scrubbed once: a payload repeats its keys, status names and
+    times thousands of times."""
+    return _Walk(scrub, files).scrubbed(value, 0, ())
 
 
-def _scrubbed(
-    value: Any,
-    scrub: Callable[[str], str],
-    depth: int,
-    where: tuple[str, ...],
-    files: tuple[str, str],
-) -> Any:
-    """``where``: the path's shape so far, while it can still lead to ``files``."""
-    if depth > DEPTH_LIMIT:
-        raise PublishError(f"the payload nests deeper than {DEPTH_LIMIT} levels")
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, list):
-        return [_scrubbed(item, scrub, depth + 1, where, files) for item in value]
-    if isinstance(value, dict):
-        kept = where == files  # a file's fields: its ``data`` stays as it is
-        return {
-            scrub(name if type(name) is str else str(name)): (
-                item if kept and name == "data" else scrub(item)
-            )
-            if type(item) is str  # most values: scrubbed here, not one call deeper
-            else _scrubbed(item, scrub, depth + 1, _inner(where, str(name), files), files)
-            for name, item in value.items()
-        }
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    raise PublishError(f"the payload holds a {type(value).__name__}, which JSON cannot carry")
+class _Walk:
+    """One payload's walk: what each text became, looked up before ``scrub`` is called."""
+
+    __slots__ = ("_files", "_scrub", "_seen")
+
+    def __init__(self, scrub: Callable[[str], str], files: tuple[str, str]) -> None:
+        self._scrub = scrub
+        self._files = files
+        self._seen: dict[str, str] = {}
+
+    def text(self, text: str) -> str:
+        found = self._seen.get(text)
+        if found is None:
+            found = self._seen[text] = self._scrub(text)
+        return found
+
+    def scrubbed(self, value: Any, depth: int, where: tuple[str, ...]) -> Any:
+        """``where``: the path's shape so far, while it can still lead to ``files``."""
+        if depth > DEPTH_LIMIT:
+            raise PublishError(f"the payload nests deeper than {DEPTH_LIMIT} levels")
+        if type(value) is str:
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.scrubbed(item, depth + 1, where) for item in value]
+        if isinstance(value, dict):
+            return self._fields(value, depth, where)
+        if isinstance(value, str):  # a str subclass a hook put there
+            return self.text(str(value))
+        if value is None or isinstance(value, (bool, int, float)):
+            return value
+        raise PublishError(f"the payload holds a {type(value).__name__}, which JSON cannot carry")
+
+    def _fields(self, value: dict[Any, Any], depth: int, where: tuple[str, ...]) -> dict[str, Any]:
+        seen, text = self._seen, self.text
+        kept = where == self._files  # a file's fields: its ``data`` stays as it is
+        fields: dict[str, Any] = {}
+        for given, item in value.items():
+            name = given if type(given) is str else str(given)
+            clean = seen.get(name) or text(name)
+            if type(item) is str:  # most values: scrubbed here, not one call deeper
+                fields[clean] = item if kept and name == "data" else seen.get(item) or text(item)
+            else:
+                inner = _inner(where, name, self._files)
+                fields[clean] = self.scrubbed(item, depth + 1, inner)
+        return fields
 
 
 def _inner(where: tuple[str, ...], name: str, files: tuple[str, str]) -> tuple[str, ...]:

@@ -12,8 +12,7 @@ import requests) only when something is sent.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pytest_tm_auth.results.model import Result, ServiceClient, default_summary
 
@@ -22,8 +21,7 @@ if TYPE_CHECKING:
     from pytest_tm_auth.http.session import ApiSession
 
 
-@dataclass(frozen=True)
-class Adapter:
+class Adapter(NamedTuple):
     """What publishing needs of one service."""
 
     service: str
@@ -40,7 +38,7 @@ class Adapter:
     #: again (``built``: its top level as built, before the team's hook changed it).
     rechecked: Callable[..., dict[str, Any]]
     #: How many results a payload holds (one per linked key).
-    count: Callable[[dict[str, Any]], int]
+    result_count: Callable[[dict[str, Any]], int]
     #: A new target is made with every result in the same request (so the payload is
     #: built first, for no key).
     fills: bool

@@ -13,8 +13,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pytest_tm_auth.core.text import inert
 from pytest_tm_auth.core.token import iso_time
@@ -37,7 +36,7 @@ from pytest_tm_auth.results.model import (
     status_table,
     worst,
 )
-from pytest_tm_auth.results.recheck import remembered, scrubbed
+from pytest_tm_auth.results.recheck import scrubbed
 
 __all__ = ["PublishError", "XraySettings", "build_payload", "default_summary", "rechecked"]
 
@@ -51,8 +50,7 @@ REJECTED_SHOWN = 10
 SUMMARY_LIMIT = 255
 
 
-@dataclass(frozen=True)
-class XraySettings:
+class XraySettings(NamedTuple):
     """What a run resolved for Xray, as its journal's header holds it (checked, not trusted)."""
 
     project: str | None = None
@@ -252,7 +250,7 @@ def rechecked(
     tests = payload.get("tests")
     if not isinstance(tests, list) or not all(isinstance(test, dict) for test in tests):
         raise PublishError("the pytest_tm_auth_results hook left 'tests' that are not a list")
-    cleaned: dict[str, Any] = scrubbed(payload, remembered(scrub), ("tests", "evidence"))
+    cleaned: dict[str, Any] = scrubbed(payload, scrub, ("tests", "evidence"))
     for test in cleaned["tests"]:
         test_key = test.get("testKey")
         if not isinstance(test_key, str) or not JIRA_KEY.fullmatch(test_key):

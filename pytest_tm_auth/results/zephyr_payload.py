@@ -40,7 +40,7 @@ from pytest_tm_auth.results.model import (
     service_header,
     worst,
 )
-from pytest_tm_auth.results.recheck import remembered, scrubbed
+from pytest_tm_auth.results.recheck import scrubbed
 
 SERVICE = "zephyr"
 #: Status names for pytest's outcomes (the services' defaults, the same on both deployments).
@@ -230,7 +230,7 @@ def rechecked(
     executions = payload.get("executions")
     if not isinstance(executions, list) or not all(isinstance(e, dict) for e in executions):
         raise PublishError("the pytest_tm_auth_results hook left 'executions' that are not a list")
-    cleaned: dict[str, Any] = scrubbed(payload, remembered(scrub), FILES)
+    cleaned: dict[str, Any] = scrubbed(payload, scrub, FILES)
     seen: set[str] = set()
     for execution in cleaned["executions"]:
         case = execution.get("testCaseKey")
