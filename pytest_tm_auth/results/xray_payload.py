@@ -25,6 +25,7 @@ from pytest_tm_auth.results.model import (
     JIRA_KEY,
     PARAMETER_LIMIT,
     PARAMETERS_PER_ITERATION,
+    RANK,
     PublishError,
     Result,
     bounded,
@@ -34,7 +35,6 @@ from pytest_tm_auth.results.model import (
     header_text,
     service_header,
     status_table,
-    worst,
 )
 from pytest_tm_auth.results.recheck import scrubbed
 
@@ -148,40 +148,56 @@ def _test(
     dropped: list[str],
 ) -> dict[str, Any]:
     """One key's entry: its status the worst of its results, an iteration per result when
-    several share the key or the one is a parametrized variant."""
+    several share the key or the one is a parametrized variant (one pass over them: a key
+    may hold thousands)."""
     if len(results) == 1 and results[0].iteration is None:
         return _single(key, results[0], table, budget, dropped)
+    first = results[0]
+    start, finish, status, test = first.start, first.finish, first.outcome, first.test
+    one_test = True
+    for result in results:
+        start, finish = min(start, result.start), max(finish, result.finish)
+        if RANK.get(result.outcome, 0) > RANK.get(status, 0):
+            status = result.outcome  # the worst, the first of equals (as ``worst``)
+        one_test = one_test and result.test == test
     entry: dict[str, Any] = {
         "testKey": key,
-        "start": iso_time(min(result.start for result in results)),
-        "finish": iso_time(max(result.finish for result in results)),
-        "status": table[worst(result.outcome for result in results)],
+        "start": iso_time(start),
+        "finish": iso_time(finish),
+        "status": table[status],
     }
-    several = len(results) > 1 or results[0].iteration is not None
-    one_test = len({result.test for result in results}) == 1
-    names = _distinct([_iteration_name(result, one_test) for result in results])
-    comment = _comment(results, names if several else None)
+    iterations: list[dict[str, Any]] = []
+    comments: list[str] = []
+    defects: dict[str, None] = {}
+    seen: dict[str, int] = {}
+    for result in results:
+        name = result.iteration if one_test and result.iteration is not None else result.nodeid
+        name = bounded(name, NAME_LIMIT)
+        runs = seen[name] = seen.get(name, 0) + 1  # ``--dist each``: ``name (run 2)``
+        name = name if runs == 1 else f"{name} (run {runs})"
+        if result.comment:
+            comments.append(f"[{name}] {result.comment}")
+        defects.update(dict.fromkeys(result.defects))
+        iterations.append(
+            {"name": name, "parameters": _parameters(result), "status": table[result.outcome]}
+        )
+    comment = bounded("\n".join(comments), COMMENT_LIMIT)
     if comment:
         entry["comment"] = comment
-    defects = list(dict.fromkeys(defect for result in results for defect in result.defects))
     if defects:
-        entry["defects"] = defects
-    if several:
-        entry["iterations"] = [
-            {
-                "name": name,
-                "parameters": [
-                    {"name": bounded(n, PARAMETER_LIMIT), "value": bounded(v, PARAMETER_LIMIT)}
-                    for n, v in result.parameters[:PARAMETERS_PER_ITERATION]
-                ],
-                "status": table[result.outcome],
-            }
-            for name, result in zip(names, results, strict=True)
-        ]
+        entry["defects"] = list(defects)
+    entry["iterations"] = iterations
     evidence = capped_evidence(key, results, budget, dropped)
     if evidence:
         entry["evidence"] = evidence
     return entry
+
+
+def _parameters(result: Result) -> list[dict[str, str]]:
+    return [
+        {"name": bounded(name, PARAMETER_LIMIT), "value": bounded(value, PARAMETER_LIMIT)}
+        for name, value in result.parameters[:PARAMETERS_PER_ITERATION]
+    ]
 
 
 def _single(
@@ -203,28 +219,6 @@ def _single(
     if evidence:
         entry["evidence"] = evidence
     return entry
-
-
-def _iteration_name(result: Result, one_test: bool) -> str:
-    name = result.iteration if one_test and result.iteration is not None else result.nodeid
-    return bounded(name, NAME_LIMIT)
-
-
-def _distinct(names: list[str]) -> list[str]:
-    """Each name once: a test run in several places (``--dist each``) is ``name (run 2)``."""
-    seen: dict[str, int] = {}
-    distinct = []
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        distinct.append(name if seen[name] == 1 else f"{name} (run {seen[name]})")
-    return distinct
-
-
-def _comment(results: list[Result], names: list[str] | None) -> str:
-    if names is None:
-        return bounded(results[0].comment, COMMENT_LIMIT)
-    parts = [f"[{name}] {r.comment}" for name, r in zip(names, results, strict=True) if r.comment]
-    return bounded("\n".join(parts), COMMENT_LIMIT)
 
 
 # After the team's hook: scrubbed again, checked again
