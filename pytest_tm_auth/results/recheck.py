@@ -64,6 +64,8 @@ class _Walk:
             clean = seen.get(name) or text(name)
             if type(item) is str:  # most values: scrubbed here, not one call deeper
                 fields[clean] = item if kept and name == "data" else seen.get(item) or text(item)
+            elif type(item) is list and not item:  # an iteration without parameters
+                fields[clean] = []
             else:
                 inner = _inner(where, name, self._files)
                 fields[clean] = self.scrubbed(item, depth + 1, inner)
