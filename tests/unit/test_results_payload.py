@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
+from pytest_tm_auth.core.token import iso_time
 from pytest_tm_auth.results import xray_payload as xray
 from pytest_tm_auth.results.model import EVIDENCE_FILES_PER_TEST, Evidence, Result
 from pytest_tm_auth.results.xray_payload import PublishError, XraySettings, build_payload
@@ -252,3 +256,17 @@ def test_a_key_one_unparametrized_test_links_is_one_entry_without_iterations() -
         "defects": ["DEMO-7", "DEMO-8"],
         "evidence": [{"data": data, "filename": "a.txt", "contentType": "text/plain"}],
     }
+
+
+@given(st.floats(min_value=0, max_value=2e11, allow_nan=False))
+@example(1733600000.9999995)
+@example(1733600000.9999994)
+@example(1e11)
+def test_a_moment_is_written_as_datetime_writes_it_though_each_second_is_kept(
+    moment: float,
+) -> None:
+    """Payload times are written once per second (a run shares a few among thousands of
+    results), rounded as ``datetime`` rounds them, and out of range without the cache."""
+    expected = datetime.fromtimestamp(moment, tz=timezone.utc).isoformat(timespec="seconds")
+
+    assert iso_time(moment) == expected

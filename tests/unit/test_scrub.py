@@ -16,7 +16,7 @@ from _pytest._io.saferepr import saferepr
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pytest_tm_auth.core.scrub import UNCHANGED, Scrubber, forms, how_hidden
+from pytest_tm_auth.core.scrub import UNCHANGED, Scrubber, every_form, forms, how_hidden
 
 
 def scrubber(*secrets: str) -> Scrubber:
@@ -265,3 +265,14 @@ def test_a_secret_in_url_safe_base64_that_does_not_decode_is_hidden() -> None:
 
     assert "***" in hidden
     assert hidden.startswith("auth=+")
+
+
+@pytest.mark.parametrize("secret", ["test", "demo-token-8", "pässwörd-demo", 'demo"quote\\slash'])
+def test_a_text_that_is_one_form_of_a_secret_and_nothing_else_is_hidden(secret: str) -> None:
+    """Texts shorter than every form the scrubber knows (a test's key, a status name) go
+    through unread: a text exactly as long as a form is read."""
+    hide = scrubber(secret).scrub
+
+    shown = {form: hide(form) for form in every_form(secret)}
+
+    assert {form: "***" for form in shown} == shown
