@@ -131,9 +131,9 @@ class Scrubber:
         self._pieces: frozenset[str] = frozenset()
         #: Secrets whose pieces are not cut yet: only ``scrub(..., pieces=True)`` needs them.
         self._uncut: frozenset[str] = frozenset()
-        #: The base64 runs long enough to hold one of the secrets (none known: none).
+        #: The base64 runs long enough to hold one of the secrets (none known: none), and
+        #: the shortest text any form can be in (shorter ones, a key or a status, pass unread).
         self._runs: re.Pattern[str] | None = None
-        #: The shortest text any of them can be found in (a test's key, a status: none).
         self._least = sys.maxsize
         #: What :meth:`remembered` scrubbed, and into what: emptied when a secret is learned.
         self._kept: dict[str, str] = {}
@@ -234,25 +234,20 @@ class Scrubber:
     def _scrubbed(self, text: str, pieces: bool) -> str:
         if len(text) < self._least and not pieces:
             return text  # every form, base64 run or split secret is at least this long
-        ordered = self._ordered
-        for secret in ordered:
+        for secret in self._ordered:
             if secret in text:
                 text = text.replace(secret, REDACTED)
         for secret in self._short:
             if secret in text:
                 text = re.sub(_alone(secret), REDACTED, text)
-        runs = self._runs
-        if runs is None:
-            return text
-        if runs.search(text):
-            text = runs.sub(lambda run: hide_encoded(run[0], self._secrets, self._short), text)
+        text = hide_runs(text, self._runs, self._secrets, self._short)
         for secret in self._encoded:  # what the whole runs above did not hold (URL-encoded)
             if secret in text:
                 text = text.replace(secret, REDACTED)
         if "\n" in text:
-            text = _hide_across_lines(text, ordered)
+            text = _hide_across_lines(text, self._ordered)
         if pieces and any(ellipsis in text for ellipsis in _ELLIPSES):
-            text = _hide_cut_ends(text, ordered)
+            text = _hide_cut_ends(text, self._ordered)
         return hide_pieces(text, cut) if pieces and (cut := self._cut_pieces()) else text
 
     def _cut_pieces(self) -> frozenset[str]:
@@ -272,6 +267,15 @@ class Scrubber:
 
     def __bool__(self) -> bool:
         return bool(self._secrets or self._short or self._pending or self._finding_now)
+
+
+def hide_runs(
+    text: str, runs: re.Pattern[str] | None, secrets: frozenset[str], short: frozenset[str]
+) -> str:
+    """Every run of base64 in ``text`` long enough to hold a secret, hidden where it does."""
+    if runs is None or not runs.search(text):
+        return text
+    return runs.sub(lambda run: hide_encoded(run[0], secrets, short), text)
 
 
 def hide_encoded(run: str, secrets: frozenset[str], short: frozenset[str]) -> str:
