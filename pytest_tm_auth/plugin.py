@@ -114,7 +114,8 @@ def _collect_results(config: pytest.Config, startup: Startup) -> None:
     from pytest_tm_auth.results.publish import PUBLISH_PLUGIN, PublishPlugin
 
     scrub = startup.scrubber.remembered  # each test's id scrubbed again in the payload
-    collector = ResultCollector(config, scrub, startup.values, startup.switches)
+    scrub_failure = functools.partial(startup.scrubber.scrub, pieces=True)
+    collector = ResultCollector(config, scrub, startup.values, startup.switches, scrub_failure)
     config.pluginmanager.register(collector, PLUGIN_NAME)
     run = functools.partial(_setup, config)
     config.pluginmanager.register(PublishPlugin(config, collector, run), PUBLISH_PLUGIN)

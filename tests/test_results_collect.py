@@ -207,6 +207,78 @@ def test_a_malformed_link_stops_an_xdist_run_too(pytester: pytest.Pytester) -> N
     assert not (pytester.path / "ran").exists()
 
 
+KEY_WITH_A_SECRET = """
+    import os
+
+    import pytest
+
+    class Ticket:
+        def __repr__(self):
+            return f"Ticket({os.environ['XRAY_CLIENT_SECRET']})"
+
+    @pytest.mark.xray(Ticket())
+    def test_bad():
+        pass
+"""
+
+
+@pytest.mark.parametrize("workers", [("-n", "2"), ("-p", "no:xdist")], ids=["n2", "alone"])
+def test_a_malformed_links_collection_error_shows_no_secret(
+    pytester: pytest.Pytester, cloud_env: Sandbox, workers: tuple[str, str]
+) -> None:
+    """The error names the key by its repr, made after pytest's own collection report (and
+    its scrubbing): scrubbed there, before the terminal or ``--junitxml`` read it."""
+    pytester.makepyfile(test_linked=KEY_WITH_A_SECRET)
+    result = pytester.runpytest_subprocess(*PUBLISH, *workers, "--junitxml=report.xml")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*test_linked.py::test_bad: @pytest.mark.xray key Ticket(***)*"])
+    secret = os.environ["XRAY_CLIENT_SECRET"]
+    assert secret not in result.stdout.str() + result.stderr.str()
+    assert "Ticket(***)" in (pytester.path / "report.xml").read_text()
+    assert secret not in (pytester.path / "report.xml").read_text()
+
+
+def test_a_malformed_links_collection_error_keeps_what_the_module_printed(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_linked="import pytest\n\nprint('loaded the module')\n\n"
+        "@pytest.mark.xray('DEMO_1')\ndef test_bad():\n    pass\n"
+    )
+    result = pytester.runpytest(*PUBLISH, "-p", "no:xdist")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*Captured stdout*", "loaded the module"])
+
+
+UNITTEST_CASES = """
+    import unittest
+
+    import pytest
+
+    @pytest.mark.xray("DEMO-7")
+    class Cases(unittest.TestCase):
+        def test_passes(self):
+            pass
+
+        @pytest.mark.xray("DEMO-8")
+        def test_fails(self):
+            self.fail("boom")
+"""
+
+
+def test_a_unittest_case_is_linked_by_its_class_and_its_methods(pytester: pytest.Pytester) -> None:
+    """pytest applies marks to ``unittest.TestCase`` methods too, which it collects
+    without ``pytest_pycollect_makeitem``: their links are read from the class's report."""
+    pytester.makepyfile(test_cases=UNITTEST_CASES)
+    result = pytester.runpytest(*PUBLISH, "-p", "no:xdist")
+    result.assert_outcomes(passed=1, failed=1)
+    results = by_name(journal(pytester))
+    assert {name: (found.links, found.outcome) for name, found in results.items()} == {
+        "test_passes": ({"xray": ("DEMO-7",)}, "passed"),
+        "test_fails": ({"xray": ("DEMO-8", "DEMO-7")}, "failed"),
+    }
+
+
 def test_without_publishing_a_malformed_marker_is_only_a_marker(
     pytester: pytest.Pytester,
 ) -> None:

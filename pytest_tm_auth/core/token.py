@@ -143,7 +143,8 @@ def iso_time(moment: float) -> str:
     Each second is written once: a run's results share a few seconds among thousands of
     times, and ``datetime`` makes each anew at some 19 k instructions."""
     if 0 <= moment < 1e11:  # from 1970 to the year 5138: what a run's clock gives
-        return _iso_second(round(moment * 1e6) // 1_000_000)  # as datetime rounds it
+        whole = math.floor(moment)  # datetime rounds the fraction alone to microseconds
+        return _iso_second(whole + (round((moment - whole) * 1e6) >= 1_000_000))
     return datetime.fromtimestamp(moment, tz=timezone.utc).isoformat(timespec="seconds")
 
 

@@ -101,10 +101,13 @@ class ResultCollector(HooksOnly):
         scrub: Callable[[str], str],
         values: Callable[[], Values],
         switches: Iterable[str],
+        scrub_failure: Callable[[str], str] | None = None,
     ) -> None:
         switches = set(switches)
         self._config = config
         self._scrub = scrub
+        #: A failure's text: also the cut-off pieces of long secrets (a key's repr).
+        self._scrub_failure = scrub_failure or scrub
         self._values = values
         self.dry_run = DRY_RUN.name in switches
         #: The services whose publishing is on (a dry run with none on tries Xray's: the
@@ -153,8 +156,9 @@ class ResultCollector(HooksOnly):
                         links = links_of(item, services, inherited)
                         if links is not None:
                             linked[item.nodeid] = (item, links)
-            except LinkError as error:
-                return pytest.CollectReport(report.nodeid, "failed", str(error), [])
+            except LinkError as error:  # after the redaction's own wrapper: scrubbed here
+                failure = self._scrub_failure(str(error))
+                return pytest.CollectReport(report.nodeid, "failed", failure, [], report.sections)
         return report
 
     def pytest_collection_finish(self) -> None:

@@ -49,8 +49,8 @@ class _Walk:
             return [self.scrubbed(item, depth + 1, where) for item in value]
         if isinstance(value, dict):
             return self._fields(value, depth, where)
-        if isinstance(value, str):  # a str subclass a hook put there
-            return self.text(str(value))
+        if isinstance(value, str):  # a str subclass a hook put there (a str Enum): its text
+            return self.text(str.__str__(value))
         if value is None or isinstance(value, (bool, int, float)):
             return value
         raise PublishError(f"the payload holds a {type(value).__name__}, which JSON cannot carry")
@@ -64,7 +64,7 @@ class _Walk:
             clean = seen.get(name) or text(name)
             if type(item) is str:  # most values: scrubbed here, not one call deeper
                 fields[clean] = item if kept and name == "data" else seen.get(item) or text(item)
-            elif type(item) is list and not item:  # an iteration without parameters
+            elif type(item) is list and not item and depth < DEPTH_LIMIT:  # no parameters
                 fields[clean] = []
             else:
                 inner = _inner(where, name, self._files)

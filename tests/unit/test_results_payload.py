@@ -260,6 +260,7 @@ def test_a_key_one_unparametrized_test_links_is_one_entry_without_iterations() -
 
 @given(st.floats(min_value=0, max_value=2e11, allow_nan=False))
 @example(1733600000.9999995)
+@example(90343240.9999995)
 @example(1733600000.9999994)
 @example(1e11)
 def test_a_moment_is_written_as_datetime_writes_it_though_each_second_is_kept(
