@@ -143,7 +143,7 @@ class ResultCollector(HooksOnly):
         return None if self.journal is None or not self.journaled else self.journal.path
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_make_collect_report(self, collector: pytest.Collector) -> Generator[None, Any, Any]:
+    def pytest_make_collect_report(self) -> Generator[None, Any, Any]:
         """The links of each test a module or class collected, read once per collector (not
         a wrapper around each test's making); a malformed one fails the collector as a
         collection error naming the test, and none of its tests runs."""

@@ -81,7 +81,7 @@ def _xray(item: pytest.Item, marks: list[pytest.Mark]) -> tuple[list[str], list[
             raise LinkError(f"{item.nodeid}: @pytest.mark.xray names no test key")
         for key in arguments:
             if type(key) is not str or not fullmatch(key):
-                _key(item, key, "key")  # raises, naming it
+                _key(item, key, "key")  # raises, naming it (a str subclass may pass)
         keys += arguments  # type: ignore[arg-type]  # each checked a str above
         if mark.kwargs:
             defects += _defects(item, mark)
