@@ -16,6 +16,7 @@ from _pytest._io.saferepr import saferepr
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from pytest_tm_auth.core import scrub as scrub_module
 from pytest_tm_auth.core.scrub import UNCHANGED, Scrubber, every_form, forms, how_hidden
 
 
@@ -276,3 +277,35 @@ def test_a_text_that_is_one_form_of_a_secret_and_nothing_else_is_hidden(secret: 
     shown = {form: hide(form) for form in every_form(secret)}
 
     assert {form: "***" for form in shown} == shown
+
+
+def test_a_long_test_name_is_not_decoded_as_base64_but_a_secret_in_base64_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run of URL-safe base64 characters (a test's name) is decoded only when the text
+    holds what a secret's base64 always holds: a secret's run still is, and hidden."""
+    decoded: list[str] = []
+    decode = scrub_module.hide_encoded
+
+    def counted(run: str, secrets: frozenset[str], short: frozenset[str]) -> str:
+        decoded.append(run)
+        return decode(run, secrets, short)
+
+    monkeypatch.setattr(scrub_module, "hide_encoded", counted)
+    hide = scrubber("demo-token-not-real-0123").scrub
+    name = "tests/test_orders.py::TestOrders::test_creates_an_order_for_a_customer_4711"
+
+    assert hide(name) == name
+    assert decoded == []
+    encoded = base64.b64encode(b"user:demo-token-not-real-0123").decode()
+    assert hide(f"Authorization: Basic {encoded}") == "Authorization: Basic ***"
+    assert decoded == [encoded]
+
+
+def test_a_secret_escaped_inside_base64_is_hidden() -> None:
+    """A secret with characters escaping changes has forms whose base64 holds none of the
+    secret's own: every run is decoded then."""
+    secret = 'demo"secret\\not-real'
+    text = base64.b64encode(json.dumps({"password": secret}).encode()).decode()
+
+    assert scrubber(secret).scrub(f"body={text}") == "body=***"
