@@ -131,10 +131,10 @@ class Scrubber:
         self._pieces: frozenset[str] = frozenset()
         #: Secrets whose pieces are not cut yet: only ``scrub(..., pieces=True)`` needs them.
         self._uncut: frozenset[str] = frozenset()
-        #: The base64 runs that may hold a secret (none known: none), what one that does
-        #: holds (:func:`hide_runs`), and the shortest text a form can be in (a key: none).
+        #: The base64 runs that may hold a secret (none known: none), whether every secret is
+        #: its only form, and the shortest text a form can be in (a key: none).
         self._runs: re.Pattern[str] | None = None
-        self._cores: frozenset[str] | None = frozenset()
+        self._plain = True
         self._least = sys.maxsize
         #: What :meth:`remembered` scrubbed, and into what: emptied when a secret is learned.
         self._kept: dict[str, str] = {}
@@ -203,8 +203,7 @@ class Scrubber:
                 self._short = self._short | short
                 self._encoded = self._encoded | encoded
                 self._runs = base64_runs(self._secrets | self._short)
-                plain = self._cores is not None and all(map(UNCHANGED.issuperset, fresh))
-                self._cores = self._encoded if plain else None  # escaped forms: decode all
+                self._plain = self._plain and all(map(UNCHANGED.issuperset, fresh))
                 self._least = min(map(len, self._secrets | self._short | self._encoded))
                 self._kept = {}
 
@@ -240,10 +239,11 @@ class Scrubber:
         for secret in self._short:
             if secret in text:
                 text = re.sub(_alone(secret), REDACTED, text)
-        text = hide_runs(text, self._runs, self._secrets, self._short, self._cores)
-        for secret in self._encoded:  # what the whole runs above did not hold (URL-encoded)
-            if secret in text:
-                text = text.replace(secret, REDACTED)
+        found = [core for core in self._encoded if core in text]
+        if found or self._short or not self._plain:  # else no run can hold one: see hide_runs
+            text = hide_runs(text, self._runs, self._secrets, self._short)
+        for core in found:  # what the whole runs above did not hold (URL-encoded)
+            text = text.replace(core, REDACTED)
         if "\n" in text:
             text = _hide_across_lines(text, self._ordered)
         if pieces and any(ellipsis in text for ellipsis in _ELLIPSES):
@@ -270,22 +270,16 @@ class Scrubber:
 
 
 def hide_runs(
-    text: str,
-    runs: re.Pattern[str] | None,
-    secrets: frozenset[str],
-    short: frozenset[str],
-    cores: frozenset[str] | None,
+    text: str, runs: re.Pattern[str] | None, secrets: frozenset[str], short: frozenset[str]
 ) -> str:
     """Every run of base64 in ``text`` long enough to hold a secret, hidden where it does.
 
-    ``cores``: what each secret's base64 always holds (:func:`encoded_forms`), when every
-    secret is its only form (else ``None``). Base64 of text holding a secret holds one of
-    them, so without one in ``text`` (and no short secret) no run is decoded: a long test
-    name, ``test_creates_an_order_for_a_customer``, is a run of URL-safe base64 characters.
+    The scrubber decodes runs only where they can hold one: base64 of text that holds a
+    secret holds one of the secret's cores (:func:`encoded_forms`), when the secret is its
+    only form and no short secret is known (most tokens). A long test name,
+    ``test_creates_an_order_for_a_customer``, is a run of URL-safe base64 characters too.
     """
     if runs is None or not runs.search(text):
-        return text
-    if cores is not None and not short and not any(core in text for core in cores):
         return text
     return runs.sub(lambda run: hide_encoded(run[0], secrets, short), text)
 
