@@ -195,7 +195,9 @@ class Scrubber:
             if not alone:
                 encoded |= encoded_forms(value)
         if not (fresh <= self._secrets and short <= self._short and encoded <= self._encoded):
-            with self._lock:
+            with self._lock:  # the shortcuts first: a scrub meanwhile sees them no laxer
+                self._plain = self._plain and all(map(UNCHANGED.issuperset, fresh))
+                self._least = min([self._least, *map(len, fresh | short | encoded)])
                 self._uncut |= fresh - self._secrets
                 self._secrets = self._secrets | fresh
                 # Longest first, so a token containing a shorter secret is hidden whole.
@@ -203,8 +205,6 @@ class Scrubber:
                 self._short = self._short | short
                 self._encoded = self._encoded | encoded
                 self._runs = base64_runs(self._secrets | self._short)
-                self._plain = self._plain and all(map(UNCHANGED.issuperset, fresh))
-                self._least = min(map(len, self._secrets | self._short | self._encoded))
                 self._kept = {}
 
     def scrub(self, text: str, *, pieces: bool = False) -> str:
