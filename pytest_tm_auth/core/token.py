@@ -145,12 +145,15 @@ def iso_time(moment: float) -> str:
     if 0 <= moment < 1e11:  # from 1970 to the year 5138: what a run's clock gives
         whole = math.floor(moment)  # datetime rounds the fraction alone to microseconds
         return _iso_second(whole + (round((moment - whole) * 1e6) >= 1_000_000))
+    return _iso(moment)
+
+
+def _iso(moment: float) -> str:
     return datetime.fromtimestamp(moment, tz=timezone.utc).isoformat(timespec="seconds")
 
 
-@functools.lru_cache(maxsize=4096)
-def _iso_second(second: int) -> str:
-    return datetime.fromtimestamp(second, tz=timezone.utc).isoformat(timespec="seconds")
+#: :func:`_iso` of a whole second, kept.
+_iso_second = functools.lru_cache(maxsize=4096)(_iso)
 
 
 def file_stamp(moment: float) -> str:

@@ -101,13 +101,13 @@ class ResultCollector(HooksOnly):
         scrub: Callable[[str], str],
         values: Callable[[], Values],
         switches: Iterable[str],
-        scrub_failure: Callable[[str], str] | None = None,
+        scrub_failure: Callable[[str], str],
     ) -> None:
         switches = set(switches)
         self._config = config
         self._scrub = scrub
         #: A failure's text: also the cut-off pieces of long secrets (a key's repr).
-        self._scrub_failure = scrub_failure or scrub
+        self._scrub_failure = scrub_failure
         self._values = values
         self.dry_run = DRY_RUN.name in switches
         #: The services whose publishing is on (a dry run with none on tries Xray's: the

@@ -72,17 +72,13 @@ def _marks(item: pytest.Item, name: str, inherited: Inherited | None) -> list[py
 def _xray(item: pytest.Item, marks: list[pytest.Mark]) -> tuple[list[str], list[str]] | None:
     keys: list[str] = []
     defects: list[str] = []
-    fullmatch = JIRA_KEY.fullmatch
     for mark in marks:
         arguments: Sequence[object] = mark.args
         if len(arguments) == 1 and isinstance(arguments[0], (list, tuple)):
             arguments = arguments[0]  # pytest-jira-xray's list form
         if not arguments:
             raise LinkError(f"{item.nodeid}: @pytest.mark.xray names no test key")
-        for key in arguments:
-            if type(key) is not str or not fullmatch(key):
-                _key(item, key, "key")  # raises, naming it (a str subclass may pass)
-        keys += arguments  # type: ignore[arg-type]  # each checked a str above
+        keys += [_key(item, key, "key") for key in arguments]
         if mark.kwargs:
             defects += _defects(item, mark)
     if not keys:

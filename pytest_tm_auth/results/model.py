@@ -117,8 +117,14 @@ def bounded(text: str, limit: int) -> str:
 
 
 def worst(outcomes: Iterable[str]) -> str:
-    """The worst of ``outcomes`` by :data:`RANK` (``passed`` for none)."""
-    return max(outcomes, key=lambda outcome: RANK.get(outcome, 0), default="passed")
+    """The worst of ``outcomes`` by :data:`RANK`, the first of equals (``passed`` for none);
+    a loop, not ``max`` with a key function: a key's results may be thousands."""
+    found, highest = "passed", -1
+    for outcome in outcomes:
+        rank = RANK.get(outcome, 0)
+        if rank > highest:
+            found, highest = outcome, rank
+    return found
 
 
 def status_table(deployment: str, overrides: str | None) -> dict[str, str]:

@@ -25,7 +25,6 @@ from pytest_tm_auth.results.model import (
     JIRA_KEY,
     PARAMETER_LIMIT,
     PARAMETERS_PER_ITERATION,
-    RANK,
     PublishError,
     Result,
     bounded,
@@ -35,6 +34,7 @@ from pytest_tm_auth.results.model import (
     header_text,
     service_header,
     status_table,
+    worst,
 )
 from pytest_tm_auth.results.recheck import scrubbed
 
@@ -148,23 +148,21 @@ def _test(
     dropped: list[str],
 ) -> dict[str, Any]:
     """One key's entry: its status the worst of its results, an iteration per result when
-    several share the key or the one is a parametrized variant (one pass over them: a key
-    may hold thousands)."""
+    several share the key or the one is a parametrized variant (their names, comments and
+    defects made in one loop: a key may hold thousands)."""
     if len(results) == 1 and results[0].iteration is None:
         return _single(key, results[0], table, budget, dropped)
     first = results[0]
-    start, finish, status, test = first.start, first.finish, first.outcome, first.test
+    start, finish, test = first.start, first.finish, first.test
     one_test = True
     for result in results:
         start, finish = min(start, result.start), max(finish, result.finish)
-        if RANK.get(result.outcome, 0) > RANK.get(status, 0):
-            status = result.outcome  # the worst, the first of equals (as ``worst``)
         one_test = one_test and result.test == test
     entry: dict[str, Any] = {
         "testKey": key,
         "start": iso_time(start),
         "finish": iso_time(finish),
-        "status": table[status],
+        "status": table[worst(result.outcome for result in results)],
     }
     iterations: list[dict[str, Any]] = []
     comments: list[str] = []
