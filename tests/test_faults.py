@@ -13,7 +13,7 @@ import time
 import pytest
 from urllib3 import HTTPResponse
 
-from pytest_tm_auth.http.retry import MAX_RETRY_AFTER, MAX_TOTAL_WAIT, BoundedRetry
+from pytest_tm_auth.http.bounded import MAX_RETRY_AFTER, MAX_TOTAL_WAIT, BoundedRetry
 from pytest_tm_auth.sandbox import Fault, Sandbox
 
 LOGIN = "def test_login(xray_token):\n    assert xray_token\n"

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_tm_auth.http import retry
+from pytest_tm_auth.http import bounded
 from tests.hostile import Answer, HostileServer, serving_xray
 
 SECRET = "demo-hostile-secret-Zq81-not-real"
@@ -162,7 +162,7 @@ def test_no_answer_makes_a_traceback_a_hang_a_leak_or_a_memory_spike(
     monkeypatch: pytest.MonkeyPatch,
     answer: Answer,
 ) -> None:
-    monkeypatch.setattr(retry, "MAX_RETRY_AFTER", PAUSE_CAP)  # pauses short, for speed
+    monkeypatch.setattr(bounded, "MAX_RETRY_AFTER", PAUSE_CAP)  # pauses short, for speed
     hostile.answer = answer
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.monotonic()

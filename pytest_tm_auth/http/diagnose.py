@@ -18,7 +18,7 @@ import requests
 
 from pytest_tm_auth.core.errors import AuthError
 from pytest_tm_auth.core.text import QUOTE_LIMIT, inert
-from pytest_tm_auth.http.retry import attempts_note
+from pytest_tm_auth.http.bounded import attempts_note
 
 REASON_LIMIT = QUOTE_LIMIT
 #: Patterns, not compiled regexes: ``re`` compiles and caches them on first use, at a failure.

@@ -16,8 +16,7 @@ from urllib3.exceptions import (
 
 from pytest_tm_auth.core.errors import AuthError
 from pytest_tm_auth.core.text import inert
-from pytest_tm_auth.http.bounded import AnswerTooSlow
-from pytest_tm_auth.http.retry import GaveUp, attempts_note
+from pytest_tm_auth.http.bounded import AnswerTooSlow, GaveUp, attempts_note
 
 _INCOMPLETE = re.compile(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)")
 _TIMEOUT = re.compile(r"read timeout=([0-9.]+)")

@@ -13,9 +13,8 @@ from pytest_tm_auth.core.errors import AuthError
 from pytest_tm_auth.core.provider import Login
 from pytest_tm_auth.core.token import Token
 from pytest_tm_auth.core.urls import join
-from pytest_tm_auth.http.auth import FixedToken, TokenAuth
 from pytest_tm_auth.http.diagnose import Adviser, check_login_answer
-from pytest_tm_auth.http.session import explained
+from pytest_tm_auth.http.session import FixedToken, TokenAuth, explained
 
 
 def verify_token(

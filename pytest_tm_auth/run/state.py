@@ -206,7 +206,7 @@ class ProviderRun:
             return session
         with self._lock:
             if self._session is None:
-                from pytest_tm_auth.http.auth import TokenAuth
+                from pytest_tm_auth.http.session import TokenAuth
 
                 self.token()
                 target = self.target

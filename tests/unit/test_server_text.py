@@ -8,7 +8,7 @@ import pytest
 
 from pytest_tm_auth.core.text import QUOTE_LIMIT, inert
 from pytest_tm_auth.core.token import Token, jwt_exp_problem, jwt_expiry, time_left
-from pytest_tm_auth.http.retry import MAX_RETRY_AFTER, retry_after_seconds
+from pytest_tm_auth.http.bounded import MAX_RETRY_AFTER, retry_after_seconds
 
 NOW = calendar.timegm((2026, 12, 1, 20, 0, 0))
 
