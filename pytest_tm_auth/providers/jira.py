@@ -4,6 +4,10 @@ On Cloud a classic API token works on the site; a scoped token is refused there 
 works through the API gateway, which a run then uses throughout; an OAuth client's access
 token works only through the gateway. Data Center takes an OAuth client's access token, a
 PAT as Bearer, or basic auth.
+
+Through the gateway the base is ``{gateway}/ex/jira/{cloudId}/rest/api/2/``. The cloud id is
+the setting, or the site's ``/_edge/tenant_info`` (asked without credentials, once, when the
+gateway is needed).
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ from pytest_tm_auth.core.errors import AuthError, ConfigError
 from pytest_tm_auth.core.provider import Login, Target, missing
 from pytest_tm_auth.core.urls import api_base
 from pytest_tm_auth.core.values import Values
-from pytest_tm_auth.providers import gateway
 from pytest_tm_auth.providers.atlassian import (
     CLIENT_ID,
     CLIENT_SECRET,
+    CLOUD_ID,
     DEPLOYMENT,
+    GATEWAY_URL,
     PASSWORD,
     SETTINGS,
     TOKEN,
@@ -27,6 +32,7 @@ from pytest_tm_auth.providers.atlassian import (
     JiraAccount,
     advice,
     datacenter_credentials,
+    is_cloud_site,
     jira_deployment,
 )
 from pytest_tm_auth.providers.oauth import Grants, token_url
@@ -34,6 +40,8 @@ from pytest_tm_auth.settings.run_wide import site_url
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.token import Token
+    from pytest_tm_auth.core.values import Values
+
 
 CLOUD_CREDENTIALS = "JIRA_USERNAME (your account email) and JIRA_TOKEN (an API token)"
 CLOUD_401 = (
@@ -76,7 +84,7 @@ class Jira(JiraAccount):
             return Target("datacenter", url, api, credentials)
         if client:
             target = Target("cloud", url, api, (CLIENT_ID.name, CLIENT_SECRET.name))
-            return gateway.configured_gateway(target, values)
+            return configured_gateway(target, values)
         if values.text(PASSWORD.name) and not values.text(TOKEN.name):
             raise ConfigError(
                 f"Jira Cloud refuses passwords, but {values.describe(PASSWORD.name)} is set: "
@@ -86,7 +94,7 @@ class Jira(JiraAccount):
         if absent:
             raise missing(self.title, ("Jira Cloud", absent))
         target = Target("cloud", url, api, (USERNAME.name, TOKEN.name))
-        return gateway.configured_gateway(target, values)
+        return configured_gateway(target, values)
 
     def authenticate(self, login: Login) -> Token:
         target = login.target
@@ -102,12 +110,12 @@ class Jira(JiraAccount):
         token = Token.basic(
             self.name, values.text(USERNAME.name) or "", values.text(TOKEN.name) or ""
         )
-        if target.deployment == gateway.VIA_GATEWAY:
+        if target.deployment == VIA_GATEWAY:
             return _check(login, token)
         try:
             return _check(login, token)
         except AuthError as refused:
-            if refused.status != 401 or not gateway.may_try(login.values, target.url):
+            if refused.status != 401 or not may_try(login.values, target.url):
                 raise
             site_refusal = refused
         return self._scoped(login, token, site_refusal)
@@ -115,13 +123,13 @@ class Jira(JiraAccount):
     def _scoped(self, login: Login, token: Token, site_refusal: AuthError) -> Token:
         """The site refused the API token: a scoped token works through the gateway only."""
         try:
-            cloud_id = gateway.cloud_id_of(login)
+            cloud_id = cloud_id_of(login)
         except AuthError as unknown:
             raise site_refusal.derived(
                 problem=f"{site_refusal.problem}; the API gateway was not tried ({unknown.url} "
                 f"answered {unknown.problem})"
             ) from None
-        moved = gateway.through_gateway(login.target, login.values, cloud_id)
+        moved = through_gateway(login.target, login.values, cloud_id)
         try:
             _check(login._replace(target=moved), token)
         except AuthError as refused:
@@ -137,10 +145,10 @@ class Jira(JiraAccount):
         """A Cloud service account's OAuth client: a Bearer access token, through the gateway."""
         url = token_url(login.values, login.target.url, cloud=True)
         token = self.grants.token(login, url, cloud=True)
-        if login.target.deployment == gateway.VIA_GATEWAY:
+        if login.target.deployment == VIA_GATEWAY:
             moved = None
         else:
-            moved = gateway.through_gateway(login.target, login.values, gateway.cloud_id_of(login))
+            moved = through_gateway(login.target, login.values, cloud_id_of(login))
             login = login._replace(target=moved)
         _check(login, token, fix=SERVICE_ACCOUNT_401)
         if moved is not None:
@@ -165,3 +173,61 @@ def _check(login: Login, token: Token, *, fix: str = CLOUD_401) -> Token:
         fixes={401: fix},
         advice=advice("cloud", DEPLOYMENT.option),
     )
+
+
+#: How a target through the gateway names its deployment (the header says it).
+VIA_GATEWAY = "cloud via gateway"
+TENANT_INFO = "_edge/tenant_info"
+
+
+def gateway_api(values: Values, cloud_id: str) -> str:
+    """The gateway's Jira REST base for ``cloud_id``, ending in ``/``."""
+    gateway = (values.text(GATEWAY_URL.name) or "https://api.atlassian.com").rstrip("/")
+    return f"{gateway}/ex/jira/{cloud_id}/rest/api/2/"
+
+
+def through_gateway(target: Target, values: Values, cloud_id: str) -> Target:
+    """``target`` with its API base moved to the gateway (the site stays what is shown)."""
+    return target._replace(deployment=VIA_GATEWAY, api_url=gateway_api(values, cloud_id))
+
+
+def configured_gateway(target: Target, values: Values) -> Target:
+    """The gateway target when ``--jira-cloud-id`` is set, else ``target`` unchanged."""
+    cloud_id = values.text(CLOUD_ID.name)
+    return through_gateway(target, values, cloud_id) if cloud_id else target
+
+
+def may_try(values: Values, site: str) -> bool:
+    """Whether a refused API token may try the gateway: the site is an Atlassian Cloud host,
+    or ``--jira-gateway-url`` is set (so another site never sends anything to Atlassian)."""
+    return is_cloud_site(site) or values.source(GATEWAY_URL.name).kind != "default"
+
+
+def cloud_id_of(login: Login) -> str:
+    """The site's cloud id from ``GET {site}/_edge/tenant_info``, without credentials.
+
+    Anything but a JSON object with a ``cloudId`` text is an :class:`AuthError` quoting what
+    answered, with the setting that avoids the request.
+    """
+    from pytest_tm_auth.http.diagnose import answer_json
+    from pytest_tm_auth.http.session import explained
+
+    url = f"{login.target.url.rstrip('/')}/{TENANT_INFO}"
+    fix = f"set {CLOUD_ID.option} ({CLOUD_ID.env}) to the site's cloud id"
+    with explained(login.provider.title, url):
+        response = login.http.get(url)
+
+    with response:
+        status = response.status_code
+        data = answer_json(response) if response.ok else None
+    cloud_id = data.get("cloudId") if isinstance(data, dict) else None
+    if not isinstance(cloud_id, str) or not cloud_id.strip() or "/" in cloud_id:
+        raise AuthError(
+            login.provider.title,
+            url,
+            f"HTTP {status} without a cloudId: the cloud id for the API gateway is unknown",
+            fix=fix,
+            status=status,
+            credentials_refused=False,
+        )
+    return cloud_id.strip()
