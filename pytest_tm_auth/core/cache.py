@@ -5,16 +5,16 @@ the HTTP auth renews through (``current``, ``renew``, ``futile``). The fast path
 already held, takes no lock.
 """
 
-# Annotations are evaluated here (no ``from __future__ import annotations``): a
-# ``typing.NamedTuple`` compiles each field's annotation given as a string, at every import.
+from __future__ import annotations
+
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import NamedTuple
 
 from pytest_tm_auth.core.errors import MissingCredentials, RenewalsRefused, TmAuthError
 from pytest_tm_auth.core.token import Token
+from pytest_tm_auth.core.values import Record
 
 #: Renewals after a refusal that one provider may make within :data:`RENEWAL_WINDOW`
 #: seconds: a service that accepts each token once would otherwise cost a login per request.
@@ -26,24 +26,30 @@ REMEMBERED = "reused remembered token"
 FAILED = "failed"
 
 
-class Outcome(NamedTuple):
+class Outcome(Record):
     """How the token was obtained, for the terminal summary.
 
     ``how`` is one of :data:`LOGGED_IN`, :data:`REMEMBERED`, :data:`FAILED`, or another
-    phrase a mode sets (xdist workers: ``shared from the controller``).
+    phrase a mode sets (xdist workers: ``shared from the controller``); ``retries`` what
+    retries the login needed, e.g. ``retried once (HTTP 429), waited 1.0 s``.
     """
 
-    how: str
-    seconds: float = 0.0
-    #: What retries the login needed, e.g. ``retried once (HTTP 429), waited 1.0 s``.
-    retries: str = ""
+    __slots__ = ("how", "retries", "seconds")
+
+    def __init__(self, how: str, seconds: float = 0.0, retries: str = "") -> None:
+        self.how = how
+        self.seconds = seconds
+        self.retries = retries
 
 
-class Issued(NamedTuple):
+class Issued(Record):
     """What one login step returns."""
 
-    token: Token
-    outcome: Outcome
+    __slots__ = ("outcome", "token")
+
+    def __init__(self, token: Token, outcome: Outcome) -> None:
+        self.token = token
+        self.outcome = outcome
 
 
 #: The login step: ``renewal`` is true when a token is being replaced.

@@ -15,15 +15,16 @@ for its ``Retry-After``, its reset, or (when it says neither) a pause that doubl
 each refusal. No pytest, no requests here: the clock is given, so tests pass a fake one.
 """
 
-# Annotations are evaluated here (no ``from __future__ import annotations``): a
-# ``typing.NamedTuple`` compiles each field's annotation given as a string, at every import.
+from __future__ import annotations
+
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from pytest_tm_auth.core.errors import TmAuthError
+from pytest_tm_auth.core.values import Record
 
 #: The default when a service has said nothing yet: Xray Cloud's published Standard limit.
 XRAY_CLOUD = (300, 300.0)
@@ -33,9 +34,14 @@ MAX_PAUSE = 8.0
 MIN_WAIT_BOUND = 60.0
 
 
-class Rate(NamedTuple):
-    requests: int
-    seconds: float
+class Rate(Record):
+    """A budget: at most ``requests`` requests per ``seconds``."""
+
+    __slots__ = ("requests", "seconds")
+
+    def __init__(self, requests: int, seconds: float) -> None:
+        self.requests = requests
+        self.seconds = seconds
 
     def __str__(self) -> str:
         return f"{self.requests} request{'s' * (self.requests != 1)} per {self.seconds:g} s"
@@ -184,7 +190,7 @@ class Budgets:
         self.waited: dict[str, float] = {}
         self._elsewhere: Permits | None = None
 
-    def alone(self) -> "Budgets":
+    def alone(self) -> Budgets:
         """New budgets with the same rates and bound, of this process alone."""
         return Budgets(self._rates, bound=self.bound, default=self._default, clock=self._clock)
 

@@ -20,6 +20,30 @@ from pytest_tm_auth.core.errors import ConfigError
 REDACTED = "***"
 
 
+class Record:
+    """A small value compared, hashed and shown by its fields (``__slots__``, in order), as a
+    named tuple is: a ``typing.NamedTuple`` costs about 0.7 M instructions to define, at
+    import, in every run that imports it; this base, next to nothing. Not a tuple: read it
+    by name. Its fields are never reassigned."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({shown})"
+
+
 class Secret(str):
     """A credential or token: behaves as its value everywhere except ``repr()``.
 
@@ -167,11 +191,14 @@ def _stray_whitespace(text: str, *, allow_spaces: bool) -> bool:
     return any(ch.isspace() for ch in text)
 
 
-class Source(NamedTuple):
+class Source(Record):
     """Where a value came from: ``kind`` is short (``env``), ``where`` names the exact place."""
 
-    kind: str
-    where: str = ""
+    __slots__ = ("kind", "where")
+
+    def __init__(self, kind: str, where: str = "") -> None:
+        self.kind = kind
+        self.where = where
 
     def __str__(self) -> str:
         if self.kind == "option":

@@ -6,18 +6,18 @@ Every message names the provider, the URL, the HTTP status and the server's own 
 :data:`Adviser` for what only it understands (Xray's region, Jira's CAPTCHA).
 """
 
-# Annotations are evaluated here (no ``from __future__ import annotations``): a
-# ``typing.NamedTuple`` compiles each field's annotation given as a string, at every import.
+from __future__ import annotations
+
 import json
 import re
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import requests
 
 from pytest_tm_auth.core.errors import AuthError
 from pytest_tm_auth.core.text import QUOTE_LIMIT, inert
+from pytest_tm_auth.core.values import Record
 from pytest_tm_auth.http.bounded import attempts_note
 
 REASON_LIMIT = QUOTE_LIMIT
@@ -30,21 +30,27 @@ UNAVAILABLE_FIX = (
 )
 
 
-class Refusal(NamedTuple):
-    """What a provider's adviser sees of a refused login: status, reason, headers."""
+class Refusal(Record):
+    """What a provider's adviser sees of a refused login: status, the server's own words on
+    one line (see :func:`server_reason`), headers."""
 
-    status: int
-    #: The server's own words, on one line (see :func:`server_reason`).
-    reason: str
-    headers: Mapping[str, str]
+    __slots__ = ("headers", "reason", "status")
+
+    def __init__(self, status: int, reason: str, headers: Mapping[str, str]) -> None:
+        self.status = status
+        self.reason = reason
+        self.headers = headers
 
 
-class Advice(NamedTuple):
+class Advice(Record):
     """A provider's reading of a refusal: its fix (``""``: the usual one for the status), and
     whether the credentials themselves were refused (``None``: as the status says, a 401)."""
 
-    fix: str
-    refused: bool | None = None
+    __slots__ = ("fix", "refused")
+
+    def __init__(self, fix: str, refused: bool | None = None) -> None:
+        self.fix = fix
+        self.refused = refused
 
 
 #: A provider's own explanations: advice for a refusal it recognises, else ``None``.

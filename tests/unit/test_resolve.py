@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_tm_auth.core.errors import ConfigError
-from pytest_tm_auth.core.values import Secret, Setting
+from pytest_tm_auth.core.values import Secret, Setting, Source
 from pytest_tm_auth.settings.resolve import Sources, resolve
 from pytest_tm_auth.settings.run_wide import CHECK, ON_MISSING, TIMEOUT
 
@@ -98,3 +98,14 @@ def test_overridden_values_win_over_every_source_and_say_where_they_came_from() 
     assert values.text("demo_key") == "from-option"  # the original is unchanged
     with pytest.raises(ConfigError, match="supplied an unknown setting 'demo_url'"):
         values.overridden({"demo_url": "x"}, "hook")
+
+
+def test_a_source_compares_hashes_and_shows_by_its_fields_as_a_named_tuple_did() -> None:
+    """``Source`` is a ``Record``: equal by fields and type, one hash for equal values."""
+    env = Source("env", "XRAY_CLIENT_ID")
+    assert env == Source("env", "XRAY_CLIENT_ID")
+    assert env != Source("env", "XRAY_CLIENT_SECRET")
+    assert env != ("env", "XRAY_CLIENT_ID")  # not a tuple: read it by name
+    assert len({env, Source("env", "XRAY_CLIENT_ID"), Source("ini")}) == 2
+    assert repr(env) == "Source(kind='env', where='XRAY_CLIENT_ID')"
+    assert str(Source("ini", "pytest.ini")) == "ini (pytest.ini)"
