@@ -1,10 +1,12 @@
 """The registrar of the run's optional modes, each a plugin object registered only when on.
 
-Redaction (as soon as a secret is known), remembered tokens, xdist sharing, the check, and
-the counter of tests a provider ended. Each is imported only in use, and each writes its
-own hooks; ``-p no:tm_auth_xdist`` turns sharing off.
+Redaction (as soon as a secret is known), remembered tokens, xdist sharing, the check, the
+stand-in, and the counter of tests a provider ended. The three small modes live here (the
+counter, ``--tm-auth-remember`` and ``--tm-auth-sandbox``, whose heavy parts are imported
+only in use); the others are imported only in use, each writing its own hooks;
+``-p no:tm_auth_xdist`` turns sharing off.
 
-This module is the only one that imports the wings (the modes beside it, ``run/redaction/``
+This module is the only one that imports the wings (the check beside it, ``run/redaction/``
 and ``run/xdist/``), always inside the function that needs one; no wing imports it back.
 """
 
@@ -19,7 +21,8 @@ import pytest
 
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.values import Values
-from pytest_tm_auth.run.plugin_base import distributing
+from pytest_tm_auth.run.outcomes import raised_by
+from pytest_tm_auth.run.plugin_base import SANDBOX_SOURCE, HooksOnly, distributing, from_controller
 from pytest_tm_auth.settings.run_wide import CHECK, REMEMBER, RESET
 
 if TYPE_CHECKING:
@@ -83,11 +86,30 @@ def outcome_counter(config: pytest.Config) -> Callable[[Mapping[str, ProviderRun
     def start(states: Mapping[str, ProviderRun]) -> None:
         with lock:
             if not config.pluginmanager.has_plugin(COUNTER_PLUGIN):
-                from pytest_tm_auth.run.modes.counting import OutcomeCounter
-
                 config.pluginmanager.register(OutcomeCounter(states), COUNTER_PLUGIN)
 
     return start
+
+
+class OutcomeCounter(HooksOnly):
+    """Counts, per provider, the tests its missing credentials or failure skipped or failed.
+
+    Registered before a provider first ends a test (see :func:`outcome_counter`). It reads
+    the outcome's exception, which names its provider: pytest replays a session fixture's
+    skip or failure for every later test without calling the plugin again.
+    """
+
+    def __init__(self, states: Mapping[str, ProviderRun]) -> None:
+        self._states = states
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, call: pytest.CallInfo[None]) -> None:
+        found = raised_by(call.excinfo)
+        if found is not None:
+            name, skipped = found
+            state = self._states.get(name)
+            if state is not None:
+                state.count(skipped=skipped)
 
 
 #: A mode's words for a provider's summary line, e.g. ``, shared with 3 workers``.
@@ -115,8 +137,6 @@ def wire(
     else:
         brokered = False
     if (values.flag(REMEMBER.name) or values.flag(RESET.name)) and not brokered:
-        from pytest_tm_auth.run.modes.remember import attach_memory
-
         attach_memory(config, values, states, reset=values.flag(RESET.name) and not worker)
     if worker:
         xdist.adopt(config, states, scrubber.add, budgets)
@@ -140,11 +160,55 @@ def wire(
     return notes
 
 
-def with_sandbox(config: pytest.Config, values: Values) -> Values:
-    """``values`` pointed at the stand-in ``--tm-auth-sandbox`` starts (see :mod:`.standin`)."""
-    from pytest_tm_auth.run.modes.standin import with_standin
+def attach_memory(
+    config: pytest.Config, values: Values, states: Mapping[str, ProviderRun], *, reset: bool
+) -> None:
+    """``--tm-auth-remember`` and ``--tm-auth-reset``: give every provider's login the run's
+    token memory; forget first under a reset."""
+    from pytest_tm_auth.core.accounts import store_key
+    from pytest_tm_auth.store.memory import TokenMemory
 
-    return with_standin(config, values)
+    remember = values.flag(REMEMBER.name)
+
+    def warn(text: str) -> None:
+        from pytest_tm_auth.run.preflight import ini_folder
+        from pytest_tm_auth.run.warnings import TokenStoreWarning, issue_at, setting_place
+
+        setting = REMEMBER.name if remember else RESET.name
+        place = setting_place(values, setting, ini_folder(config))
+        issue_at(config, TokenStoreWarning(f"tm-auth: {text}"), place)
+
+    # --tm-auth-check tries the credentials: it logs in even when a token is remembered.
+    reuse = remember and not reset and not values.flag(CHECK.name)
+    memory = TokenMemory(warn, reuse=reuse, remember=remember)
+    if reset:
+        memory.forget(
+            store_key(state.provider, state.target, state.values)
+            for state in states.values()
+            if state.target is not None
+        )
+    for state in states.values():
+        state.login.environment.memory = memory
+
+
+def with_sandbox(config: pytest.Config, values: Values) -> Values:
+    """``values`` pointed at a stand-in, as ``--tm-auth-sandbox`` asks.
+
+    An xdist worker uses the controller's stand-in, and so its tokens. Only the settings
+    this run declares are taken: a recipe's service may serve a provider it does not add.
+    """
+    if hasattr(config, "workerinput"):
+        shared = from_controller(config).get("sandbox")
+        if isinstance(shared, dict) and shared:
+            return values.overridden(dict(shared), *SANDBOX_SOURCE)
+
+    from pytest_tm_auth.sandbox import Sandbox
+
+    sandbox = Sandbox().start()
+    config.add_cleanup(sandbox.stop)
+    config.hook.pytest_tm_auth_sandbox(sandbox=sandbox)
+    declared = {name: text for name, text in sandbox.settings("cloud").items() if name in values}
+    return values.overridden(declared, *SANDBOX_SOURCE)
 
 
 def scrub_early_failure(error: BaseException, scrubber: Scrubber) -> None:
