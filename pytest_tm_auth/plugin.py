@@ -157,12 +157,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    from pytest_tm_auth.run import report  # here: ``-q`` runs never show the header
-
     run = _setup(config)
+    from pytest_tm_auth.run.state import header_line  # imported by the set-up above
+
     return [
-        "tm-auth: " + report.header_line(state, run.hooked_credentials)
-        for state in run.states.values()
+        "tm-auth: " + header_line(state, run.hooked_credentials) for state in run.states.values()
     ]
 
 
@@ -175,12 +174,12 @@ def pytest_terminal_summary(
         return  # --tm-auth-check printed its own table
     if not any(s.outcome or s.skipped or s.failed_tests for s in run.states.values()):
         return  # no provider was used: nothing to say, and nothing more to import
-    from pytest_tm_auth.run import report
+    from pytest_tm_auth.run.state import summary_line
 
     lines = [
         line + "".join(note(state.name) for note in run.notes)
         for state in run.states.values()
-        if (line := report.summary_line(state))
+        if (line := summary_line(state))
     ]
     if lines:
         terminalreporter.write_sep("-", "tm-auth")

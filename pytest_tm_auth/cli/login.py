@@ -75,7 +75,7 @@ def login(args: argparse.Namespace) -> Iterator[str]:
     yield from store_secrets(provider.name, typed, target.url, secrets, index)
     if not typed:
         yield f"nothing stored: every secret {provider.name} needs is set already"
-    from pytest_tm_auth.run.report import header_line
+    from pytest_tm_auth.run.state import header_line
 
     yield "tm-auth: " + header_line(state)
 
