@@ -19,7 +19,6 @@ from typing import Any
 from pytest_tm_auth.sandbox import catalog
 from pytest_tm_auth.sandbox.catalog import BadQuery, Issue
 from pytest_tm_auth.sandbox.demo import DEMO
-from pytest_tm_auth.sandbox.graphql import GraphQLSyntax, arguments
 from pytest_tm_auth.sandbox.messages import (
     Handler,
     Request,
@@ -33,6 +32,8 @@ from pytest_tm_auth.sandbox.services import xray_junit, xray_results
 from pytest_tm_auth.sandbox.services.jira import signed_in
 from pytest_tm_auth.sandbox.services.xray_graphql import (
     GRAPHQL_LIMIT,
+    GraphQLSyntax,
+    arguments,
     connection_window,
     graphql_errors,
     results_fields,
