@@ -20,8 +20,7 @@ from typing import Any
 from pytest_tm_auth.sandbox.cycles import Cycles
 from pytest_tm_auth.sandbox.demo import ExpiredToken, InvalidToken, decode_jwt, encode_jwt
 from pytest_tm_auth.sandbox.executions import Executions
-from pytest_tm_auth.sandbox.faults import Fault
-from pytest_tm_auth.sandbox.ratelimit import RateLimits
+from pytest_tm_auth.sandbox.faults import Fault, RateLimits
 
 __all__ = [
     "CAPTCHA_AFTER",
