@@ -1,13 +1,21 @@
-"""Obviously fake credentials that the sandbox accepts, so examples run with no account."""
+"""What the stand-in accepts as proof of who calls: obviously fake credentials, so examples
+run with no account, and the HS256 JSON Web Tokens it issues and checks.
+
+Real Xray and Zephyr tokens are HS256 JWTs; clients read ``exp`` from them, so the stand-in
+issues the same shape instead of opaque strings (just enough JWT for its own tokens).
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
-
-from pytest_tm_auth.sandbox import jwt
+from typing import Any, Literal
 
 __all__ = [
     "DEMO",
@@ -17,7 +25,11 @@ __all__ = [
     "ZEPHYR_KEY",
     "DemoCredentials",
     "Deployment",
+    "ExpiredToken",
+    "InvalidToken",
+    "decode_jwt",
     "demo_settings",
+    "encode_jwt",
     "zephyr_token",
 ]
 
@@ -50,6 +62,77 @@ _ZEPHYR_CLAIMS = {
 }
 
 
+# HS256 tokens, as real Xray and Zephyr Scale issue
+
+_JWT_HEADER = {"alg": "HS256", "typ": "JWT"}
+
+
+class InvalidToken(ValueError):
+    """Not a token this key signed (malformed, wrong algorithm, bad signature)."""
+
+
+class ExpiredToken(InvalidToken):
+    """Signed by this key, but ``exp`` has passed."""
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError) as exc:
+        raise InvalidToken("malformed token") from exc
+
+
+def _part(data: Mapping[str, Any]) -> str:
+    return _b64encode(json.dumps(data, separators=(",", ":")).encode())
+
+
+def _sign(signing_input: str, key: bytes) -> str:
+    return _b64encode(hmac.new(key, signing_input.encode("ascii"), hashlib.sha256).digest())
+
+
+def encode_jwt(claims: Mapping[str, Any], key: bytes) -> str:
+    """Sign ``claims`` with ``key``: ``header.payload.signature``."""
+    signing_input = f"{_part(_JWT_HEADER)}.{_part(claims)}"
+    return f"{signing_input}.{_sign(signing_input, key)}"
+
+
+def _load(part: str) -> dict[str, Any]:
+    try:
+        value = json.loads(_b64decode(part))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidToken("malformed token") from exc
+    if not isinstance(value, dict):
+        raise InvalidToken("malformed token")
+    return value
+
+
+def decode_jwt(token: str, key: bytes, *, now: float | None = None) -> dict[str, Any]:
+    """Return the claims if ``key`` signed ``token`` and it has not expired; raise otherwise."""
+    parts = token.split(".")
+    if len(parts) != 3 or not all(parts):
+        raise InvalidToken("malformed token")
+    header, payload, signature = parts
+    if _load(header).get("alg") != "HS256":
+        raise InvalidToken("unsupported algorithm")
+    try:
+        expected = _sign(f"{header}.{payload}", key)
+    except UnicodeEncodeError as exc:
+        raise InvalidToken("malformed token") from exc
+    if not hmac.compare_digest(expected, signature):
+        raise InvalidToken("bad signature")
+    claims = _load(payload)
+    exp = claims.get("exp")
+    if not isinstance(exp, (int, float)) or isinstance(exp, bool):
+        raise InvalidToken("no expiry")
+    if (time.time() if now is None else now) >= exp:
+        raise ExpiredToken("token expired")
+    return claims
+
+
 @dataclass(frozen=True)
 class DemoCredentials:
     """The sandbox's accounts; secrets stay out of ``repr`` like real ones would."""
@@ -58,7 +141,7 @@ class DemoCredentials:
     xray_client_secret: str = field(default="demo-xray-client-secret-not-real", repr=False)
     xray_other_region_client_id: str = "demo-xray-other-region-client-id"
     xray_unlicensed_client_id: str = "demo-xray-unlicensed-client-id"
-    zephyr_token: str = field(default=jwt.encode(_ZEPHYR_CLAIMS, ZEPHYR_KEY), repr=False)
+    zephyr_token: str = field(default=encode_jwt(_ZEPHYR_CLAIMS, ZEPHYR_KEY), repr=False)
     jira_email: str = "demo.user@example.com"
     jira_api_token: str = field(default="demo-jira-api-token-not-real", repr=False)
     jira_username: str = "demo-user"
@@ -81,7 +164,7 @@ def zephyr_token(lifetime: float) -> str:
     """A Zephyr Scale Cloud token like the demo one, expiring ``lifetime`` seconds from now."""
     claims = dict(_ZEPHYR_CLAIMS, iat=math.floor(time.time()))
     claims["exp"] = math.floor(time.time() + lifetime)
-    return jwt.encode(claims, ZEPHYR_KEY)
+    return encode_jwt(claims, ZEPHYR_KEY)
 
 
 def demo_settings(url: str, deployment: Deployment) -> dict[str, str]:

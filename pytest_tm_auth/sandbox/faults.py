@@ -1,15 +1,21 @@
-"""Scripted misbehaviour: what the next requests get instead of a normal answer."""
+"""Scripted misbehaviour: what requests get instead of a normal answer, so tests can meet
+the failures of real services at will: a fault for the next ones, a rate limit for all of a
+service's.
+"""
 
 from __future__ import annotations
 
 import base64
 import functools
 import json
+import math
+import threading
+import time
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["Fault"]
+__all__ = ["Fault", "Limit", "RateLimits", "Verdict"]
 
 _LOGIN_PAGE = """<!DOCTYPE html>
 <html><head><title>Sign in - Corporate Proxy</title></head>
@@ -155,3 +161,93 @@ def _zeros_gzipped(megabytes: int) -> bytes:
     block = bytes(1 << 20)
     parts = [squeeze.compress(block) for _ in range(megabytes)]
     return b"".join(parts) + squeeze.flush()
+
+
+# Rate limits: standing, where a fault is for the next requests only
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A rate limit: a budget of requests per interval for a service, as the real ones keep.
+
+    A limit covers every route under its name (``xray`` covers ``xray.graphql``, ...). Its
+    window opens at the first request it sees and lasts ``seconds``; within it, the first
+    ``requests`` are answered and the rest get 429, which does not spend the budget. When the
+    window ends, the next request opens a new one. A refusal may carry ``Retry-After`` (whole
+    seconds until the window ends), and an advertised limit puts ``X-RateLimit-Limit``,
+    ``-Remaining`` and ``-Reset`` (whole seconds until the window ends) on every answer of the
+    service, refusals included.
+    """
+
+    route: str
+    requests: int
+    seconds: float
+    advertise: bool = False
+    retry_after: bool = True
+
+    def __post_init__(self) -> None:
+        if self.requests < 1 or not (self.seconds > 0 and math.isfinite(self.seconds)):
+            raise ValueError("a rate limit needs at least 1 request per a positive interval")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a limit says of one request: its headers, and why it is refused if it is over
+    budget (the message of a 429)."""
+
+    headers: dict[str, str]
+    refused: str | None = None
+
+
+class _Window:
+    def __init__(self, limit: Limit) -> None:
+        self.limit = limit
+        self.opened = -math.inf
+        self.spent = 0
+
+    def judge(self, now: float) -> Verdict:
+        limit = self.limit
+        if now >= self.opened + limit.seconds:
+            self.opened, self.spent = now, 0
+        over = self.spent >= limit.requests
+        if not over:
+            self.spent += 1
+        wait = max(1, math.ceil(self.opened + limit.seconds - now))
+        headers: dict[str, str] = {}
+        if limit.advertise:
+            headers["X-RateLimit-Limit"] = str(limit.requests)
+            headers["X-RateLimit-Remaining"] = str(limit.requests - self.spent)
+            headers["X-RateLimit-Reset"] = str(wait)
+        if not over:
+            return Verdict(headers)
+        if limit.retry_after:
+            headers["Retry-After"] = str(wait)
+        message = f"Rate limit exceeded: {limit.requests} requests per {limit.seconds:g} seconds."
+        return Verdict(headers, message)
+
+
+class RateLimits:
+    """The limits set, one per service name, each with its window, behind one lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._windows: dict[str, _Window] = {}
+
+    def set(self, limit: Limit) -> None:
+        with self._lock:
+            self._windows[limit.route] = _Window(limit)
+
+    def judge(self, route: str) -> Verdict | None:
+        """The verdict of the limit covering ``route`` (its longest name), if one does."""
+        now = time.monotonic()
+        with self._lock:
+            covering = [
+                name for name in self._windows if route == name or route.startswith(name + ".")
+            ]
+            if not covering:
+                return None
+            return self._windows[max(covering, key=len)].judge(now)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._windows.clear()

@@ -12,8 +12,7 @@ import threading
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from pytest_tm_auth.sandbox.handler import SandboxHandler
-from pytest_tm_auth.sandbox.httpserver import LoopbackHTTPServer
+from pytest_tm_auth.sandbox.handler import LoopbackHTTPServer, SandboxHandler
 from pytest_tm_auth.sandbox.state import State
 from pytest_tm_auth.sandbox.table import AddedT, RouteTable
 

@@ -22,10 +22,9 @@ from pytest_tm_auth.sandbox.demo import (
     demo_settings,
     zephyr_token,
 )
-from pytest_tm_auth.sandbox.faults import Fault
+from pytest_tm_auth.sandbox.faults import Fault, Limit
 from pytest_tm_auth.sandbox.lifecycle import LoopbackServing
 from pytest_tm_auth.sandbox.messages import Handler
-from pytest_tm_auth.sandbox.ratelimit import Limit
 from pytest_tm_auth.sandbox.routes import ROUTES
 from pytest_tm_auth.sandbox.state import Recorded, State, route_matches
 from pytest_tm_auth.sandbox.table import METHODS, Route, RouteTable

@@ -17,11 +17,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_tm_auth.sandbox import jwt
 from pytest_tm_auth.sandbox.cycles import Cycles
+from pytest_tm_auth.sandbox.demo import ExpiredToken, InvalidToken, decode_jwt, encode_jwt
 from pytest_tm_auth.sandbox.executions import Executions
-from pytest_tm_auth.sandbox.faults import Fault
-from pytest_tm_auth.sandbox.ratelimit import RateLimits
+from pytest_tm_auth.sandbox.faults import Fault, RateLimits
 
 __all__ = [
     "CAPTCHA_AFTER",
@@ -158,15 +157,15 @@ class State:
         }
         with self._lock:
             self._issued.add(jti)
-        return jwt.encode(claims, self.key)
+        return encode_jwt(claims, self.key)
 
     def check_xray_token(self, token: str) -> dict[str, Any]:
         """The token's claims, or :class:`TokenRejected` saying why not."""
         try:
-            claims = jwt.decode(token, self.key)
-        except jwt.ExpiredToken:
+            claims = decode_jwt(token, self.key)
+        except ExpiredToken:
             raise TokenRejected("Authentication failed. Token expired!") from None
-        except jwt.InvalidToken:
+        except InvalidToken:
             raise TokenRejected("Authentication failed. Invalid token!") from None
         jti = claims.get("jti")
         with self._lock:

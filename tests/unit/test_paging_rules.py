@@ -6,7 +6,6 @@ import pytest
 
 from pytest_tm_auth.sandbox import catalog
 from pytest_tm_auth.sandbox.catalog import BadQuery, matching
-from pytest_tm_auth.sandbox.graphql import MISSING, GraphQLSyntax, arguments
 from pytest_tm_auth.sandbox.paging import (
     BadPage,
     OffsetRule,
@@ -18,6 +17,7 @@ from pytest_tm_auth.sandbox.paging import (
 from pytest_tm_auth.sandbox.services.jira import CLOUD_PAGE, DC_PAGE
 from pytest_tm_auth.sandbox.services.xray import DC_PAGE as XRAY_DC_PAGE
 from pytest_tm_auth.sandbox.services.xray import GRAPHQL_LIMIT as LIMIT
+from pytest_tm_auth.sandbox.services.xray_graphql import MISSING, GraphQLSyntax, arguments
 from pytest_tm_auth.sandbox.services.zephyr import CLOUD_PAGE as ZEPHYR_PAGE
 from pytest_tm_auth.sandbox.services.zephyr import DC_PAGE as ZEPHYR_DC_PAGE
 

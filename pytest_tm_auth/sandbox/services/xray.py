@@ -19,7 +19,6 @@ from typing import Any
 from pytest_tm_auth.sandbox import catalog
 from pytest_tm_auth.sandbox.catalog import BadQuery, Issue
 from pytest_tm_auth.sandbox.demo import DEMO
-from pytest_tm_auth.sandbox.graphql import GraphQLSyntax, arguments
 from pytest_tm_auth.sandbox.messages import (
     Handler,
     Request,
@@ -29,10 +28,12 @@ from pytest_tm_auth.sandbox.messages import (
     text_response,
 )
 from pytest_tm_auth.sandbox.paging import BadPage
-from pytest_tm_auth.sandbox.services import xray_junit, xray_results
+from pytest_tm_auth.sandbox.services import xray_results
 from pytest_tm_auth.sandbox.services.jira import signed_in
 from pytest_tm_auth.sandbox.services.xray_graphql import (
     GRAPHQL_LIMIT,
+    GraphQLSyntax,
+    arguments,
     connection_window,
     graphql_errors,
     results_fields,
@@ -140,12 +141,12 @@ def import_execution(
 ) -> Response:
     """``POST /api/v2/import/execution[/junit|/multipart|...]``: the Test Execution.
 
-    Xray JSON and JUnit XML are read and land (:mod:`.xray_results`, :mod:`.xray_junit`);
-    the other formats are not read yet and answer a fixed execution."""
+    Xray JSON and JUnit XML are read and land (:mod:`.xray_results`); the other formats
+    are not read yet and answer a fixed execution."""
     if not params.get("format"):
         return xray_results.cloud_import(request, state)
     if params["format"] == "junit":
-        return xray_junit.cloud_junit(request, state, params, claims)
+        return xray_results.cloud_junit(request, state, params, claims)
     issue = {"id": "10001", "key": "DEMO-10", "self": f"{request.base_url}/rest/api/2/issue/10001"}
     return json_response(200, issue)
 
@@ -225,12 +226,12 @@ def dc_import_execution(
 ) -> Response:
     """``POST .../rest/raven/{1.0,2.0}/import/execution[/junit|...]``: the Test Execution.
 
-    Xray JSON and JUnit XML are read and land (:mod:`.xray_results`, :mod:`.xray_junit`);
-    the other formats are not read yet and answer a fixed execution."""
+    Xray JSON and JUnit XML are read and land (:mod:`.xray_results`); the other formats
+    are not read yet and answer a fixed execution."""
     if not params.get("format"):
         return xray_results.dc_import(request, state)
     if params["format"] == "junit":
-        return xray_junit.dc_junit(request, state, params, user)
+        return xray_results.dc_junit(request, state, params, user)
     issue = {
         "id": "10010",
         "key": "DEMO-10",

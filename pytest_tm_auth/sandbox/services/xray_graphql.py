@@ -1,28 +1,139 @@
-"""Xray Cloud's GraphQL for results: ``createTestExecution``, and ``getTestExecution`` with
-its test runs, read back.
+"""Xray Cloud's GraphQL, as much of it as clients use: a field's arguments read, the
+connections' paging held to Xray's rule, and the results' fields answered
+(``createTestExecution``, and ``getTestExecution`` with its test runs, read back).
 
-Connections follow Xray's rule (:data:`GRAPHQL_LIMIT`): a required ``limit`` of 1 to 100
-and an optional ``start``. A query that breaks it fails schema validation, answered as 400
-with GraphQL ``errors``; a mutation the service refuses (no summary, no project) is a 200
-whose ``errors`` say why and whose ``data`` is null (the stand-in's guess at Xray's words).
-The stand-in answers every field it knows, whatever the selection asks for.
+Not a GraphQL parser: :func:`arguments` finds one field in a query and reads its
+``name: value`` arguments, ``$variables`` among them; text it cannot read raises
+:class:`GraphQLSyntax`, answered as GraphQL answers a syntax error. Connections follow Xray's
+rule (:data:`GRAPHQL_LIMIT`): a required ``limit`` of 1 to 100 and an optional ``start``. A
+query that breaks it fails schema validation, answered as 400 with GraphQL ``errors``; a
+mutation the service refuses (no summary, no project) is a 200 whose ``errors`` say why and
+whose ``data`` is null (the stand-in's guess at Xray's words). The stand-in answers every
+field it knows, whatever the selection asks for.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from pytest_tm_auth.sandbox import catalog
 from pytest_tm_auth.sandbox.catalog import Issue
 from pytest_tm_auth.sandbox.executions import Details, Run, seeded
-from pytest_tm_auth.sandbox.graphql import MISSING, arguments
 from pytest_tm_auth.sandbox.messages import Response, json_response
 from pytest_tm_auth.sandbox.paging import BadPage, OffsetRule
 from pytest_tm_auth.sandbox.services.xray_results import NO_PROJECT, NO_SUMMARY, XRAY_PROJECT
 from pytest_tm_auth.sandbox.state import State
 
-__all__ = ["GRAPHQL_LIMIT", "connection_window", "graphql_errors", "results_fields"]
+__all__ = [
+    "GRAPHQL_LIMIT",
+    "MISSING",
+    "GraphQLSyntax",
+    "arguments",
+    "connection_window",
+    "graphql_errors",
+    "results_fields",
+]
+
+MISSING = object()  # a ``$variable`` the request did not define
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_NAME = re.compile(r"[A-Za-z_]\w*")
+_WORDS: dict[str, Any] = {"true": True, "false": False, "null": None}
+
+
+class GraphQLSyntax(ValueError):
+    """Arguments the stand-in cannot read; the message is safe to send back."""
+
+
+class _Reader:
+    """Reads GraphQL values (strings, numbers, booleans, ``null``, enum words, lists,
+    objects) from ``text`` at ``index``, replacing ``$variables`` as it goes."""
+
+    def __init__(self, text: str, index: int, variables: Mapping[str, Any]) -> None:
+        self.text, self.index, self.variables = text, index, variables
+
+    def _skip(self) -> str:
+        """The next significant character (``""`` at the end), past blanks, commas, comments."""
+        while self.index < len(self.text):
+            char = self.text[self.index]
+            if char == "#":
+                end = self.text.find("\n", self.index)
+                self.index = len(self.text) if end < 0 else end
+            elif char.isspace() or char == ",":
+                self.index += 1
+            else:
+                return char
+        return ""
+
+    def _take(self, pattern: re.Pattern[str], what: str) -> str:
+        match = pattern.match(self.text, self.index)
+        if match is None:
+            near = self.text[self.index : self.index + 20]
+            raise GraphQLSyntax(f"Syntax Error: Expected {what}, found {near!r}.")
+        self.index = match.end()
+        return match[0]
+
+    def pairs(self, closing: str) -> dict[str, Any]:
+        """``name: value`` pairs up to ``closing`` (the opening bracket already read)."""
+        given: dict[str, Any] = {}
+        while self._skip() != closing:
+            if not self._skip():
+                raise GraphQLSyntax(f"Syntax Error: Expected {closing!r}, found <EOF>.")
+            name = self._take(_NAME, "Name")
+            if self._skip() != ":":
+                raise GraphQLSyntax(f'Syntax Error: Expected ":" after {name!r}.')
+            self.index += 1
+            given[name] = self.value()
+        self.index += 1
+        return given
+
+    def value(self) -> Any:
+        char = self._skip()
+        if char == '"':
+            text = self._take(_STRING, "String")
+            return json.loads(text)
+        if char == "$":
+            self.index += 1
+            return self.variables.get(self._take(_NAME, "Name"), MISSING)
+        if char == "[":
+            self.index += 1
+            items = []
+            while self._skip() != "]":
+                if not self._skip():
+                    raise GraphQLSyntax("Syntax Error: Expected ']', found <EOF>.")
+                items.append(self.value())
+            self.index += 1
+            return items
+        if char == "{":
+            self.index += 1
+            return self.pairs("}")
+        if char == "-" or char.isdigit():
+            number = self._take(_NUMBER, "a value")
+            return int(number) if number.lstrip("-").isdigit() else float(number)
+        word = self._take(_NAME, "a value")
+        return _WORDS.get(word, word)
+
+
+def arguments(query: str, field: str, variables: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The arguments given to ``field`` in ``query``; ``None`` if the query does not ask for it.
+
+    A field asked for with no parentheses has no arguments (``{}``); a ``$variable`` missing
+    from ``variables`` reads as :data:`MISSING`, wherever it stands.
+    """
+    found = re.search(rf"\b{re.escape(field)}\b\s*(\(?)", query)
+    if found is None:
+        return None
+    if not found[1]:
+        return {}
+    try:
+        return _Reader(query, found.end(), variables).pairs(")")
+    except ValueError as bad:  # json.loads' errors too
+        raise GraphQLSyntax(str(bad)) from None
+
 
 #: Xray Cloud: "Values of limit must be within 1-100"; no default, so no clamping either.
 GRAPHQL_LIMIT = OffsetRule(
@@ -182,7 +293,7 @@ def _read(query: str, given: Mapping[str, Any], variables: Mapping[str, Any], st
 def results_fields(query: str, variables: Mapping[str, Any], state: State) -> Response | None:
     """The answer to a query about results, or ``None`` when it asks for none of them.
 
-    :class:`BadPage` and :class:`~pytest_tm_auth.sandbox.graphql.GraphQLSyntax` are the
+    :class:`BadPage` and :class:`GraphQLSyntax` are the
     caller's to answer.
     """
     create = arguments(query, "createTestExecution", variables)

@@ -1,10 +1,12 @@
-"""Xray results, Cloud and Data Center: Test Executions made, runs imported, runs read back.
+"""Xray results, Cloud and Data Center: Test Executions made, runs imported (Xray JSON or
+JUnit XML), runs read back.
 
 Both deployments read the same Xray JSON import (:func:`read_import`) with their own status
 names, and differ in what they do with a bad test: Cloud refuses the whole import (400
 ``{"error"}`` naming every bad key), Data Center lands the rest and lists the bad ones
 inside its 200 (``testIssues.error``), which is what a client must not take for success.
-Where the vendors document no message, the text here is the stand-in's own guess.
+A JUnit report (:func:`junit_reading`) lands the same way. Where the vendors document no
+message, the text here is the stand-in's own guess.
 """
 
 from __future__ import annotations
@@ -23,23 +25,28 @@ from pytest_tm_auth.sandbox.messages import Request, Response, json_response
 from pytest_tm_auth.sandbox.paging import MAX_OFFSET, BadPage, OffsetRule, whole_number
 from pytest_tm_auth.sandbox.services.jira import signed_in
 from pytest_tm_auth.sandbox.state import State
+from pytest_tm_auth.sandbox.uploads import BadUpload, JUnitCase, form_parts, junit_cases
 
 __all__ = [
     "CLOUD_STATUSES",
     "DC_PAGE",
     "DC_STATUSES",
+    "JUNIT_OUTCOMES",
     "XRAY_PROJECT",
     "Malformed",
     "Reading",
     "cloud_import",
+    "cloud_junit",
     "cloud_land",
     "dc_create_issue",
     "dc_import",
+    "dc_junit",
     "dc_land",
     "dc_runs",
     "dc_window",
     "issue_link",
     "jira_errors",
+    "junit_reading",
     "read_import",
     "target",
 ]
@@ -304,6 +311,78 @@ def dc_land(request: Request, state: State, reading: Reading) -> Response:
             "infoMessages": [],
         },
     )
+
+
+# The JUnit import (``.../import/execution/junit``), its report read as a stream without
+# entities (:mod:`..uploads`)
+
+#: A testcase's outcome as each deployment's status, in the order a worse one wins.
+JUNIT_OUTCOMES = {
+    "cloud": {"passed": "PASSED", "skipped": "TODO", "failed": "FAILED", "error": "FAILED"},
+    "datacenter": {"passed": "PASS", "skipped": "TODO", "failed": "FAIL", "error": "FAIL"},
+}
+_RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 2}
+_XML = ("text/xml", "application/xml")
+
+
+def _junit_details(request: Request) -> Details:
+    environments = request.param("testEnvironments")
+    return Details(
+        tuple(e for e in environments.split(";") if e) if environments else None,
+        request.param("testPlanKey") or None,
+        request.param("fixVersion") or None,
+        request.param("revision") or None,
+    )
+
+
+def junit_reading(request: Request, cases: list[JUnitCase], deployment: str) -> Reading:
+    """The import the query (``projectKey``, ``testExecKey``, ``testPlanKey``,
+    ``testEnvironments`` with ``;`` between them, ``revision``, ``fixVersion``) and the
+    report make: a ``<testcase>`` with ``<property name="test_key" value="DEMO-6"/>`` is a
+    run of that Test, and several of one Test make one run with the worst outcome."""
+    worst: dict[str, JUnitCase] = {}
+    for case in cases:
+        key = case.properties.get("test_key", "").strip()
+        if key and (key not in worst or _RANK[case.outcome] > _RANK[worst[key].outcome]):
+            worst[key] = case
+    runs: list[Run] = []
+    rejected: list[tuple[str, str]] = []
+    for key, case in worst.items():
+        issue = seeded(key)
+        if issue is None or issue.type != "Test":
+            rejected.append((key[:40], f"Test with key {key[:40]} not found"))
+        else:
+            runs.append(Run(key, JUNIT_OUTCOMES[deployment][case.outcome], case.message))
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    info: dict[str, Any] = {"summary": f"Execution results [{now}]"}
+    info["project"] = request.param("projectKey") or None
+    details = _junit_details(request)
+    return Reading(request.param("testExecKey") or None, info, details, runs, rejected)
+
+
+def cloud_junit(
+    request: Request, state: State, params: Mapping[str, str], claims: dict[str, Any]
+) -> Response:
+    """Cloud: the XML as the body; anything wrong is a 400 ``{"error"}`` and nothing lands."""
+    if request.media_type not in _XML:
+        return json_response(400, {"error": "The request body must be text/xml."})
+    try:
+        cases = junit_cases(request.body)
+    except BadUpload as bad:
+        return json_response(400, {"error": str(bad)})
+    return cloud_land(request, state, junit_reading(request, cases, "cloud"))
+
+
+def dc_junit(request: Request, state: State, params: Mapping[str, str], user: str) -> Response:
+    """Data Center: the multipart ``file``; unknown tests are listed inside the 200."""
+    try:
+        file = form_parts(request).get("file")
+        if file is None:
+            return jira_errors("A multipart part named file is required.")
+        cases = junit_cases(file.data)
+    except BadUpload as bad:
+        return jira_errors(str(bad))
+    return dc_land(request, state, junit_reading(request, cases, "datacenter"))
 
 
 def _field_errors(fields: Mapping[str, Any]) -> dict[str, str]:

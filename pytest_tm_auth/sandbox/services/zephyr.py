@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from pytest_tm_auth.sandbox import jwt
 from pytest_tm_auth.sandbox.catalog import (
     PROJECTS,
     ZEPHYR_CYCLES,
@@ -21,7 +20,7 @@ from pytest_tm_auth.sandbox.catalog import (
     zephyr_cycles,
     zephyr_executions,
 )
-from pytest_tm_auth.sandbox.demo import ZEPHYR_KEY
+from pytest_tm_auth.sandbox.demo import ZEPHYR_KEY, InvalidToken, decode_jwt
 from pytest_tm_auth.sandbox.messages import Handler, Request, Response, json_response
 from pytest_tm_auth.sandbox.paging import MAX_OFFSET, BadPage, OffsetRule
 from pytest_tm_auth.sandbox.services.jira import signed_in
@@ -67,8 +66,8 @@ def bearer(handler: Handler) -> Handler:
         if credentials.scheme != "bearer" or not credentials.secret:
             return _error(401, "Authentication failed: no API access token given.")
         try:
-            claims = jwt.decode(credentials.secret, ZEPHYR_KEY)
-        except jwt.InvalidToken:
+            claims = decode_jwt(credentials.secret, ZEPHYR_KEY)
+        except InvalidToken:
             return _error(401, "Authentication failed: the API access token is not valid.")
         response = handler(request, state, params)
         response.user = str(claims.get("sub"))
