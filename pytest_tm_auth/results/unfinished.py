@@ -3,7 +3,7 @@
 A worker that dies mid-test leaves its test's attempt open, and the session's finish makes
 it an error. One that dies before the test's first report leaves the controller only
 xdist's own report of the crash, which carries no links: the links every worker posted
-before its tests ran (through the broker, ``run/xdist/posts.py``) make it an error at once,
+before its tests ran (through the broker, ``run/xdist/broker.py``) make it an error at once,
 and a worker that posted whole and did not name it says it is not linked; without them (no
 broker: ``-p no:tm_auth_xdist``, remote workers) the summary says the test's result is
 lost, never silently. An interrupted run (Ctrl-C) leaves its open attempts out of the

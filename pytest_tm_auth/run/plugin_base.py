@@ -19,7 +19,7 @@ KEY = "tm_auth"
 SANDBOX_SOURCE = ("sandbox", "--tm-auth-sandbox")
 #: Under xdist, through the broker: in a worker, how to post plain data to the controller
 #: before the tests run (``post(kind, data)``: whether it was kept); in the controller, what
-#: the workers posted, by kind (``run/xdist/posts.py``).
+#: the workers posted, by kind (``run/xdist/broker.py``).
 POSTER: pytest.StashKey[Callable[[str, Mapping[str, Any]], bool]] = pytest.StashKey()
 POSTED: pytest.StashKey[dict[str, dict[str, Any]]] = pytest.StashKey()
 #: Where the controller's broker notes each posting that came whole, as ``"KIND WORKER"``.

@@ -11,9 +11,8 @@ import pytest
 
 from pytest_tm_auth.results.unfinished import LINKS, posted_links
 from pytest_tm_auth.run.plugin_base import posted_whole
-from pytest_tm_auth.run.xdist import posts
-from pytest_tm_auth.run.xdist.broker import Broker
-from pytest_tm_auth.run.xdist.posts import CHUNK_BYTES, Poster, chunks, keep
+from pytest_tm_auth.run.xdist import broker as broker_module
+from pytest_tm_auth.run.xdist.broker import CHUNK_BYTES, Broker, Poster, chunks, keep
 
 
 @pytest.fixture
@@ -57,7 +56,7 @@ def test_a_broker_gone_away_is_said_to_the_poster(broker: Broker) -> None:
 def test_what_is_kept_is_bounded_and_of_the_shape_posted(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(posts, "MAX_ENTRIES", 3)
+    monkeypatch.setattr(broker_module, "MAX_ENTRIES", 3)
     posted: dict[str, dict[str, object]] = {}
     two, five = many_links(2), many_links(5)
     assert keep(posted, {"post": LINKS, "data": two, "worker": "gw0", "last": True}) == {

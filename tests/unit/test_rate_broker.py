@@ -7,8 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from pytest_tm_auth.core.ratelimit import Budgets, Rate, WaitTooLong, margin, observed
-from pytest_tm_auth.run.xdist.broker import Broker
-from pytest_tm_auth.run.xdist.rates import share
+from pytest_tm_auth.run.xdist.broker import Broker, share
 
 
 class Clock:

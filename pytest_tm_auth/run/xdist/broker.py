@@ -5,13 +5,20 @@ The controller runs a :class:`Broker` (a :class:`~.lease.Desk` per provider behi
 holds every token and failure for the summary, but makes no network call itself. A worker
 logs in through :class:`BrokeredLogin`: it asks the broker, and logs in itself only when
 it holds the lease, inside the test set-up that first needed the provider.
+
+Workers ask the broker two more things. Before its tests run, a worker posts plain data the
+controller keeps (:class:`Poster`, :func:`keep`: the links results collected, in chunks).
+And the run's rate budgets are the controller's: a worker asks for each permit and tells
+each answer's news (:class:`BrokeredPermits`, :func:`rate_answer`), so every worker waits
+for a 429 any of them got.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -28,14 +35,12 @@ from pytest_tm_auth.core.codec import (
 )
 from pytest_tm_auth.core.errors import AuthError, MissingCredentials, RenewalsRefused, TmAuthError
 from pytest_tm_auth.core.login_step import not_tried
-from pytest_tm_auth.core.ratelimit import Budgets
+from pytest_tm_auth.core.ratelimit import Budgets, WaitTooLong
 from pytest_tm_auth.core.token import Token
+from pytest_tm_auth.run.plugin_base import WHOLE
 from pytest_tm_auth.run.state import ProviderRun
-from pytest_tm_auth.run.xdist.channel import Message, Server, connect, receive, send
+from pytest_tm_auth.run.xdist.channel import MAX_BYTES, Message, Server, connect, receive, send
 from pytest_tm_auth.run.xdist.lease import Desk, fingerprint
-from pytest_tm_auth.run.xdist.posts import POST, keep
-from pytest_tm_auth.run.xdist.rates import RATE
-from pytest_tm_auth.run.xdist.rates import answer as rate_answer
 
 SHARED = "shared from the controller"
 
@@ -289,3 +294,119 @@ class BrokeredLogin:
         if target is not None and state.target != target:  # a hook's, or the gateway
             state.configured.adopt(target)
         return Issued(token, Outcome(SHARED))
+
+
+#: The key of a posting in a message to the broker (its value: the posting's kind).
+POST = "post"
+#: A posting's data per message, in bytes of JSON: well within the channel's limit.
+CHUNK_BYTES = MAX_BYTES // 4
+#: The entries kept per kind: a run's journal holds no more results than this.
+MAX_ENTRIES = 100_000
+
+
+def keep(posted: dict[str, dict[str, Any]], request: Message) -> Message:
+    """The broker's side: ``request``'s data added to what was posted of its kind."""
+    kind, data = request.get(POST), request.get("data")
+    if not isinstance(kind, str) or not isinstance(data, dict):
+        return {"kept": False}
+    kept = posted.setdefault(kind, {})
+    new = {name: value for name, value in data.items() if name not in kept}
+    if len(kept) + len(new) > MAX_ENTRIES:
+        return {"kept": False}  # never noted whole: the controller knows it lacks some
+    kept.update(new)
+    if request.get("last") is True:
+        posted.setdefault(WHOLE, {})[f"{kind} {request.get('worker')}"] = True
+    return {"kept": True}
+
+
+class Poster:
+    """A worker's side: posts to the broker at ``contact`` as ``worker``."""
+
+    def __init__(self, contact: Message, worker: str) -> None:
+        self._contact = contact
+        self._worker = worker
+
+    def __call__(self, kind: str, data: Mapping[str, Any]) -> bool:
+        """Post ``data`` as ``kind`` (nothing is posted too: that is all there was); whether
+        the broker kept all of it."""
+        pieces = list(chunks(data)) or [{}]
+        for index, chunk in enumerate(pieces):
+            message = {POST: kind, "data": chunk, "worker": self._worker}
+            try:
+                with connect(self._contact) as connection:
+                    send(connection, message | {"last": index == len(pieces) - 1})
+                    reply = receive(connection)
+            except (OSError, EOFError):
+                return False
+            if reply is None or reply.get("kept") is not True:
+                return False
+        return True
+
+
+def chunks(data: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """``data`` cut into dicts of at most :data:`CHUNK_BYTES` of JSON each (one entry over
+    it goes alone)."""
+    chunk: dict[str, Any] = {}
+    size = 0
+    for name, value in data.items():
+        entry = len(json.dumps(name)) + len(json.dumps(value)) + 4  # ": " and ", "
+        if chunk and size + entry > CHUNK_BYTES:
+            yield chunk
+            chunk, size = {}, 0
+        chunk[name] = value
+        size += entry
+    if chunk:
+        yield chunk
+
+
+#: The key of a rate question in a message to the broker.
+RATE = "rate"
+
+
+def rate_answer(budgets: Budgets, request: Message) -> Message:
+    """The broker's answer to a worker's rate question (a permit's wait, or news taken)."""
+    service = str(request.get(RATE))
+    news = request.get("learn")
+    if isinstance(news, dict):
+        budgets.learn(service, news)
+        return {"ok": True}
+    try:
+        return {"wait": budgets.reserve(service)}
+    except WaitTooLong as refused:
+        return {"too_long": str(refused)}
+
+
+class BrokeredPermits:
+    """A worker's permits: asked of the broker; ``own`` budgets (this worker's alone) when
+    the broker cannot be reached."""
+
+    def __init__(self, contact: Message, own: Budgets) -> None:
+        self._contact = contact
+        self._own = own
+
+    def _ask(self, question: Message) -> Message | None:
+        try:
+            with connect(self._contact) as connection:
+                send(connection, question)
+                return receive(connection)
+        except (OSError, EOFError):
+            return None
+
+    def reserve(self, service: str) -> float:
+        reply = self._ask({RATE: service})
+        refused = None if reply is None else reply.get("too_long")
+        if isinstance(refused, str):
+            raise WaitTooLong(refused)
+        wait = None if reply is None else reply.get("wait")
+        if isinstance(wait, (int, float)) and 0 <= wait < float("inf"):
+            return float(wait)
+        return self._own.reserve(service)
+
+    def learn(self, service: str, news: Mapping[str, Any]) -> None:
+        if self._ask({RATE: service, "learn": dict(news)}) is None:
+            self._own.learn(service, news)
+
+
+def share(budgets: Budgets, contact: Message) -> None:
+    """In a worker: take every permit from the broker at ``contact``."""
+    budgets.delegate(BrokeredPermits(contact, budgets.alone()))

@@ -38,9 +38,15 @@ from pytest_tm_auth.run.plugin_base import (
 )
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.warnings import UnencryptedGatewayWarning, issue_at
-from pytest_tm_auth.run.xdist.broker import SHARED, Broker, BrokeredLogin, failed, shared
-from pytest_tm_auth.run.xdist.posts import Poster
-from pytest_tm_auth.run.xdist.rates import share
+from pytest_tm_auth.run.xdist.broker import (
+    SHARED,
+    Broker,
+    BrokeredLogin,
+    Poster,
+    failed,
+    share,
+    shared,
+)
 
 #: How a worker gets its tokens (:func:`route`).
 BROKER, WORKERINPUT, ALONE = "broker", "workerinput", "alone"
