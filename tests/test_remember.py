@@ -297,7 +297,7 @@ def test_a_cache_folder_that_is_a_symbolic_link_is_not_followed(
 WRITER = """
 import sys
 from pathlib import Path
-from pytest_tm_auth.store.file import FileStore
+from pytest_tm_auth.store.memory import FileStore
 
 store = FileStore(Path(sys.argv[1]))
 for index in range(int(sys.argv[3])):

@@ -36,7 +36,7 @@ STORER = """
 import sys, time
 from pathlib import Path
 from pytest_tm_auth.cli.login import store_secrets
-from pytest_tm_auth.store.keyring_secrets import KeyringSecrets
+from pytest_tm_auth.store.keyring_store import KeyringSecrets
 from pytest_tm_auth.store.stored_index import StoredIndex
 
 secrets = KeyringSecrets()

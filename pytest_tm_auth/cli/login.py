@@ -21,8 +21,7 @@ from pytest_tm_auth.run.preflight import check_transport
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.stored import target_if_stored
 from pytest_tm_auth.store.base import StoreError
-from pytest_tm_auth.store.keyring_secrets import KeyringSecrets
-from pytest_tm_auth.store.keyring_store import NoKeyring
+from pytest_tm_auth.store.keyring_store import KeyringSecrets, NoKeyring
 from pytest_tm_auth.store.stored_index import StoredIndex
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Iterator
 
 from pytest_tm_auth.store.base import StoreError
-from pytest_tm_auth.store.keyring_secrets import KeyringSecrets
+from pytest_tm_auth.store.keyring_store import KeyringSecrets
 from pytest_tm_auth.store.stored_index import Stored, StoredIndex
 
 

@@ -7,8 +7,7 @@ import argparse
 from collections.abc import Callable, Iterator
 
 from pytest_tm_auth.store.base import StoreError
-from pytest_tm_auth.store.keyring_secrets import KeyringSecrets
-from pytest_tm_auth.store.keyring_store import describe
+from pytest_tm_auth.store.keyring_store import KeyringSecrets, describe
 from pytest_tm_auth.store.stored_index import Stored
 
 

@@ -17,7 +17,7 @@ from pytest_tm_auth.store.stored_index import Stored
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Provider, Target
-    from pytest_tm_auth.store.keyring_secrets import KeyringSecrets
+    from pytest_tm_auth.store.keyring_store import KeyringSecrets
 
 #: Sources above the keyring: what they set, the keyring never replaces.
 ABOVE = frozenset({"option", "env", ".env"})
@@ -83,7 +83,7 @@ class KeyringVault:
 
     def load(self, name: str, site: str) -> str | None:
         from pytest_tm_auth.store.base import StoreError
-        from pytest_tm_auth.store.keyring_secrets import KeyringSecrets
+        from pytest_tm_auth.store.keyring_store import KeyringSecrets
 
         env = name.upper()
         try:

@@ -1,6 +1,10 @@
-"""Remembered tokens in the OS keyring: one entry per key, under the service ``pytest-tm-auth``.
+"""The OS keyring: remembered tokens, one entry per key under the service ``pytest-tm-auth``;
+the secrets ``pytest-tm-auth login`` stored, one entry per setting and site under
+``pytest-tm-auth-credentials`` (:class:`KeyringSecrets`); and how a backend is chosen and
+its errors reported, for both.
 
-Also how a backend is chosen and its errors reported, for the stored secrets as well.
+A stored secret's user name is ``{setting}@{site}``: two Jira sites never share an entry.
+keyring itself is imported only when called.
 """
 
 from __future__ import annotations
@@ -92,3 +96,35 @@ class KeyringStore:
             if known:
                 with backend_errors("delete from", self.where):
                     self._backend.delete_password(NAME, key)
+
+
+SERVICE = "pytest-tm-auth-credentials"
+
+
+def key(setting: str, site: str) -> str:
+    return f"{setting}@{site}"
+
+
+class KeyringSecrets:
+    """Read, store and delete the stored secrets; every failure is a :class:`StoreError`."""
+
+    def __init__(self, chosen: Any | None = None) -> None:
+        self.backend = chosen_backend() if chosen is None else chosen
+        self.where = f"the keyring ({type(self.backend).__name__})"
+
+    def load(self, setting: str, site: str) -> str | None:
+        with backend_errors("read", self.where):
+            text = self.backend.get_password(SERVICE, key(setting, site))
+        return text if isinstance(text, str) and text else None
+
+    def save(self, setting: str, site: str, value: str) -> None:
+        with backend_errors("write to", self.where):
+            self.backend.set_password(SERVICE, key(setting, site), value)
+
+    def delete(self, setting: str, site: str) -> bool:
+        """Delete the entry; whether there was one."""
+        if self.load(setting, site) is None:
+            return False
+        with backend_errors("delete from", self.where):
+            self.backend.delete_password(SERVICE, key(setting, site))
+        return True

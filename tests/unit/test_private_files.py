@@ -11,7 +11,7 @@ from pathlib import Path, PosixPath
 import pytest
 
 from pytest_tm_auth.store.base import StoreError
-from pytest_tm_auth.store.file import FileStore
+from pytest_tm_auth.store.memory import FileStore
 from pytest_tm_auth.store.private import private_directory
 from pytest_tm_auth.store.stored_index import StoredIndex
 
