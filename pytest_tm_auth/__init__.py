@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from pytest_tm_auth.core.token import Token
     from pytest_tm_auth.core.urls import api_base
     from pytest_tm_auth.core.values import Secret, Setting, Values
-    from pytest_tm_auth.http.verify import verify_token
+    from pytest_tm_auth.http.diagnose import verify_token
     from pytest_tm_auth.results.notes import ResultNotes
     from pytest_tm_auth.run.startup import TmAuth
     from pytest_tm_auth.run.warnings import (
@@ -52,7 +52,7 @@ _HOMES = {
     "Secret": "core.values",
     "Token": "core.token",
     "api_base": "core.urls",
-    "verify_token": "http.verify",
+    "verify_token": "http.diagnose",
     "ResultNotes": "results.notes",
     "TmAuth": "run.startup",
     "InsecureTransportWarning": "run.warnings",

@@ -4,6 +4,11 @@ Every message names the provider, the URL, the HTTP status and the server's own 
 (trimmed), then the likely fix. This module knows only what holds for any service
 (redirects, statuses, HTML pages where an API should answer); a provider passes an
 :data:`Adviser` for what only it understands (Xray's region, Jira's CAPTCHA).
+
+A static credential is proved the same way, once (:func:`verify_token`): Jira, Zephyr Scale
+and Xray Data Center issue no session token, and what a run needs is to know, once, that
+the credential works, so that 200 tests do not each discover it does not. Team-written
+providers use :func:`verify_token` the same way.
 """
 
 from __future__ import annotations
@@ -16,9 +21,13 @@ from urllib.parse import urlsplit
 import requests
 
 from pytest_tm_auth.core.errors import AuthError
+from pytest_tm_auth.core.provider import Login
 from pytest_tm_auth.core.text import QUOTE_LIMIT, inert
+from pytest_tm_auth.core.token import Token
+from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.core.values import Record
 from pytest_tm_auth.http.bounded import attempts_note
+from pytest_tm_auth.http.session import FixedToken, TokenAuth, explained
 
 REASON_LIMIT = QUOTE_LIMIT
 #: Patterns, not compiled regexes: ``re`` compiles and caches them on first use, at a failure.
@@ -196,3 +205,51 @@ def generic_fix(status: int, credentials: str) -> str:
     if status == 429 or status >= 500:
         return UNAVAILABLE_FIX
     return ""
+
+
+def verify_token(
+    login: Login,
+    token: Token,
+    path: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    fixes: Mapping[int, str] | None = None,
+    credentials: str = "the credentials",
+    advice: Adviser | None = None,
+) -> Token:
+    """GET ``path`` (relative to the target's API base) with ``token``; return it if accepted.
+
+    A non-2xx answer, an HTML page (a proxy's login form) or no answer becomes an
+    :class:`AuthError` naming the URL, status, the server's reason and the fix: ``fixes``
+    by status, and ``advice`` for refusals only the provider understands.
+    """
+    url = join(login.target.api_url, path)
+    unsendable = token.unsendable()
+    if unsendable:
+        raise AuthError(
+            login.provider.title,
+            url,
+            f"the token holds {unsendable}, which cannot be sent in an HTTP header",
+            fix=f"copy {_named(login, token)} again from its source: keys and tokens are "
+            "plain ASCII",
+        )
+    with explained(login.provider.title, url):
+        response = login.http.get(url, params=params, auth=TokenAuth(FixedToken(token)))
+    with response:
+        check_login_answer(
+            login.provider.title,
+            url,
+            response,
+            fixes=fixes,
+            credentials=credentials,
+            advice=advice,
+        )
+    return token
+
+
+def _named(login: Login, token: Token) -> str:
+    """Which setting holds ``token`` and where it came from, or ``the token``."""
+    for name, item in login.values.resolved.items():
+        if item.setting.secret and item.value == str(token.value):
+            return login.values.describe(name)
+    return "the token"

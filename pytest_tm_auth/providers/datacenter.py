@@ -44,7 +44,7 @@ def datacenter_login(
     params: Mapping[str, str] | None = None,
 ) -> Token:
     """Check the Data Center credential with one GET of ``path``; refusals explained."""
-    from pytest_tm_auth.http.verify import verify_token
+    from pytest_tm_auth.http.diagnose import verify_token
 
     token = credential(login, grants)
     fix = OAUTH_401 if token.scheme == "Bearer" and not token.static else None

@@ -163,7 +163,7 @@ SERVICE_ACCOUNT_401 = (
 
 
 def _check(login: Login, token: Token, *, fix: str = CLOUD_401) -> Token:
-    from pytest_tm_auth.http.verify import verify_token
+    from pytest_tm_auth.http.diagnose import verify_token
 
     return verify_token(
         login,

@@ -110,7 +110,7 @@ class Zephyr(atlassian.JiraAccount):
 
     def authenticate(self, login: Login) -> Token:
         from pytest_tm_auth.core.token import Token, utc_time
-        from pytest_tm_auth.http.verify import verify_token
+        from pytest_tm_auth.http.diagnose import verify_token
 
         cloud = login.target.deployment == "cloud"  # Zephyr Scale's own API, not Jira's
         explain = atlassian.advice(login.target.deployment, DEPLOYMENT.option, jira=not cloud)
