@@ -1,7 +1,8 @@
 """pytest wiring: options, configuration, header, fixtures and summary.
 
 Kept free of heavy imports (requests, the stand-in): installing the plugin must not slow
-down runs that never use it. Everything it raises goes through :mod:`.run.outcomes`.
+down runs that never use it. Everything it raises goes through the one boundary where
+errors become pytest outcomes, in :mod:`.run.plugin_base`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 from pytest_tm_auth import _compat
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.run.catalog import Catalog
-from pytest_tm_auth.run.outcomes import fail_test, usage_errors
+from pytest_tm_auth.run.plugin_base import fail_test, usage_errors
 from pytest_tm_auth.run.startup import Run, Startup
 from pytest_tm_auth.settings.run_wide import CHECK, RESULT_SETTINGS, RUN_WIDE_SETTINGS
 

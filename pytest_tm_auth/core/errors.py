@@ -1,7 +1,7 @@
 """The plugin's exceptions: each carries one sentence a user can act on.
 
 Plain exceptions, so that the core can raise them without pytest; the run layer turns them
-into pytest outcomes at one boundary (:mod:`pytest_tm_auth.run.outcomes`).
+into pytest outcomes at one boundary (:mod:`pytest_tm_auth.run.plugin_base`).
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ from pytest_tm_auth.core.login_step import (
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.token import time_left, utc_time
 from pytest_tm_auth.core.values import Source, mask
-from pytest_tm_auth.run.outcomes import fail_test, from_hook
+from pytest_tm_auth.run.plugin_base import fail_test, from_hook
 from pytest_tm_auth.run.streams import scrubbed_output
 
 if TYPE_CHECKING:

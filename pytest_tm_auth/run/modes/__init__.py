@@ -21,8 +21,13 @@ import pytest
 
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.values import Values
-from pytest_tm_auth.run.outcomes import raised_by
-from pytest_tm_auth.run.plugin_base import SANDBOX_SOURCE, HooksOnly, distributing, from_controller
+from pytest_tm_auth.run.plugin_base import (
+    SANDBOX_SOURCE,
+    HooksOnly,
+    distributing,
+    from_controller,
+    raised_by,
+)
 from pytest_tm_auth.settings.run_wide import CHECK, REMEMBER, RESET
 
 if TYPE_CHECKING:
