@@ -1,13 +1,12 @@
 """What a provider is: the contract built-in and team-written providers implement alike."""
 
-# Annotations are evaluated here (no ``from __future__ import annotations``): a
-# ``typing.NamedTuple`` compiles each field's annotation given as a string, at every import.
-# What exists only for the type checker is quoted, and ``Provider`` comes before ``Login``.
+from __future__ import annotations
+
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pytest_tm_auth.core.errors import MissingCredentials
-from pytest_tm_auth.core.values import Setting, Values
+from pytest_tm_auth.core.values import Record, Setting, Values
 
 if TYPE_CHECKING:  # types only: the core never imports requests
     import requests
@@ -15,7 +14,7 @@ if TYPE_CHECKING:  # types only: the core never imports requests
     from pytest_tm_auth.core.token import Token
 
 
-class Target(NamedTuple):
+class Target(Record):
     """Where and how a provider logs in, decided from settings alone (no network).
 
     ``url`` is the site a user recognises (shown in the header and messages); ``api_url``
@@ -23,10 +22,15 @@ class Target(NamedTuple):
     names the settings the login uses, so the header can say where each came from.
     """
 
-    deployment: str
-    url: str
-    api_url: str
-    credentials: tuple[str, ...] = ()
+    __slots__ = ("api_url", "credentials", "deployment", "url")
+
+    def __init__(
+        self, deployment: str, url: str, api_url: str, credentials: tuple[str, ...] = ()
+    ) -> None:
+        self.deployment = deployment
+        self.url = url
+        self.api_url = api_url
+        self.credentials = credentials
 
 
 def _stay(target: Target) -> None:
@@ -59,7 +63,7 @@ class Provider(Protocol):
         """
         ...
 
-    def authenticate(self, login: "Login") -> "Token":
+    def authenticate(self, login: Login) -> Token:
         """Log in (or check the credentials) once and return the token sessions will send.
 
         Raise :class:`~pytest_tm_auth.AuthError` with a message a user can act on;
@@ -69,7 +73,7 @@ class Provider(Protocol):
         ...
 
 
-class Login(NamedTuple):
+class Login(Record):
     """Everything an authenticate hook needs: the provider, its target, settings and HTTP.
 
     ``http`` is a ``requests.Session`` with the run's TLS, timeout and retry settings and no
@@ -82,11 +86,21 @@ class Login(NamedTuple):
     and summary then use it. It takes effect only if the login succeeds.
     """
 
-    provider: Provider
-    target: Target
-    values: Values
-    http: "requests.Session"
-    relocate: Callable[[Target], None] = _stay
+    __slots__ = ("http", "provider", "relocate", "target", "values")
+
+    def __init__(
+        self,
+        provider: Provider,
+        target: Target,
+        values: Values,
+        http: requests.Session,
+        relocate: Callable[[Target], None] = _stay,
+    ) -> None:
+        self.provider = provider
+        self.target = target
+        self.values = values
+        self.http = http
+        self.relocate = relocate
 
 
 def missing(title: str, *alternatives: tuple[str, Sequence[Setting]]) -> MissingCredentials:

@@ -9,24 +9,32 @@ A :class:`Setting` named ``xray_client_id`` is the option ``--xray-client-id``, 
 each resolved value with its :class:`Source` (see :mod:`pytest_tm_auth.settings.resolve`).
 """
 
-# Annotations are evaluated here (no ``from __future__ import annotations``): a
-# ``typing.NamedTuple`` compiles each field's annotation given as a string, at every import.
+from __future__ import annotations
+
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, TypeVar
 
 from pytest_tm_auth.core.errors import ConfigError
 
 REDACTED = "***"
 
 
+_R = TypeVar("_R", bound="Record")
+
+
 class Record:
-    """A small value compared, hashed and shown by its fields (``__slots__``, in order), as a
-    named tuple is: a ``typing.NamedTuple`` costs about 0.7 M instructions to define, at
-    import, in every run that imports it; this base, next to nothing. Not a tuple: read it
-    by name. Its fields are never reassigned."""
+    """A small value compared, hashed and shown by its fields (its ``__slots__``), and copied
+    with changes by ``_replace``, as a named tuple is: a ``typing.NamedTuple`` costs
+    about 0.7 M instructions to define, at import, in every run that imports it; this base,
+    next to nothing. Not a tuple: read it by name. Its fields are never reassigned."""
 
     __slots__: tuple[str, ...] = ()
+
+    def _replace(self: _R, **changes: Any) -> _R:
+        """A copy with ``changes``: ``target._replace(api_url=...)``."""
+        fields = {name: getattr(self, name) for name in self.__slots__}
+        return type(self)(**{**fields, **changes})
 
     def _values(self) -> tuple[object, ...]:
         return tuple(getattr(self, name) for name in self.__slots__)
@@ -121,26 +129,53 @@ def parse_rate(text: str) -> tuple[int, float]:
     return requests, interval
 
 
-class Setting(NamedTuple):
+class Setting(Record):
     """A setting with its three names, help, and how its text becomes a value.
 
-    Immutable value objects here are ``NamedTuple``s rather than dataclasses: a dataclass
-    costs about a millisecond to define, and every pytest run imports these.
+    ``allow_spaces``: a secret a person chose (a password) may hold spaces; keys and tokens
+    never do. ``url``: a URL is checked once its value is known, whether or not its provider
+    is used.
     """
 
-    name: str
-    help: str
-    secret: bool = False
-    default: str | None = None
-    choices: tuple[str, ...] = ()
-    flag: bool = False
-    parse: Callable[[str], object] | None = None
-    label: str = ""
-    metavar: str = ""
-    #: A secret a person chose (a password) may hold spaces; keys and tokens never do.
-    allow_spaces: bool = False
-    #: A URL is checked once its value is known, whether or not its provider is used.
-    url: bool = False
+    __slots__ = (
+        "allow_spaces",
+        "choices",
+        "default",
+        "flag",
+        "help",
+        "label",
+        "metavar",
+        "name",
+        "parse",
+        "secret",
+        "url",
+    )  # fmt: skip
+
+    def __init__(  # noqa: PLR0917  # a named tuple's signature: every field by position too
+        self,
+        name: str,
+        help: str,
+        secret: bool = False,
+        default: str | None = None,
+        choices: tuple[str, ...] = (),
+        flag: bool = False,
+        parse: Callable[[str], object] | None = None,
+        label: str = "",
+        metavar: str = "",
+        allow_spaces: bool = False,
+        url: bool = False,
+    ) -> None:
+        self.name = name
+        self.help = help
+        self.secret = secret
+        self.default = default
+        self.choices = choices
+        self.flag = flag
+        self.parse = parse
+        self.label = label
+        self.metavar = metavar
+        self.allow_spaces = allow_spaces
+        self.url = url
 
     @property
     def option(self) -> str:
@@ -159,7 +194,7 @@ class Setting(NamedTuple):
         """How messages name the setting's meaning, e.g. ``client id``."""
         return self.label or self.name.split("_", 1)[-1].replace("_", " ")
 
-    def convert(self, text: str, source: "Source") -> object:
+    def convert(self, text: str, source: Source) -> object:
         """Turn a source's text into the value, or say which source holds a bad one."""
         text = text.strip()  # stray blanks and the \r of a .env file written on Windows
         if self.secret and _stray_whitespace(text, allow_spaces=self.allow_spaces):
@@ -303,7 +338,7 @@ class Values:
             if isinstance(item.value, InKeyring)
         }
 
-    def filled(self, texts: Mapping[str, str | None]) -> "Values":
+    def filled(self, texts: Mapping[str, str | None]) -> Values:
         """A copy with the keyring's ``texts`` for pending secrets (``None``: not there)."""
         merged = dict(self.resolved)
         for name, text in texts.items():
@@ -312,7 +347,7 @@ class Values:
             merged[name] = Resolved(item.setting, value, item.source)
         return Values(merged)
 
-    def overridden(self, texts: Mapping[str, str | None], kind: str, where: str = "") -> "Values":
+    def overridden(self, texts: Mapping[str, str | None], kind: str, where: str = "") -> Values:
         """A copy where ``texts`` win over every other source (the sandbox, a credentials hook).
 
         ``kind`` and ``where`` name that source, as :class:`Source` does.

@@ -61,7 +61,7 @@ class Catalog:
             if name in self.providers:
                 raise _usage(f"tm-auth provider {name!r} is added twice")
             settings = getattr(provider, "settings", None)
-            # A Setting is a tuple too: `settings = (Setting(...))` lacks its comma.
+            # `settings = (Setting(...))` lacks its comma: one Setting, not a tuple of them.
             if (
                 settings is None
                 or isinstance(settings, (Setting, str))

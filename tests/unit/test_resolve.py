@@ -109,3 +109,25 @@ def test_a_source_compares_hashes_and_shows_by_its_fields_as_a_named_tuple_did()
     assert len({env, Source("env", "XRAY_CLIENT_ID"), Source("ini")}) == 2
     assert repr(env) == "Source(kind='env', where='XRAY_CLIENT_ID')"
     assert str(Source("ini", "pytest.ini")) == "ini (pytest.ini)"
+
+
+def test_the_contracts_values_keep_a_named_tuples_signature_and_replace() -> None:
+    """``Setting``, ``Target`` and ``Login`` were named tuples: built by position or name,
+    and copied with ``_replace``, as providers written for them do."""
+    from pytest_tm_auth.core.provider import Target
+
+    by_position = Setting("demo_token", "Demo token", True, None, (), False, None, "token")
+    assert by_position == Setting("demo_token", "Demo token", secret=True, label="token")
+    assert by_position.title == "token"
+    target = Target("cloud", "https://demo.invalid", "https://demo.invalid/api/", ("demo_token",))
+    moved = target._replace(api_url="https://gateway.invalid/api/")
+    assert (moved.deployment, moved.url, moved.credentials) == (
+        "cloud",
+        target.url,
+        ("demo_token",),
+    )
+    assert moved.api_url == "https://gateway.invalid/api/" != target.api_url
+    again = Target(**{name: getattr(target, name) for name in Target.__slots__})
+    assert again == target
+    assert hash(again) == hash(target)
+    assert again != moved
