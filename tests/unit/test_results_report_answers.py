@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_tm_auth.results.xray_junit import JUnitImport, landed
+from pytest_tm_auth.results.xray_client import JUnitImport, landed
 from pytest_tm_auth.results.xray_payload import PublishError
 from pytest_tm_auth.results.zephyr_custom import UPLOAD_LIMIT
 from pytest_tm_auth.results.zephyr_junit import ReportTooLarge, converted, fitted
