@@ -29,7 +29,12 @@ from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.results import request
 from pytest_tm_auth.results import zephyr_payload as zephyr
 from pytest_tm_auth.results.model import Ledger, Made, PublishError, ResultsLanded
-from pytest_tm_auth.results.zephyr_custom import RESULTS, UploadTooLarge, custom_zip, upload_parts
+from pytest_tm_auth.results.zephyr_automation import (
+    RESULTS,
+    UploadTooLarge,
+    custom_zip,
+    upload_parts,
+)
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Target
