@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.results import request
 from pytest_tm_auth.results import xray_payload as xray
-from pytest_tm_auth.results.answers import found_at, parsed, quoted
 from pytest_tm_auth.results.model import JIRA_KEY, Ledger, Made, PublishError
+from pytest_tm_auth.results.untrusted import found_at, parsed, quoted
 from pytest_tm_auth.results.xray_payload import XraySettings
 
 if TYPE_CHECKING:
