@@ -36,9 +36,8 @@ from pytest_tm_auth.core.token import utc_time
 from pytest_tm_auth.core.values import InKeyring, Values
 from pytest_tm_auth.results.junit import Tally, tally
 from pytest_tm_auth.results.model import PublishError
-from pytest_tm_auth.results.xray_client import XrayClient
-from pytest_tm_auth.results.xray_junit import JUnitImport, import_report
-from pytest_tm_auth.results.zephyr_junit import JUnitUpload, upload_report
+from pytest_tm_auth.results.xray_client import JUnitImport, XrayClient, import_report
+from pytest_tm_auth.results.zephyr_automation import JUnitUpload, upload_report
 from pytest_tm_auth.run.preflight import check_transport
 from pytest_tm_auth.run.state import ProviderRun
 

@@ -1,11 +1,13 @@
 """``--tm-auth-check`` with publishing on: every key the selected tests link exists and is
-what its service links (an Xray Test; a Zephyr Scale test case, :mod:`.zephyr_audit`), asked
-a page of keys at a time (never one request per key).
+what its service links (an Xray Test, a Zephyr Scale test case), asked a page of keys at a
+time (never one request per key).
 
 Xray Cloud lists Tests only (GraphQL ``getTests(jql: "key in (...)")``, 100 keys a search),
 so a key it does not list is no Test, or no issue at all; Jira Data Center's search names
 each issue's type (``validateQuery=warn``: a key that does not exist is left out, not an
-error).
+error). Zephyr Scale's test cases are listed a project at a time (Cloud ``GET
+/v2/testcases?projectKey=``, 1000 a page; Data Center ``GET testcase/search``, 200 a page),
+no further than the last key is found.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import pytest
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.text import inert
 from pytest_tm_auth.core.urls import join
-from pytest_tm_auth.results.answers import as_list, found_at, parsed, quoted
-from pytest_tm_auth.results.model import JIRA_KEY, PublishError
+from pytest_tm_auth.results.model import JIRA_KEY, ZEPHYR_KEY, PublishError
+from pytest_tm_auth.results.untrusted import as_list, found_at, parsed, quoted
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -29,6 +31,10 @@ if TYPE_CHECKING:
 
 #: Keys per search: Xray Cloud's GraphQL limit, and a Jira search page.
 PAGE = 100
+#: Zephyr Scale's test cases a page: Cloud's most, Data Center's search default.
+PAGES = {"cloud": 1000, "datacenter": 200}
+#: Pages of Zephyr Scale's test cases read of one project at most (50,000 or 10,000).
+PAGE_LIMIT = 50
 #: The name the check mode looks for to let pytest collect the selected tests.
 LINK_AUDIT = "tm_auth_link_audit"
 #: Problems listed one by one in the summary; the rest are counted.
@@ -135,7 +141,7 @@ class LinkAudit:
             return [f"{service} links: no selected test links a key"]
         run = self._setup()
         state = run.states[service]
-        check = not_tests if service == "xray" else _missing_cases
+        check = not_tests if service == "xray" else missing_cases
         try:
             problems = check(state.session(), state.target, sorted(keys))
         except (TmAuthError, pytest.fail.Exception, pytest.skip.Exception) as error:
@@ -170,7 +176,44 @@ class LinkAudit:
             terminalreporter.write_line(line, red=self.failed)
 
 
-def _missing_cases(session: ApiSession, target: Target, keys: Sequence[str]) -> list[str]:
-    from pytest_tm_auth.results.zephyr_audit import missing_cases
+def missing_cases(session: ApiSession, target: Target, keys: Sequence[str]) -> list[str]:
+    """One line per key that is not a Zephyr Scale test case: malformed, or not listed."""
+    problems = [
+        f"{inert(key, 60)!r} is not a Zephyr Scale test case key"
+        for key in keys
+        if not ZEPHYR_KEY.fullmatch(key)
+    ]
+    wanted = {key for key in keys if ZEPHYR_KEY.fullmatch(key)}
+    for project in sorted({key.rpartition("-")[0] for key in wanted}):
+        own = {key for key in wanted if key.rpartition("-")[0] == project}
+        listed = _listed(session, target, project, own)
+        problems += [f"{key}: no such test case" for key in sorted(own - listed)]
+    return problems
 
-    return missing_cases(session, target, keys)
+
+def _listed(session: ApiSession, target: Target, project: str, wanted: set[str]) -> set[str]:
+    """The keys of ``wanted`` that ``project``'s test cases hold (paged until all found)."""
+    from pytest_tm_auth.results import zephyr_payload as zephyr
+    from pytest_tm_auth.results.request import answer
+
+    size = PAGES[target.deployment]
+    doing = f"listing the test cases of {project}"
+    title = "Zephyr Scale"
+    found: set[str] = set()
+    for page in range(PAGE_LIMIT):
+        params: dict[str, Any] = {"maxResults": size, "startAt": page * size}
+        if target.deployment == "cloud":
+            params["projectKey"] = project
+            url = join(target.api_url, "testcases")
+            text = answer(session, "GET", url, doing, title=title, params=params, changes=False)
+            cases, last = zephyr.cloud_page(text or "", doing)
+        else:
+            params["query"] = f'projectKey = "{project}"'
+            url = join(target.api_url, "testcase/search")
+            text = answer(session, "GET", url, doing, title=title, params=params, changes=False)
+            cases = zephyr.datacenter_list(text or "", doing)
+            last = len(cases) < size
+        found |= {key for key in (found_at(case, "key") for case in cases) if key in wanted}
+        if last or found == wanted:
+            return found
+    raise PublishError(f"{doing}: more than {PAGE_LIMIT} pages; not checked further")

@@ -28,7 +28,7 @@ import pytest
 from pytest_tm_auth.core.errors import ConfigError
 from pytest_tm_auth.core.token import file_stamp
 from pytest_tm_auth.core.values import Values
-from pytest_tm_auth.results.fold import Attempt, Folds
+from pytest_tm_auth.results.fold import CRASHED, LINKS, Attempt, Folds, Unfinished
 from pytest_tm_auth.results.journal import Journal, JournalError, JournalState
 from pytest_tm_auth.results.links import Inherited, LinkError, is_link_error, links_of
 from pytest_tm_auth.results.model import (
@@ -43,7 +43,6 @@ from pytest_tm_auth.results.model import (
     status_table,
 )
 from pytest_tm_auth.results.notes import NOTES
-from pytest_tm_auth.results.unfinished import CRASHED, LINKS, Unfinished
 from pytest_tm_auth.run.plugin_base import POSTED, POSTER, HooksOnly, distributing
 from pytest_tm_auth.settings.run_wide import (
     ATTACH_OUTPUT,
@@ -163,7 +162,7 @@ class ResultCollector(HooksOnly):
 
     def pytest_collection_finish(self) -> None:
         """In an xdist worker, before any test runs: the links of its tests, posted to the
-        controller (:mod:`.unfinished`), which knows only what reports carry."""
+        controller (:class:`~.fold.Unfinished`), which knows only what reports carry."""
         post = self._config.stash.get(POSTER, None)
         if post is not None:  # none linked is posted too: the controller then knows
             post(LINKS, {nodeid: links for nodeid, (_, links) in self._linked.items()})
@@ -198,7 +197,7 @@ class ResultCollector(HooksOnly):
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Before publishing: the tests that did not finish (:mod:`.unfinished`)."""
+        """Before publishing: the tests that did not finish (:class:`~.fold.Unfinished`)."""
         interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
         for nodeid, attempt in self._unfinished.ended(interrupted):
             self.add(self._result(nodeid, attempt, None))

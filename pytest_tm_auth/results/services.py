@@ -79,12 +79,10 @@ def _zephyr() -> Adapter:
     from pytest_tm_auth.results import zephyr_payload as zephyr
 
     def client(session: ApiSession, target: Target, site: str | None) -> ServiceClient:
+        from pytest_tm_auth.results.zephyr_client import ZephyrCloudClient, ZephyrDataCenterClient
+
         if target.deployment == "cloud":
-            from pytest_tm_auth.results.zephyr_client import ZephyrCloudClient
-
             return ZephyrCloudClient(session, target)
-        from pytest_tm_auth.results.zephyr_datacenter import ZephyrDataCenterClient
-
         return ZephyrDataCenterClient(session, target)
 
     return Adapter(

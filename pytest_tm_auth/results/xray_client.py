@@ -1,20 +1,30 @@
-"""Xray's requests for publishing: create a Test Execution, find one by its label, import.
+"""Xray's requests for publishing: create a Test Execution, find one by its label, import
+a run's results, or a JUnit report of any runner.
 
 Every request goes through the run's provider session (its token, renewal, timeout,
 retries). A request that creates something is never retried once it may have reached Xray
 (urllib3 retries no POST after a read error, and :func:`~pytest_tm_auth.http.session.sending`
 says a lost answer as such): its outcome is unknown, and the journal says what to look for.
-Each answer is read bounded, then by :mod:`.xray` as untrusted input.
+Each answer is read bounded, then by :mod:`.xray_payload` as untrusted input.
+
+A report's JUnit import is one request: Cloud takes the XML as the body (``POST
+{xray}/api/v2/import/execution/junit``), Data Center as the multipart part ``file`` (``POST
+{jira}/rest/raven/1.0/import/execution/junit``); both take the execution's settings in the
+query. The file goes as it is, streamed from the disk: it is the user's own report, read
+and checked by :mod:`.junit` before it is sent.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.results import request
 from pytest_tm_auth.results import xray_payload as xray
-from pytest_tm_auth.results.model import Ledger, Made, PublishError
+from pytest_tm_auth.results.model import JIRA_KEY, Ledger, Made, PublishError
+from pytest_tm_auth.results.untrusted import found_at, parsed, quoted
 from pytest_tm_auth.results.xray_payload import XraySettings
 
 if TYPE_CHECKING:
@@ -138,3 +148,65 @@ def answer(
     """:func:`~.request.answer`, told which service answers (Xray, unless said: Zephyr
     Scale's uploads of a report are read the same way)."""
     return request.answer(session, method, url, doing, title=title, **kwargs)
+
+
+@dataclass(frozen=True)
+class JUnitImport:
+    """The execution a report lands in: an existing one, or a new one in ``project``."""
+
+    project: str | None = None
+    test_execution: str | None = None
+    test_plan: str | None = None
+    environments: tuple[str, ...] = ()
+    revision: str | None = None
+    fix_version: str | None = None
+
+    def query(self) -> dict[str, str]:
+        """Xray's query parameters, those set only (environments ``;``-separated)."""
+        given = {
+            "projectKey": self.project,
+            "testExecKey": self.test_execution,
+            "testPlanKey": self.test_plan,
+            "testEnvironments": ";".join(self.environments),
+            "revision": self.revision,
+            "fixVersion": self.fix_version,
+        }
+        return {name: value for name, value in given.items() if value}
+
+
+def import_report(session: ApiSession, target: Target, path: Path, settings: JUnitImport) -> str:
+    """Import the report at ``path``; the key of the Test Execution its runs landed in."""
+    timeout = request.long_timeout(session)
+    where = settings.test_execution or f"a new Test Execution in {settings.project}"
+    doing = f"importing {path.name} into {where}"
+    with path.open("rb") as file:
+        sent: dict[str, Any]
+        if target.deployment == "cloud":
+            url = join(target.api_url, "import/execution/junit")
+            sent = {"data": file, "headers": {"Content-Type": "text/xml"}}
+        else:
+            url = join(target.url + "/", "rest/raven/1.0/import/execution/junit")
+            sent = {"files": {"file": (path.name, file, "text/xml")}}
+        text = answer(session, "POST", url, doing, params=settings.query(), timeout=timeout, **sent)
+    return landed(target.deployment, text or "", settings.test_execution)
+
+
+def landed(deployment: str, body: str, expected: str | None) -> str:
+    """The Test Execution an import's 2xx answer names; a :class:`PublishError` when it
+    names none, names another than ``expected``, or (Data Center) rejects any test."""
+    data = parsed(body)
+    said = (
+        found_at(data, "key") if deployment == "cloud" else found_at(data, "testExecIssue", "key")
+    )
+    if not isinstance(data, dict):
+        raise PublishError(
+            f"Xray answered the import with something that is not JSON: {quoted(body)}"
+        )
+    if expected is None and not (isinstance(said, str) and JIRA_KEY.fullmatch(said)):
+        raise PublishError(
+            f"Xray answered the import naming no Test Execution: {quoted(body)} (the results "
+            "may have landed all the same: look in Xray before importing again)",
+            ambiguous=True,
+        )
+    xray.imported(deployment, body, expected or str(said))
+    return expected or str(said)

@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 
 from pytest_tm_auth.core.text import inert
 from pytest_tm_auth.core.token import iso_time
-from pytest_tm_auth.results.answers import as_list, found_at, parsed, quoted
 from pytest_tm_auth.results.model import (
     COMMENT_LIMIT,
     EVIDENCE_BYTES_PER_RUN,
@@ -36,7 +35,7 @@ from pytest_tm_auth.results.model import (
     status_table,
     worst,
 )
-from pytest_tm_auth.results.recheck import scrubbed
+from pytest_tm_auth.results.untrusted import as_list, found_at, parsed, quoted, scrubbed
 
 __all__ = ["PublishError", "XraySettings", "build_payload", "default_summary", "rechecked"]
 

@@ -1,6 +1,6 @@
-"""Zephyr Scale's requests for publishing, Cloud (API v2, the bearer token; here) and Data
-Center (``{jira}/rest/atm/1.0/``, Jira's login; :mod:`.zephyr_datacenter`), through the run's
-``zephyr`` session.
+"""Zephyr Scale's requests for publishing, both deployments, through the run's ``zephyr``
+session: Cloud (API v2, the bearer token) and Data Center (``{jira}/rest/atm/1.0/``, Jira's
+login).
 
 A new cycle (Cloud) or test run (Data Center) is made **with every result in one request**:
 Cloud's custom upload, Data Center's ``POST testrun`` with its ``items``. Before it, the
@@ -12,17 +12,29 @@ answer was lost (or a kill: the user's cycle or run is journaled before the firs
 goes) first lists what the cycle or run holds with the run's label (every comment starts
 with it, put back after a team's hook). The requests that carry a whole run's results get
 the import's timeout (:func:`~.request.long_timeout`).
+
+Data Center's evidence is attached to each result once it exists (``POST
+testresult/{id}/attachments``, with Jira's ``X-Atlassian-Token: nocheck``), each attachment
+journaled so that a replay attaches none twice. Two of its reads are not in the facts the
+project keeps (unconfirmed): the search of a project's runs and the list of a run's results;
+an answer of another shape fails loudly, naming it.
 """
 
 from __future__ import annotations
 
+import base64
 from typing import TYPE_CHECKING, Any
 
 from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.results import request
 from pytest_tm_auth.results import zephyr_payload as zephyr
-from pytest_tm_auth.results.model import Ledger, Made, PublishError
-from pytest_tm_auth.results.zephyr_custom import RESULTS, UploadTooLarge, custom_zip, upload_parts
+from pytest_tm_auth.results.model import Ledger, Made, PublishError, ResultsLanded
+from pytest_tm_auth.results.zephyr_automation import (
+    RESULTS,
+    UploadTooLarge,
+    custom_zip,
+    upload_parts,
+)
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Target
@@ -36,6 +48,17 @@ CLOUD_PAGE = 1000
 PAGE_LIMIT = 50
 #: What the payload holds for the run's own use, not a field of the Cloud API.
 LOCAL_FIELDS = ("source", "attachments")
+#: Items per page asked of Data Center's search: its default.
+DATACENTER_PAGE = 200
+#: Data Center's names for the fields of a result (the payload holds Cloud's).
+DATACENTER_FIELDS = {
+    "testCaseKey": "testCaseKey",
+    "statusName": "status",
+    "environmentName": "environment",
+    "comment": "comment",
+    "executionTime": "executionTime",
+    "actualEndDate": "executionDate",
+}
 
 
 class ZephyrClient:
@@ -185,3 +208,123 @@ def too_many(where: str, what: str) -> PublishError:
         f"{where} lists more than {PAGE_LIMIT} pages of {what}: the run's own is not looked "
         "for further; give --zephyr-test-cycle to publish into a cycle you choose"
     )
+
+
+class ZephyrDataCenterClient(ZephyrClient):
+    """Publishing's requests to Zephyr Scale Data Center."""
+
+    def _search(self, label: str, project: str) -> list[str]:
+        # ``GET testrun/search`` with Zephyr Scale's query language: not in the facts the
+        # project keeps (unconfirmed); an answer of another shape fails loudly, naming it.
+        doing = "searching the project's test runs"
+        for page in range(PAGE_LIMIT):
+            params = {
+                "query": f'projectKey = "{project}"',
+                "fields": "key,name",
+                "maxResults": DATACENTER_PAGE,
+                "startAt": page * DATACENTER_PAGE,
+            }
+            text = self._answer("GET", "testrun/search", doing, params=params, changes=False)
+            runs = zephyr.datacenter_list(text, doing)
+            found = zephyr.labelled(runs, label, "name")
+            if found or len(runs) < DATACENTER_PAGE:
+                return found
+        raise too_many(project, "test runs")
+
+    def create(self, label: str, settings: Any, title: str, payload: dict[str, Any]) -> Made:
+        """A new test run holding every result, in one request; never retried once it may
+        exist. Its name carries the run's label: the search reads names."""
+        cycle = payload.get("testCycle") or {}
+        name = str(cycle.get("name") or title)
+        if label not in name:
+            name = f"{name[: zephyr.NAME_LIMIT - len(label) - 3]} [{label}]"
+        project = str(payload.get("projectKey"))
+        body = {"name": name, "projectKey": project, "items": _items(payload["executions"])}
+        doing = "creating the test run"
+        text = self._answer("POST", "testrun", doing, json=body, timeout=self._long())
+        return Made(zephyr.run_made(text, project), filled=True)
+
+    def send(self, payload: dict[str, Any], key: str, ledger: Ledger) -> int:
+        """Land the results not landed yet in run ``key`` (one request), then each file; the
+        count of results the run holds from this run."""
+        executions = payload["executions"]
+        if not ledger.filled:
+            self._datacenter_send(executions, key, ledger)
+        if any(execution.get("attachments") for execution in executions):
+            try:
+                self._attach(executions, key, ledger)
+            except PublishError as error:  # the results are in: said so, with what is not
+                left = sum(
+                    f"{e['testCaseKey']}/attachment/{number}" not in ledger.done
+                    for e in executions
+                    for number in range(len(e.get("attachments") or ()))
+                )
+                raise ResultsLanded(
+                    f"{left} attachment(s) not: {error}", key, ambiguous=error.ambiguous
+                ) from None
+        return len(executions)
+
+    def _datacenter_send(self, executions: list[dict[str, Any]], key: str, ledger: Ledger) -> None:
+        if ledger.unsure:
+            for case, given in self._datacenter_landed(key, ledger.label).items():
+                if case not in ledger.done:
+                    ledger.note(case, given)
+        left = [
+            execution for execution in executions if execution["testCaseKey"] not in ledger.done
+        ]
+        if not left:
+            return
+        path = f"testrun/{key}/testresults"
+        doing = f"sending the results into {key}"
+        text = self._answer("POST", path, doing, json=_items(left), timeout=self._long())
+        for execution, given in zip(left, zephyr.result_ids(text, len(left)), strict=True):
+            ledger.note(execution["testCaseKey"], given)
+
+    def _datacenter_landed(self, key: str, label: str) -> dict[str, str]:
+        """The results of run ``key`` that carry ``label``, by test case, with their ids.
+        ``GET testrun/{key}/testresults``: not in the facts the project keeps (unconfirmed)."""
+        doing = f"listing the results of {key}"
+        text = self._answer("GET", f"testrun/{key}/testresults", doing, changes=False)
+        return zephyr.carrying_ids(zephyr.datacenter_list(text, doing), label)
+
+    def _long(self) -> float:
+        return request.long_timeout(self._session)
+
+    def _attach(self, executions: list[dict[str, Any]], key: str, ledger: Ledger) -> None:
+        """Each file onto its result (once it exists), each journaled as it lands."""
+        ids = {case: given for case, given in ledger.done.items() if given and "/" not in case}
+        if any(e["testCaseKey"] not in ids for e in executions if e.get("attachments")):
+            ids.update(self._datacenter_landed(key, ledger.label))
+        for execution in executions:
+            case = execution["testCaseKey"]
+            for number, item in enumerate(execution.get("attachments") or ()):
+                done = f"{case}/attachment/{number}"
+                if done in ledger.done:
+                    continue
+                result = ids.get(case)
+                if not result:
+                    raise PublishError(f"the result of {case} in {key} is not found to attach to")
+                self._attach_one(result, item, case)
+                ledger.note(done, result)
+
+    def _attach_one(self, result: str, item: dict[str, Any], case: str) -> None:
+        try:
+            data = base64.b64decode(str(item.get("data") or ""), validate=True)
+        except ValueError:
+            raise PublishError(f"an attachment of {case} is not base64") from None
+        files = {"file": (str(item.get("filename")), data, str(item.get("contentType")))}
+        self._answer(
+            "POST",
+            f"testresult/{result}/attachments",
+            f"attaching a file to the result of {case}",
+            files=files,
+            headers={"X-Atlassian-Token": "nocheck"},
+        )
+
+
+def _items(executions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Data Center's results: its own field names."""
+    return [
+        {DATACENTER_FIELDS[name]: value for name, value in e.items() if name in DATACENTER_FIELDS}
+        for e in executions
+    ]

@@ -25,7 +25,6 @@ from typing import Any
 
 from pytest_tm_auth.core.text import inert
 from pytest_tm_auth.core.token import iso_time
-from pytest_tm_auth.results.answers import as_list, found_at, parsed, quoted
 from pytest_tm_auth.results.model import (
     COMMENT_LIMIT,
     EVIDENCE_BYTES_PER_RUN,
@@ -40,7 +39,7 @@ from pytest_tm_auth.results.model import (
     service_header,
     worst,
 )
-from pytest_tm_auth.results.recheck import scrubbed
+from pytest_tm_auth.results.untrusted import as_list, found_at, parsed, quoted, scrubbed
 
 SERVICE = "zephyr"
 #: Status names for pytest's outcomes (the services' defaults, the same on both deployments).

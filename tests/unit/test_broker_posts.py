@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pytest_tm_auth.results.unfinished import LINKS, posted_links
+from pytest_tm_auth.results.fold import LINKS, posted_links
 from pytest_tm_auth.run.plugin_base import posted_whole
 from pytest_tm_auth.run.xdist import broker as broker_module
 from pytest_tm_auth.run.xdist.broker import CHUNK_BYTES, Broker, Poster, chunks, keep

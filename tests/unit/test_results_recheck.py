@@ -11,7 +11,7 @@ import pytest
 
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.results.model import PublishError
-from pytest_tm_auth.results.recheck import DEPTH_LIMIT
+from pytest_tm_auth.results.untrusted import DEPTH_LIMIT
 from pytest_tm_auth.results.xray_payload import rechecked
 
 SECRET = "demo-secret-not-real-x7Q9x7Q9x7Q9"

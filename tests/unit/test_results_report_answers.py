@@ -11,10 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from pytest_tm_auth.results.xray_junit import JUnitImport, landed
+from pytest_tm_auth.results.xray_client import JUnitImport, landed
 from pytest_tm_auth.results.xray_payload import PublishError
-from pytest_tm_auth.results.zephyr_custom import UPLOAD_LIMIT
-from pytest_tm_auth.results.zephyr_junit import ReportTooLarge, converted, fitted
+from pytest_tm_auth.results.zephyr_automation import (
+    UPLOAD_LIMIT,
+    ReportTooLarge,
+    converted,
+    fitted,
+)
 from pytest_tm_auth.results.zephyr_payload import uploaded
 
 DC_ERRORS = {

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from pytest_tm_auth.results.model import OUTCOMES
-from pytest_tm_auth.results.zephyr_custom import (
+from pytest_tm_auth.results.zephyr_automation import (
     CUSTOM_RESULTS,
     MEMBER,
     UPLOAD_LIMIT,

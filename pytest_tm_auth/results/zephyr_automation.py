@@ -1,43 +1,98 @@
-"""Zephyr Scale's automation upload of a report file: one request, one new cycle.
+"""Zephyr Scale's automation uploads: a whole run's results in one file, one request, one
+new cycle.
 
-Cloud takes JUnit XML itself (``POST {api}/automations/executions/junit``): the report goes
-as it is, zipped only when that makes it fit the 10 MB Zephyr Scale takes. Data Center has no
-JUnit endpoint: the report's cases become the custom format (:mod:`.zephyr_custom`), uploaded
-to ``POST {api}/automation/execution/{projectKey}``, one execution per test case key, its
-status the worst of its cases' (as a run's results are). Both are multipart (``file``, and
-``testCycle``: the new cycle's name and description) with ``autoCreateTestCases=false``: a
-case is found by the key in its name, or by its name, and never made up. Every upload makes
-a new cycle, so an upload is never retried once it may have reached Zephyr Scale.
+Every upload is multipart (``file``, at most 10 MB, and ``testCycle``: the new cycle's name
+and description) and makes a new cycle, so it is never retried once it may have reached
+Zephyr Scale. Both deployments take the custom format, a zipped JSON file; a run's own
+results use it on Cloud only (``POST /v2/automations/executions/custom``; Data Center's new
+test run is ``POST testrun``, which keeps each result's comment and files). The zip is built
+the same way from the same executions every time (fixed member name and date), so a replay
+sends the very bytes a first attempt sent.
+
+``pytest-tm-auth publish zephyr FILE.xml`` sends Cloud the JUnit XML itself (``POST
+{api}/automations/executions/junit``), zipped only when that makes it fit. Data Center has
+no JUnit endpoint: the report's cases become the custom format, uploaded to ``POST
+{api}/automation/execution/{projectKey}``, one execution per test case key, its status the
+worst of its cases' (as a run's results are). Both with ``autoCreateTestCases=false``: a
+case is found by the key in its name, or by its name, and never made up.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_tm_auth.core.urls import join
-from pytest_tm_auth.results.junit import Case, cases
 from pytest_tm_auth.results.model import PublishError, worst
 from pytest_tm_auth.results.request import answer, long_timeout
-from pytest_tm_auth.results.zephyr_custom import (
-    CUSTOM_RESULTS,
-    UPLOAD_LIMIT,
-    UploadTooLarge,
-    custom_zip,
-    execution,
-    upload_parts,
-)
-from pytest_tm_auth.results.zephyr_payload import uploaded
+from pytest_tm_auth.results.zephyr_payload import STATUSES, uploaded
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Target
     from pytest_tm_auth.http.session import ApiSession
+    from pytest_tm_auth.results.junit import Case
 
+#: The largest file either deployment takes.
+UPLOAD_LIMIT = 10 * 1024 * 1024
+#: The format's result name for each status name a run sends.
+RESULTS = {
+    "Pass": "Passed",
+    "Fail": "Failed",
+    "Not Executed": "Not Executed",
+    "Blocked": "Blocked",
+    "In Progress": "In Progress",
+}
+#: The format's result names, for each pytest outcome: through the run's status names, so a
+#: report's upload converted to this format (Data Center's) and a run's say the same of one
+#: outcome (Cloud takes a report's JUnit XML itself, and reads its outcomes its own way).
+CUSTOM_RESULTS = {outcome: RESULTS[status] for outcome, status in STATUSES.items()}
+#: The one member of the zip, and its date (a zip needs one; a fixed one keeps it stable).
+MEMBER = "results.json"
+_STAMP = (2020, 1, 1, 0, 0, 0)
 TITLE = "Zephyr Scale"
+#: Bytes of a report read at a time while it is zipped.
 _COPY_BLOCK = 1 << 20
+
+
+class UploadTooLarge(ValueError):
+    """The zipped file is over :data:`UPLOAD_LIMIT`; the message says by how much."""
+
+
+def execution(key: str, outcome: str, source: str) -> dict[str, Any]:
+    """One execution of the format: a test case by key, its result, and where it came from."""
+    return {"source": source, "result": CUSTOM_RESULTS[outcome], "testCase": {"key": key}}
+
+
+def upload_parts(file: tuple[str, bytes, str], cycle: Mapping[str, Any]) -> dict[str, Any]:
+    """An upload's multipart parts (requests' ``files=``): ``file`` as (name, data, content
+    type), and ``testCycle``, the new cycle's JSON (name, description...)."""
+    return {"file": file, "testCycle": (None, json.dumps(dict(cycle)), "application/json")}
+
+
+def custom_zip(executions: Sequence[Mapping[str, Any]]) -> bytes:
+    """The upload's ``file``: a zip holding ``{"version": 1, "executions": [...]}``.
+
+    Raises :class:`UploadTooLarge` when the zip is over the services' 10 MB.
+    """
+    document = json.dumps(
+        {"version": 1, "executions": list(executions)}, ensure_ascii=False, separators=(",", ":")
+    ).encode("utf-8")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo(MEMBER, date_time=_STAMP), document, zipfile.ZIP_DEFLATED)
+    data = buffer.getvalue()
+    if len(data) > UPLOAD_LIMIT:
+        over = len(data) - UPLOAD_LIMIT
+        raise UploadTooLarge(
+            f"the results file is {len(data):,} bytes zipped, {over:,} over Zephyr Scale's "
+            f"{UPLOAD_LIMIT >> 20} MB"
+        )
+    return data
 
 
 class ReportTooLarge(PublishError):
@@ -90,7 +145,7 @@ def fitted(path: Path) -> tuple[str, bytes, str]:
         return path.name, path.read_bytes(), "text/xml"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        member = zipfile.ZipInfo(path.name, date_time=(2020, 1, 1, 0, 0, 0))
+        member = zipfile.ZipInfo(path.name, date_time=_STAMP)
         member.compress_type = zipfile.ZIP_DEFLATED
         with path.open("rb") as source, archive.open(member, "w") as zipped:
             while block := source.read(_COPY_BLOCK):
@@ -105,6 +160,9 @@ def fitted(path: Path) -> tuple[str, bytes, str]:
 def converted(path: Path) -> bytes:
     """Data Center's ``file``: the report's cases in the custom format, zipped; the cases
     of one test case key (a parametrized test, a name twice) are one execution."""
+    # Here, not at the top: a run's Cloud upload imports this module and reads no XML.
+    from pytest_tm_auth.results.junit import cases
+
     order: list[Case | str] = []  # a case found by its name, or a key at its first case
     keyed: dict[str, list[Case]] = {}
     for case in cases(path):

@@ -1,17 +1,50 @@
-"""A payload a team's ``pytest_tm_auth_results`` hook may have changed, scrubbed again
-before it is sent: every string and every key, whatever the service's shape, except the
-base64 ``data`` of the files it carries (scrubbed as text when they were attached).
+"""What publishing did not make itself, never trusted: a service's answers, and a payload a
+team's ``pytest_tm_auth_results`` hook may have changed. Pure: no request is made here.
+
+An answer is read as the untrusted input it is: JSON that may be garbage, fields that may
+be missing or of another type. A payload is scrubbed again before it is sent: every string
+and every key, whatever the service's shape, except the base64 ``data`` of the files it
+carries (scrubbed as text when they were attached).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
+from pytest_tm_auth.core.text import inert
 from pytest_tm_auth.results.model import PublishError
 
 #: Deeper than any payload a service takes: a hook's runaway structure is refused.
 DEPTH_LIMIT = 32
+
+
+def parsed(body: str) -> object:
+    """The answer's JSON, or ``None``: garbage, or nested deeper than Python parses."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+
+
+def quoted(body: str) -> str:
+    """A few words of an answer that is not what it should be, inert."""
+    return inert(body, 80) or "an empty body"
+
+
+def found_at(data: object, *names: str) -> Any:
+    """``data[names[0]][names[1]]...`` in an answer, or ``None`` where it has no such field."""
+    for name in names:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(name)
+    return data
+
+
+def as_list(value: object) -> list[Any]:
+    """``value`` if an answer's field is a list, else an empty one."""
+    return value if isinstance(value, list) else []
 
 
 def scrubbed(value: Any, scrub: Callable[[str], str], files: tuple[str, str]) -> Any:
