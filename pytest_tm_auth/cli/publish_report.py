@@ -29,9 +29,8 @@ from pytest_tm_auth.cli.settings import (
     misplaced,
     providers,
 )
-from pytest_tm_auth.core.errors import ConfigError, TmAuthError
+from pytest_tm_auth.core.errors import ConfigError, TmAuthError, inert
 from pytest_tm_auth.core.scrub import Scrubber
-from pytest_tm_auth.core.text import inert
 from pytest_tm_auth.core.token import utc_time
 from pytest_tm_auth.core.values import InKeyring, Values
 from pytest_tm_auth.results.junit import Tally, tally

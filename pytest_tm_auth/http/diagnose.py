@@ -20,9 +20,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from pytest_tm_auth.core.errors import AuthError
+from pytest_tm_auth.core.errors import QUOTE_LIMIT, AuthError, inert
 from pytest_tm_auth.core.provider import Login
-from pytest_tm_auth.core.text import QUOTE_LIMIT, inert
 from pytest_tm_auth.core.token import Token
 from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.core.values import Record
@@ -78,7 +77,7 @@ def answer_json(response: requests.Response) -> object:
 def server_reason(response: requests.Response) -> str:
     """The server's own words, on one line: a JSON error field, an HTML title, or the text.
 
-    Made inert (:func:`~pytest_tm_auth.core.text.inert`): no control characters or escape
+    Made inert (:func:`~pytest_tm_auth.core.errors.inert`): no control characters or escape
     sequences, at most :data:`REASON_LIMIT` characters.
     """
     text = response.text or ""

@@ -14,8 +14,7 @@ from urllib3.exceptions import (
     ReadTimeoutError,
 )
 
-from pytest_tm_auth.core.errors import AuthError
-from pytest_tm_auth.core.text import inert
+from pytest_tm_auth.core.errors import AuthError, inert
 from pytest_tm_auth.http.bounded import AnswerTooSlow, GaveUp, attempts_note
 
 _INCOMPLETE = re.compile(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)")

@@ -114,7 +114,7 @@ class Grants:
 
 def read_answer(title: str, url: str, response: Response) -> AccessGrant:
     """The access token and its expiry from a token endpoint's answer, or an AuthError."""
-    from pytest_tm_auth.core.text import inert
+    from pytest_tm_auth.core.errors import inert
     from pytest_tm_auth.http.diagnose import answer_json, check_login_answer
 
     status = response.status_code

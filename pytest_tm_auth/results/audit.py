@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_tm_auth.core.errors import TmAuthError
-from pytest_tm_auth.core.text import inert
+from pytest_tm_auth.core.errors import TmAuthError, inert
 from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.results.model import JIRA_KEY, ZEPHYR_KEY, PublishError
 from pytest_tm_auth.results.untrusted import as_list, found_at, parsed, quoted

@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pytest_tm_auth.core.errors import TmAuthError
-from pytest_tm_auth.core.text import inert
+from pytest_tm_auth.core.errors import TmAuthError, inert
 from pytest_tm_auth.results.journal import Journal, JournalState, ServiceProgress
 from pytest_tm_auth.results.model import (
     Landing,

@@ -38,9 +38,8 @@ from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, iterparse
 
-from pytest_tm_auth.core.errors import TmAuthError
+from pytest_tm_auth.core.errors import TmAuthError, inert
 from pytest_tm_auth.core.scrub import every_form
-from pytest_tm_auth.core.text import inert
 
 #: The largest report read; a bigger one is refused before anything of it is read.
 MAX_BYTES = 100 * 1024 * 1024

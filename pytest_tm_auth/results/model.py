@@ -13,8 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
-from pytest_tm_auth.core.errors import TmAuthError
-from pytest_tm_auth.core.text import inert
+from pytest_tm_auth.core.errors import TmAuthError, inert
 from pytest_tm_auth.core.token import utc_time
 
 #: pytest's outcomes of a test, as :class:`Result` names them.

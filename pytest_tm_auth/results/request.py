@@ -13,8 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pytest_tm_auth.core.errors import AuthError
-from pytest_tm_auth.core.text import inert
+from pytest_tm_auth.core.errors import AuthError, inert
 from pytest_tm_auth.http.bounded import read_bounded
 from pytest_tm_auth.http.diagnose import server_reason
 from pytest_tm_auth.http.session import AnswerLost, explained, sending

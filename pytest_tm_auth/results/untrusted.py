@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from pytest_tm_auth.core.text import inert
+from pytest_tm_auth.core.errors import inert
 from pytest_tm_auth.results.model import PublishError
 
 #: Deeper than any payload a service takes: a hook's runaway structure is refused.

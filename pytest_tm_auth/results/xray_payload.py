@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from pytest_tm_auth.core.text import inert
+from pytest_tm_auth.core.errors import inert
 from pytest_tm_auth.core.token import iso_time
 from pytest_tm_auth.results.model import (
     COMMENT_LIMIT,

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_tm_auth.core.text import inert
+from pytest_tm_auth.core.errors import inert
 from pytest_tm_auth.core.token import iso_time
 from pytest_tm_auth.results.model import (
     COMMENT_LIMIT,

@@ -6,7 +6,7 @@ import calendar
 
 import pytest
 
-from pytest_tm_auth.core.text import QUOTE_LIMIT, inert
+from pytest_tm_auth.core.errors import QUOTE_LIMIT, inert
 from pytest_tm_auth.core.token import Token, jwt_exp_problem, jwt_expiry, time_left
 from pytest_tm_auth.http.bounded import MAX_RETRY_AFTER, retry_after_seconds
 
