@@ -35,7 +35,7 @@ SITES_EACH = 4
 STORER = """
 import sys, time
 from pathlib import Path
-from pytest_tm_auth.cli.login import store_secrets
+from pytest_tm_auth.cli.credentials import store_secrets
 from pytest_tm_auth.store.keyring_store import KeyringSecrets
 from pytest_tm_auth.store.stored_index import StoredIndex
 

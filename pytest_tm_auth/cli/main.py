@@ -1,4 +1,4 @@
-"""``pytest-tm-auth login|logout|status|publish``: one argparse parser, one module per command.
+"""``pytest-tm-auth login|logout|status|publish``: one argparse parser, the commands apart.
 
 Each command is a generator of the lines it has to say, and raises what it cannot do;
 this module alone prints. Every failure the command can explain is one line on standard
@@ -94,16 +94,16 @@ def parser() -> argparse.ArgumentParser:
 def command(name: str) -> Command:
     """The command's generator, imported when it runs."""
     if name == "login":
-        from pytest_tm_auth.cli.login import login
+        from pytest_tm_auth.cli.credentials import login
 
         return login
     if name == "logout":
-        from pytest_tm_auth.cli.logout import logout
+        from pytest_tm_auth.cli.credentials import logout
 
         return logout
     if name == "publish":
         return publish
-    from pytest_tm_auth.cli.status import status
+    from pytest_tm_auth.cli.credentials import status
 
     return status
 
@@ -111,7 +111,7 @@ def command(name: str) -> Command:
 def publish(args: argparse.Namespace) -> Iterator[str]:
     """``publish JOURNAL``, or ``publish xray|zephyr FILE.xml``: the word after it chooses."""
     if args.journal in REPORT_SETTINGS or args.report is not None:
-        from pytest_tm_auth.cli.publish_report import publish_report
+        from pytest_tm_auth.cli.publishing import publish_report
 
         return publish_report(args)
     given = misplaced(args, OVERRIDES)
@@ -120,7 +120,7 @@ def publish(args: argparse.Namespace) -> Iterator[str]:
             f"{', '.join(given)}: only for a report (pytest-tm-auth publish xray|zephyr "
             "FILE.xml); a journal's results go where its run put them"
         )
-    from pytest_tm_auth.cli.publish_journal import publish_command
+    from pytest_tm_auth.cli.publishing import publish_command
 
     return publish_command(args)
 

@@ -1,16 +1,22 @@
-"""``pytest-tm-auth publish xray|zephyr FILE.xml``: a JUnit XML report of any runner, landed.
+"""``pytest-tm-auth publish``: land what a run journaled (``publish JOURNAL``), or a JUnit XML
+report of any runner (``publish xray|zephyr FILE.xml``).
 
-The report is read whole and checked (:mod:`~pytest_tm_auth.results.junit`: size, no DTD,
+The login is the run's own (the provider's code behind the same login step), with the usual
+sources: options, the environment, ``.env`` files and the keyring.
+
+A journal is checked before anything is read from it (owner, mode, every line's digest);
+one that cannot be trusted is refused with its one line. What already landed is not sent
+again, so the command is safe to run twice; a Test Execution the run created (or was
+creating) is the one imported into, never a second.
+
+A report is read whole and checked (:mod:`~pytest_tm_auth.results.junit`: size, no DTD,
 well-formed, its cases counted) before any login; then one request sends it: Xray's JUnit
-import into a Test Execution, or Zephyr Scale's automation upload into a new cycle. The
-login is the run's own (the provider's code behind the same login step), with the usual
-sources: options, the environment, ``.env`` files and the keyring. Each run of the command
-sends the report again: unlike a journal, a report carries no record of where it landed.
-
-The report is the user's own file and goes as it is, with one exception: a report holding
-one of the secrets this command logs in with is refused, so a credential a test printed is
-never sent to where every reader of the project sees it. What the command says is scrubbed
-of every secret and token it knows.
+import into a Test Execution, or Zephyr Scale's automation upload into a new cycle. Each
+run of the command sends the report again: unlike a journal, a report carries no record of
+where it landed. The report is the user's own file and goes as it is, with one exception:
+a report holding one of the secrets this command logs in with is refused, so a credential a
+test printed is never sent to where every reader of the project sees it. What the command
+says is scrubbed of every secret and token it knows.
 """
 
 from __future__ import annotations
@@ -21,24 +27,96 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from pytest_tm_auth.cli.login import command_run
+from pytest_tm_auth.cli.credentials import command_run
 from pytest_tm_auth.cli.settings import (
     REPORT_SETTINGS,
     all_settings,
     command_values,
     misplaced,
+    overrides,
     providers,
 )
 from pytest_tm_auth.core.errors import ConfigError, TmAuthError, inert
 from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.token import utc_time
 from pytest_tm_auth.core.values import InKeyring, Values
+from pytest_tm_auth.results.journal import Journal, JournalState
 from pytest_tm_auth.results.junit import Tally, tally
 from pytest_tm_auth.results.model import PublishError
+from pytest_tm_auth.results.publish import Publishing, ServiceClient, deployment, publish
+from pytest_tm_auth.results.services import adapter
 from pytest_tm_auth.results.xray_client import JUnitImport, XrayClient, import_report
 from pytest_tm_auth.results.zephyr_automation import JUnitUpload, upload_report
 from pytest_tm_auth.run.preflight import check_transport
 from pytest_tm_auth.run.state import ProviderRun
+
+#: The services the command publishes to (those a journal's header may name).
+SERVICES = ("xray", "zephyr")
+
+
+def publish_command(args: argparse.Namespace) -> Iterator[str]:
+    path = Path(args.journal)
+    # Locked from here to the end; refused with one line when it cannot be trusted.
+    journal, state = Journal.reopen(path, write=not args.tm_auth_dry_run)
+    try:
+        yield from _publish_all(args, path, journal, state)
+    finally:
+        journal.close()
+
+
+def _publish_all(
+    args: argparse.Namespace, path: Path, journal: Journal, state: JournalState
+) -> Iterator[str]:
+    asked = args.publish_dry_run_journal or args.tm_auth_dry_run
+    if state.header.get("dry_run") is True and not asked:
+        raise TmAuthError(
+            f"{path} was written by a dry run (--tm-auth-dry-run): nothing of it is sent "
+            f"unless asked; to publish it: pytest-tm-auth publish {path} "
+            "--publish-dry-run-journal"
+        )
+    named = state.header.get("services")
+    services = [name for name in SERVICES if isinstance(named, dict) and name in named]
+    if not services:
+        yield f"{path}: publishing was on for no service in that run: nothing to publish"
+        return
+    known = providers()
+    values = command_values(args, all_settings(list(known.values())))
+    check_transport(values)
+    failures = []
+    for service in services:
+        publishing = _publishing(known[service].name, values, args.tm_auth_dry_run)
+        publishing.overrides = overrides(args) if service == "xray" else {}  # Xray's mends
+        outcome = publish(path, publishing, (journal, state))
+        if outcome.failed:
+            failures.append(outcome.line())
+        else:
+            yield outcome.line()
+            yield from outcome.notes()
+    if failures:
+        raise TmAuthError("\n".join(failures))
+
+
+def _publishing(service: str, values: Values, dry_run: bool) -> Publishing:
+    """The service's publishing through the run's own login path, logging in on first use."""
+    scrubber = Scrubber()
+    scrubber.add(*values.secrets())
+    state = command_run(providers()[service], values, scrubber)
+
+    def client() -> ServiceClient:
+        session = state.session()
+        target = state.target
+        assert target is not None  # a session exists only for a configured provider
+        return adapter(service).client(session, target, values.text("jira_url"))
+
+    return Publishing(
+        service,
+        client,
+        lambda: deployment(state, service),
+        scrubber.scrub,
+        dry_run=dry_run,
+        pieces=lambda text: scrubber.scrub(text, pieces=True),
+    )
+
 
 #: How a project key looks (Jira's rule), and each service's name in what the command says.
 PROJECT_KEY = re.compile(r"[A-Z][A-Z0-9_]{0,254}")

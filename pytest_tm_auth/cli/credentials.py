@@ -1,8 +1,13 @@
-"""``pytest-tm-auth login PROVIDER``: ask for the missing secrets, log in, then store them.
+"""The stored credentials' commands: ``pytest-tm-auth login PROVIDER`` asks for the missing
+secrets, logs in, then stores them; ``logout [PROVIDER]`` removes what ``login`` stored,
+from keyring and index; ``status`` says which secrets are stored for which site, never their
+values, and which providers a run with this shell's settings gives each one to.
 
 The login is the run's own: the provider's code behind the same login step
 (:class:`~pytest_tm_auth.run.state.ProviderRun`), so a refusal is the same one line a test
-would get. Nothing is stored unless that login succeeded.
+would get. Nothing is stored unless that login succeeded. A secret two providers' logins
+stored (one Jira token for Xray and Jira Data Center) stays until the last of them logs
+out. Keyring and index change together under the index's lock.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from pytest_tm_auth.cli.settings import all_settings, command_values, providers
@@ -21,8 +26,8 @@ from pytest_tm_auth.run.preflight import check_transport
 from pytest_tm_auth.run.state import ProviderRun
 from pytest_tm_auth.run.stored import target_if_stored
 from pytest_tm_auth.store.base import StoreError
-from pytest_tm_auth.store.keyring_store import KeyringSecrets, NoKeyring
-from pytest_tm_auth.store.stored_index import StoredIndex
+from pytest_tm_auth.store.keyring_store import KeyringSecrets, NoKeyring, describe
+from pytest_tm_auth.store.stored_index import Stored, StoredIndex
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Login, Provider, Target
@@ -160,3 +165,102 @@ def _logged_in(provider: Provider, values: Values) -> ProviderRun:
     except TmAuthError as error:
         raise TmAuthError(scrubber.scrub(str(error))) from None
     return state
+
+
+def logout(args: argparse.Namespace) -> Iterator[str]:
+    provider: str | None = args.provider
+    index = StoredIndex.of()
+    if index.refused():
+        raise StoreError(index.refused())
+    if not _mine(index, provider):  # nothing to do: not even the lock file is made
+        yield f"nothing stored for {provider}" if provider else "nothing stored"
+        if provider:
+            yield from _served_anyway(index, provider)
+        return
+    secrets = KeyringSecrets()  # NoKeyring: one line, and the index is left as it is
+    deleted: dict[Stored, bool] = {}
+    with index.locked():
+        for entry in _mine(index, provider):  # again, under the lock: another may have gone
+            if provider is None or entry.providers == (provider,):
+                deleted[entry] = secrets.delete(entry.setting, entry.site)
+        gone, shared = index.remove(provider)
+    for entry in gone:
+        shown = f"{entry.setting.upper()} for {entry.site}"
+        if deleted.get(entry, False):
+            yield f"removed {shown} from {secrets.where}"
+        else:
+            yield f"removed {shown} from the index; it was not in {secrets.where}"
+    for entry in shared:
+        others = ", ".join(p for p in entry.providers if p != provider)
+        yield f"kept {entry.setting.upper()} for {entry.site}: {others} also uses it"
+
+
+def _served_anyway(index: StoredIndex, provider: str) -> Iterator[str]:
+    """Say which entries another provider's login stored that a run here still gives
+    ``provider`` (Jira uses the token ``login xray`` stored for the same Data Center site)."""
+    serving = users_here()
+    if serving is None:
+        return
+    for entry in index.entries():
+        if provider in serving(entry):
+            stored_by = " and ".join(entry.providers)
+            yield (
+                f"{entry.setting.upper()} for {entry.site}, which {stored_by}'s login stored, "
+                f"is used by {provider} too: pytest-tm-auth logout {entry.providers[0]} "
+                "removes it"
+            )
+
+
+def _mine(index: StoredIndex, provider: str | None) -> list[Stored]:
+    return [e for e in index.entries() if provider is None or provider in e.providers]
+
+
+def status(args: argparse.Namespace) -> Iterator[str]:
+    from pytest_tm_auth.store.stored_index import StoredIndex
+
+    index = StoredIndex.of()
+    refused = index.refused()
+    if refused:
+        raise StoreError(refused)
+    secrets: KeyringSecrets | None = None
+    try:
+        secrets = KeyringSecrets()
+        yield f"keyring: {describe(secrets.backend)}"
+    except StoreError as error:
+        yield f"keyring: not available: {error}"
+    entries = index.entries()
+    yield f"index: {index.path}"
+    if not entries:
+        yield "nothing stored"
+    serving = users_here() if entries else None
+    for entry in entries:
+        found = state(secrets, entry.setting, entry.site)
+        providers = ", ".join(entry.providers)
+        others = [name for name in serving(entry) if name not in entry.providers] if serving else []
+        if others:  # logout of those that stored it alone removes it: say who else uses it
+            found += f"; {' and '.join(others)} use{'s' * (len(others) == 1)} it too"
+        yield f"{providers}: {entry.setting.upper()} for {entry.site} ({found})"
+
+
+def users_here() -> Callable[[Stored], list[str]] | None:
+    """Which providers a run here (this environment, this folder's ``.env``) gives an entry
+    to; ``None`` when these settings cannot be read (then status says who stored it only)."""
+    from pytest_tm_auth.cli.settings import all_settings, command_values, providers
+    from pytest_tm_auth.core.errors import TmAuthError
+    from pytest_tm_auth.run.stored import users
+
+    known = list(providers().values())
+    try:
+        values = command_values(argparse.Namespace(), all_settings(known))
+    except TmAuthError:
+        return None
+    return lambda entry: users(entry, values, known)
+
+
+def state(secrets: KeyringSecrets | None, setting: str, site: str) -> str:
+    if secrets is None:
+        return "not checked"
+    try:
+        return "stored" if secrets.load(setting, site) is not None else "missing from the keyring"
+    except StoreError as error:
+        return str(error)
