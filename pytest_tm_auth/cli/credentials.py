@@ -18,20 +18,20 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from pytest_tm_auth.cli.settings import all_settings, command_values, providers
 from pytest_tm_auth.core.errors import ConfigError, MissingCredentials, TmAuthError
-from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.values import KEYRING, Setting, Source, Values
-from pytest_tm_auth.run.preflight import check_transport
-from pytest_tm_auth.run.state import ProviderRun
-from pytest_tm_auth.run.stored import target_if_stored
 from pytest_tm_auth.store.base import StoreError
 from pytest_tm_auth.store.keyring_store import KeyringSecrets, NoKeyring, describe
 from pytest_tm_auth.store.stored_index import Stored, StoredIndex
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.provider import Login, Provider, Target
+    from pytest_tm_auth.core.scrub import Scrubber
     from pytest_tm_auth.core.token import Token
+    from pytest_tm_auth.run.state import ProviderRun
+
+# The run's login path (pytest, the run layer) is imported by login alone, where it is used:
+# logout and status read the keyring and the index, nothing more.
 
 
 #: Where a typed secret comes from, as its messages say before it is stored.
@@ -54,6 +54,10 @@ class CommandHooks:
 
 
 def login(args: argparse.Namespace) -> Iterator[str]:
+    from pytest_tm_auth.cli.settings import all_settings, command_values, providers
+    from pytest_tm_auth.run.preflight import check_transport
+    from pytest_tm_auth.run.state import header_line
+
     known = providers()
     provider = known[args.provider]
     try:
@@ -79,8 +83,6 @@ def login(args: argparse.Namespace) -> Iterator[str]:
     yield from store_secrets(provider.name, typed, target.url, secrets, index)
     if not typed:
         yield f"nothing stored: every secret {provider.name} needs is set already"
-    from pytest_tm_auth.run.state import header_line
-
     yield "tm-auth: " + header_line(state)
 
 
@@ -105,6 +107,8 @@ def needed(provider: Provider, values: Values) -> tuple[list[Setting], Target]:
     Tries each unset secret in turn (with a placeholder, no network): the first that makes
     the provider configured, and that it logs in with, is the one to ask for.
     """
+    from pytest_tm_auth.run.stored import target_if_stored
+
     try:
         return [], provider.target(values)
     except MissingCredentials as missing:
@@ -138,6 +142,7 @@ def command_run(provider: Provider, values: Values, scrubber: Scrubber) -> Provi
     """The provider's login path outside pytest, as a run's: it logs in on first use, with
     :class:`CommandHooks`; a secret still in the keyring is read then."""
     from pytest_tm_auth.run.startup import transport_factory
+    from pytest_tm_auth.run.state import ProviderRun
 
     vault = None
     if values.pending():
@@ -157,6 +162,8 @@ def command_run(provider: Provider, values: Values, scrubber: Scrubber) -> Provi
 
 def _logged_in(provider: Provider, values: Values) -> ProviderRun:
     """The provider's run state after a login; a refusal is raised as its one line, scrubbed."""
+    from pytest_tm_auth.core.scrub import Scrubber
+
     scrubber = Scrubber()
     scrubber.add(*values.secrets())
     state = command_run(provider, values, scrubber)
@@ -216,8 +223,6 @@ def _mine(index: StoredIndex, provider: str | None) -> list[Stored]:
 
 
 def status(args: argparse.Namespace) -> Iterator[str]:
-    from pytest_tm_auth.store.stored_index import StoredIndex
-
     index = StoredIndex.of()
     refused = index.refused()
     if refused:
@@ -246,7 +251,6 @@ def users_here() -> Callable[[Stored], list[str]] | None:
     """Which providers a run here (this environment, this folder's ``.env``) gives an entry
     to; ``None`` when these settings cannot be read (then status says who stored it only)."""
     from pytest_tm_auth.cli.settings import all_settings, command_values, providers
-    from pytest_tm_auth.core.errors import TmAuthError
     from pytest_tm_auth.run.stored import users
 
     known = list(providers().values())

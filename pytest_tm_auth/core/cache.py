@@ -34,22 +34,26 @@ class Outcome(Record):
     retries the login needed, e.g. ``retried once (HTTP 429), waited 1.0 s``.
     """
 
-    __slots__ = ("how", "retries", "seconds")
+    __slots__ = ("how", "seconds", "retries")  # noqa: RUF023  # the fields' order
+
+    how: str
+    seconds: float
+    retries: str
 
     def __init__(self, how: str, seconds: float = 0.0, retries: str = "") -> None:
-        self.how = how
-        self.seconds = seconds
-        self.retries = retries
+        super().__init__(how, seconds, retries)
 
 
 class Issued(Record):
     """What one login step returns."""
 
-    __slots__ = ("outcome", "token")
+    __slots__ = ("token", "outcome")  # noqa: RUF023  # the fields' order
+
+    token: Token
+    outcome: Outcome
 
     def __init__(self, token: Token, outcome: Outcome) -> None:
-        self.token = token
-        self.outcome = outcome
+        super().__init__(token, outcome)
 
 
 #: The login step: ``renewal`` is true when a token is being replaced.

@@ -22,15 +22,19 @@ class Target(Record):
     names the settings the login uses, so the header can say where each came from.
     """
 
-    __slots__ = ("api_url", "credentials", "deployment", "url")
+    __slots__ = (  # noqa: RUF023  # the fields' order
+        "deployment", "url", "api_url", "credentials",
+    )  # fmt: skip
+
+    deployment: str
+    url: str
+    api_url: str
+    credentials: tuple[str, ...]
 
     def __init__(
         self, deployment: str, url: str, api_url: str, credentials: tuple[str, ...] = ()
     ) -> None:
-        self.deployment = deployment
-        self.url = url
-        self.api_url = api_url
-        self.credentials = credentials
+        super().__init__(deployment, url, api_url, credentials)
 
 
 def _stay(target: Target) -> None:
@@ -86,7 +90,15 @@ class Login(Record):
     and summary then use it. It takes effect only if the login succeeds.
     """
 
-    __slots__ = ("http", "provider", "relocate", "target", "values")
+    __slots__ = (  # noqa: RUF023  # the fields' order
+        "provider", "target", "values", "http", "relocate",
+    )  # fmt: skip
+
+    provider: Provider
+    target: Target
+    values: Values
+    http: requests.Session
+    relocate: Callable[[Target], None]
 
     def __init__(
         self,
@@ -96,11 +108,7 @@ class Login(Record):
         http: requests.Session,
         relocate: Callable[[Target], None] = _stay,
     ) -> None:
-        self.provider = provider
-        self.target = target
-        self.values = values
-        self.http = http
-        self.relocate = relocate
+        super().__init__(provider, target, values, http, relocate)
 
 
 def missing(title: str, *alternatives: tuple[str, Sequence[Setting]]) -> MissingCredentials:

@@ -37,11 +37,13 @@ MIN_WAIT_BOUND = 60.0
 class Rate(Record):
     """A budget: at most ``requests`` requests per ``seconds``."""
 
-    __slots__ = ("requests", "seconds")
+    __slots__ = ("requests", "seconds")  # the fields' order
+
+    requests: int
+    seconds: float
 
     def __init__(self, requests: int, seconds: float) -> None:
-        self.requests = requests
-        self.seconds = seconds
+        super().__init__(requests, seconds)
 
     def __str__(self) -> str:
         return f"{self.requests} request{'s' * (self.requests != 1)} per {self.seconds:g} s"

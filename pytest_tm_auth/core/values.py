@@ -7,6 +7,9 @@ A :class:`Secret` is a string that keeps its value out of reprs, so tracebacks a
 A :class:`Setting` named ``xray_client_id`` is the option ``--xray-client-id``, the ini key
 ``xray_client_id`` and the environment variable ``XRAY_CLIENT_ID``; :class:`Values` holds
 each resolved value with its :class:`Source` (see :mod:`pytest_tm_auth.settings.resolve`).
+
+Values like these are :class:`Record`s, here and across the package: immutable, compared and
+copied as named tuples are, for a fraction of what a named tuple costs to define.
 """
 
 from __future__ import annotations
@@ -24,17 +27,35 @@ _R = TypeVar("_R", bound="Record")
 
 
 class Record:
-    """A small value compared, hashed and shown by its fields (its ``__slots__``), and copied
-    with changes by ``_replace``, as a named tuple is: a ``typing.NamedTuple`` costs
-    about 0.7 M instructions to define, at import, in every run that imports it; this base,
-    next to nothing. Not a tuple: read it by name. Its fields are never reassigned."""
+    """A small immutable value, as a named tuple is: compared, hashed and shown by its fields
+    (its ``__slots__``, in their order), copied with changes by ``_replace``, never assigned
+    to. A ``typing.NamedTuple`` costs about 0.7 M instructions to define, at import, in every
+    run that imports it; this base, next to nothing. Not a tuple: read it by name.
+
+    A subclass lists every field in its own ``__slots__``, in the order its ``__init__``
+    takes them, and hands their values to ``Record.__init__`` in that order.
+    """
 
     __slots__: tuple[str, ...] = ()
+
+    def __init__(self, *values: object) -> None:
+        for name, value in zip(self.__slots__, values, strict=True):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable: make a copy with _replace()")
 
     def _replace(self: _R, **changes: Any) -> _R:
         """A copy with ``changes``: ``target._replace(api_url=...)``."""
         fields = {name: getattr(self, name) for name in self.__slots__}
         return type(self)(**{**fields, **changes})
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __reduce__(self) -> tuple[type[Record], tuple[object, ...]]:
+        """Copied and pickled through ``__init__``, as a named tuple is."""
+        return type(self), self._values()
 
     def _values(self) -> tuple[object, ...]:
         return tuple(getattr(self, name) for name in self.__slots__)
@@ -137,19 +158,22 @@ class Setting(Record):
     is used.
     """
 
-    __slots__ = (
-        "allow_spaces",
-        "choices",
-        "default",
-        "flag",
-        "help",
-        "label",
-        "metavar",
-        "name",
-        "parse",
-        "secret",
-        "url",
+    __slots__ = (  # noqa: RUF023  # the fields' order
+        "name", "help", "secret", "default", "choices", "flag", "parse", "label", "metavar",
+        "allow_spaces", "url",
     )  # fmt: skip
+
+    name: str
+    help: str
+    secret: bool
+    default: str | None
+    choices: tuple[str, ...]
+    flag: bool
+    parse: Callable[[str], object] | None
+    label: str
+    metavar: str
+    allow_spaces: bool
+    url: bool
 
     def __init__(  # noqa: PLR0917  # a named tuple's signature: every field by position too
         self,
@@ -165,17 +189,19 @@ class Setting(Record):
         allow_spaces: bool = False,
         url: bool = False,
     ) -> None:
-        self.name = name
-        self.help = help
-        self.secret = secret
-        self.default = default
-        self.choices = choices
-        self.flag = flag
-        self.parse = parse
-        self.label = label
-        self.metavar = metavar
-        self.allow_spaces = allow_spaces
-        self.url = url
+        super().__init__(
+            name,
+            help,
+            secret,
+            default,
+            choices,
+            flag,
+            parse,
+            label,
+            metavar,
+            allow_spaces,
+            url,
+        )
 
     @property
     def option(self) -> str:
@@ -229,11 +255,13 @@ def _stray_whitespace(text: str, *, allow_spaces: bool) -> bool:
 class Source(Record):
     """Where a value came from: ``kind`` is short (``env``), ``where`` names the exact place."""
 
-    __slots__ = ("kind", "where")
+    __slots__ = ("kind", "where")  # the fields' order
+
+    kind: str
+    where: str
 
     def __init__(self, kind: str, where: str = "") -> None:
-        self.kind = kind
-        self.where = where
+        super().__init__(kind, where)
 
     def __str__(self) -> str:
         if self.kind == "option":

@@ -12,7 +12,9 @@ own bounded decoders), so a 10 MB error page or a gzip bomb costs a few KiB.
 
 Transient faults (429, gateway errors, dropped connections) are retried by urllib3's
 ``Retry``; :class:`BoundedRetry` adds bounded pauses, 429 for every method, and a record
-of what happened so that messages and the summary can tell it.
+of what happened so that messages and the summary can tell it. Each attempt first waits for
+a permit of the run's rate budget (:class:`RateBudget`), and tells it what the answer said
+of the service's limits.
 """
 
 from __future__ import annotations

@@ -42,23 +42,27 @@ class Refusal(Record):
     """What a provider's adviser sees of a refused login: status, the server's own words on
     one line (see :func:`server_reason`), headers."""
 
-    __slots__ = ("headers", "reason", "status")
+    __slots__ = ("status", "reason", "headers")  # noqa: RUF023  # the fields' order
+
+    status: int
+    reason: str
+    headers: Mapping[str, str]
 
     def __init__(self, status: int, reason: str, headers: Mapping[str, str]) -> None:
-        self.status = status
-        self.reason = reason
-        self.headers = headers
+        super().__init__(status, reason, headers)
 
 
 class Advice(Record):
     """A provider's reading of a refusal: its fix (``""``: the usual one for the status), and
     whether the credentials themselves were refused (``None``: as the status says, a 401)."""
 
-    __slots__ = ("fix", "refused")
+    __slots__ = ("fix", "refused")  # the fields' order
+
+    fix: str
+    refused: bool | None
 
     def __init__(self, fix: str, refused: bool | None = None) -> None:
-        self.fix = fix
-        self.refused = refused
+        super().__init__(fix, refused)
 
 
 #: A provider's own explanations: advice for a refusal it recognises, else ``None``.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from pytest_tm_auth.core.errors import inert
 from pytest_tm_auth.core.provider import Target
 from pytest_tm_auth.core.urls import hostname
 from pytest_tm_auth.core.values import Setting, Values
@@ -180,8 +181,6 @@ def seraph_reasons(headers: Mapping[str, str]) -> set[str]:
 def captcha_login_url(headers: Mapping[str, str]) -> str | None:
     """The login URL of ``X-Authentication-Denied-Reason: CAPTCHA_CHALLENGE; login-url=...``,
     or ``""`` for a CAPTCHA without one, or ``None`` when no CAPTCHA is asked for."""
-    from pytest_tm_auth.core.errors import inert  # a server's words, as a terminal shows them
-
     text = headers.get("X-Authentication-Denied-Reason", "")
     if "CAPTCHA_CHALLENGE" not in text.upper():
         return None

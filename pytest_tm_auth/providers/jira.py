@@ -40,7 +40,6 @@ from pytest_tm_auth.settings.run_wide import site_url
 
 if TYPE_CHECKING:
     from pytest_tm_auth.core.token import Token
-    from pytest_tm_auth.core.values import Values
 
 
 CLOUD_CREDENTIALS = "JIRA_USERNAME (your account email) and JIRA_TOKEN (an API token)"

@@ -15,7 +15,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from pytest_tm_auth.core.errors import AuthError
+from pytest_tm_auth.core.errors import AuthError, inert
 from pytest_tm_auth.providers.atlassian import CLIENT_ID, CLIENT_SECRET, OAUTH_URL
 
 if TYPE_CHECKING:  # types only: requests itself is imported by http/ alone
@@ -114,7 +114,6 @@ class Grants:
 
 def read_answer(title: str, url: str, response: Response) -> AccessGrant:
     """The access token and its expiry from a token endpoint's answer, or an AuthError."""
-    from pytest_tm_auth.core.errors import inert
     from pytest_tm_auth.http.diagnose import answer_json, check_login_answer
 
     status = response.status_code

@@ -16,11 +16,11 @@ and checked by :mod:`.junit` before it is sent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_tm_auth.core.urls import join
+from pytest_tm_auth.core.values import Record
 from pytest_tm_auth.results import request
 from pytest_tm_auth.results import xray_payload as xray
 from pytest_tm_auth.results.model import JIRA_KEY, Ledger, Made, PublishError
@@ -150,16 +150,30 @@ def answer(
     return request.answer(session, method, url, doing, title=title, **kwargs)
 
 
-@dataclass(frozen=True)
-class JUnitImport:
+class JUnitImport(Record):
     """The execution a report lands in: an existing one, or a new one in ``project``."""
 
-    project: str | None = None
-    test_execution: str | None = None
-    test_plan: str | None = None
-    environments: tuple[str, ...] = ()
-    revision: str | None = None
-    fix_version: str | None = None
+    __slots__ = (  # noqa: RUF023  # the fields' order
+        "project", "test_execution", "test_plan", "environments", "revision", "fix_version",
+    )  # fmt: skip
+
+    project: str | None
+    test_execution: str | None
+    test_plan: str | None
+    environments: tuple[str, ...]
+    revision: str | None
+    fix_version: str | None
+
+    def __init__(  # noqa: PLR0917  # every field by position too, as the dataclass it was
+        self,
+        project: str | None = None,
+        test_execution: str | None = None,
+        test_plan: str | None = None,
+        environments: tuple[str, ...] = (),
+        revision: str | None = None,
+        fix_version: str | None = None,
+    ) -> None:
+        super().__init__(project, test_execution, test_plan, environments, revision, fix_version)
 
     def query(self) -> dict[str, str]:
         """Xray's query parameters, those set only (environments ``;``-separated)."""

@@ -23,11 +23,11 @@ import io
 import json
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_tm_auth.core.urls import join
+from pytest_tm_auth.core.values import Record
 from pytest_tm_auth.results.model import PublishError, worst
 from pytest_tm_auth.results.request import answer, long_timeout
 from pytest_tm_auth.results.zephyr_payload import STATUSES, uploaded
@@ -99,13 +99,17 @@ class ReportTooLarge(PublishError):
     """The report, zipped or converted, is over the 10 MB Zephyr Scale takes."""
 
 
-@dataclass(frozen=True)
-class JUnitUpload:
+class JUnitUpload(Record):
     """The cycle a report makes: its project, name, and the results' environment."""
+
+    __slots__ = ("project", "cycle_name", "environment")  # noqa: RUF023  # the fields' order
 
     project: str
     cycle_name: str
-    environment: str | None = None
+    environment: str | None
+
+    def __init__(self, project: str, cycle_name: str, environment: str | None = None) -> None:
+        super().__init__(project, cycle_name, environment)
 
     def test_cycle(self, path: Path) -> dict[str, str]:
         """The ``testCycle`` part. The upload has no field for an environment: the cycle's

@@ -173,7 +173,7 @@ class Broker:
         self.server: Server | None = None
         #: The run's rate budgets: every worker's permits are taken here.
         self.budgets = budgets
-        #: What workers posted before their tests ran, by kind (:mod:`.posts`).
+        #: What workers posted before their tests ran, by kind (:class:`Poster`, :func:`keep`).
         self.posted = {} if posted is None else posted
 
     def contact(self) -> Message:
