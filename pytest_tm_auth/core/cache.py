@@ -11,6 +11,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Final
 
 from pytest_tm_auth.core.errors import MissingCredentials, RenewalsRefused, TmAuthError
 from pytest_tm_auth.core.token import Token
@@ -36,12 +37,14 @@ class Outcome(Record):
 
     __slots__ = ("how", "seconds", "retries")  # noqa: RUF023  # the fields' order
 
-    how: str
-    seconds: float
-    retries: str
+    how: Final[str]
+    seconds: Final[float]
+    retries: Final[str]
 
     def __init__(self, how: str, seconds: float = 0.0, retries: str = "") -> None:
-        super().__init__(how, seconds, retries)
+        self.how = how
+        self.seconds = seconds
+        self.retries = retries
 
 
 class Issued(Record):
@@ -49,11 +52,12 @@ class Issued(Record):
 
     __slots__ = ("token", "outcome")  # noqa: RUF023  # the fields' order
 
-    token: Token
-    outcome: Outcome
+    token: Final[Token]
+    outcome: Final[Outcome]
 
     def __init__(self, token: Token, outcome: Outcome) -> None:
-        super().__init__(token, outcome)
+        self.token = token
+        self.outcome = outcome
 
 
 #: The login step: ``renewal`` is true when a token is being replaced.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
 
 from pytest_tm_auth.core.errors import MissingCredentials
 from pytest_tm_auth.core.values import Record, Setting, Values
@@ -26,15 +26,18 @@ class Target(Record):
         "deployment", "url", "api_url", "credentials",
     )  # fmt: skip
 
-    deployment: str
-    url: str
-    api_url: str
-    credentials: tuple[str, ...]
+    deployment: Final[str]
+    url: Final[str]
+    api_url: Final[str]
+    credentials: Final[tuple[str, ...]]
 
     def __init__(
         self, deployment: str, url: str, api_url: str, credentials: tuple[str, ...] = ()
     ) -> None:
-        super().__init__(deployment, url, api_url, credentials)
+        self.deployment = deployment
+        self.url = url
+        self.api_url = api_url
+        self.credentials = credentials
 
 
 def _stay(target: Target) -> None:
@@ -94,11 +97,11 @@ class Login(Record):
         "provider", "target", "values", "http", "relocate",
     )  # fmt: skip
 
-    provider: Provider
-    target: Target
-    values: Values
-    http: requests.Session
-    relocate: Callable[[Target], None]
+    provider: Final[Provider]
+    target: Final[Target]
+    values: Final[Values]
+    http: Final[requests.Session]
+    relocate: Final[Callable[[Target], None]]
 
     def __init__(
         self,
@@ -108,7 +111,11 @@ class Login(Record):
         http: requests.Session,
         relocate: Callable[[Target], None] = _stay,
     ) -> None:
-        super().__init__(provider, target, values, http, relocate)
+        self.provider = provider
+        self.target = target
+        self.values = values
+        self.http = http
+        self.relocate = relocate
 
 
 def missing(title: str, *alternatives: tuple[str, Sequence[Setting]]) -> MissingCredentials:

@@ -21,7 +21,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from pytest_tm_auth.core.errors import TmAuthError
 from pytest_tm_auth.core.values import Record
@@ -39,11 +39,12 @@ class Rate(Record):
 
     __slots__ = ("requests", "seconds")  # the fields' order
 
-    requests: int
-    seconds: float
+    requests: Final[int]
+    seconds: Final[float]
 
     def __init__(self, requests: int, seconds: float) -> None:
-        super().__init__(requests, seconds)
+        self.requests = requests
+        self.seconds = seconds
 
     def __str__(self) -> str:
         return f"{self.requests} request{'s' * (self.requests != 1)} per {self.seconds:g} s"

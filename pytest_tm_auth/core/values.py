@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from pytest_tm_auth.core.errors import ConfigError
 
@@ -27,31 +27,22 @@ _R = TypeVar("_R", bound="Record")
 
 
 class Record:
-    """A small immutable value, as a named tuple is: compared, hashed and shown by its fields
-    (its ``__slots__``, in their order), copied with changes by ``_replace``, never assigned
-    to. A ``typing.NamedTuple`` costs about 0.7 M instructions to define, at import, in every
-    run that imports it; this base, next to nothing. Not a tuple: read it by name.
+    """A small value, as a named tuple is: compared, hashed and shown by its fields (its
+    ``__slots__``, in their order), copied with changes by ``_replace``, pickled through its
+    ``__init__``, its fields ``Final`` (never assigned to after it is made). A
+    ``typing.NamedTuple`` costs about 0.7 M instructions to define, at import, in every run
+    that imports it; this base, next to nothing. Not a tuple: read it by name.
 
     A subclass lists every field in its own ``__slots__``, in the order its ``__init__``
-    takes them, and hands their values to ``Record.__init__`` in that order.
+    takes them.
     """
 
     __slots__: tuple[str, ...] = ()
-
-    def __init__(self, *values: object) -> None:
-        for name, value in zip(self.__slots__, values, strict=True):
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable: make a copy with _replace()")
 
     def _replace(self: _R, **changes: Any) -> _R:
         """A copy with ``changes``: ``target._replace(api_url=...)``."""
         fields = {name: getattr(self, name) for name in self.__slots__}
         return type(self)(**{**fields, **changes})
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
 
     def __reduce__(self) -> tuple[type[Record], tuple[object, ...]]:
         """Copied and pickled through ``__init__``, as a named tuple is."""
@@ -163,17 +154,17 @@ class Setting(Record):
         "allow_spaces", "url",
     )  # fmt: skip
 
-    name: str
-    help: str
-    secret: bool
-    default: str | None
-    choices: tuple[str, ...]
-    flag: bool
-    parse: Callable[[str], object] | None
-    label: str
-    metavar: str
-    allow_spaces: bool
-    url: bool
+    name: Final[str]
+    help: Final[str]
+    secret: Final[bool]
+    default: Final[str | None]
+    choices: Final[tuple[str, ...]]
+    flag: Final[bool]
+    parse: Final[Callable[[str], object] | None]
+    label: Final[str]
+    metavar: Final[str]
+    allow_spaces: Final[bool]
+    url: Final[bool]
 
     def __init__(  # noqa: PLR0917  # a named tuple's signature: every field by position too
         self,
@@ -189,19 +180,17 @@ class Setting(Record):
         allow_spaces: bool = False,
         url: bool = False,
     ) -> None:
-        super().__init__(
-            name,
-            help,
-            secret,
-            default,
-            choices,
-            flag,
-            parse,
-            label,
-            metavar,
-            allow_spaces,
-            url,
-        )
+        self.name = name
+        self.help = help
+        self.secret = secret
+        self.default = default
+        self.choices = choices
+        self.flag = flag
+        self.parse = parse
+        self.label = label
+        self.metavar = metavar
+        self.allow_spaces = allow_spaces
+        self.url = url
 
     @property
     def option(self) -> str:
@@ -257,11 +246,12 @@ class Source(Record):
 
     __slots__ = ("kind", "where")  # the fields' order
 
-    kind: str
-    where: str
+    kind: Final[str]
+    where: Final[str]
 
     def __init__(self, kind: str, where: str = "") -> None:
-        super().__init__(kind, where)
+        self.kind = kind
+        self.where = where
 
     def __str__(self) -> str:
         if self.kind == "option":

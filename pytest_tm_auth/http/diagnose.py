@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from typing import Final
 from urllib.parse import urlsplit
 
 import requests
@@ -44,12 +45,14 @@ class Refusal(Record):
 
     __slots__ = ("status", "reason", "headers")  # noqa: RUF023  # the fields' order
 
-    status: int
-    reason: str
-    headers: Mapping[str, str]
+    status: Final[int]
+    reason: Final[str]
+    headers: Final[Mapping[str, str]]
 
     def __init__(self, status: int, reason: str, headers: Mapping[str, str]) -> None:
-        super().__init__(status, reason, headers)
+        self.status = status
+        self.reason = reason
+        self.headers = headers
 
 
 class Advice(Record):
@@ -58,11 +61,12 @@ class Advice(Record):
 
     __slots__ = ("fix", "refused")  # the fields' order
 
-    fix: str
-    refused: bool | None
+    fix: Final[str]
+    refused: Final[bool | None]
 
     def __init__(self, fix: str, refused: bool | None = None) -> None:
-        super().__init__(fix, refused)
+        self.fix = fix
+        self.refused = refused
 
 
 #: A provider's own explanations: advice for a refusal it recognises, else ``None``.

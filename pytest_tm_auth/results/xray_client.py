@@ -17,7 +17,7 @@ and checked by :mod:`.junit` before it is sent.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.core.values import Record
@@ -157,12 +157,12 @@ class JUnitImport(Record):
         "project", "test_execution", "test_plan", "environments", "revision", "fix_version",
     )  # fmt: skip
 
-    project: str | None
-    test_execution: str | None
-    test_plan: str | None
-    environments: tuple[str, ...]
-    revision: str | None
-    fix_version: str | None
+    project: Final[str | None]
+    test_execution: Final[str | None]
+    test_plan: Final[str | None]
+    environments: Final[tuple[str, ...]]
+    revision: Final[str | None]
+    fix_version: Final[str | None]
 
     def __init__(  # noqa: PLR0917  # every field by position too, as the dataclass it was
         self,
@@ -173,7 +173,12 @@ class JUnitImport(Record):
         revision: str | None = None,
         fix_version: str | None = None,
     ) -> None:
-        super().__init__(project, test_execution, test_plan, environments, revision, fix_version)
+        self.project = project
+        self.test_execution = test_execution
+        self.test_plan = test_plan
+        self.environments = environments
+        self.revision = revision
+        self.fix_version = fix_version
 
     def query(self) -> dict[str, str]:
         """Xray's query parameters, those set only (environments ``;``-separated)."""

@@ -24,7 +24,7 @@ import json
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from pytest_tm_auth.core.urls import join
 from pytest_tm_auth.core.values import Record
@@ -104,12 +104,14 @@ class JUnitUpload(Record):
 
     __slots__ = ("project", "cycle_name", "environment")  # noqa: RUF023  # the fields' order
 
-    project: str
-    cycle_name: str
-    environment: str | None
+    project: Final[str]
+    cycle_name: Final[str]
+    environment: Final[str | None]
 
     def __init__(self, project: str, cycle_name: str, environment: str | None = None) -> None:
-        super().__init__(project, cycle_name, environment)
+        self.project = project
+        self.cycle_name = cycle_name
+        self.environment = environment
 
     def test_cycle(self, path: Path) -> dict[str, str]:
         """The ``testCycle`` part. The upload has no field for an environment: the cycle's
