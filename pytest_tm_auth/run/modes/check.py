@@ -111,8 +111,8 @@ def table(rows: list[Row]) -> list[str]:
     ]
 
 
-#: Publishing's link audit (``results/audit.py``), registered beside the check when Xray
-#: publishing is on: then pytest collects the selected tests (none of them runs).
+#: Publishing's link audit (``results/audit.py``), registered beside the check when Xray or
+#: Zephyr Scale publishing is on: then pytest collects the selected tests (none of them runs).
 LINK_AUDIT = "tm_auth_link_audit"
 
 
