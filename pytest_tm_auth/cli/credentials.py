@@ -138,18 +138,22 @@ def ask(setting: Setting, site: str) -> str:
     return text
 
 
-def command_run(provider: Provider, values: Values, scrubber: Scrubber) -> ProviderRun:
+def command_run(provider: Provider, values: Values) -> tuple[ProviderRun, Scrubber]:
     """The provider's login path outside pytest, as a run's: it logs in on first use, with
-    :class:`CommandHooks`; a secret still in the keyring is read then."""
+    :class:`CommandHooks`; a secret still in the keyring is read then. With it, the scrubber
+    of what the command says, knowing every secret ``values`` hold before anything is said."""
+    from pytest_tm_auth.core.scrub import Scrubber
     from pytest_tm_auth.run.startup import transport_factory
     from pytest_tm_auth.run.state import ProviderRun
 
+    scrubber = Scrubber()
+    scrubber.add(*values.secrets())
     vault = None
     if values.pending():
         from pytest_tm_auth.run.stored import KeyringVault
 
         vault = KeyringVault()
-    return ProviderRun(
+    state = ProviderRun(
         provider,
         values,
         hooks=CommandHooks(),
@@ -158,15 +162,12 @@ def command_run(provider: Provider, values: Values, scrubber: Scrubber) -> Provi
         session_hook=lambda provider, session: None,
         vault=vault,
     )
+    return state, scrubber
 
 
 def _logged_in(provider: Provider, values: Values) -> ProviderRun:
     """The provider's run state after a login; a refusal is raised as its one line, scrubbed."""
-    from pytest_tm_auth.core.scrub import Scrubber
-
-    scrubber = Scrubber()
-    scrubber.add(*values.secrets())
-    state = command_run(provider, values, scrubber)
+    state, scrubber = command_run(provider, values)
     try:
         state.token()
     except TmAuthError as error:

@@ -37,7 +37,6 @@ from pytest_tm_auth.cli.settings import (
     providers,
 )
 from pytest_tm_auth.core.errors import ConfigError, TmAuthError, inert
-from pytest_tm_auth.core.scrub import Scrubber
 from pytest_tm_auth.core.token import utc_time
 from pytest_tm_auth.core.values import InKeyring, Values
 from pytest_tm_auth.results.journal import Journal, JournalState
@@ -98,9 +97,7 @@ def _publish_all(
 
 def _publishing(service: str, values: Values, dry_run: bool) -> Publishing:
     """The service's publishing through the run's own login path, logging in on first use."""
-    scrubber = Scrubber()
-    scrubber.add(*values.secrets())
-    state = command_run(providers()[service], values, scrubber)
+    state, scrubber = command_run(providers()[service], values)
 
     def client() -> ServiceClient:
         session = state.session()
@@ -136,9 +133,7 @@ def publish_report(args: argparse.Namespace) -> Iterator[str]:
     if args.tm_auth_dry_run:
         yield f"{service}: dry run: {path} holds {found.cases} cases: nothing sent"
         return
-    scrubber = Scrubber()
-    scrubber.add(*values.secrets())
-    state = command_run(known[service], values, scrubber)
+    state, scrubber = command_run(known[service], values)
     try:
         key, url = _send(state, path, settings, values.text("jira_url"))
     except TmAuthError as error:

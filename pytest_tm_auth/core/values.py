@@ -8,8 +8,8 @@ A :class:`Setting` named ``xray_client_id`` is the option ``--xray-client-id``, 
 ``xray_client_id`` and the environment variable ``XRAY_CLIENT_ID``; :class:`Values` holds
 each resolved value with its :class:`Source` (see :mod:`pytest_tm_auth.settings.resolve`).
 
-Values like these are :class:`Record`s, here and across the package: immutable, compared and
-copied as named tuples are, for a fraction of what a named tuple costs to define.
+Values like these are :class:`Record`s, here and across the package: never assigned to,
+compared and copied as named tuples are, for a fraction of what a named tuple costs to define.
 """
 
 from __future__ import annotations
