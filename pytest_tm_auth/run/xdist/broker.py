@@ -332,15 +332,21 @@ class Poster:
         pieces = list(chunks(data)) or [{}]
         for index, chunk in enumerate(pieces):
             message = {POST: kind, "data": chunk, "worker": self._worker}
-            try:
-                with connect(self._contact) as connection:
-                    send(connection, message | {"last": index == len(pieces) - 1})
-                    reply = receive(connection)
-            except (OSError, EOFError):
-                return False
+            reply = ask(self._contact, message | {"last": index == len(pieces) - 1})
             if reply is None or reply.get("kept") is not True:
                 return False
         return True
+
+
+def ask(contact: Message, question: Message) -> Message | None:
+    """A worker's one question to the broker at ``contact``: its answer, or ``None`` when it
+    cannot be reached or hangs up (a post, a permit, news of a service's limits)."""
+    try:
+        with connect(contact) as connection:
+            send(connection, question)
+            return receive(connection)
+    except (OSError, EOFError):
+        return None
 
 
 def chunks(data: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
@@ -384,16 +390,8 @@ class BrokeredPermits:
         self._contact = contact
         self._own = own
 
-    def _ask(self, question: Message) -> Message | None:
-        try:
-            with connect(self._contact) as connection:
-                send(connection, question)
-                return receive(connection)
-        except (OSError, EOFError):
-            return None
-
     def reserve(self, service: str) -> float:
-        reply = self._ask({RATE: service})
+        reply = ask(self._contact, {RATE: service})
         refused = None if reply is None else reply.get("too_long")
         if isinstance(refused, str):
             raise WaitTooLong(refused)
@@ -403,7 +401,7 @@ class BrokeredPermits:
         return self._own.reserve(service)
 
     def learn(self, service: str, news: Mapping[str, Any]) -> None:
-        if self._ask({RATE: service, "learn": dict(news)}) is None:
+        if ask(self._contact, {RATE: service, "learn": dict(news)}) is None:
             self._own.learn(service, news)
 
 
