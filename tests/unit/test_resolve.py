@@ -133,5 +133,6 @@ def test_the_contracts_values_keep_a_named_tuples_signature_and_replace() -> Non
     assert again == target
     assert hash(again) == hash(target)
     assert again != moved
-    assert pickle.loads(pickle.dumps(by_position)) == by_position
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):  # 0 and 1 too, as a named tuple
+        assert pickle.loads(pickle.dumps(by_position, protocol)) == by_position
     assert repr(target).startswith("Target(deployment='cloud', url='https://demo.invalid',")
